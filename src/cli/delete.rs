@@ -1,0 +1,65 @@
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::{Args, Subcommand};
+
+use crate::cluster::delete::{cluster_names, delete_clusters, quoted_list};
+use crate::kubeconfig;
+use crate::output::Printer;
+use crate::provider::Provider;
+
+#[derive(Debug, Subcommand)]
+pub enum DeleteCommand {
+    /// Deletes a cluster
+    Cluster(DeleteClusterArgs),
+    /// Deletes one or more clusters
+    Clusters(DeleteClustersArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteClusterArgs {
+    /// the cluster name (default kina, or KINA_CLUSTER_NAME)
+    #[arg(short = 'n', long)]
+    pub name: Option<String>,
+    /// sets kubeconfig path instead of $KUBECONFIG or $HOME/.kube/config
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteClustersArgs {
+    /// the cluster names
+    pub names: Vec<String>,
+    /// delete all clusters
+    #[arg(short = 'A', long)]
+    pub all: bool,
+    /// sets kubeconfig path instead of $KUBECONFIG or $HOME/.kube/config
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+}
+
+pub async fn run<P: Provider>(cmd: DeleteCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+    match cmd {
+        DeleteCommand::Cluster(args) => {
+            let name = super::cluster_name(args.name.as_deref());
+            printer.info(&format!("Deleting cluster {name:?} ..."));
+            let targets = kubeconfig::remove_targets_from_env(args.kubeconfig.as_deref());
+            delete_clusters(provider, printer, &[name], &targets).await?;
+            Ok(())
+        }
+        DeleteCommand::Clusters(args) => {
+            let targets = kubeconfig::remove_targets_from_env(args.kubeconfig.as_deref());
+            let names = if args.all {
+                provider.preflight().await?;
+                cluster_names(&provider.list_nodes().await?)
+            } else if args.names.is_empty() {
+                bail!("no cluster names provided");
+            } else {
+                args.names
+            };
+            let deleted = delete_clusters(provider, printer, &names, &targets).await?;
+            printer.info(&format!("Deleted clusters: {}", quoted_list(&deleted)));
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,37 @@
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use crate::cluster::actions::export_kubeconfig;
+use crate::kubeconfig;
+use crate::output::Printer;
+use crate::provider::Provider;
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Exports cluster kubeconfig
+    Kubeconfig(ExportKubeconfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportKubeconfigArgs {
+    /// the cluster context name (default kina, or KINA_CLUSTER_NAME)
+    #[arg(short = 'n', long)]
+    pub name: Option<String>,
+    /// sets kubeconfig path instead of $KUBECONFIG or $HOME/.kube/config
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    /// use internal address instead of external
+    #[arg(long)]
+    pub internal: bool,
+}
+
+pub async fn run<P: Provider>(cmd: ExportCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+    let ExportCommand::Kubeconfig(args) = cmd;
+    let name = super::cluster_name(args.name.as_deref());
+    let path = kubeconfig::write_target_from_env(args.kubeconfig.as_deref())?;
+    let node = super::get::control_plane(provider, &name).await?;
+    export_kubeconfig(provider, &node, &path, args.internal).await?;
+    printer.info(&format!("Set kubectl context to {:?}", kubeconfig::kina_key(&name)));
+    Ok(())
+}

@@ -1,0 +1,90 @@
+use clap::{Args, Subcommand};
+
+use crate::cluster::actions::cluster_kubeconfig;
+use crate::cluster::delete::cluster_names;
+use crate::cluster::{ClusterError, ROLE_CONTROL_PLANE};
+use crate::kubeconfig;
+use crate::output::Printer;
+use crate::provider::{Node, Provider};
+
+#[derive(Debug, Subcommand)]
+pub enum GetCommand {
+    /// Lists existing kina clusters by their name
+    Clusters,
+    /// Lists existing kina nodes by their name
+    Nodes(GetNodesArgs),
+    /// Prints cluster kubeconfig
+    Kubeconfig(GetKubeconfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GetNodesArgs {
+    /// the cluster context name (default kina, or KINA_CLUSTER_NAME)
+    #[arg(short = 'n', long)]
+    pub name: Option<String>,
+    /// If present, list all the available nodes across all cluster contexts. Current context is ignored even if specified with --name.
+    #[arg(short = 'A', long)]
+    pub all_clusters: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GetKubeconfigArgs {
+    /// the cluster context name (default kina, or KINA_CLUSTER_NAME)
+    #[arg(short = 'n', long)]
+    pub name: Option<String>,
+    /// use internal address instead of external
+    #[arg(long)]
+    pub internal: bool,
+}
+
+pub async fn run<P: Provider>(cmd: GetCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+    match cmd {
+        GetCommand::Clusters => {
+            let clusters = cluster_names(&provider.list_nodes().await?);
+            if clusters.is_empty() {
+                printer.info("No kina clusters found.");
+            }
+            for cluster in clusters {
+                printer.data_line(&cluster);
+            }
+        }
+        GetCommand::Nodes(args) => {
+            let nodes = provider.list_nodes().await?;
+            let name = super::cluster_name(args.name.as_deref());
+            let selected: Vec<&Node> = nodes.iter().filter(|n| args.all_clusters || n.cluster == name).collect();
+            if selected.is_empty() {
+                if args.all_clusters {
+                    printer.info("No kina nodes for any cluster.");
+                } else {
+                    printer.info(&format!("No kina nodes found for cluster {name:?}."));
+                }
+            }
+            for node in selected {
+                printer.data_line(&node.name);
+            }
+        }
+        GetCommand::Kubeconfig(args) => {
+            let name = super::cluster_name(args.name.as_deref());
+            let node = control_plane(provider, &name).await?;
+            let config = cluster_kubeconfig(provider, &node, args.internal).await?;
+            printer.data(&kubeconfig::to_yaml(&config)?);
+        }
+    }
+    Ok(())
+}
+
+/// The first control-plane node (by name) of a running cluster.
+pub async fn control_plane<P: Provider>(provider: &P, cluster: &str) -> anyhow::Result<Node> {
+    let mut nodes: Vec<Node> = provider
+        .list_nodes()
+        .await?
+        .into_iter()
+        .filter(|n| n.cluster == cluster && n.role == ROLE_CONTROL_PLANE)
+        .collect();
+    nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    let node = nodes.into_iter().next().ok_or_else(|| ClusterError::NoControlPlane(cluster.to_string()))?;
+    if !node.is_running() {
+        return Err(ClusterError::NodeNotRunning { cluster: cluster.into(), node: node.name, state: node.state }.into());
+    }
+    Ok(node)
+}

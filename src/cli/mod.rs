@@ -1,0 +1,125 @@
+//! The command line, mirroring kind's (kind.md §1) with `kind` → `kina`.
+
+mod create;
+mod delete;
+mod export;
+mod get;
+mod list;
+mod version;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::output::{Printer, Terminal};
+use crate::provider::apple::AppleContainer;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kina",
+    version = concat!("version ", env!("CARGO_PKG_VERSION")),
+    about = "kina creates and manages local Kubernetes clusters using Apple container VMs",
+    long_about = "kina creates and manages local Kubernetes clusters using Apple container VMs.\n\
+                  It works like kind: the same commands, flags and kubeconfig handling.",
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    /// info log verbosity, higher value produces more output
+    #[arg(short = 'v', long, global = true, default_value_t = 0, value_name = "VERBOSITY")]
+    pub verbosity: u8,
+
+    /// silence all stderr output
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Creates one of [cluster]
+    #[command(subcommand)]
+    Create(create::CreateCommand),
+    /// Deletes one of [cluster, clusters]
+    #[command(subcommand)]
+    Delete(delete::DeleteCommand),
+    /// Gets one of [clusters, nodes, kubeconfig]
+    #[command(subcommand)]
+    Get(get::GetCommand),
+    /// Exports one of [kubeconfig]
+    #[command(subcommand)]
+    Export(export::ExportCommand),
+    /// Lists clusters with their nodes, state, Kubernetes version and API server
+    List(list::ListArgs),
+    /// Prints the kina CLI version
+    Version,
+}
+
+/// Runs kina with `args`; what `main` calls.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and --version are successes; every other usage error exits 1, as kind.
+            let _ = err.print();
+            return if err.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+        }
+    };
+    init_logging(cli.verbosity, cli.quiet);
+    let printer = Printer::new(cli.quiet, Terminal::detect(cli.verbosity > 0));
+    if let Command::Version = cli.command {
+        version::run(&printer, cli.quiet);
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            printer.error(&format!("failed to start: {err}"));
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(dispatch(cli.command, &printer)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => crate::report::report(&err, &printer),
+    }
+}
+
+async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
+    let provider = AppleContainer::from_env()?;
+    match command {
+        Command::Create(cmd) => create::run(cmd, &provider, printer).await,
+        Command::Delete(cmd) => delete::run(cmd, &provider, printer).await,
+        Command::Get(cmd) => get::run(cmd, &provider, printer).await,
+        Command::Export(cmd) => export::run(cmd, &provider, printer).await,
+        Command::List(args) => list::run(args, &provider, printer).await,
+        Command::Version => Ok(()),
+    }
+}
+
+fn init_logging(verbosity: u8, quiet: bool) {
+    let level = match (quiet, verbosity) {
+        (true, _) => "off",
+        (false, 0) => "warn",
+        (false, 1 | 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KINA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("kina={level}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
+
+/// `--name` > `KINA_CLUSTER_NAME` > the default.
+pub(crate) fn cluster_name(flag: Option<&str>) -> String {
+    crate::cluster::names::resolve(flag, std::env::var("KINA_CLUSTER_NAME").ok().as_deref(), None)
+}

@@ -1,0 +1,43 @@
+//! Reads kubeadm's admin.conf from the control plane and merges it into the
+//! user's kubeconfig as `kina-<cluster>`.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use crate::cluster::ADMIN_CONF;
+use crate::kubeconfig::{self, Kubeconfig};
+use crate::provider::{API_SERVER_PORT, Node, NodeCommand, Provider};
+
+/// The admin kubeconfig of `node`, pointed at the Mac-side endpoint, or at
+/// the node's own address with `internal`.
+pub async fn cluster_kubeconfig<P: Provider>(provider: &P, node: &Node, internal: bool) -> anyhow::Result<Kubeconfig> {
+    let raw = provider
+        .exec_checked(&node.name, &NodeCommand::new(["cat", ADMIN_CONF]))
+        .await
+        .context("failed to get cluster internal kubeconfig")?
+        .stdout;
+    let server = if internal {
+        let ip = node.ipv4.with_context(|| format!("node {} has no IPv4 address", node.name))?;
+        format!("https://{ip}:{API_SERVER_PORT}")
+    } else {
+        let endpoint = node
+            .api_server_endpoint
+            .as_deref()
+            .with_context(|| format!("node {} publishes no API server port", node.name))?;
+        format!("https://{endpoint}")
+    };
+    Ok(kubeconfig::from_admin_conf(&raw, &node.cluster, Some(&server))?)
+}
+
+/// Merges the cluster's kubeconfig into `path` and makes it current.
+pub async fn export_kubeconfig<P: Provider>(
+    provider: &P,
+    node: &Node,
+    path: &Path,
+    internal: bool,
+) -> anyhow::Result<()> {
+    let config = cluster_kubeconfig(provider, node, internal).await?;
+    kubeconfig::export(path, &config)?;
+    Ok(())
+}

@@ -1,0 +1,30 @@
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use super::Context;
+use super::write_config::KUBEADM_CONF;
+use crate::cluster::KUBECTL_KUBECONFIG_FLAG;
+use crate::provider::{NodeCommand, Provider};
+
+const INIT_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// A single node is control plane and worker: let workloads schedule on it.
+const UNTAINT_SCRIPT: &str = "set -e
+kubectl --kubeconfig=/etc/kubernetes/admin.conf taint nodes --all node-role.kubernetes.io/control-plane-
+kubectl --kubeconfig=/etc/kubernetes/admin.conf label nodes --all node.kubernetes.io/exclude-from-external-load-balancers-
+";
+
+pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+    let config_flag = format!("--config={KUBEADM_CONF}");
+    let init = NodeCommand::new(["kubeadm", "init", config_flag.as_str(), "--skip-token-print", "--v=6"])
+        .timeout(INIT_TIMEOUT);
+    let output =
+        ctx.provider.exec_checked(&ctx.control_plane, &init).await.context("failed to init node with kubeadm")?;
+    tracing::trace!("kubeadm init output:\n{}", output.stdout);
+
+    debug_assert!(UNTAINT_SCRIPT.contains(KUBECTL_KUBECONFIG_FLAG));
+    let untaint = NodeCommand::new(["sh", "-c", UNTAINT_SCRIPT]);
+    ctx.provider.exec_checked(&ctx.control_plane, &untaint).await.context("failed to remove control plane taint")?;
+    Ok(())
+}

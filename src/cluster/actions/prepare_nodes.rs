@@ -1,0 +1,151 @@
+//! Boots the node VM and prepares it for kubeadm (recipes.md steps 2–5).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+
+use super::Context;
+use crate::cluster::{CONTROL_PLANE_CPUS, CONTROL_PLANE_MEMORY, ROLE_CONTROL_PLANE};
+use crate::kubeadm::KubeVersion;
+use crate::provider::{NodeCommand, NodeSpec, Provider};
+
+/// Apple's plugin allows a node this long to boot.
+const BOOT_TIMEOUT: Duration = Duration::from_secs(240);
+const FIRST_POLL: Duration = Duration::from_millis(100);
+const MAX_POLL: Duration = Duration::from_secs(2);
+
+/// Runtime settings every node needs after each boot, all idempotent:
+/// forwarding for pods, no TSO/GSO (vmnet stalls large TCP transfers
+/// between VMs), and an MSS clamp for the 1280-byte MTU. The last line
+/// reports the Kubernetes version the image holds. A constant script: no
+/// user input is ever part of it.
+pub const PREPARE_SCRIPT: &str = "set -e
+sysctl -w net.ipv4.ip_forward=1
+ethtool -K eth0 tso off gso off >/dev/null 2>&1 || true
+iptables-nft -t mangle -C OUTPUT -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220 2>/dev/null || iptables-nft -t mangle -A OUTPUT -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220
+iptables-nft -t mangle -C FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220 2>/dev/null || iptables-nft -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220
+cat /kind/version
+";
+
+pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+    let node = ctx.control_plane.clone();
+    let spec = NodeSpec {
+        name: node.clone(),
+        cluster: ctx.cluster.clone(),
+        role: ROLE_CONTROL_PLANE.to_string(),
+        image: ctx.image.clone(),
+        cpus: CONTROL_PLANE_CPUS,
+        memory: CONTROL_PLANE_MEMORY.to_string(),
+        api_server_host_port: Some(ctx.api_server_host_port),
+        kubernetes_version: KubeVersion::from_image(&ctx.image).map(|v| v.to_string()),
+        env: node_env(ctx),
+    };
+    ctx.provider.create_node(&spec).await.context("failed to create node VM")?;
+    wait_for_containerd(ctx.provider, &node, BOOT_TIMEOUT).await?;
+
+    let prepare = NodeCommand::new(["sh", "-c", PREPARE_SCRIPT]);
+    let output = ctx.provider.exec_checked(&node, &prepare).await.context("failed to prepare node")?;
+    let reported = output.stdout.lines().last().unwrap_or_default();
+    let version = KubeVersion::parse(reported)
+        .with_context(|| format!("node image reported {reported:?} in /kind/version, not a Kubernetes version"))?;
+    ctx.kubernetes_version = Some(version);
+
+    let inspected = ctx.provider.inspect_node(&node).await?;
+    if inspected.ipv4.is_none() {
+        bail!("node {node} has no IPv4 address; check `container inspect {node}`");
+    }
+    ctx.node = Some(inspected);
+    Ok(())
+}
+
+/// kubectl inside the control plane finds the admin config by itself, and a
+/// proxy configured on the Mac reaches the node's containerd and kubelet.
+fn node_env<P: Provider>(ctx: &Context<'_, P>) -> Vec<(String, String)> {
+    let mut env = vec![("KUBECONFIG".to_string(), crate::cluster::ADMIN_CONF.to_string())];
+    env.extend(proxy_env(|k| std::env::var(k).ok(), &[&ctx.pod_subnet, &ctx.service_subnet]));
+    env
+}
+
+/// Passes the host's proxy settings on, keeping cluster traffic off the proxy.
+pub fn proxy_env(get: impl Fn(&str) -> Option<String>, subnets: &[&str]) -> Vec<(String, String)> {
+    let mut env = Vec::new();
+    for key in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] {
+        if let Some(value) = get(key).filter(|v| !v.is_empty()) {
+            env.push((key.to_string(), value));
+        }
+    }
+    if env.is_empty() {
+        return env;
+    }
+    for key in ["NO_PROXY", "no_proxy"] {
+        let mut entries: Vec<String> = get(key).map(|v| v.split(',').map(str::to_string).collect()).unwrap_or_default();
+        entries.retain(|e| !e.is_empty());
+        for extra in ["192.168.0.0/16", ".svc", ".svc.cluster", ".svc.cluster.local"].iter().chain(subnets) {
+            if !entries.iter().any(|e| e == extra) {
+                entries.push(extra.to_string());
+            }
+        }
+        env.push((key.to_string(), entries.join(",")));
+    }
+    env
+}
+
+/// Polls with backoff until containerd's socket exists in the node.
+async fn wait_for_containerd<P: Provider>(provider: &P, node: &str, timeout: Duration) -> anyhow::Result<()> {
+    let probe = NodeCommand::new(["test", "-S", "/run/containerd/containerd.sock"]).timeout(Duration::from_secs(10));
+    let deadline = Instant::now() + timeout;
+    let mut delay = FIRST_POLL;
+    loop {
+        let output = provider.exec(node, &probe).await?;
+        if output.success() {
+            return Ok(());
+        }
+        if !output.stderr.trim().is_empty() {
+            // `test` is silent; the exec itself failed. Did the VM stop?
+            let state = provider.inspect_node(node).await?.state;
+            if state != "running" {
+                bail!(
+                    "node {node} stopped while booting (state: {state}): {}; see `container logs {node}`",
+                    output.stderr.trim()
+                );
+            }
+        }
+        if Instant::now() + delay > deadline {
+            bail!(
+                "node {node} did not boot within {}s: containerd socket not present; see `container logs {node}`",
+                timeout.as_secs()
+            );
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(MAX_POLL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_proxy_settings_means_no_env() {
+        assert!(proxy_env(|_| None, &["10.244.0.0/16"]).is_empty());
+    }
+
+    #[test]
+    fn proxies_pass_through_with_cluster_ranges_exempt() {
+        let env = proxy_env(
+            |k| match k {
+                "HTTPS_PROXY" => Some("http://proxy:3128".into()),
+                "NO_PROXY" => Some("localhost,.corp".into()),
+                _ => None,
+            },
+            &["10.244.0.0/16", "10.96.0.0/16"],
+        );
+        assert_eq!(env[0], ("HTTPS_PROXY".into(), "http://proxy:3128".into()));
+        let no_proxy = &env.iter().find(|(k, _)| k == "NO_PROXY").unwrap().1;
+        assert_eq!(
+            no_proxy,
+            "localhost,.corp,192.168.0.0/16,.svc,.svc.cluster,.svc.cluster.local,10.244.0.0/16,10.96.0.0/16"
+        );
+        assert!(env.iter().any(|(k, _)| k == "no_proxy"));
+    }
+}

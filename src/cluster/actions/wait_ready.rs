@@ -1,0 +1,42 @@
+//! `--wait`: kind waits for the control-plane node to be Ready, and a
+//! timeout is a warning, not an error, so kind-style scripts keep working.
+
+use std::time::{Duration, Instant};
+
+use super::Context;
+use crate::cluster::KUBECTL_KUBECONFIG_FLAG;
+use crate::provider::{NodeCommand, Provider};
+
+pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let node = format!("node/{}", ctx.control_plane);
+    let timeout = format!("--timeout={}s", ctx.wait.as_secs().max(1));
+    // One watch inside the node instead of polling from the Mac.
+    let wait = NodeCommand::new([
+        "kubectl",
+        KUBECTL_KUBECONFIG_FLAG,
+        "wait",
+        "--for=condition=Ready",
+        node.as_str(),
+        timeout.as_str(),
+    ])
+    .timeout(ctx.wait + Duration::from_secs(30));
+    let ready = match ctx.provider.exec(&ctx.control_plane, &wait).await {
+        Ok(output) => output.success(),
+        Err(err) => {
+            tracing::debug!("waiting for Ready failed: {err}");
+            false
+        }
+    };
+    if ready {
+        ctx.printer.end(true);
+        ctx.printer.info(&format!(
+            " • Ready after {} 💚",
+            crate::duration::format(Duration::from_secs(started.elapsed().as_secs()))
+        ));
+    } else {
+        ctx.printer.end(false);
+        ctx.printer.info(" • WARNING: Timed out waiting for Ready ⚠️");
+    }
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! Cluster lifecycle: names, create, delete and the views over nodes.
+
+pub mod actions;
+pub mod create;
+pub mod delete;
+mod error;
+pub mod interrupt;
+pub mod names;
+pub mod summary;
+
+pub use error::ClusterError;
+
+/// kind's `DefaultClusterName`, with kina's name.
+pub const DEFAULT_NAME: &str = "kina";
+
+/// The node image Apple's plugin and kiac run on real Macs (recipes.md).
+pub const DEFAULT_IMAGE: &str =
+    "kindest/node:v1.35.5@sha256:ce977ae6d65918d0b58a5f8b5e940429c2ce42fa3a5619ec2bbc60b949c0ac95";
+
+/// kind's default subnets (kind.md §2).
+pub const DEFAULT_POD_SUBNET: &str = "10.244.0.0/16";
+pub const DEFAULT_SERVICE_SUBNET: &str = "10.96.0.0/16";
+
+/// Control-plane VM size. Apple's default (1 GiB) is below kubeadm's minimum;
+/// 4 CPUs / 4 GiB is what kiac and perf.md settle on for a node that is
+/// control plane and worker at once.
+pub const CONTROL_PLANE_CPUS: u32 = 4;
+pub const CONTROL_PLANE_MEMORY: &str = "4G";
+
+pub const ROLE_CONTROL_PLANE: &str = "control-plane";
+pub const ROLE_WORKER: &str = "worker";
+
+/// kubeadm writes this on the first control-plane node.
+pub const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";
+pub const KUBECTL_KUBECONFIG_FLAG: &str = "--kubeconfig=/etc/kubernetes/admin.conf";

@@ -1,0 +1,136 @@
+//! `kina list`: one line per cluster, from a single `container list`.
+
+use serde::Serialize;
+
+use super::ROLE_CONTROL_PLANE;
+use crate::provider::Node;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterSummary {
+    pub name: String,
+    /// `running`, `stopped`, or `degraded` when only some nodes run.
+    pub state: String,
+    pub kubernetes_version: Option<String>,
+    pub api_server: Option<String>,
+    pub nodes: Vec<NodeSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeSummary {
+    pub name: String,
+    pub role: String,
+    pub state: String,
+    pub ip: Option<String>,
+}
+
+pub fn summarize(nodes: &[Node]) -> Vec<ClusterSummary> {
+    super::delete::cluster_names(nodes)
+        .into_iter()
+        .map(|cluster| {
+            let mut members: Vec<&Node> = nodes.iter().filter(|n| n.cluster == cluster).collect();
+            members.sort_by(|a, b| a.name.cmp(&b.name));
+            let running = members.iter().filter(|n| n.is_running()).count();
+            let state = match running {
+                0 => "stopped",
+                n if n == members.len() => "running",
+                _ => "degraded",
+            };
+            let control_plane = members.iter().find(|n| n.role == ROLE_CONTROL_PLANE);
+            ClusterSummary {
+                state: state.to_string(),
+                kubernetes_version: control_plane.and_then(|n| n.kubernetes_version.clone()),
+                api_server: control_plane.and_then(|n| n.api_server_endpoint.as_ref()).map(|e| format!("https://{e}")),
+                nodes: members
+                    .iter()
+                    .map(|n| NodeSummary {
+                        name: n.name.clone(),
+                        role: n.role.clone(),
+                        state: n.state.clone(),
+                        ip: n.ipv4.map(|ip| ip.to_string()),
+                    })
+                    .collect(),
+                name: cluster,
+            }
+        })
+        .collect()
+}
+
+/// The table `kina list` prints.
+pub fn table(clusters: &[ClusterSummary]) -> String {
+    let rows: Vec<[String; 5]> = clusters
+        .iter()
+        .map(|c| {
+            [
+                c.name.clone(),
+                c.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(","),
+                c.state.clone(),
+                c.kubernetes_version.clone().unwrap_or_else(|| "-".into()),
+                c.api_server.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    let header = ["NAME", "NODES", "STATE", "KUBERNETES", "API SERVER"].map(String::from);
+    let mut widths = header.clone().map(|h| h.len());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    std::iter::once(&header)
+        .chain(&rows)
+        .map(|row| {
+            let cells: Vec<String> = row.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
+            format!("{}\n", cells.join("   ").trim_end())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(name: &str, cluster: &str, role: &str, state: &str) -> Node {
+        Node {
+            name: name.into(),
+            cluster: cluster.into(),
+            role: role.into(),
+            state: state.into(),
+            ipv4: (state == "running").then(|| "192.168.64.3".parse().unwrap()),
+            image: None,
+            kubernetes_version: Some("v1.35.5".into()),
+            api_server_endpoint: (role == "control-plane").then(|| "127.0.0.1:6445".into()),
+        }
+    }
+
+    #[test]
+    fn groups_nodes_and_derives_state() {
+        let nodes = vec![
+            node("b-control-plane", "b", "control-plane", "stopped"),
+            node("a-worker", "a", "worker", "stopped"),
+            node("a-control-plane", "a", "control-plane", "running"),
+        ];
+        let clusters = summarize(&nodes);
+        assert_eq!(clusters.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(clusters[0].state, "degraded");
+        assert_eq!(clusters[0].nodes[0].name, "a-control-plane");
+        assert_eq!(clusters[0].api_server.as_deref(), Some("https://127.0.0.1:6445"));
+        assert_eq!(clusters[1].state, "stopped");
+        assert_eq!(
+            table(&clusters),
+            "NAME   NODES                      STATE      KUBERNETES   API SERVER\n\
+             a      a-control-plane,a-worker   degraded   v1.35.5      https://127.0.0.1:6445\n\
+             b      b-control-plane            stopped    v1.35.5      https://127.0.0.1:6445\n"
+        );
+    }
+
+    #[test]
+    fn json_schema_is_camel_case() {
+        let json =
+            serde_json::to_value(summarize(&[node("a-control-plane", "a", "control-plane", "running")])).unwrap();
+        assert_eq!(json[0]["kubernetesVersion"], "v1.35.5");
+        assert_eq!(json[0]["apiServer"], "https://127.0.0.1:6445");
+        assert_eq!(json[0]["nodes"][0]["ip"], "192.168.64.3");
+    }
+}

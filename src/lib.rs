@@ -1,0 +1,16 @@
+//! kina: Kubernetes in Apple Container. kind's workflow, with each node an
+//! Apple `container` VM.
+
+pub mod cli;
+pub mod cluster;
+pub mod config;
+pub mod duration;
+pub mod exec;
+pub mod kubeadm;
+pub mod kubeconfig;
+pub mod output;
+pub mod provider;
+mod report;
+pub mod yaml;
+
+pub use cli::run;

@@ -1,0 +1,217 @@
+//! The Apple `container` provider: the only code that builds `container`
+//! command lines. Every call goes through [`AppleContainer::invoke`].
+
+pub mod json;
+mod locate;
+pub mod run_args;
+pub mod version;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::exec::{ExecError, Invocation, Output, ProcessRunner, Runner, checked};
+use crate::provider::{
+    API_SERVER_PORT, LABEL_CLUSTER, LABEL_KUBERNETES_VERSION, LABEL_ROLE, Node, NodeCommand, NodeSpec, Provider,
+    ProviderError, RuntimeInfo,
+};
+use json::ContainerRecord;
+use version::{Features, Version};
+
+pub use locate::locate_binary;
+
+/// Limits for runtime calls that should be quick.
+const QUICK: Duration = Duration::from_secs(30);
+/// `container run` of a present image boots a VM: seconds, but allow slack.
+const RUN_TIMEOUT: Duration = Duration::from_secs(300);
+/// Image pulls of a ~1 GB node image on a slow link.
+const PULL_TIMEOUT: Duration = Duration::from_secs(1800);
+
+pub struct AppleContainer<R: Runner = ProcessRunner> {
+    runner: R,
+    program: PathBuf,
+    display_name: String,
+    version: OnceLock<Version>,
+}
+
+impl AppleContainer<ProcessRunner> {
+    /// Uses `KINA_CONTAINER_BIN`, else `container` on PATH.
+    pub fn from_env() -> Result<Self, ProviderError> {
+        let (program, display_name) =
+            locate_binary(std::env::var_os("KINA_CONTAINER_BIN").as_deref(), std::env::var_os("PATH").as_deref())?;
+        Ok(Self::with_runner(ProcessRunner, program, display_name))
+    }
+}
+
+impl<R: Runner> AppleContainer<R> {
+    pub fn with_runner(runner: R, program: PathBuf, display_name: String) -> Self {
+        AppleContainer { runner, program, display_name, version: OnceLock::new() }
+    }
+
+    fn invocation<I, S>(&self, args: I) -> Invocation
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Invocation::new(&self.program, &self.display_name).args(args).timeout(QUICK)
+    }
+
+    async fn invoke(&self, invocation: &Invocation) -> Result<Output, ExecError> {
+        self.runner.run(invocation).await
+    }
+
+    async fn invoke_checked(&self, invocation: &Invocation) -> Result<Output, ExecError> {
+        checked(invocation, self.invoke(invocation).await?)
+    }
+
+    async fn detect_version(&self) -> Result<Version, ProviderError> {
+        if let Some(v) = self.version.get() {
+            return Ok(*v);
+        }
+        let output = self.invoke_checked(&self.invocation(["--version"])).await?;
+        let parsed = version::parse(&output.stdout)
+            .ok_or_else(|| ProviderError::UnknownVersion { output: output.stdout.trim().to_string() })?;
+        Ok(*self.version.get_or_init(|| parsed))
+    }
+
+    /// `container exec [-i] NODE ARGV...`; stdin is forwarded only with `-i`.
+    fn exec_invocation(&self, node: &str, command: &NodeCommand) -> Invocation {
+        let interactive = command.stdin.as_ref().map(|_| "-i");
+        let mut invocation = self
+            .invocation(["exec"].into_iter().chain(interactive).chain([node]))
+            .args(command.argv.iter().cloned())
+            .timeout(command.timeout);
+        invocation.stdin = command.stdin.clone();
+        invocation
+    }
+
+    /// After a failed read-only call: was it the service being down?
+    async fn explain_failure(&self, err: ExecError) -> ProviderError {
+        let status = self.invoke(&self.invocation(["system", "status"])).await;
+        match status {
+            Ok(out) if !out.success() => ProviderError::ServiceDown { source: err },
+            _ => ProviderError::Exec(err),
+        }
+    }
+
+    async fn parse_records(&self, command: &Invocation, stdout: &str) -> Result<Vec<ContainerRecord>, ProviderError> {
+        match json::parse_containers(stdout) {
+            Ok(records) => Ok(records),
+            Err(source) => {
+                let version = match self.detect_version().await {
+                    Ok(v) => v.to_string(),
+                    Err(_) => "unknown version".to_string(),
+                };
+                Err(ProviderError::Shape { command: command.command_line(), version, source })
+            }
+        }
+    }
+}
+
+fn to_node(record: ContainerRecord) -> Option<Node> {
+    let cluster = record.labels.get(LABEL_CLUSTER)?.clone();
+    let api_server_endpoint =
+        record.published_ports.iter().find(|p| p.container_port == API_SERVER_PORT && p.proto == "tcp").map(|p| {
+            let host = if p.host_address == "0.0.0.0" { "127.0.0.1" } else { p.host_address.as_str() };
+            format!("{host}:{}", p.host_port)
+        });
+    Some(Node {
+        name: record.id,
+        cluster,
+        role: record.labels.get(LABEL_ROLE).cloned().unwrap_or_default(),
+        state: record.state,
+        ipv4: record.ipv4,
+        image: record.image,
+        kubernetes_version: record.labels.get(LABEL_KUBERNETES_VERSION).cloned(),
+        api_server_endpoint,
+    })
+}
+
+impl<R: Runner> Provider for AppleContainer<R> {
+    async fn preflight(&self) -> Result<RuntimeInfo, ProviderError> {
+        let version = self.detect_version().await?;
+        if let Some(reason) = version::refusal(version) {
+            return Err(ProviderError::UnsupportedVersion { reason });
+        }
+        let status = self.invocation(["system", "status"]);
+        let output = self.invoke(&status).await?;
+        if !output.success() {
+            return Err(ProviderError::ServiceDown {
+                source: ExecError::Failed { command: status.command_line(), output },
+            });
+        }
+        tracing::debug!("Apple container {version}, service running");
+        Ok(RuntimeInfo { version: version.to_string() })
+    }
+
+    async fn image_present(&self, image: &str) -> Result<bool, ProviderError> {
+        // Decided by the exit code, never by message text.
+        Ok(self.invoke(&self.invocation(["image", "inspect", image])).await?.success())
+    }
+
+    async fn pull_image(&self, image: &str, show_progress: bool) -> Result<(), ProviderError> {
+        let progress = if show_progress { "ansi" } else { "none" };
+        let pull = self
+            .invocation(["image", "pull", "--progress", progress, image])
+            .timeout(PULL_TIMEOUT)
+            .inherit_stderr(show_progress);
+        self.invoke_checked(&pull)
+            .await
+            .map_err(|source| ProviderError::ImagePull { image: image.to_string(), source })?;
+        Ok(())
+    }
+
+    async fn create_node(&self, spec: &NodeSpec) -> Result<(), ProviderError> {
+        let features = Features::of(self.detect_version().await?);
+        let run = self.invocation(run_args::run_args(spec, features)).timeout(RUN_TIMEOUT);
+        self.invoke_checked(&run).await?;
+        Ok(())
+    }
+
+    async fn list_nodes(&self) -> Result<Vec<Node>, ProviderError> {
+        // `container list` cannot filter by label: filter here.
+        let list = self.invocation(["list", "--all", "--format", "json"]);
+        let output = match self.invoke_checked(&list).await {
+            Ok(output) => output,
+            Err(err) => return Err(self.explain_failure(err).await),
+        };
+        let records = self.parse_records(&list, &output.stdout).await?;
+        Ok(records.into_iter().filter_map(to_node).collect())
+    }
+
+    async fn inspect_node(&self, name: &str) -> Result<Node, ProviderError> {
+        let inspect = self.invocation(["inspect", name]);
+        let output = self.invoke_checked(&inspect).await?;
+        let records = self.parse_records(&inspect, &output.stdout).await?;
+        records
+            .into_iter()
+            .find(|r| r.id == name)
+            .and_then(to_node)
+            .ok_or_else(|| ProviderError::NodeNotFound(name.to_string()))
+    }
+
+    async fn delete_nodes(&self, names: &[String]) -> Result<(), ProviderError> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        let delete = self.invocation(["delete", "--force"]).args(names.iter().cloned()).timeout(RUN_TIMEOUT);
+        let Err(err) = self.invoke_checked(&delete).await else { return Ok(()) };
+        // A node that is already gone is deleted; decide by state, not text.
+        let remaining = self.list_nodes().await?;
+        if remaining.iter().any(|n| names.contains(&n.name)) {
+            return Err(err.into());
+        }
+        Ok(())
+    }
+
+    async fn exec(&self, node: &str, command: &NodeCommand) -> Result<Output, ProviderError> {
+        Ok(self.invoke(&self.exec_invocation(node, command)).await?)
+    }
+
+    async fn exec_checked(&self, node: &str, command: &NodeCommand) -> Result<Output, ProviderError> {
+        Ok(self.invoke_checked(&self.exec_invocation(node, command)).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,133 @@
+//! The narrow interface between kina's lifecycle and a node runtime.
+//!
+//! Modelled on kind's provider interface: create node VMs, list them, delete
+//! them, and run commands inside them. kubeadm, CNI, storage and kubeconfig
+//! logic stay outside, in `cluster`.
+
+pub mod apple;
+mod error;
+
+use std::future::Future;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+pub use error::ProviderError;
+
+use crate::exec::Output;
+
+/// Label on every node VM: the cluster it belongs to.
+pub const LABEL_CLUSTER: &str = "io.kina.cluster";
+/// Label on every node VM: `control-plane` or `worker`.
+pub const LABEL_ROLE: &str = "io.kina.role";
+/// Label with the Kubernetes version of the node image, when known.
+pub const LABEL_KUBERNETES_VERSION: &str = "io.kina.kubernetes-version";
+
+/// The port the API server listens on inside a node.
+pub const API_SERVER_PORT: u16 = 6443;
+
+/// What the runtime is and can do, learned during preflight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeInfo {
+    pub version: String,
+}
+
+/// Everything needed to start one node VM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeSpec {
+    pub name: String,
+    pub cluster: String,
+    pub role: String,
+    pub image: String,
+    pub cpus: u32,
+    /// Memory in the runtime's syntax, e.g. `4G`.
+    pub memory: String,
+    /// Host port on 127.0.0.1 published to the API server (control plane).
+    pub api_server_host_port: Option<u16>,
+    pub kubernetes_version: Option<String>,
+    pub env: Vec<(String, String)>,
+}
+
+/// A node VM as the runtime reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub name: String,
+    pub cluster: String,
+    pub role: String,
+    /// The runtime's state word: `running`, `stopped`, `stopping`, `unknown`.
+    pub state: String,
+    pub ipv4: Option<Ipv4Addr>,
+    pub image: Option<String>,
+    pub kubernetes_version: Option<String>,
+    /// `host:port` on the Mac that reaches the API server, if published.
+    pub api_server_endpoint: Option<String>,
+}
+
+impl Node {
+    pub fn is_running(&self) -> bool {
+        self.state == "running"
+    }
+}
+
+/// A command to run inside a node: an argv vector, never a shell string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeCommand {
+    pub argv: Vec<String>,
+    pub stdin: Option<Vec<u8>>,
+    pub timeout: Duration,
+}
+
+impl NodeCommand {
+    /// The default limit for one in-node command.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+    pub fn new<I, S>(argv: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        NodeCommand { argv: argv.into_iter().map(Into::into).collect(), stdin: None, timeout: Self::DEFAULT_TIMEOUT }
+    }
+
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = limit;
+        self
+    }
+}
+
+pub trait Provider: Send + Sync {
+    /// Checks that the runtime can run nodes. Called before any change.
+    fn preflight(&self) -> impl Future<Output = Result<RuntimeInfo, ProviderError>> + Send;
+
+    /// Whether `image` is in the runtime's local image store.
+    fn image_present(&self, image: &str) -> impl Future<Output = Result<bool, ProviderError>> + Send;
+
+    /// Pulls `image`; with `show_progress` the runtime draws its progress on stderr.
+    fn pull_image(&self, image: &str, show_progress: bool) -> impl Future<Output = Result<(), ProviderError>> + Send;
+
+    /// Creates and starts one node VM.
+    fn create_node(&self, spec: &NodeSpec) -> impl Future<Output = Result<(), ProviderError>> + Send;
+
+    /// Every kina node VM of every cluster, in one runtime call.
+    fn list_nodes(&self) -> impl Future<Output = Result<Vec<Node>, ProviderError>> + Send;
+
+    /// The current view of one node (state, IP).
+    fn inspect_node(&self, name: &str) -> impl Future<Output = Result<Node, ProviderError>> + Send;
+
+    /// Removes node VMs, running or not. Names already gone are fine.
+    fn delete_nodes(&self, names: &[String]) -> impl Future<Output = Result<(), ProviderError>> + Send;
+
+    /// Runs a command in a node; returns its output whatever the exit code.
+    fn exec(&self, node: &str, command: &NodeCommand) -> impl Future<Output = Result<Output, ProviderError>> + Send;
+
+    /// Runs a command in a node; a non-zero exit is an error.
+    fn exec_checked(
+        &self,
+        node: &str,
+        command: &NodeCommand,
+    ) -> impl Future<Output = Result<Output, ProviderError>> + Send;
+}

@@ -1,0 +1,192 @@
+//! Shared harness: runs the real `kina` binary against the fake `container`
+//! in a private temp world (state dir, HOME, kubeconfig).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub const KINA: &str = env!("CARGO_BIN_EXE_kina");
+pub const FAKE: &str = env!("CARGO_BIN_EXE_container");
+
+/// One isolated world: the fake's state, a HOME, and extra env for both binaries.
+pub struct World {
+    pub dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+/// The result of one command, with helpers that print everything on failure.
+pub struct Run {
+    pub argv: Vec<String>,
+    pub output: Output,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+    fn describe(&self) -> String {
+        format!(
+            "{:?}\nexit: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.argv,
+            self.code(),
+            self.stdout(),
+            self.stderr()
+        )
+    }
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        assert!(self.output.status.success(), "expected success:\n{}", self.describe());
+        self
+    }
+    #[track_caller]
+    pub fn failure(&self) -> &Self {
+        assert!(!self.output.status.success(), "expected failure:\n{}", self.describe());
+        self
+    }
+    #[track_caller]
+    pub fn code_is(&self, code: i32) -> &Self {
+        assert_eq!(self.code(), code, "unexpected exit code:\n{}", self.describe());
+        self
+    }
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        assert!(self.stdout().contains(needle), "stdout lacks {needle:?}:\n{}", self.describe());
+        self
+    }
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(self.stderr().contains(needle), "stderr lacks {needle:?}:\n{}", self.describe());
+        self
+    }
+    #[track_caller]
+    pub fn stdout_is(&self, expected: &str) -> &Self {
+        assert_eq!(self.stdout(), expected, "stdout differs:\n{}", self.describe());
+        self
+    }
+}
+
+impl World {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        std::fs::create_dir_all(dir.path().join("state")).unwrap();
+        World { dir, env: Vec::new() }
+    }
+
+    /// Sets an environment variable for every later command in this world.
+    pub fn env(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_string(), value.into()));
+        self
+    }
+
+    pub fn remove_env(&mut self, key: &str) -> &mut Self {
+        self.env.retain(|(k, _)| k != key);
+        self
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.path("home")
+    }
+
+    /// `~/.kube/config` inside this world.
+    pub fn default_kubeconfig(&self) -> PathBuf {
+        self.home().join(".kube").join("config")
+    }
+
+    /// The fake's invocation log: one line per `container` call.
+    pub fn fake_log(&self) -> PathBuf {
+        self.path("container.log")
+    }
+
+    pub fn fake_calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.fake_log())
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn clear_fake_log(&self) {
+        let _ = std::fs::remove_file(self.fake_log());
+    }
+
+    fn command(&self, program: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("KINA_CONTAINER_BIN", FAKE)
+            .env("KINA_FAKE_STATE", self.path("state"))
+            .env("KINA_FAKE_LOG", self.fake_log())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs the real `kina` binary.
+    pub fn kina(&self, args: &[&str]) -> Run {
+        self.run(KINA, args, None)
+    }
+
+    /// Runs `kina` with `input` on stdin.
+    pub fn kina_stdin(&self, args: &[&str], input: &str) -> Run {
+        self.run(KINA, args, Some(input))
+    }
+
+    /// Runs the fake `container` directly (to arrange state or check it).
+    pub fn container(&self, args: &[&str]) -> Run {
+        self.run(FAKE, args, None)
+    }
+
+    pub fn container_stdin(&self, args: &[&str], input: &str) -> Run {
+        self.run(FAKE, args, Some(input))
+    }
+
+    /// A `kina` command that the caller starts and controls (signals, timing).
+    pub fn kina_command(&self, args: &[&str]) -> Command {
+        self.command(KINA, args)
+    }
+
+    fn run(&self, program: &str, args: &[&str], input: Option<&str>) -> Run {
+        use std::io::Write;
+        let mut cmd = self.command(program, args);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        if input.is_some() {
+            cmd.stdin(Stdio::piped());
+        }
+        let mut child = cmd.spawn().expect("spawn");
+        if let Some(text) = input {
+            child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        }
+        let output = child.wait_with_output().expect("wait");
+        let mut argv = vec![Path::new(program).file_name().unwrap().to_string_lossy().into_owned()];
+        argv.extend(args.iter().map(|s| s.to_string()));
+        Run { argv, output }
+    }
+
+    /// Names of all containers the fake currently holds.
+    pub fn container_names(&self) -> Vec<String> {
+        let run = self.container(&["list", "--all", "--format", "json"]);
+        run.success();
+        let list: serde_json::Value = serde_json::from_str(&run.stdout()).expect("list json");
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["configuration"]["id"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
