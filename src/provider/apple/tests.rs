@@ -1,1 +1,136 @@
+//! Provider logic against a scripted runner: which `container` calls are
+//! made, in what order, and how their results are read.
 
+use super::*;
+use crate::exec::scripted::ScriptedRunner;
+
+const V122: &str = "container CLI version 1.2.2 (build: release, commit: 0190097)\n";
+
+fn provider(runner: ScriptedRunner) -> AppleContainer<ScriptedRunner> {
+    AppleContainer::with_runner(runner, PathBuf::from("/usr/local/bin/container"), "container".into())
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn preflight_checks_version_then_service() {
+    let runner = ScriptedRunner::new();
+    runner.expect(&["--version"], 0, V122, "").expect(&["system", "status"], 0, "status running\n", "");
+    let info = provider(runner).preflight().await.unwrap();
+    assert_eq!(info.version, "1.2.2");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn preflight_refuses_1_2_0_before_touching_the_service() {
+    let runner = ScriptedRunner::new();
+    runner.expect(&["--version"], 0, "container CLI version 1.2.0 (build: release, commit: abc)\n", "");
+    let err = provider(runner).preflight().await.unwrap_err();
+    assert!(matches!(err, ProviderError::UnsupportedVersion { .. }), "{err}");
+    assert!(err.hint().unwrap().contains("1.2.1"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn preflight_reports_a_stopped_service_with_the_start_hint() {
+    let runner = ScriptedRunner::new();
+    runner
+        .expect(&["--version"], 0, V122, "")
+        .expect(&["system", "status"], 1, "apiserver is not running and not registered with launchd\n", "");
+    let err = provider(runner).preflight().await.unwrap_err();
+    assert!(matches!(err, ProviderError::ServiceDown { .. }));
+    assert!(err.hint().unwrap().contains("container system start"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn list_keeps_only_kina_nodes_and_reads_endpoints() {
+    let runner = ScriptedRunner::new();
+    let list = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/container/list-1.2.2.json")).unwrap();
+    runner.expect(&["list", "--all", "--format", "json"], 0, &list, "");
+    let nodes = provider(runner).list_nodes().await.unwrap();
+    let names: Vec<_> = nodes.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["kina-control-plane", "dev-control-plane"], "buildkit is not a kina node");
+    assert_eq!(nodes[0].api_server_endpoint.as_deref(), Some("127.0.0.1:6445"));
+    assert_eq!(nodes[0].role, "control-plane");
+    assert!(!nodes[1].is_running());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn failed_list_is_explained_by_the_service_state() {
+    let runner = ScriptedRunner::new();
+    runner
+        .expect(&["list", "--all", "--format", "json"], 1, "", "Error: internalError: \"failed to list containers\"\n")
+        .expect(&["system", "status"], 1, "apiserver is not running\n", "");
+    let err = provider(runner).list_nodes().await.unwrap_err();
+    assert!(matches!(err, ProviderError::ServiceDown { .. }), "{err}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn unreadable_list_names_field_and_version() {
+    let runner = ScriptedRunner::new();
+    runner
+        .expect(&["list", "--all", "--format", "json"], 0, r#"[{"configuration":{"id":"x"},"status":7}]"#, "")
+        .expect(&["--version"], 0, V122, "");
+    let err = provider(runner).list_nodes().await.unwrap_err();
+    let text = format!("{:#}", anyhow::Error::new(err));
+    assert!(text.contains("Apple container 1.2.2"), "{text}");
+    assert!(text.contains("[0].status"), "{text}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn pull_only_when_the_image_is_missing() {
+    let runner = ScriptedRunner::new();
+    runner
+        .expect(&["image", "inspect", "kindest/node:v1.35.5"], 1, "", "Error: image not found: kindest/node:v1.35.5\n")
+        .expect(&["image", "pull", "--progress", "none", "kindest/node:v1.35.5"], 0, "", "");
+    let p = provider(runner);
+    assert!(!p.image_present("kindest/node:v1.35.5").await.unwrap());
+    p.pull_image("kindest/node:v1.35.5", false).await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn create_node_uses_path_flags_by_version() {
+    let runner = ScriptedRunner::new();
+    let spec = NodeSpec {
+        name: "kina-control-plane".into(),
+        cluster: "kina".into(),
+        role: "control-plane".into(),
+        image: "kindest/node:v1.35.5".into(),
+        cpus: 4,
+        memory: "4G".into(),
+        api_server_host_port: Some(6445),
+        kubernetes_version: None,
+        env: vec![],
+    };
+    let expected = run_args::run_args(&spec, Features { clear_default_paths: false });
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    runner.expect(&["--version"], 0, "container CLI version 1.1.0 (build: release)\n", "").expect(&expected, 0, "kina-control-plane\n", "");
+    provider(runner).create_node(&spec).await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn exec_passes_stdin_with_dash_i_only() {
+    let runner = ScriptedRunner::new();
+    runner
+        .expect(&["exec", "n", "cat", "/kind/version"], 0, "v1.35.5\n", "")
+        .expect(&["exec", "-i", "n", "cp", "/dev/stdin", "/kind/kubeadm.conf"], 0, "", "");
+    let p = provider(runner);
+    p.exec_checked("n", &NodeCommand::new(["cat", "/kind/version"])).await.unwrap();
+    p.exec_checked("n", &NodeCommand::new(["cp", "/dev/stdin", "/kind/kubeadm.conf"]).stdin("x")).await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn delete_tolerates_nodes_that_are_already_gone() {
+    let runner = ScriptedRunner::new();
+    runner
+        .expect(&["delete", "--force", "a", "b"], 1, "", "Error: internalError: \"failed to delete container\"\n")
+        .expect(&["list", "--all", "--format", "json"], 0, "[]", "");
+    provider(runner).delete_nodes(&["a".into(), "b".into()]).await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn delete_reports_nodes_that_survive() {
+    let runner = ScriptedRunner::new();
+    let still_there = r#"[{"configuration":{"id":"a","labels":{"io.kina.cluster":"k"}},"status":{"state":"running","networks":[]}}]"#;
+    runner
+        .expect(&["delete", "--force", "a"], 1, "", "Error: boom\n")
+        .expect(&["list", "--all", "--format", "json"], 0, still_there, "");
+    let err = provider(runner).delete_nodes(&["a".into()]).await.unwrap_err();
+    assert!(err.to_string().contains("container delete --force a"), "{err}");
+}
