@@ -37,15 +37,15 @@ pub fn read(value: Value) -> Result<Networking, ConfigError> {
         net.service_subnet =
             ipv4_cidr(&subnet).map_err(|e| ConfigError::Invalid(format!("invalid service subnet {e}")))?;
     }
-    if let Some(address) = take_string(&mut map, "apiServerAddress", "networking.apiServerAddress")? {
-        if address != "127.0.0.1" {
-            return Err(ConfigError::Unsupported {
-                field: "networking.apiServerAddress".into(),
-                why: format!(
-                    "kina publishes the API server on 127.0.0.1 only, not {address}; other hosts can reach the node's own IP on 6443"
-                ),
-            });
-        }
+    if let Some(address) = take_string(&mut map, "apiServerAddress", "networking.apiServerAddress")?
+        && address != "127.0.0.1"
+    {
+        return Err(ConfigError::Unsupported {
+            field: "networking.apiServerAddress".into(),
+            why: format!(
+                "kina publishes the API server on 127.0.0.1 only, not {address}; other hosts can reach the node's own IP on 6443"
+            ),
+        });
     }
     match map.remove("apiServerPort") {
         None | Some(Value::Null) => {}
