@@ -34,7 +34,7 @@ fn measure(world: &World, scenario: &str, args: &[&str]) -> Sample {
     let run = world.kina(args);
     let wall = started.elapsed();
     run.success();
-    let calls = world.fake_calls();
+    let calls = world.fake_log_lines();
     let inside: u64 = calls.iter().filter_map(|line| line.rsplit('\t').next()?.parse::<u64>().ok()).sum();
     Sample {
         scenario: scenario.to_string(),
@@ -105,7 +105,10 @@ fn main() {
         ("single-node create overhead ≤ 300 ms", create.overhead() <= Duration::from_millis(300)),
         (
             "get clusters / list: exactly one list call",
-            samples.iter().filter(|s| s.scenario.starts_with("get clusters") || s.scenario.starts_with("list")).all(|s| s.list_calls == 1 && s.calls == 1),
+            samples
+                .iter()
+                .filter(|s| s.scenario.starts_with("get clusters") || s.scenario.starts_with("list"))
+                .all(|s| s.list_calls == 1 && s.calls == 1),
         ),
         ("kina --version ≤ 5 ms", version <= Duration::from_millis(5)),
     ];

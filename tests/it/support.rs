@@ -103,17 +103,23 @@ impl World {
         self.home().join(".kube").join("config")
     }
 
-    /// The fake's invocation log: one line per `container` call.
+    /// The fake's invocation log: one line per `container` call (argv, a tab,
+    /// the call's duration in µs; newlines in arguments written as `\n`).
     pub fn fake_log(&self) -> PathBuf {
         self.path("container.log")
     }
 
+    /// The argv of every `container` call so far, without the durations.
     pub fn fake_calls(&self) -> Vec<String> {
-        std::fs::read_to_string(self.fake_log())
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
+        self.fake_log_lines()
+            .iter()
+            .map(|line| line.rsplit_once('\t').map_or(line.as_str(), |(argv, _)| argv).to_string())
             .collect()
+    }
+
+    /// Raw log lines, durations included.
+    pub fn fake_log_lines(&self) -> Vec<String> {
+        std::fs::read_to_string(self.fake_log()).unwrap_or_default().lines().map(str::to_string).collect()
     }
 
     pub fn clear_fake_log(&self) {
@@ -183,10 +189,6 @@ impl World {
         let run = self.container(&["list", "--all", "--format", "json"]);
         run.success();
         let list: serde_json::Value = serde_json::from_str(&run.stdout()).expect("list json");
-        list.as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["configuration"]["id"].as_str().unwrap().to_string())
-            .collect()
+        list.as_array().unwrap().iter().map(|c| c["configuration"]["id"].as_str().unwrap().to_string()).collect()
     }
 }

@@ -30,9 +30,12 @@ async fn preflight_refuses_1_2_0_before_touching_the_service() {
 #[tokio::test(flavor = "current_thread")]
 async fn preflight_reports_a_stopped_service_with_the_start_hint() {
     let runner = ScriptedRunner::new();
-    runner
-        .expect(&["--version"], 0, V122, "")
-        .expect(&["system", "status"], 1, "apiserver is not running and not registered with launchd\n", "");
+    runner.expect(&["--version"], 0, V122, "").expect(
+        &["system", "status"],
+        1,
+        "apiserver is not running and not registered with launchd\n",
+        "",
+    );
     let err = provider(runner).preflight().await.unwrap_err();
     assert!(matches!(err, ProviderError::ServiceDown { .. }));
     assert!(err.hint().unwrap().contains("container system start"));
@@ -41,7 +44,9 @@ async fn preflight_reports_a_stopped_service_with_the_start_hint() {
 #[tokio::test(flavor = "current_thread")]
 async fn list_keeps_only_kina_nodes_and_reads_endpoints() {
     let runner = ScriptedRunner::new();
-    let list = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/container/list-1.2.2.json")).unwrap();
+    let list =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/container/list-1.2.2.json"))
+            .unwrap();
     runner.expect(&["list", "--all", "--format", "json"], 0, &list, "");
     let nodes = provider(runner).list_nodes().await.unwrap();
     let names: Vec<_> = nodes.iter().map(|n| n.name.as_str()).collect();
@@ -100,16 +105,24 @@ async fn create_node_uses_path_flags_by_version() {
     };
     let expected = run_args::run_args(&spec, Features { clear_default_paths: false });
     let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
-    runner.expect(&["--version"], 0, "container CLI version 1.1.0 (build: release)\n", "").expect(&expected, 0, "kina-control-plane\n", "");
+    runner.expect(&["--version"], 0, "container CLI version 1.1.0 (build: release)\n", "").expect(
+        &expected,
+        0,
+        "kina-control-plane\n",
+        "",
+    );
     provider(runner).create_node(&spec).await.unwrap();
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn exec_passes_stdin_with_dash_i_only() {
     let runner = ScriptedRunner::new();
-    runner
-        .expect(&["exec", "n", "cat", "/kind/version"], 0, "v1.35.5\n", "")
-        .expect(&["exec", "-i", "n", "cp", "/dev/stdin", "/kind/kubeadm.conf"], 0, "", "");
+    runner.expect(&["exec", "n", "cat", "/kind/version"], 0, "v1.35.5\n", "").expect(
+        &["exec", "-i", "n", "cp", "/dev/stdin", "/kind/kubeadm.conf"],
+        0,
+        "",
+        "",
+    );
     let p = provider(runner);
     p.exec_checked("n", &NodeCommand::new(["cat", "/kind/version"])).await.unwrap();
     p.exec_checked("n", &NodeCommand::new(["cp", "/dev/stdin", "/kind/kubeadm.conf"]).stdin("x")).await.unwrap();
@@ -127,10 +140,14 @@ async fn delete_tolerates_nodes_that_are_already_gone() {
 #[tokio::test(flavor = "current_thread")]
 async fn delete_reports_nodes_that_survive() {
     let runner = ScriptedRunner::new();
-    let still_there = r#"[{"configuration":{"id":"a","labels":{"io.kina.cluster":"k"}},"status":{"state":"running","networks":[]}}]"#;
-    runner
-        .expect(&["delete", "--force", "a"], 1, "", "Error: boom\n")
-        .expect(&["list", "--all", "--format", "json"], 0, still_there, "");
+    let still_there =
+        r#"[{"configuration":{"id":"a","labels":{"io.kina.cluster":"k"}},"status":{"state":"running","networks":[]}}]"#;
+    runner.expect(&["delete", "--force", "a"], 1, "", "Error: boom\n").expect(
+        &["list", "--all", "--format", "json"],
+        0,
+        still_there,
+        "",
+    );
     let err = provider(runner).delete_nodes(&["a".into()]).await.unwrap_err();
     assert!(err.to_string().contains("container delete --force a"), "{err}");
 }

@@ -1,0 +1,94 @@
+//! Everything the fake reads from its environment (the `KINA_FAKE_*` contract).
+
+use std::path::PathBuf;
+
+/// A `major.minor.patch` CLI version, compared numerically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version(pub u32, pub u32, pub u32);
+
+impl Version {
+    pub fn parse(text: &str) -> Option<Version> {
+        let mut parts = text.trim().trim_start_matches('v').split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next().unwrap_or("0").parse().ok()?;
+        let patch = parts.next().unwrap_or("0").parse().ok()?;
+        Some(Version(major, minor, patch))
+    }
+
+    pub fn at_least(self, major: u32, minor: u32, patch: u32) -> bool {
+        self >= Version(major, minor, patch)
+    }
+}
+
+/// How the emulated API server looks from the CLI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiServer {
+    Running,
+    /// Registered with launchd but not answering.
+    Down,
+    /// Not registered with launchd at all.
+    Unregistered,
+}
+
+pub struct Config {
+    pub state_dir: PathBuf,
+    pub version: Version,
+    pub version_text: String,
+    pub apiserver: ApiServer,
+    pub fail: Vec<String>,
+    pub hang: Vec<String>,
+    pub latency_ms: u64,
+    pub log: Option<PathBuf>,
+    pub boot_polls: u32,
+    pub not_ready: bool,
+    pub macos: u32,
+}
+
+/// The commit every emulated version reports.
+pub const COMMIT: &str = "0190097";
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn patterns(name: &str) -> Vec<String> {
+    var(name).map(|v| v.split(';').filter(|p| !p.is_empty()).map(str::to_string).collect()).unwrap_or_default()
+}
+
+impl Config {
+    pub fn from_env() -> Config {
+        let state_dir = var("KINA_FAKE_STATE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("kina-fake-container"));
+        let version_text = var("KINA_FAKE_VERSION").unwrap_or_else(|| "1.2.2".to_string());
+        let version = Version::parse(&version_text).unwrap_or(Version(1, 2, 2));
+        let apiserver = match var("KINA_FAKE_APISERVER").as_deref() {
+            Some("down") | Some("stopped") | Some("not running") => ApiServer::Down,
+            Some("unregistered") => ApiServer::Unregistered,
+            _ => ApiServer::Running,
+        };
+        Config {
+            state_dir,
+            version,
+            version_text: version_text.trim().trim_start_matches('v').to_string(),
+            apiserver,
+            fail: patterns("KINA_FAKE_FAIL"),
+            hang: patterns("KINA_FAKE_HANG"),
+            latency_ms: var("KINA_FAKE_LATENCY_MS").and_then(|v| v.trim().parse().ok()).unwrap_or(0),
+            log: var("KINA_FAKE_LOG").map(PathBuf::from),
+            boot_polls: var("KINA_FAKE_BOOT_POLLS").and_then(|v| v.trim().parse().ok()).unwrap_or(0),
+            not_ready: var("KINA_FAKE_NOT_READY").is_some_and(|v| v != "0"),
+            macos: var("KINA_FAKE_MACOS").and_then(|v| v.trim().parse().ok()).unwrap_or(26),
+        }
+    }
+
+    /// `container CLI version 1.2.2 (build: release, commit: 0190097)`.
+    pub fn version_line(&self, app: &str) -> String {
+        format!("{app} version {} (build: release, commit: {COMMIT})", self.version_text)
+    }
+
+    /// The first pattern of `list` that the joined argv contains.
+    pub fn matching<'a>(list: &'a [String], joined: &str) -> Option<&'a str> {
+        list.iter().find(|p| joined.contains(p.as_str())).map(String::as_str)
+    }
+}

@@ -1,0 +1,241 @@
+//! `start`, `stop`, `kill`, `delete`, `logs`, and the network attach/release they share.
+
+use crate::app::Session;
+use crate::args::{Cmd, flag, opt};
+use crate::config::Config;
+use crate::out::Out;
+use crate::store::{Attachment, State};
+
+/// Starts a stopped container: new addresses from the rotating allocator, then the
+/// emulated node boot (which may kill the container again, like the real entrypoint).
+pub fn boot(state: &mut State, cfg: &Config, id: &str) {
+    let Some(c) = state.containers.get(id).cloned() else { return };
+    if c.running() {
+        return;
+    }
+    let mut networks = Vec::new();
+    for (i, (name, mtu, mac)) in c.attach.iter().enumerate() {
+        let Some(net) = state.network_mut(name) else { continue };
+        let Some(host) = net.free.pop_front() else { continue };
+        networks.push(Attachment {
+            network: name.clone(),
+            hostname: c.hostname.clone(),
+            ipv4_address: format!("192.168.{}.{host}/24", net.octet),
+            ipv4_gateway: net.gateway(),
+            mac_address: mac
+                .clone()
+                .unwrap_or_else(|| if i == 0 { c.mac.clone() } else { format!("{}:{i:02x}", &c.mac[..14]) }),
+            mtu: *mtu,
+            variant: if cfg.macos >= 26 { "reserved".into() } else { "allocationOnly".into() },
+        });
+    }
+    let c = state.containers.get_mut(id).unwrap();
+    c.networks = networks;
+    c.state = "running".into();
+    c.started = Some(crate::util::iso_now());
+    let alive = crate::node::boot::on_start(c, cfg);
+    if !alive {
+        halt(state, id);
+    }
+}
+
+/// Stops a container: addresses go back to the end of their pools.
+pub fn halt(state: &mut State, id: &str) {
+    let Some(c) = state.containers.get_mut(id) else { return };
+    let released: Vec<Attachment> = std::mem::take(&mut c.networks);
+    c.state = "stopped".into();
+    let auto_remove = c.auto_remove;
+    for a in released {
+        let host: u8 = a.ipv4_address.split('/').next().unwrap().rsplit('.').next().unwrap().parse().unwrap_or(0);
+        if let Some(net) = state.network_mut(&a.network) {
+            net.free.push_back(host);
+        }
+    }
+    if auto_remove {
+        state.containers.remove(id);
+    }
+}
+
+pub fn cmd(s: &mut Session, name: &str, args: &[String]) -> Out {
+    match name {
+        "start" => start(s, args),
+        "stop" | "kill" => stop(s, name, args),
+        "logs" => logs(s, args),
+        _ => delete(s, args),
+    }
+}
+
+fn parse(c: &Cmd, args: &[String]) -> Result<crate::args::Parsed, Out> {
+    c.parse(args)
+}
+
+fn start(s: &mut Session, args: &[String]) -> Out {
+    let c = Cmd::new(
+        "start",
+        "Start a container",
+        "[<options>] <container-id>",
+        vec![flag(&["-a", "--attach"], "Attach stdout/stderr"), flag(&["-i", "--interactive"], "Attach stdin")],
+    );
+    let p = match parse(&c, args) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    let Some(id) = p.positionals.first().cloned() else {
+        return c.usage_error("Missing expected argument '<container-id>'");
+    };
+    let cfg = s.cfg;
+    let state = match s.state() {
+        Ok(st) => st,
+        Err(out) => return out,
+    };
+    let Some(container) = state.containers.get(&id) else {
+        return Out::error(format!("get failed: container {id} not found"));
+    };
+    if container.running() && p.has("--attach") {
+        return Out::error("attach is currently unsupported on already running containers");
+    }
+    boot(state, cfg, &id);
+    Out::lines(&[id])
+}
+
+/// `code: "message" (cause: ...)` entries of an AggregateError, one per failed ID.
+fn aggregate(errors: Vec<String>, mut out: Out) -> Out {
+    if !errors.is_empty() {
+        out.stderr.push_str(&format!("Error: {}\n", errors.join("\n")));
+        out.code = 1;
+    }
+    out
+}
+
+fn not_found(verb: &str, id: &str) -> String {
+    format!("internalError: \"failed to {verb} container\" (cause: \"notFound: \"container with ID {id} not found\"\")")
+}
+
+fn stop(s: &mut Session, name: &str, args: &[String]) -> Out {
+    let kill = name == "kill";
+    let mut opts = vec![
+        flag(&["-a", "--all"], "Act on all running containers"),
+        opt(&["-s", "--signal"], "<signal>", "Signal to send"),
+    ];
+    if !kill {
+        opts.push(opt(&["-t", "--time"], "<time>", "Seconds to wait before killing the container(s)"));
+    }
+    let (overview, usage) = if kill {
+        ("Kill or signal one or more running containers", "[<options>] [<container-ids> ...]")
+    } else {
+        ("Stop one or more running containers", "[<options>] [<container-ids> ...]")
+    };
+    let c = Cmd::new(if kill { "kill" } else { "stop" }, overview, usage, opts);
+    let p = match parse(&c, args) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    if p.positionals.is_empty() && !p.has("--all") {
+        return Out::error("no containers specified and --all not supplied");
+    }
+    let signal = p.value("--signal").unwrap_or(if kill { "KILL" } else { "" }).to_ascii_uppercase();
+    let signal = signal.trim_start_matches("SIG").to_string();
+    let stops = ["", "KILL", "9", "TERM", "15", "INT", "2", "RTMIN+3", "QUIT"].contains(&signal.as_str());
+    let state = match s.state() {
+        Ok(st) => st,
+        Err(out) => return out,
+    };
+    let ids: Vec<String> = if p.has("--all") {
+        state.containers.values().filter(|c| c.running()).map(|c| c.id.clone()).collect()
+    } else {
+        p.positionals.clone()
+    };
+    let (mut out, mut errors) = (Out::default(), Vec::new());
+    let verb = if kill { "kill" } else { "stop" };
+    for id in ids {
+        let Some(c) = state.containers.get(&id) else {
+            errors.push(not_found(verb, &id));
+            continue;
+        };
+        if kill && !c.running() {
+            errors.push(format!("internalError: \"failed to kill container\" (cause: \"invalidState: \"container {id} is not running\"\")"));
+            continue;
+        }
+        if c.running() && stops {
+            halt(state, &id);
+        }
+        out.stdout.push_str(&format!("{id}\n"));
+    }
+    aggregate(errors, out)
+}
+
+fn delete(s: &mut Session, args: &[String]) -> Out {
+    let c = Cmd::new(
+        "delete",
+        "Delete one or more containers",
+        "[<options>] [<container-ids> ...]",
+        vec![
+            flag(&["-a", "--all"], "Delete all containers"),
+            flag(&["-f", "--force"], "Delete containers even if they are running"),
+        ],
+    );
+    let p = match parse(&c, args) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    if p.positionals.is_empty() && !p.has("--all") {
+        return Out::error("no containers specified and --all not supplied");
+    }
+    let force = p.has("--force");
+    let state = match s.state() {
+        Ok(st) => st,
+        Err(out) => return out,
+    };
+    let all = p.has("--all");
+    let ids: Vec<String> = if all { state.containers.keys().cloned().collect() } else { p.positionals.clone() };
+    let (mut out, mut errors) = (Out::default(), Vec::new());
+    for id in ids {
+        let Some(c) = state.containers.get(&id) else {
+            errors.push(not_found("delete", &id));
+            continue;
+        };
+        if c.running() {
+            if all && !force {
+                continue;
+            }
+            if !force {
+                errors.push(format!("internalError: \"failed to delete container\" (cause: \"invalidState: \"container {id} is running and can not be deleted\"\")"));
+                continue;
+            }
+            halt(state, &id);
+        }
+        state.containers.remove(&id);
+        out.stdout.push_str(&format!("{id}\n"));
+    }
+    aggregate(errors, out)
+}
+
+fn logs(s: &mut Session, args: &[String]) -> Out {
+    let c = Cmd::new(
+        "logs",
+        "Fetch container logs",
+        "[<options>] <container-id>",
+        vec![
+            flag(&["--boot"], "Display the boot log for the container instead of stdio"),
+            flag(&["-f", "--follow"], "Follow log output"),
+            opt(&["-n"], "<n>", "Number of lines to show from the end of the logs"),
+        ],
+    );
+    let p = match parse(&c, args) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    let Some(id) = p.positionals.first().cloned() else {
+        return c.usage_error("Missing expected argument '<container-id>'");
+    };
+    let state = match s.state() {
+        Ok(st) => st,
+        Err(out) => return out,
+    };
+    let Some(container) = state.containers.get(&id) else {
+        return Out::error(format!("get failed: container {id} not found"));
+    };
+    let lines = if p.has("--boot") { &container.boot_log } else { &container.log };
+    let skip = p.value("-n").and_then(|n| n.parse::<usize>().ok()).map_or(0, |n| lines.len().saturating_sub(n));
+    Out::lines(&lines[skip..])
+}

@@ -1,0 +1,57 @@
+//! A stateful fake of Apple's `container` CLI (1.x behaviour) for kina's tests and
+//! benchmarks on Linux. The `KINA_FAKE_*` environment variables are its contract;
+//! see `config.rs` and the integration tests in `tests/it/fake_container.rs`.
+
+mod app;
+mod args;
+mod config;
+mod flags;
+mod images;
+mod lifecycle;
+mod listing;
+mod node;
+mod out;
+mod resources;
+mod runcmd;
+mod spec;
+mod spec_parse;
+mod store;
+mod system;
+mod util;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+fn main() {
+    let started = Instant::now();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cfg = config::Config::from_env();
+    if cfg.latency_ms > 0 {
+        std::thread::sleep(Duration::from_millis(cfg.latency_ms));
+    }
+    if config::Config::matching(&cfg.hang, &args.join(" ")).is_some() {
+        // "Forever" for a test: long enough that the caller must interrupt us.
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+    let out = app::run(&cfg, &args);
+    {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(out.stdout.as_bytes());
+        let _ = stdout.flush();
+    }
+    let _ = std::io::stderr().write_all(out.stderr.as_bytes());
+    if let Some(path) = &cfg.log {
+        log_invocation(path, &args, started);
+    }
+    std::process::exit(out.code);
+}
+
+/// Appends `<quoted argv>\t<micros>\n` in a single O_APPEND write.
+fn log_invocation(path: &std::path::Path, args: &[String], started: Instant) {
+    let quoted: Vec<String> = args.iter().map(|a| shell_words::quote(a).into_owned()).collect();
+    // One line per call: newlines inside arguments (sh -c scripts) are written as `\n`.
+    let line = format!("{}\t{}\n", quoted.join(" ").replace('\n', "\\n"), started.elapsed().as_micros());
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = f.write_all(line.as_bytes());
+    }
+}

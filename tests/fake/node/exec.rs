@@ -1,0 +1,97 @@
+//! `container exec`: checks the target, then runs the emulated in-node program.
+
+use super::{Ctx, program_name};
+use crate::app::Session;
+use crate::args::{Cmd, flag, opt};
+use crate::out::Out;
+use std::collections::BTreeMap;
+use std::io::Read;
+
+fn exec_cmd() -> Cmd {
+    Cmd::new(
+        "exec",
+        "Run a new command in a running container",
+        "[<options>] <container-id> <arguments> ...",
+        vec![
+            flag(&["-d", "--detach"], "Run the process and detach from it"),
+            opt(&["-e", "--env"], "<env>", "Set environment variables (format: key=value)"),
+            opt(&["--env-file"], "<env-file>", "Read in a file of environment variables"),
+            opt(&["--gid"], "<gid>", "Set the group ID for the process"),
+            flag(&["-i", "--interactive"], "Keep the standard input open even if not attached"),
+            flag(&["-t", "--tty"], "Open a TTY with the process"),
+            opt(&["-u", "--user"], "<user>", "Set the user for the process"),
+            opt(&["--uid"], "<uid>", "Set the user ID for the process"),
+            opt(&["-w", "--workdir", "--cwd"], "<dir>", "Set the initial working directory"),
+        ],
+    )
+    .passthrough(1)
+}
+
+/// What a `KINA_FAKE_FAIL`-matched in-node command prints (exit 1).
+fn injected(argv: &[String], pattern: &str) -> Out {
+    let why = format!("injected failure (KINA_FAKE_FAIL matched {pattern:?})");
+    let prog = program_name(&argv[0]);
+    let text = match prog {
+        "kubeadm" => {
+            let phase = match argv.get(1).map(String::as_str) {
+                Some("join") => "kubelet-start",
+                Some("init") => "wait-control-plane",
+                _ => "preflight",
+            };
+            format!(
+                "error execution phase {phase}: {why}\nTo see the stack trace of this error execute with --v=5 or higher"
+            )
+        }
+        "kubectl" => format!("error: {why}"),
+        "sh" | "bash" => format!("{prog}: 1: {why}"),
+        _ => format!("{prog}: {why}"),
+    };
+    Out::fail(1, text)
+}
+
+pub fn cmd(s: &mut Session, args: &[String]) -> Out {
+    let c = exec_cmd();
+    let p = match c.parse(args) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    let Some(id) = p.positionals.first().cloned() else {
+        return c.usage_error("Missing expected argument '<container-id>'");
+    };
+    if p.rest.is_empty() {
+        return c.usage_error("Missing expected argument '<arguments> ...'");
+    }
+    let stdin = p.has("--interactive").then(|| {
+        let mut buf = String::new();
+        let _ = std::io::stdin().read_to_string(&mut buf);
+        buf
+    });
+    if let Some(pattern) = s.injected() {
+        return injected(&p.rest, pattern);
+    }
+    let cfg = s.cfg;
+    let state = match s.state() {
+        Ok(st) => st,
+        Err(out) => return out,
+    };
+    let Some(container) = state.containers.get(&id) else {
+        return Out::error(format!("get failed: container {id} not found"));
+    };
+    if !container.running() {
+        return Out::error(format!("container {id} is not running"));
+    }
+    let mut env: BTreeMap<String, String> = BTreeMap::new();
+    let extra: Vec<String> = p
+        .values("--env")
+        .iter()
+        .map(|e| if e.contains('=') { e.to_string() } else { format!("{e}={}", std::env::var(e).unwrap_or_default()) })
+        .collect();
+    for kv in container.env.iter().chain(extra.iter()) {
+        if let Some((k, v)) = kv.split_once('=') {
+            env.insert(k.to_string(), v.to_string());
+        }
+    }
+    let mut ctx = Ctx { state, cfg, id, env, stdin };
+    let out = super::run(&mut ctx, &p.rest, false);
+    if p.has("--detach") { Out::default() } else { out }
+}

@@ -1,0 +1,81 @@
+//! The emulated kindest/node: an in-memory filesystem plus the handful of programs
+//! kina runs through `container exec`.
+
+pub mod boot;
+pub mod dial;
+pub mod exec;
+pub mod files;
+pub mod kubeadm;
+pub mod kubeadm_config;
+pub mod kubeadm_join;
+pub mod kubeadm_ops;
+pub mod kubectl;
+pub mod kubectl_apply;
+pub mod kubectl_get;
+pub mod manifests;
+pub mod model;
+pub mod netprog;
+pub mod pki;
+pub mod programs;
+pub mod shell;
+
+use crate::config::Config;
+use crate::out::Out;
+use crate::store::{Container, State};
+use model::Node;
+use std::collections::BTreeMap;
+
+/// One in-node process: which container, its environment and (if `-i`) its stdin.
+pub struct Ctx<'a> {
+    pub state: &'a mut State,
+    pub cfg: &'a Config,
+    pub id: String,
+    pub env: BTreeMap<String, String>,
+    /// Consumed by the first reader, like a real pipe.
+    pub stdin: Option<String>,
+}
+
+impl Ctx<'_> {
+    pub fn container(&mut self) -> &mut Container {
+        self.state.containers.get_mut(&self.id).expect("exec target exists")
+    }
+
+    pub fn node(&mut self) -> &mut Node {
+        &mut self.container().node
+    }
+
+    pub fn take_stdin(&mut self) -> String {
+        self.stdin.take().unwrap_or_default()
+    }
+}
+
+/// `/usr/bin/kubeadm` → `kubeadm`.
+pub fn program_name(arg: &str) -> &str {
+    arg.rsplit('/').next().unwrap_or(arg)
+}
+
+/// Runs one in-node program; `in_shell` changes the not-found message to the shell's.
+pub fn run(ctx: &mut Ctx, argv: &[String], in_shell: bool) -> Out {
+    let Some(first) = argv.first() else { return Out::default() };
+    let args = &argv[1..];
+    match program_name(first) {
+        "sh" | "bash" | "dash" => shell::program(ctx, args),
+        "kubeadm" => kubeadm::program(ctx, args),
+        "kubectl" => kubectl::program(ctx, args),
+        "sysctl" => netprog::sysctl(ctx, args),
+        "ethtool" => netprog::ethtool(ctx, args),
+        "iptables" | "iptables-nft" | "iptables-legacy" | "ip6tables" | "ip6tables-nft" => {
+            netprog::iptables(ctx, program_name(first), args)
+        }
+        "ip" => netprog::ip(ctx, args),
+        "systemctl" => programs::systemctl(ctx, args),
+        name => match programs::run(ctx, name, args) {
+            Some(out) => out,
+            None if in_shell => Out::fail(127, format!("sh: 1: {first}: not found")),
+            None => Out::fail(
+                127,
+                format!("Error: failed to start process: exec: \"{first}\": executable file not found in $PATH"),
+            ),
+        },
+    }
+}

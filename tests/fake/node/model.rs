@@ -1,0 +1,162 @@
+//! What the fake remembers about the inside of one node container.
+
+use crate::config::Config;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Serialize, Deserialize, Clone, Default)]
+pub struct Node {
+    /// The in-memory filesystem: absolute path → text content.
+    pub files: BTreeMap<String, String>,
+    pub dirs: BTreeSet<String>,
+    /// Containerd socket probes that still fail in this boot.
+    pub boot_polls_left: u32,
+    /// Values written with `sysctl -w` in this boot.
+    pub sysctls: BTreeMap<String, String>,
+    /// `table chain rule` lines added with `iptables -A/-I` in this boot.
+    pub iptables: Vec<String>,
+    pub offload_off: bool,
+    /// Set on the control-plane node by `kubeadm init`.
+    pub cluster: Option<Cluster>,
+    /// On a worker joined with `kubeadm join`: the control-plane container id.
+    pub member_of: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+pub struct Cluster {
+    pub name: String,
+    pub version: String,
+    pub node_name: String,
+    pub advertise: String,
+    pub bind_port: u16,
+    pub endpoint: Option<String>,
+    pub pod_subnet: Option<String>,
+    pub service_subnet: String,
+    /// Names and IPs the API server certificate is valid for.
+    pub cert_sans: Vec<String>,
+    pub nodes: Vec<KubeNode>,
+    pub objects: Vec<Object>,
+    pub token: String,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+pub struct KubeNode {
+    pub name: String,
+    pub container: String,
+    pub labels: BTreeMap<String, String>,
+    pub taints: Vec<String>,
+    pub control_plane: bool,
+}
+
+#[derive(Serialize, Deserialize, Clone, PartialEq)]
+pub struct Object {
+    /// `daemonset.apps`, `serviceaccount`, ...
+    pub resource: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub body: Value,
+}
+
+pub const DEFAULT_VERSION: &str = "v1.35.5";
+pub const CONTROL_PLANE_TAINT: &str = "node-role.kubernetes.io/control-plane:NoSchedule";
+
+/// `vX.Y.Z` from an image tag like `kindest/node:v1.35.5@sha256:...`.
+pub fn version_from_image(reference: &str) -> String {
+    let no_digest = reference.split('@').next().unwrap_or_default();
+    let tag = match no_digest.rfind(':') {
+        Some(i) if !no_digest[i..].contains('/') => &no_digest[i + 1..],
+        _ => "",
+    };
+    let looks = tag.strip_prefix('v').is_some_and(|t| {
+        let parts: Vec<&str> = t.split('.').collect();
+        parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    });
+    if looks { tag.to_string() } else { DEFAULT_VERSION.to_string() }
+}
+
+impl Node {
+    pub fn seed(image: &str) -> Node {
+        let mut n = Node::default();
+        for d in [
+            "/",
+            "/bin",
+            "/dev",
+            "/etc",
+            "/etc/cni",
+            "/etc/cni/net.d",
+            "/etc/containerd",
+            "/etc/kubernetes",
+            "/etc/kubernetes/manifests",
+            "/etc/kubernetes/pki",
+            "/etc/systemd",
+            "/etc/systemd/system",
+            "/kind",
+            "/kind/manifests",
+            "/opt",
+            "/proc",
+            "/root",
+            "/run",
+            "/sbin",
+            "/sys",
+            "/tmp",
+            "/usr",
+            "/usr/bin",
+            "/usr/local",
+            "/usr/local/bin",
+            "/var",
+            "/var/lib",
+            "/var/lib/kubelet",
+            "/var/log",
+        ] {
+            n.dirs.insert(d.to_string());
+        }
+        n.files.insert("/kind/version".into(), format!("{}\n", version_from_image(image)));
+        n.files.insert("/kind/manifests/default-cni.yaml".into(), super::manifests::DEFAULT_CNI.into());
+        n.files.insert("/kind/manifests/default-storage.yaml".into(), super::manifests::DEFAULT_STORAGE.into());
+        n.files.insert(
+            "/etc/containerd/config.toml".into(),
+            "version = 3\n\n[plugins.'io.containerd.cri.v1.runtime']\n  enable_unprivileged_ports = true\n".into(),
+        );
+        n
+    }
+
+    /// The Kubernetes version the node image ships (`/kind/version`, else the default).
+    pub fn k8s_version(&self) -> String {
+        self.files.get("/kind/version").map(|v| v.trim().to_string()).unwrap_or_else(|| DEFAULT_VERSION.into())
+    }
+}
+
+impl Cluster {
+    /// The kindnet DaemonSet's `POD_SUBNET` value, if such a DaemonSet was applied.
+    pub fn cni_pod_subnet(&self) -> Option<String> {
+        let ds = self.objects.iter().find(|o| {
+            o.resource == "daemonset.apps" && o.name == "kindnet" && o.namespace.as_deref() == Some("kube-system")
+        })?;
+        let containers = ds.body["spec"]["template"]["spec"]["containers"].as_array()?;
+        containers
+            .iter()
+            .flat_map(|c| c["env"].as_array().cloned().unwrap_or_default())
+            .find_map(|e| (e["name"] == "POD_SUBNET").then(|| e["value"].as_str().unwrap_or_default().to_string()))
+    }
+
+    /// Node Ready: initialised, a working kindnet matching the pod subnet, not forced NotReady.
+    pub fn network_ready(&self, cfg: &Config) -> bool {
+        if cfg.not_ready {
+            return false;
+        }
+        match (self.cni_pod_subnet(), &self.pod_subnet) {
+            (Some(cni), Some(pod)) => crate::util::is_ipv4_cidr(&cni) && &cni == pod,
+            _ => false,
+        }
+    }
+
+    /// The address clients dial: `controlPlaneEndpoint` if set, else the advertise address.
+    pub fn server(&self) -> String {
+        match &self.endpoint {
+            Some(e) if e.contains(':') => format!("https://{e}"),
+            Some(e) => format!("https://{e}:{}", self.bind_port),
+            None => format!("https://{}:{}", self.advertise, self.bind_port),
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! Simple in-node programs: file utilities, `test`, `echo`, `systemctl`, ...
+
+use super::Ctx;
+use super::files::{WriteError, basename, norm};
+use crate::out::Out;
+
+/// Runs a simple program, or `None` if the node has no such executable.
+pub fn run(ctx: &mut Ctx, name: &str, args: &[String]) -> Option<Out> {
+    Some(match name {
+        "true" | ":" => Out::default(),
+        "false" => Out::fail(1, ""),
+        "echo" => echo(args),
+        "sleep" => Out::default(),
+        "hostname" => Out::lines(&[ctx.container().hostname.clone()]),
+        "cat" => cat(ctx, args),
+        "cp" => cp(ctx, args),
+        "mv" => mv(ctx, args),
+        "tee" => tee(ctx, args),
+        "mkdir" => mkdir(ctx, args),
+        "rm" => rm(ctx, args),
+        "ls" => ls(ctx, args),
+        "chmod" | "chown" => chmod(ctx, name, args),
+        "test" | "[" => test(ctx, args),
+        "pgrep" => pgrep(ctx, args),
+        "nproc" => Out::lines(&[ctx.container().config["resources"]["cpus"].to_string()]),
+        "uname" => Out::lines(&[if args.iter().any(|a| a == "-r") { "6.18.15" } else { "Linux" }]),
+        _ => return None,
+    })
+}
+
+fn echo(args: &[String]) -> Out {
+    let (newline, words) = match args.first().map(String::as_str) {
+        Some("-n") => (false, &args[1..]),
+        _ => (true, args),
+    };
+    let mut text = words.join(" ");
+    if newline {
+        text.push('\n');
+    }
+    Out::ok(text)
+}
+
+fn operands(args: &[String]) -> (Vec<&str>, Vec<&str>) {
+    let mut flags = Vec::new();
+    let mut paths = Vec::new();
+    let mut done = false;
+    for a in args {
+        if !done && a == "--" {
+            done = true;
+        } else if !done && a.len() > 1 && a.starts_with('-') {
+            flags.push(a.as_str());
+        } else {
+            paths.push(a.as_str());
+        }
+    }
+    (flags, paths)
+}
+
+fn has_flag(flags: &[&str], c: char, long: &str) -> bool {
+    flags.iter().any(|f| *f == long || (!f.starts_with("--") && f.contains(c)))
+}
+
+fn cat(ctx: &mut Ctx, args: &[String]) -> Out {
+    let (_, paths) = operands(args);
+    if paths.is_empty() || paths == ["-"] {
+        return Out::ok(ctx.take_stdin());
+    }
+    let mut out = Out::default();
+    for p in paths {
+        let node = ctx.node();
+        if node.is_dir(p) {
+            out.stderr.push_str(&format!("cat: {p}: Is a directory\n"));
+            out.code = 1;
+        } else if let Some(text) = node.read(p) {
+            out.stdout.push_str(text);
+        } else if p == "/dev/stdin" || p == "-" {
+            let text = ctx.take_stdin();
+            out.stdout.push_str(&text);
+        } else {
+            out.stderr.push_str(&format!("cat: {p}: No such file or directory\n"));
+            out.code = 1;
+        }
+    }
+    out
+}
+
+/// Resolves a copy destination: into the directory if `dst` is one.
+fn target(ctx: &mut Ctx, src: &str, dst: &str) -> String {
+    if ctx.node().is_dir(dst) { format!("{}/{}", norm(dst), basename(src)) } else { norm(dst) }
+}
+
+fn write_err(prog: &str, dst: &str, e: WriteError) -> Out {
+    match e {
+        WriteError::NoParent => {
+            Out::fail(1, format!("{prog}: cannot create regular file '{dst}': No such file or directory"))
+        }
+        WriteError::IsDir => Out::fail(1, format!("{prog}: cannot overwrite directory '{dst}' with non-directory")),
+    }
+}
+
+fn source(ctx: &mut Ctx, prog: &str, src: &str) -> Result<String, Out> {
+    if src == "/dev/stdin" || src == "-" {
+        return Ok(ctx.take_stdin());
+    }
+    if src == "/dev/null" {
+        return Ok(String::new());
+    }
+    let node = ctx.node();
+    match node.read(src) {
+        Some(text) => Ok(text.clone()),
+        None if node.is_dir(src) => Err(Out::fail(1, format!("{prog}: -r not specified; omitting directory '{src}'"))),
+        None => Err(Out::fail(1, format!("{prog}: cannot stat '{src}': No such file or directory"))),
+    }
+}
+
+fn cp(ctx: &mut Ctx, args: &[String]) -> Out {
+    let (_, paths) = operands(args);
+    let [src, dst] = paths.as_slice() else {
+        return Out::fail(1, "cp: missing destination file operand\nTry 'cp --help' for more information.");
+    };
+    let content = match source(ctx, "cp", src) {
+        Ok(c) => c,
+        Err(out) => return out,
+    };
+    let to = target(ctx, src, dst);
+    match ctx.node().write(&to, &content, false) {
+        Ok(()) => Out::default(),
+        Err(e) => write_err("cp", dst, e),
+    }
+}
+
+fn mv(ctx: &mut Ctx, args: &[String]) -> Out {
+    let (_, paths) = operands(args);
+    let [src, dst] = paths.as_slice() else {
+        return Out::fail(1, "mv: missing destination file operand");
+    };
+    let Some(content) = ctx.node().read(src).cloned() else {
+        return Out::fail(1, format!("mv: cannot stat '{src}': No such file or directory"));
+    };
+    let to = target(ctx, src, dst);
+    match ctx.node().write(&to, &content, false) {
+        Ok(()) => {
+            let _ = ctx.node().remove(src, false);
+            Out::default()
+        }
+        Err(e) => write_err("mv", dst, e),
+    }
+}
+
+fn tee(ctx: &mut Ctx, args: &[String]) -> Out {
+    let (flags, paths) = operands(args);
+    let append = has_flag(&flags, 'a', "--append");
+    let text = ctx.take_stdin();
+    let mut out = Out::ok(text.clone());
+    for p in paths {
+        if let Err(e) = ctx.node().write(p, &text, append) {
+            let err = write_err("tee", p, e);
+            out.stderr.push_str(&err.stderr.replace("cannot create regular file", "cannot open"));
+            out.code = 1;
+        }
+    }
+    out
+}
+
+fn mkdir(ctx: &mut Ctx, args: &[String]) -> Out {
+    let (flags, paths) = operands(args);
+    let parents = has_flag(&flags, 'p', "--parents");
+    let mut out = Out::default();
+    for p in paths.into_iter().filter(|p| !p.starts_with("-m") && p.parse::<u32>().is_err()) {
+        let node = ctx.node();
+        let exists = node.exists(p);
+        let ok = if parents {
+            node.mkdir_all(p)
+        } else if exists {
+            out.stderr.push_str(&format!("mkdir: cannot create directory '{p}': File exists\n"));
+            false
+        } else if !node.is_dir(&super::files::parent(&norm(p))) {
+            out.stderr.push_str(&format!("mkdir: cannot create directory '{p}': No such file or directory\n"));
+            false
+        } else {
+            node.mkdir_all(p)
+        };
+        if !ok {
+            if parents {
+                out.stderr.push_str(&format!("mkdir: cannot create directory '{p}': Not a directory\n"));
+            }
+            out.code = 1;
+        }
+    }
+    out
+}
+
+fn rm(ctx: &mut Ctx, args: &[String]) -> Out {
+    let (flags, paths) = operands(args);
+    let force = has_flag(&flags, 'f', "--force");
+    let recursive = has_flag(&flags, 'r', "--recursive") || has_flag(&flags, 'R', "--recursive");
+    let mut out = Out::default();
+    for p in paths {
+        match ctx.node().remove(p, recursive) {
+            Ok(()) => {}
+            Err("No such file or directory") if force => {}
+            Err(why) => {
+                out.stderr.push_str(&format!("rm: cannot remove '{p}': {why}\n"));
+                out.code = 1;
+            }
+        }
+    }
+    out
+}
+
+fn ls(ctx: &mut Ctx, args: &[String]) -> Out {
+    let (_, paths) = operands(args);
+    let paths = if paths.is_empty() { vec!["/"] } else { paths };
+    let mut out = Out::default();
+    for p in paths {
+        let node = ctx.node();
+        if node.is_dir(p) {
+            for name in node.list(p) {
+                out.stdout.push_str(&format!("{name}\n"));
+            }
+        } else if node.exists(p) {
+            out.stdout.push_str(&format!("{p}\n"));
+        } else {
+            out.stderr.push_str(&format!("ls: cannot access '{p}': No such file or directory\n"));
+            out.code = 2;
+        }
+    }
+    out
+}
+
+fn chmod(ctx: &mut Ctx, name: &str, args: &[String]) -> Out {
+    let (_, paths) = operands(args);
+    for p in paths.iter().skip(1) {
+        if !ctx.node().exists(p) {
+            return Out::fail(1, format!("{name}: cannot access '{p}': No such file or directory"));
+        }
+    }
+    Out::default()
+}
+
+/// The containerd socket probe; fails while `KINA_FAKE_BOOT_POLLS` probes remain.
+pub fn containerd_up(ctx: &mut Ctx) -> bool {
+    let node = ctx.node();
+    if node.boot_polls_left > 0 {
+        node.boot_polls_left -= 1;
+        return false;
+    }
+    true
+}
+
+/// `pgrep [-x] containerd|kubelet|systemd`: the node's long-running daemons.
+fn pgrep(ctx: &mut Ctx, args: &[String]) -> Out {
+    let (_, names) = operands(args);
+    let node = ctx.node();
+    let running = |name: &str| match name {
+        "containerd" => node.boot_polls_left == 0,
+        "kubelet" => node.cluster.is_some() || node.member_of.is_some(),
+        "systemd" | "init" => true,
+        _ => false,
+    };
+    if names.iter().any(|n| running(n)) { Out::lines(&["1"]) } else { Out::fail(1, "") }
+}
+
+fn test(ctx: &mut Ctx, args: &[String]) -> Out {
+    let args: Vec<&str> = args.iter().map(String::as_str).filter(|a| *a != "]").collect();
+    let (negate, args) = match args.split_first() {
+        Some((&"!", rest)) => (true, rest.to_vec()),
+        _ => (false, args),
+    };
+    let result = match args.as_slice() {
+        ["-S", p] => norm(p) == "/run/containerd/containerd.sock" && containerd_up(ctx),
+        ["-f", p] => ctx.node().read(p).is_some(),
+        ["-s", p] => ctx.node().read(p).is_some_and(|t| !t.is_empty()),
+        ["-d", p] => ctx.node().is_dir(p),
+        ["-e", p] => ctx.node().exists(p) || (norm(p) == "/run/containerd/containerd.sock" && containerd_up(ctx)),
+        ["-n", s] => !s.is_empty(),
+        ["-z", s] => s.is_empty(),
+        [a, "=", b] | [a, "==", b] => a == b,
+        [a, "!=", b] => a != b,
+        [s] => !s.is_empty(),
+        [] => false,
+        _ => return Out::fail(2, "test: unsupported expression in fake"),
+    };
+    if result != negate { Out::default() } else { Out::fail(1, "") }
+}
+
+pub fn systemctl(ctx: &mut Ctx, args: &[String]) -> Out {
+    let (flags, rest) = operands(args);
+    let quiet = has_flag(&flags, 'q', "--quiet");
+    match rest.split_first() {
+        Some((&"is-active", units)) => {
+            let mut out = Out::default();
+            for unit in units {
+                let unit = unit.trim_end_matches(".service");
+                let state = match unit {
+                    "containerd" => {
+                        if containerd_up(ctx) {
+                            "active"
+                        } else {
+                            "activating"
+                        }
+                    }
+                    "kubelet" => {
+                        let node = ctx.node();
+                        if node.cluster.is_some() || node.member_of.is_some() { "active" } else { "activating" }
+                    }
+                    _ => "active",
+                };
+                if !quiet {
+                    out.stdout.push_str(&format!("{state}\n"));
+                }
+                if state != "active" {
+                    out.code = 3;
+                }
+            }
+            out
+        }
+        Some((&"status", units)) => {
+            let unit = units.first().copied().unwrap_or("");
+            Out::ok(format!("● {unit}.service\n     Loaded: loaded\n     Active: active (running)\n"))
+        }
+        Some((cmd, _))
+            if ["start", "stop", "restart", "reload", "enable", "disable", "daemon-reload", "mask", "unmask"]
+                .contains(cmd) =>
+        {
+            Out::default()
+        }
+        _ => Out::fail(1, "Unknown command verb."),
+    }
+}

@@ -1,0 +1,311 @@
+//! `container volume ...` and `container network ...` (macOS 26 only).
+
+use crate::app::Session;
+use crate::args::{Cmd, flag, opt};
+use crate::out::Out;
+use crate::store::{Network, State, Volume};
+use crate::util::{compact_json, iso_now, pretty_json, table};
+use serde_json::{Value, json};
+
+fn split(args: &[String]) -> (&str, &[String]) {
+    match args.split_first() {
+        Some((sub, rest)) => (sub.as_str(), rest),
+        None => ("", &[]),
+    }
+}
+
+fn kv(values: &[&str]) -> serde_json::Map<String, Value> {
+    values
+        .iter()
+        .map(|v| {
+            let (k, val) = v.split_once('=').unwrap_or((v, ""));
+            (k.to_string(), json!(val))
+        })
+        .collect()
+}
+
+fn volume_json(v: &Volume) -> Value {
+    let mut cfg = json!({"name": v.name, "driver": "local", "format": "ext4",
+        "source": format!("/Users/fake/Library/Application Support/com.apple.container/volumes/{}/volume.img", v.name),
+        "creationDate": v.created, "labels": v.labels, "options": {}});
+    if let Some(size) = &v.size {
+        cfg["sizeInBytes"] = json!(crate::spec_parse::parse_memory(size).unwrap_or(0));
+    }
+    json!({"id": v.name, "configuration": cfg})
+}
+
+fn volume_users(state: &State, name: &str) -> Vec<String> {
+    state
+        .containers
+        .values()
+        .filter(|c| {
+            c.config["mounts"].as_array().is_some_and(|m| m.iter().any(|m| m["type"]["volume"]["name"] == name))
+        })
+        .map(|c| c.id.clone())
+        .collect()
+}
+
+pub fn volume(s: &mut Session, args: &[String]) -> Out {
+    let (sub, rest) = split(args);
+    let c = match sub {
+        "create" => Cmd::new(
+            "volume create",
+            "Create a volume",
+            "[<options>] <name>",
+            vec![
+                opt(&["--label"], "<label>", "Set metadata on a volume"),
+                opt(&["--opt"], "<opt>", "Set driver specific options"),
+                opt(&["-s"], "<size>", "Size of the volume"),
+            ],
+        ),
+        "list" | "ls" => Cmd::new(
+            "volume list",
+            "List volumes",
+            "[<options>]",
+            vec![
+                opt(&["--format"], "<format>", "Format of the output (json, table)"),
+                flag(&["-q", "--quiet"], "Only display volume names"),
+            ],
+        ),
+        "inspect" => Cmd::new("volume inspect", "Display information about volumes", "<names> ...", vec![]),
+        "delete" | "rm" => Cmd::new(
+            "volume delete",
+            "Delete one or more volumes",
+            "[<options>] [<names> ...]",
+            vec![flag(&["-a", "--all"], "Delete all volumes")],
+        ),
+        "prune" => Cmd::new("volume prune", "Remove volumes with no container references", "", vec![]),
+        _ => {
+            return Out::ok(
+                "OVERVIEW: Manage container volumes\n\nUSAGE: container volume <subcommand>\n\nSUBCOMMANDS:\n  create, delete, inspect, list, prune\n",
+            );
+        }
+    };
+    let p = match c.parse(rest) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    let state = match s.state() {
+        Ok(st) => st,
+        Err(out) => return out,
+    };
+    match sub {
+        "create" => {
+            let Some(name) = p.positionals.first().cloned() else {
+                return c.usage_error("Missing expected argument '<name>'");
+            };
+            if state.volumes.contains_key(&name) {
+                return Out::error(format!("volume {name} already exists"));
+            }
+            let labels =
+                kv(&p.values("--label")).into_iter().map(|(k, v)| (k, v.as_str().unwrap().to_string())).collect();
+            state.volumes.insert(
+                name.clone(),
+                Volume { name: name.clone(), created: iso_now(), labels, size: p.value("-s").map(str::to_string) },
+            );
+            Out::lines(&[name])
+        }
+        "list" | "ls" => {
+            let vols: Vec<&Volume> = state.volumes.values().collect();
+            if p.value("--format") == Some("json") {
+                return Out::lines(&[compact_json(&json!(vols.iter().map(|v| volume_json(v)).collect::<Vec<_>>()))]);
+            }
+            if p.has("--quiet") {
+                return Out::lines(&vols.iter().map(|v| v.name.clone()).collect::<Vec<_>>());
+            }
+            let mut rows = vec![vec!["NAME".to_string(), "DRIVER".into(), "OPTIONS".into()]];
+            rows.extend(vols.iter().map(|v| vec![v.name.clone(), "local".into(), String::new()]));
+            Out::ok(table(&rows))
+        }
+        "inspect" => {
+            let mut items = Vec::new();
+            for n in &p.positionals {
+                match state.volumes.get(n) {
+                    Some(v) => items.push(volume_json(v)),
+                    None => return Out::error(format!("volume not found: {n}")),
+                }
+            }
+            Out::lines(&[pretty_json(&json!(items))])
+        }
+        _ => {
+            let prune = sub == "prune";
+            let names: Vec<String> =
+                if prune || p.has("--all") { state.volumes.keys().cloned().collect() } else { p.positionals.clone() };
+            let mut out = Out::default();
+            for n in names {
+                if !state.volumes.contains_key(&n) {
+                    return Out::error(format!("volume not found: {n}"));
+                }
+                let users = volume_users(state, &n);
+                if !users.is_empty() {
+                    if prune || p.has("--all") {
+                        continue;
+                    }
+                    return Out::error(format!("volume {n} is in use by container(s): {}", users.join(", ")));
+                }
+                state.volumes.remove(&n);
+                out.stdout.push_str(&format!("{n}\n"));
+            }
+            out
+        }
+    }
+}
+
+fn valid_network_name(n: &str) -> bool {
+    let b = n.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && (b[b.len() - 1].is_ascii_lowercase() || b[b.len() - 1].is_ascii_digit())
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(c))
+}
+
+fn network_json(n: &Network) -> Value {
+    let mut cfg = json!({"creationDate": n.created, "labels": n.labels, "mode": if n.internal { "hostOnly" } else { "nat" },
+        "name": n.name, "options": {}, "plugin": "container-network-vmnet"});
+    if n.name != "default" {
+        cfg["ipv4Subnet"] = json!(n.subnet());
+    }
+    json!({"id": n.name, "configuration": cfg, "status": {"ipv4Gateway": n.gateway(), "ipv4Subnet": n.subnet()}})
+}
+
+pub fn network(s: &mut Session, args: &[String]) -> Out {
+    let (sub, rest) = split(args);
+    let c = match sub {
+        "create" => Cmd::new(
+            "network create",
+            "Create a new network",
+            "[<options>] <name>",
+            vec![
+                flag(&["--internal"], "Restrict the network to host-only traffic"),
+                opt(&["--label"], "<label>", "Set metadata for a network"),
+                opt(&["--option"], "<option>", "Set plugin options"),
+                opt(&["--plugin"], "<plugin>", "Network plugin"),
+                opt(&["--subnet"], "<subnet>", "Set the IPv4 subnet"),
+                opt(&["--subnet-v6"], "<subnet>", "Set the IPv6 subnet"),
+            ],
+        ),
+        "list" | "ls" => Cmd::new(
+            "network list",
+            "List networks",
+            "[<options>]",
+            vec![
+                opt(&["--format"], "<format>", "Format of the output (json, table)"),
+                flag(&["-q", "--quiet"], "Only output the network name"),
+            ],
+        ),
+        "inspect" => {
+            Cmd::new("network inspect", "Display information about one or more networks", "<networks> ...", vec![])
+        }
+        "delete" | "rm" => Cmd::new(
+            "network delete",
+            "Delete one or more networks",
+            "[<options>] [<network-names> ...]",
+            vec![flag(&["-a", "--all"], "Delete all networks")],
+        ),
+        "prune" => Cmd::new("network prune", "Remove networks with no container connections", "", vec![]),
+        _ => {
+            return Out::ok(
+                "OVERVIEW: Manage container networks\n\nUSAGE: container network <subcommand>\n\nSUBCOMMANDS:\n  create, delete, inspect, list, prune\n",
+            );
+        }
+    };
+    let p = match c.parse(rest) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    let state = match s.state() {
+        Ok(st) => st,
+        Err(out) => return out,
+    };
+    state.network_mut("default");
+    match sub {
+        "create" => {
+            let Some(name) = p.positionals.first().cloned() else {
+                return c.usage_error("Missing expected argument '<name>'");
+            };
+            if !valid_network_name(&name) {
+                return Out::error(format!("invalid network name {name}"));
+            }
+            if state.networks.contains_key(&name) {
+                return Out::error(format!("network {name} already exists"));
+            }
+            let used: Vec<u8> = state.networks.values().map(|n| n.octet).collect();
+            let octet = match p.value("--subnet") {
+                Some(sub) => match sub
+                    .strip_prefix("192.168.")
+                    .and_then(|r| r.strip_suffix(".0/24"))
+                    .and_then(|o| o.parse::<u8>().ok())
+                {
+                    Some(o) if !used.contains(&o) => o,
+                    Some(_) => return Out::error(format!("subnet {sub} overlaps an existing network")),
+                    None => return Out::error(format!("the fake only supports 192.168.X.0/24 subnets, got {sub}")),
+                },
+                None => match (65..=250).find(|o| !used.contains(o)) {
+                    Some(o) => o,
+                    None => return Out::error("no free subnet"),
+                },
+            };
+            let mut net = Network::new(&name, octet, iso_now());
+            net.internal = p.has("--internal");
+            net.labels =
+                kv(&p.values("--label")).into_iter().map(|(k, v)| (k, v.as_str().unwrap().to_string())).collect();
+            state.networks.insert(name.clone(), net);
+            Out::lines(&[name])
+        }
+        "list" | "ls" => {
+            let nets: Vec<&Network> = state.networks.values().collect();
+            if p.value("--format") == Some("json") {
+                return Out::lines(&[compact_json(&json!(nets.iter().map(|n| network_json(n)).collect::<Vec<_>>()))]);
+            }
+            if p.has("--quiet") {
+                return Out::lines(&nets.iter().map(|n| n.name.clone()).collect::<Vec<_>>());
+            }
+            let mut rows = vec![vec!["NETWORK".to_string(), "STATE".into(), "SUBNET".into()]];
+            rows.extend(nets.iter().map(|n| vec![n.name.clone(), "running".into(), n.subnet()]));
+            Out::ok(table(&rows))
+        }
+        "inspect" => {
+            let mut items = Vec::new();
+            for n in &p.positionals {
+                match state.networks.get(n) {
+                    Some(net) => items.push(network_json(net)),
+                    None => return Out::error(format!("network {n} not found")),
+                }
+            }
+            Out::lines(&[pretty_json(&json!(items))])
+        }
+        _ => {
+            let all = sub == "prune" || p.has("--all");
+            let names: Vec<String> = if all {
+                state.networks.keys().filter(|n| *n != "default").cloned().collect()
+            } else {
+                p.positionals.clone()
+            };
+            let mut out = Out::default();
+            for n in names {
+                if n == "default" {
+                    return Out::error("cannot delete the default network");
+                }
+                if !state.networks.contains_key(&n) {
+                    return Out::error(format!("network {n} not found"));
+                }
+                let users: Vec<String> = state
+                    .containers
+                    .values()
+                    .filter(|c| c.attach.iter().any(|a| a.0 == n))
+                    .map(|c| c.id.clone())
+                    .collect();
+                if !users.is_empty() {
+                    if all {
+                        continue;
+                    }
+                    return Out::error(format!("network {n} is in use by container(s): {}", users.join(", ")));
+                }
+                state.networks.remove(&n);
+                out.stdout.push_str(&format!("{n}\n"));
+            }
+            out
+        }
+    }
+}

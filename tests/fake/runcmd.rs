@@ -1,0 +1,96 @@
+//! `container run` and `container create`.
+
+use crate::app::Session;
+use crate::flags::run_cmd;
+use crate::node::model::Node;
+use crate::out::Out;
+use crate::store::{Container, Volume};
+use crate::util::{hex, iso_now, random_bytes, uuid};
+
+/// `^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`, at most 63 characters.
+pub fn valid_name(id: &str) -> bool {
+    let b = id.as_bytes();
+    b.len() >= 2
+        && b.len() <= 63
+        && b[0].is_ascii_alphanumeric()
+        && b[1..].iter().all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c))
+}
+
+pub fn cmd(s: &mut Session, args: &[String], create: bool) -> Out {
+    let cfg = s.cfg;
+    let c = run_cmd(cfg.version, create);
+    let p = match c.parse(args) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    let Some(image_arg) = p.positionals.first().cloned() else {
+        return c.usage_error("Missing expected argument '<image>'");
+    };
+    if let Some(cpus) = p.value("--cpus")
+        && cpus.parse::<u64>().is_err()
+    {
+        return c.usage_error(format!("The value '{cpus}' is invalid for '-c <cpus>'"));
+    }
+    let id = p.value("--name").map(str::to_string).unwrap_or_else(uuid);
+    let state = match s.state() {
+        Ok(st) => st,
+        Err(out) => return out,
+    };
+    if !create && state.containers.contains_key(&id) {
+        return Out::error(format!("container with id {id} already exists"));
+    }
+    let quiet = p.value("--progress") == Some("none") || p.has("--disable-progress-updates");
+    let mut stderr = String::new();
+    let image = match crate::images::ensure(state, &image_arg, quiet, &mut stderr) {
+        Ok(i) => i,
+        Err(out) => return out,
+    };
+    if create && state.containers.contains_key(&id) {
+        return Out::error(format!("container already exists: {id}")).with_stderr("");
+    }
+    if !valid_name(&id) {
+        return Out::error(format!("container ID {id} is not a valid container ID"));
+    }
+    let spec = match crate::spec::build(cfg, &p, &id, &image, state) {
+        Ok(spec) => spec,
+        Err(msg) => return Out { stderr, ..Out::default() }.with_stderr(format!("Error: {msg}\n")).exit(1),
+    };
+    for v in &spec.new_volumes {
+        stderr.push_str(&format!("Warning: volume {v} does not exist, creating it\n"));
+        state
+            .volumes
+            .insert(v.clone(), Volume { name: v.clone(), created: iso_now(), labels: Default::default(), size: None });
+    }
+    let mac = spec.attach.first().and_then(|a| a.2.clone()).unwrap_or_else(|| {
+        let b = random_bytes(5);
+        format!("f2:{}", b.iter().map(|x| hex(&[*x])).collect::<Vec<_>>().join(":"))
+    });
+    let container = Container {
+        id: id.clone(),
+        config: spec.config,
+        state: "stopped".into(),
+        networks: vec![],
+        started: None,
+        auto_remove: p.has("--rm"),
+        hostname: spec.hostname,
+        mac,
+        attach: spec.attach,
+        proc_sys_readonly: spec.proc_sys_readonly,
+        env: spec.env,
+        boot_log: vec![],
+        log: vec![],
+        node: Node::seed(&image),
+    };
+    state.containers.insert(id.clone(), container);
+    if !create {
+        crate::lifecycle::boot(state, cfg, &id);
+    }
+    if let Some(path) = p.value("--cidfile")
+        && let Err(e) = std::fs::write(path, &id)
+    {
+        return Out::error(format!("failed to write cidfile {path}: {e}"));
+    }
+    // Attached runs of long-lived images would block forever; the fake returns at once.
+    let stdout = if create || p.has("--detach") { format!("{id}\n") } else { String::new() };
+    Out { stdout, stderr, code: 0 }
+}

@@ -1,0 +1,179 @@
+//! `container system ...`: status, version, start, stop.
+
+use crate::app::Session;
+use crate::args::{Cmd, flag, opt};
+use crate::config::{ApiServer, COMMIT};
+use crate::out::Out;
+use crate::util::{compact_json, table};
+use serde_json::json;
+
+const APP_ROOT: &str = "/Users/fake/Library/Application Support/com.apple.container/";
+const INSTALL_ROOT: &str = "/usr/local/";
+
+pub fn cmd(s: &mut Session, args: &[String]) -> Out {
+    let sub = args.first().map(String::as_str).unwrap_or("");
+    let rest = if args.is_empty() { &[][..] } else { &args[1..] };
+    match sub {
+        "status" => status(s, rest),
+        "version" => version(s, rest),
+        "start" => start(s, rest),
+        "stop" => stop(s, rest),
+        "" | "-h" | "--help" => Out::ok(
+            "OVERVIEW: Manage the container system\n\nUSAGE: container system <subcommand>\n\n\
+             SUBCOMMANDS:\n  start, stop, status, version, logs, df, dns, kernel, property\n",
+        ),
+        other => Out::error(format!("'system {other}' is not emulated by the fake container CLI")),
+    }
+}
+
+fn status(s: &mut Session, args: &[String]) -> Out {
+    let c = Cmd::new(
+        "system status",
+        "Show the status of the container services",
+        "[<options>]",
+        vec![
+            opt(&["--format"], "<format>", "Format of the output (json, table)"),
+            opt(&["-p", "--prefix"], "<prefix>", "Launchd prefix for services"),
+        ],
+    );
+    let p = match c.parse(args) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    if let Some(pattern) = s.injected() {
+        return Out::error(format!("injected failure: {pattern}"));
+    }
+    let state = match s.apiserver() {
+        Ok(st) => st,
+        Err(out) => return out,
+    };
+    let json_out = p.value("--format") == Some("json");
+    let (word, line) = match state {
+        ApiServer::Running => ("running", ""),
+        ApiServer::Down => ("not running", "apiserver is not running"),
+        ApiServer::Unregistered => ("unregistered", "apiserver is not running and not registered with launchd"),
+    };
+    let server_version = s.cfg.version_line("container-apiserver");
+    if json_out {
+        let value = if state == ApiServer::Running {
+            json!({"apiServerAppName": "container-apiserver", "apiServerBuild": "release", "apiServerCommit": COMMIT,
+                   "apiServerVersion": server_version, "appRoot": APP_ROOT, "installRoot": INSTALL_ROOT, "status": word})
+        } else {
+            json!({"apiServerAppName": "", "apiServerBuild": "", "apiServerCommit": "", "apiServerVersion": "",
+                   "appRoot": "", "installRoot": "", "status": word})
+        };
+        let mut out = Out::lines(&[compact_json(&value)]);
+        out.code = if state == ApiServer::Running { 0 } else { 1 };
+        return out;
+    }
+    if state != ApiServer::Running {
+        let mut out = Out::lines(&[line]);
+        out.code = 1;
+        return out;
+    }
+    let rows: Vec<Vec<String>> = [
+        ("FIELD", "VALUE".to_string()),
+        ("status", "running".to_string()),
+        ("appRoot", APP_ROOT.to_string()),
+        ("installRoot", INSTALL_ROOT.to_string()),
+        ("apiserver.version", server_version),
+        ("apiserver.commit", COMMIT.to_string()),
+        ("apiserver.build", "release".to_string()),
+        ("apiserver.appName", "container-apiserver".to_string()),
+    ]
+    .into_iter()
+    .map(|(a, b)| vec![a.to_string(), b])
+    .collect();
+    Out::ok(table(&rows))
+}
+
+fn version(s: &mut Session, args: &[String]) -> Out {
+    let c = Cmd::new(
+        "system version",
+        "Show version information",
+        "[<options>]",
+        vec![opt(&["--format"], "<format>", "Format of the output (json, table)")],
+    );
+    let p = match c.parse(args) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    if let Some(pattern) = s.injected() {
+        return Out::error(format!("injected failure: {pattern}"));
+    }
+    let up = matches!(s.apiserver(), Ok(ApiServer::Running));
+    let mut entries =
+        vec![json!({"appName": "container", "buildType": "release", "commit": COMMIT, "version": s.cfg.version_text})];
+    if up {
+        entries.push(json!({"appName": "container-apiserver", "buildType": "release", "commit": COMMIT,
+                            "version": s.cfg.version_line("container-apiserver")}));
+    }
+    if p.value("--format") == Some("json") {
+        return Out::lines(&[compact_json(&json!(entries))]);
+    }
+    let mut rows = vec![vec!["COMPONENT".to_string(), "VERSION".into(), "BUILD".into(), "COMMIT".into()]];
+    for e in &entries {
+        rows.push(vec![
+            e["appName"].as_str().unwrap().to_string(),
+            s.cfg.version_text.clone(),
+            "release".into(),
+            COMMIT.into(),
+        ]);
+    }
+    Out::ok(table(&rows))
+}
+
+fn start(s: &mut Session, args: &[String]) -> Out {
+    let c = Cmd::new(
+        "system start",
+        "Start the container services",
+        "[<options>]",
+        vec![
+            opt(&["-a", "--app-root"], "<path>", "Path to the root directory for application data"),
+            opt(&["--install-root"], "<path>", "Path to the root directory for application executables and plugins"),
+            opt(&["--log-root"], "<path>", "Path to the root directory for logs"),
+            flag(&["--enable-kernel-install"], "Install the recommended default kernel"),
+            flag(&["--disable-kernel-install"], "Skip installing the recommended default kernel"),
+            opt(&["--timeout"], "<secs>", "Seconds to wait for the services to start"),
+        ],
+    );
+    if let Err(out) = c.parse(args) {
+        return out;
+    }
+    if let Some(pattern) = s.injected() {
+        return Out::error(format!("injected failure: {pattern}"));
+    }
+    match s.load() {
+        Ok(state) => state.system = Some("running".into()),
+        Err(out) => return out,
+    }
+    Out::lines(&["Verifying apiserver is running..."])
+}
+
+fn stop(s: &mut Session, args: &[String]) -> Out {
+    let c = Cmd::new(
+        "system stop",
+        "Stop all container services",
+        "[<options>]",
+        vec![opt(&["-p", "--prefix"], "<prefix>", "Launchd prefix for services")],
+    );
+    if let Err(out) = c.parse(args) {
+        return out;
+    }
+    if let Some(pattern) = s.injected() {
+        return Out::error(format!("injected failure: {pattern}"));
+    }
+    let state = match s.load() {
+        Ok(state) => state,
+        Err(out) => return out,
+    };
+    let running: Vec<String> = state.containers.values().filter(|c| c.running()).map(|c| c.id.clone()).collect();
+    let mut lines = Vec::new();
+    for id in running {
+        crate::lifecycle::halt(state, &id);
+        lines.push(format!("stopping container {id}"));
+    }
+    state.system = Some("stopped".into());
+    lines.push("stopping the apiserver".into());
+    Out::lines(&lines)
+}

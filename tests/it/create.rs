@@ -1,0 +1,256 @@
+//! `kina create cluster` through the real binary against the fake `container`.
+
+use crate::support::World;
+
+fn kubeconfig_value(world: &World) -> serde_json::Value {
+    let text = std::fs::read_to_string(world.default_kubeconfig()).expect("kubeconfig written");
+    serde_saphyr::from_str(&text).expect("kubeconfig is YAML")
+}
+
+#[test]
+fn default_cluster_end_to_end() {
+    let world = World::new();
+    let run = world.kina(&["create", "cluster"]);
+    run.success().stdout_is("");
+    let stderr = run.stderr();
+    let expected_lines = [
+        "Creating cluster \"kina\" ...",
+        " ✓ Ensuring node image (kindest/node:v1.35.5) 🖼",
+        " ✓ Preparing nodes 📦 ",
+        " ✓ Writing configuration 📜",
+        " ✓ Starting control-plane 🕹️",
+        " ✓ Installing CNI 🔌",
+        " ✓ Installing StorageClass 💾",
+        "Set kubectl context to \"kina-kina\"",
+        "kubectl cluster-info --context kina-kina",
+    ];
+    let mut rest = stderr.as_str();
+    for line in expected_lines {
+        let at = rest.find(line).unwrap_or_else(|| panic!("missing or out of order: {line:?}\n{stderr}"));
+        rest = &rest[at + line.len()..];
+    }
+
+    // The node VM exists, labelled and published on 127.0.0.1 only.
+    assert_eq!(world.container_names(), ["kina-control-plane"]);
+    let inspect = world.container(&["inspect", "kina-control-plane"]);
+    let node: serde_json::Value = serde_json::from_str(&inspect.stdout()).unwrap();
+    let config = &node[0]["configuration"];
+    assert_eq!(config["labels"]["io.kina.cluster"], "kina");
+    assert_eq!(config["labels"]["io.kina.role"], "control-plane");
+    assert_eq!(config["capAdd"], serde_json::json!(["ALL"]));
+    assert_eq!(config["maskedPaths"], serde_json::json!([]));
+    assert_eq!(config["readonlyPaths"], serde_json::json!([]));
+    let port = &config["publishedPorts"][0];
+    assert_eq!(port["hostAddress"], "127.0.0.1");
+    assert_eq!(port["containerPort"], 6443);
+    let host_port = port["hostPort"].as_u64().unwrap();
+
+    // The kubeconfig: kina-kina everywhere, Mac-side endpoint, CA from the node.
+    let kc = kubeconfig_value(&world);
+    assert_eq!(kc["current-context"], "kina-kina");
+    assert_eq!(kc["clusters"][0]["name"], "kina-kina");
+    assert_eq!(kc["clusters"][0]["cluster"]["server"], format!("https://127.0.0.1:{host_port}"));
+    assert!(kc["clusters"][0]["cluster"]["certificate-authority-data"].as_str().unwrap().len() > 20);
+    assert!(kc["clusters"][0]["cluster"].get("insecure-skip-tls-verify").is_none());
+    assert_eq!(kc["contexts"][0]["context"]["cluster"], "kina-kina");
+    assert_eq!(kc["contexts"][0]["context"]["user"], "kina-kina");
+    assert_eq!(kc["users"][0]["name"], "kina-kina");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(world.default_kubeconfig()).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(!world.home().join(".kube/config.lock").exists());
+
+    // What the node was bootstrapped with.
+    let kubeadm = world.container(&["exec", "kina-control-plane", "cat", "/kind/kubeadm.conf"]);
+    let kubeadm = kubeadm.success().stdout();
+    assert!(kubeadm.contains("kubeadm.k8s.io/v1beta4"), "{kubeadm}");
+    assert!(kubeadm.contains("kubernetesVersion: v1.35.5"), "{kubeadm}");
+    let wait = world.container(&[
+        "exec",
+        "kina-control-plane",
+        "kubectl",
+        "--kubeconfig=/etc/kubernetes/admin.conf",
+        "wait",
+        "--for=condition=Ready",
+        "node/kina-control-plane",
+    ]);
+    wait.success().stdout_has("condition met");
+}
+
+#[test]
+fn single_node_create_stays_within_its_invocation_budget() {
+    let world = World::new();
+    world.kina(&["create", "cluster", "-n", "first"]).success();
+    let pulls = world.fake_calls().iter().filter(|c| c.starts_with("image pull")).count();
+    assert_eq!(pulls, 1, "the first create pulls the node image once");
+
+    // With the image present (every create after the first): no pull, and
+    // at most 16 calls even with --wait.
+    world.clear_fake_log();
+    world.kina(&["create", "cluster", "--wait", "1m"]).success();
+    let calls = world.fake_calls();
+    assert!(calls.len() <= 16, "{} container calls:\n{}", calls.len(), calls.join("\n"));
+    assert!(!calls.iter().any(|c| c.starts_with("image pull")));
+    world.clear_fake_log();
+    world.kina(&["create", "cluster", "-n", "nowait"]).success();
+    assert!(world.fake_calls().len() <= 15, "{:?}", world.fake_calls());
+}
+
+#[test]
+fn wait_reports_ready_or_warns_like_kind() {
+    let mut world = World::new();
+    world
+        .kina(&["create", "cluster", "--wait", "2m"])
+        .success()
+        .stderr_has("Waiting ≤ 2m0s for control-plane = Ready ⏳")
+        .stderr_has(" • Ready after ");
+
+    world.env("KINA_FAKE_NOT_READY", "1");
+    world
+        .kina(&["create", "cluster", "-n", "slow", "--wait", "30s"])
+        .success()
+        .stderr_has(" ✗ Waiting ≤ 30s for control-plane = Ready ⏳")
+        .stderr_has("WARNING: Timed out waiting for Ready");
+    assert!(world.container_names().contains(&"slow-control-plane".to_string()));
+}
+
+#[test]
+fn name_precedence_flag_env_config_default() {
+    let mut world = World::new();
+    world.env("KINA_CLUSTER_NAME", "fromenv");
+    world.kina(&["create", "cluster"]).success().stderr_has("Creating cluster \"fromenv\"");
+    world.kina(&["create", "cluster", "--name", "fromflag"]).success();
+    let config = world.path("kind.yaml");
+    std::fs::write(&config, "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: fromconfig\n").unwrap();
+    // The env var still beats the config file.
+    world
+        .kina(&["create", "cluster", "--config", config.to_str().unwrap()])
+        .failure()
+        .stderr_has("node(s) already exist for a cluster with the name \"fromenv\"");
+    world.remove_env("KINA_CLUSTER_NAME");
+    world.kina(&["create", "cluster", "--config", config.to_str().unwrap()]).success();
+    let mut names = world.container_names();
+    names.sort();
+    assert_eq!(names, ["fromconfig-control-plane", "fromenv-control-plane", "fromflag-control-plane"]);
+}
+
+#[test]
+fn duplicate_name_fails_before_creating_anything() {
+    let world = World::new();
+    world.kina(&["create", "cluster"]).success();
+    world.clear_fake_log();
+    world
+        .kina(&["create", "cluster"])
+        .code_is(1)
+        .stderr_has("ERROR: node(s) already exist for a cluster with the name \"kina\"")
+        .stderr_has("hint:");
+    let calls = world.fake_calls();
+    assert!(!calls.iter().any(|c| c.starts_with("run")), "{calls:?}");
+    assert_eq!(world.container_names(), ["kina-control-plane"]);
+}
+
+#[test]
+fn invalid_names_use_kinds_message_and_touch_nothing() {
+    let world = World::new();
+    world
+        .kina(&["create", "cluster", "--name", "Foo"])
+        .code_is(1)
+        .stderr_has("'Foo' is not a valid cluster name, cluster names must match `^[a-z0-9.-]+$`");
+    world.kina(&["create", "cluster", "--name", "a.b"]).code_is(1).stderr_has("domain name");
+    assert!(world.fake_calls().is_empty());
+}
+
+#[test]
+fn image_flag_overrides_and_missing_images_fail_clearly() {
+    let world = World::new();
+    world
+        .kina(&["create", "cluster", "--image", "kindest/node:v1.34.1"])
+        .success()
+        .stderr_has("Ensuring node image (kindest/node:v1.34.1)");
+    let kubeadm = world.container(&["exec", "kina-control-plane", "cat", "/kind/kubeadm.conf"]);
+    kubeadm.success().stdout_has("kubernetesVersion: v1.34.1");
+
+    world
+        .kina(&["create", "cluster", "-n", "bad", "--image", "example.com/does-not-exist/node:v1"])
+        .code_is(1)
+        .stderr_has("failed to pull image")
+        .stderr_has("container image pull");
+    assert!(!world.container_names().contains(&"bad-control-plane".to_string()));
+}
+
+#[test]
+fn config_file_from_stdin_sets_networking() {
+    let world = World::new();
+    let config = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnetworking:\n  podSubnet: 10.200.0.0/16\n  apiServerPort: 6553\n";
+    world.kina_stdin(&["create", "cluster", "--config", "-"], config).success();
+    let kubeadm = world.container(&["exec", "kina-control-plane", "cat", "/kind/kubeadm.conf"]).stdout();
+    assert!(kubeadm.contains("podSubnet: 10.200.0.0/16"), "{kubeadm}");
+    let text = std::fs::read_to_string(world.default_kubeconfig()).unwrap();
+    assert!(text.contains("server: https://127.0.0.1:6553"), "{text}");
+}
+
+#[test]
+fn disable_default_cni_skips_the_cni_step() {
+    let world = World::new();
+    let config = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnetworking:\n  disableDefaultCNI: true\n";
+    let run = world.kina_stdin(&["create", "cluster", "--config", "-"], config);
+    run.success();
+    assert!(!run.stderr().contains("Installing CNI"), "{}", run.stderr());
+    assert!(!world.fake_calls().iter().any(|c| c.contains("default-cni.yaml")));
+}
+
+#[test]
+fn unsupported_config_is_refused_before_any_change() {
+    let world = World::new();
+    let config = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n";
+    world
+        .kina_stdin(&["create", "cluster", "--config", "-"], config)
+        .code_is(1)
+        .stderr_has("worker nodes are not supported");
+    world
+        .kina_stdin(
+            &["create", "cluster", "--config", "-"],
+            "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nbogus: 1\n",
+        )
+        .code_is(1)
+        .stderr_has("unknown field \"bogus\"");
+    world
+        .kina(&["create", "cluster", "--config", "/nonexistent.yaml"])
+        .code_is(1)
+        .stderr_has("error reading file: open /nonexistent.yaml");
+    assert!(world.fake_calls().is_empty());
+}
+
+#[test]
+fn quiet_silences_stderr() {
+    let world = World::new();
+    let run = world.kina(&["-q", "create", "cluster"]);
+    run.success().stdout_is("");
+    assert_eq!(run.stderr(), "");
+}
+
+#[test]
+fn explicit_kubeconfig_is_used_and_named_in_the_hint() {
+    let world = World::new();
+    let path = world.path("custom dir/config");
+    world
+        .kina(&["create", "cluster", "--kubeconfig", path.to_str().unwrap()])
+        .success()
+        .stderr_has(&format!("kubectl cluster-info --context kina-kina --kubeconfig '{}'", path.display()));
+    assert!(path.exists());
+    assert!(!world.default_kubeconfig().exists());
+}
+
+#[test]
+fn verbose_logs_copy_pasteable_container_commands() {
+    let world = World::new();
+    let run = world.kina(&["create", "cluster", "-v", "1"]);
+    run.success();
+    let stderr = run.stderr();
+    let fake = crate::support::FAKE;
+    assert!(stderr.contains(&format!("+ {fake} run -d --name kina-control-plane --cap-add ALL")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("+ {fake} exec -i kina-control-plane cp /dev/stdin /kind/kubeadm.conf")),
+        "{stderr}"
+    );
+}

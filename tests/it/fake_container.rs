@@ -1,0 +1,801 @@
+//! Pins the fake `container` CLI to the researched 1.x behaviour
+//! (shared/research/apple-container.md): outputs, errors, exit codes, and the
+//! emulated kindest/node that kina bootstraps through `container exec`.
+
+use crate::support::{FAKE, Run, World};
+use serde_json::Value;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const NODE_IMAGE: &str = "kindest/node:v1.35.5";
+
+fn json(run: &Run) -> Value {
+    serde_json::from_str(&run.success().stdout()).unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.stdout()))
+}
+
+/// Every object's keys appear in sorted order in the raw text.
+fn assert_sorted_keys(v: &Value) {
+    match v {
+        Value::Object(map) => {
+            let keys: Vec<&String> = map.keys().collect();
+            let mut sorted = keys.clone();
+            sorted.sort();
+            assert_eq!(keys, sorted, "keys not sorted");
+            map.values().for_each(assert_sorted_keys);
+        }
+        Value::Array(items) => items.iter().for_each(assert_sorted_keys),
+        _ => {}
+    }
+}
+
+/// A kind-style node as kina creates it on 1.2.1+.
+fn run_node(world: &World, name: &str) -> Run {
+    let run = world.container(&[
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--cap-add",
+        "ALL",
+        "--masked-path",
+        "NONE",
+        "--read-only-path",
+        "NONE",
+        "-c",
+        "4",
+        "-m",
+        "4g",
+        "-l",
+        "io.kina.cluster=kina",
+        "-p",
+        "127.0.0.1:6443:6443",
+        "--progress",
+        "none",
+        NODE_IMAGE,
+    ]);
+    run.success().stdout_is(&format!("{name}\n"));
+    run
+}
+
+fn ip_of(world: &World, name: &str) -> String {
+    let v = json(&world.container(&["inspect", name]));
+    let cidr = v[0]["status"]["networks"][0]["ipv4Address"].as_str().expect("running node has an IP").to_string();
+    cidr.trim_end_matches("/24").to_string()
+}
+
+fn exec(world: &World, name: &str, argv: &[&str]) -> Run {
+    let mut args = vec!["exec", name];
+    args.extend_from_slice(argv);
+    world.container(&args)
+}
+
+fn kubectl(world: &World, name: &str, argv: &[&str]) -> Run {
+    let mut args = vec!["kubectl", "--kubeconfig=/etc/kubernetes/admin.conf"];
+    args.extend_from_slice(argv);
+    exec(world, name, &args)
+}
+
+fn kubeadm_config(ip: &str, version: &str, pod_subnet: &str) -> String {
+    format!(
+        "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nclusterName: kina\nkubernetesVersion: {version}\n\
+         apiServer:\n  certSANs: [localhost, \"127.0.0.1\"]\n  extraArgs:\n    - name: runtime-config\n      value: \"\"\n\
+         networking:\n  podSubnet: {pod_subnet}\n  serviceSubnet: 10.96.0.0/16\n---\n\
+         apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nlocalAPIEndpoint:\n  advertiseAddress: {ip}\n  bindPort: 6443\n\
+         nodeRegistration:\n  criSocket: unix:///run/containerd/containerd.sock\n  kubeletExtraArgs:\n    - name: node-ip\n      value: {ip}\n\
+         skipPhases: [preflight]\n---\napiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n"
+    )
+}
+
+fn write_config(world: &World, name: &str, text: &str) {
+    world.container_stdin(&["exec", "-i", name, "cp", "/dev/stdin", "/kind/kubeadm.conf"], text).success();
+}
+
+fn init(world: &World, name: &str) -> Run {
+    exec(world, name, &["kubeadm", "init", "--config=/kind/kubeadm.conf", "--skip-token-print", "--v=6"])
+}
+
+/// The default CNI manifest with the pod subnet filled in, applied like kind does.
+fn install_cni(world: &World, name: &str, subnet: &str) {
+    let manifest = exec(world, name, &["cat", "/kind/manifests/default-cni.yaml"]).success().stdout();
+    let rendered = manifest.replace("{{ .PodSubnet }}", subnet);
+    world
+        .container_stdin(
+            &["exec", "-i", name, "kubectl", "create", "--kubeconfig=/etc/kubernetes/admin.conf", "-f", "-"],
+            &rendered,
+        )
+        .success()
+        .stdout_has("daemonset.apps/kindnet created");
+}
+
+/// A node that `kubeadm init` succeeded on (config written to /kind/kubeadm.conf).
+fn init_node(world: &World, name: &str) -> String {
+    run_node(world, name);
+    let ip = ip_of(world, name);
+    write_config(world, name, &kubeadm_config(&ip, "v1.35.5", "10.244.0.0/16"));
+    init(world, name).success().stdout_has("Your Kubernetes control-plane has initialized successfully!");
+    ip
+}
+
+#[test]
+fn version_line_follows_kina_fake_version() {
+    let mut world = World::new();
+    world
+        .container(&["--version"])
+        .success()
+        .stdout_is("container CLI version 1.2.2 (build: release, commit: 0190097)\n");
+    world.env("KINA_FAKE_VERSION", "1.1.0");
+    world
+        .container(&["--version"])
+        .success()
+        .stdout_is("container CLI version 1.1.0 (build: release, commit: 0190097)\n");
+    let versions = json(&world.container(&["system", "version", "--format", "json"]));
+    assert_eq!(versions[0]["version"], "1.1.0");
+    assert_eq!(versions.as_array().unwrap().len(), 2, "API server answers");
+}
+
+#[test]
+fn system_status_reports_each_apiserver_state() {
+    let mut world = World::new();
+    world.container(&["system", "status"]).success().stdout_has("status").stdout_has("running");
+    world.env("KINA_FAKE_APISERVER", "down");
+    world.container(&["system", "status"]).code_is(1).stdout_is("apiserver is not running\n");
+    let status = world.container(&["system", "status", "--format", "json"]);
+    status.code_is(1);
+    assert_eq!(serde_json::from_str::<Value>(&status.stdout()).unwrap()["status"], "not running");
+    world.env("KINA_FAKE_APISERVER", "unregistered");
+    world
+        .container(&["system", "status"])
+        .code_is(1)
+        .stdout_is("apiserver is not running and not registered with launchd\n");
+}
+
+#[test]
+fn a_down_apiserver_fails_every_other_command_with_the_xpc_error() {
+    let mut world = World::new();
+    world.env("KINA_FAKE_APISERVER", "down");
+    let hint = "Ensure container system service has been started with `container system start`.";
+    world
+        .container(&["list", "--all", "--format", "json"])
+        .code_is(1)
+        .stderr_has("Error: internalError: \"failed to list containers\" (cause: \"interrupted: \"XPC connection error: Connection invalid\"\")")
+        .stderr_has(hint);
+    for args in [
+        &["inspect", "x"][..],
+        &["run", "-d", "--name", "x", "alpine"],
+        &["image", "inspect", "alpine"],
+        &["exec", "x", "true"],
+    ] {
+        world
+            .container(args)
+            .code_is(1)
+            .stderr_has("Error: interrupted: \"XPC connection error: Connection invalid\"")
+            .stderr_has(hint);
+    }
+    world.container(&["--version"]).success();
+    world.container(&["run", "--help"]).success().stdout_has("--cap-add");
+    let versions = json(&world.container(&["system", "version", "--format", "json"]));
+    assert_eq!(versions.as_array().unwrap().len(), 1, "only the CLI entry while the server is down");
+    // `system start` brings it up for later invocations.
+    world.container(&["system", "start", "--enable-kernel-install"]).success();
+    world.container(&["list", "--all", "--format", "json"]).success().stdout_is("[]\n");
+}
+
+#[test]
+fn list_and_inspect_emit_the_1x_shapes() {
+    let world = World::new();
+    run_node(&world, "kina-control-plane");
+    world
+        .container(&[
+            "run",
+            "-d",
+            "--name",
+            "web",
+            "-p",
+            "8080:80",
+            "-p",
+            "[::1]:9000-9001:90-91/udp",
+            "-e",
+            "A=1",
+            "alpine",
+        ])
+        .success();
+    world.container(&["create", "--name", "idle", "--progress", "none", "alpine"]).success().stdout_is("idle\n");
+
+    let list = world.container(&["list", "--format", "json"]);
+    assert_eq!(list.stdout().lines().count(), 1, "list JSON is compact");
+    let items = json(&list);
+    assert_sorted_keys(&items);
+    let ids: Vec<&str> = items.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["kina-control-plane", "web"], "running only without --all");
+
+    let node = &items[0];
+    assert_eq!(node["configuration"]["id"], "kina-control-plane");
+    assert_eq!(node["status"]["state"], "running");
+    assert_eq!(node["status"]["networks"][0]["ipv4Address"], "192.168.64.2/24");
+    assert_eq!(node["status"]["networks"][0]["ipv4Gateway"], "192.168.64.1");
+    assert_eq!(node["status"]["networks"][0]["mtu"], 1280);
+    assert_eq!(node["status"]["networks"][0]["variant"], "reserved");
+    assert!(node["status"]["networks"][0]["macAddress"].as_str().unwrap().starts_with("f2:"));
+    assert!(node["status"]["startedDate"].as_str().unwrap().ends_with('Z'));
+    let config = &node["configuration"];
+    assert_eq!(config["labels"]["io.kina.cluster"], "kina");
+    assert_eq!(config["image"]["reference"], "docker.io/kindest/node:v1.35.5");
+    assert_eq!(config["capAdd"], serde_json::json!(["ALL"]));
+    assert_eq!(config["maskedPaths"], serde_json::json!([]));
+    assert_eq!(config["readonlyPaths"], serde_json::json!([]));
+    assert_eq!(config["resources"]["memoryInBytes"], 4u64 << 30);
+    assert_eq!(config["stopSignal"], "SIGRTMIN+3");
+    assert_eq!(
+        config["publishedPorts"],
+        serde_json::json!([{"containerPort": 6443, "count": 1, "hostAddress": "127.0.0.1", "hostPort": 6443, "proto": "tcp"}])
+    );
+    let web = &items[1]["configuration"];
+    assert_eq!(web["publishedPorts"][0]["hostAddress"], "0.0.0.0");
+    assert_eq!(
+        web["publishedPorts"][1],
+        serde_json::json!({"containerPort": 90, "count": 2, "hostAddress": "::1", "hostPort": 9000, "proto": "udp"})
+    );
+    assert!(web.get("maskedPaths").is_none() && web.get("readonlyPaths").is_none(), "absent flags leave the keys out");
+    assert_eq!(web["resources"]["cpus"], 4);
+    assert_eq!(web["resources"]["memoryInBytes"], 1u64 << 30);
+
+    let all = json(&world.container(&["list", "--all", "--format", "json"]));
+    let idle = all.as_array().unwrap().iter().find(|c| c["id"] == "idle").unwrap();
+    assert_eq!(idle["status"]["state"], "stopped");
+    assert_eq!(idle["status"]["networks"], serde_json::json!([]));
+    assert!(idle["status"].get("startedDate").is_none(), "never started");
+    world.container(&["ls", "-q"]).success().stdout_is("kina-control-plane\nweb\n");
+
+    let inspect = world.container(&["inspect", "idle", "web"]);
+    inspect.stdout_has("\"id\" : \"idle\"");
+    assert!(inspect.stdout().lines().count() > 50, "inspect is pretty-printed");
+    let both = json(&inspect);
+    assert_sorted_keys(&both);
+    assert_eq!(both.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn errors_and_exit_codes_match_the_research() {
+    let mut world = World::new();
+    world.container(&["run", "-d", "--name", "n1", "--progress", "none", "alpine"]).success();
+    world
+        .container(&["run", "-d", "--name", "n1", "alpine"])
+        .code_is(1)
+        .stderr_has("Error: container with id n1 already exists");
+    world.container(&["create", "--name", "n1", "alpine"]).code_is(1).stderr_has("Error: container already exists: n1");
+    world.container(&["inspect", "missing", "gone"]).code_is(1).stderr_has("Error: container not found: missing, gone");
+    world
+        .container(&["exec", "missing", "true"])
+        .code_is(1)
+        .stderr_has("Error: get failed: container missing not found");
+    world.container(&["start", "missing"]).code_is(1).stderr_has("Error: get failed: container missing not found");
+    world
+        .container(&["delete", "missing"])
+        .code_is(1)
+        .stderr_has("Error: internalError: \"failed to delete container\" (cause: \"notFound: \"container with ID missing not found\"\")");
+    world
+        .container(&["rm", "n1"])
+        .code_is(1)
+        .stderr_has("(cause: \"invalidState: \"container n1 is running and can not be deleted\"\")");
+    world
+        .container(&["stop", "missing"])
+        .code_is(1)
+        .stderr_has("Error: internalError: \"failed to stop container\" (cause: \"notFound: \"container with ID missing not found\"\")");
+    world
+        .container(&["run", "-d", "--name", "bad/name", "alpine"])
+        .code_is(1)
+        .stderr_has("Error: container ID bad/name is not a valid container ID");
+    world
+        .container(&["run", "-d", "--name", "n2", "-l", "a=b=c", "alpine"])
+        .code_is(1)
+        .stderr_has("Error: invalid label format a=b=c");
+    world
+        .container(&["run", "-d", "--name", "n2", "-m", "100m", "alpine"])
+        .code_is(1)
+        .stderr_has("Error: minimum memory amount allowed is 200 MiB");
+    world.container(&["create", "--name", "n2", "alpine"]).success();
+    world.container(&["exec", "n2", "true"]).code_is(1).stderr_has("Error: container n2 is not running");
+    world.container(&["logs", "n2"]).success();
+
+    // ArgumentParser-style usage errors exit 64.
+    world
+        .container(&["run", "-d", "--privileged", "alpine"])
+        .code_is(64)
+        .stderr_has("Error: Unknown option '--privileged'")
+        .stderr_has("Usage: container run [<options>] <image> [<arguments> ...]");
+    world.container(&["run", "-d"]).code_is(64).stderr_has("Error: Missing expected argument '<image>'");
+    world.env("KINA_FAKE_VERSION", "1.1.0");
+    world
+        .container(&["run", "-d", "--name", "n3", "--masked-path", "NONE", "alpine"])
+        .code_is(64)
+        .stderr_has("Error: Unknown option '--masked-path'");
+    let help = world.container(&["run", "--help"]);
+    help.success().stdout_has("--cap-add");
+    assert!(!help.stdout().contains("--masked-path"), "1.1.0 has no --masked-path");
+    world.env("KINA_FAKE_VERSION", "0.11.0");
+    world
+        .container(&["run", "-d", "--name", "n3", "--cap-add", "ALL", "alpine"])
+        .code_is(64)
+        .stderr_has("Error: Unknown option '--cap-add'");
+    world.env("KINA_FAKE_VERSION", "1.2.1");
+    world.container(&["run", "--help"]).success().stdout_has("--masked-path").stdout_has("--read-only-path");
+    assert_eq!(world.container_names(), ["n1", "n2"], "failed runs leave nothing behind");
+}
+
+#[test]
+fn restarted_containers_get_a_new_ip_from_the_rotating_allocator() {
+    let world = World::new();
+    for n in ["a", "b"] {
+        world.container(&["run", "-d", "--name", &format!("node-{n}"), "--progress", "none", "alpine"]).success();
+    }
+    assert_eq!(ip_of(&world, "node-a"), "192.168.64.2");
+    assert_eq!(ip_of(&world, "node-b"), "192.168.64.3");
+    world.container(&["stop", "node-a"]).success().stdout_is("node-a\n");
+    let stopped = json(&world.container(&["inspect", "node-a"]));
+    assert_eq!(stopped[0]["status"]["state"], "stopped");
+    assert_eq!(stopped[0]["status"]["networks"], serde_json::json!([]));
+    assert!(stopped[0]["status"]["startedDate"].is_string(), "startedDate survives stop");
+    world.container(&["start", "node-a"]).success().stdout_is("node-a\n");
+    assert_eq!(ip_of(&world, "node-a"), "192.168.64.4", "released .2 went to the back of the queue");
+    world.container(&["start", "node-a"]).success().stdout_is("node-a\n");
+    assert_eq!(ip_of(&world, "node-a"), "192.168.64.4", "start is idempotent");
+    world.container(&["kill", "node-b"]).success().stdout_is("node-b\n");
+    world.container(&["delete", "--all"]).success().stdout_is("node-b\n");
+    world.container(&["delete", "--force", "node-a"]).success().stdout_is("node-a\n");
+    assert!(world.container_names().is_empty());
+}
+
+#[test]
+fn images_are_normalised_pulled_and_inspected() {
+    let world = World::new();
+    world.container(&["image", "inspect", "alpine"]).code_is(1).stderr_has("Error: image not found: alpine");
+    world.container(&["image", "pull", "alpine"]).success().stderr_has("docker.io/library/alpine:latest");
+    world.container(&["image", "pull", "--progress", "none", "kindest/node:v1.35.5"]).success().stdout_is("");
+    let inspect = json(&world.container(&["image", "inspect", "docker.io/library/alpine:latest"]));
+    assert_eq!(inspect[0]["configuration"]["name"], "docker.io/library/alpine:latest");
+    world.container(&["image", "inspect", "docker.io/kindest/node:v1.35.5"]).success();
+
+    let digest = format!("sha256:{}", "ce977ae6".repeat(8));
+    let pinned = format!("kindest/node:v1.35.5@{digest}");
+    world.container(&["image", "pull", "--progress", "none", &pinned]).success();
+    let img = json(&world.container(&["image", "inspect", &pinned]));
+    assert_eq!(img[0]["configuration"]["name"], format!("docker.io/{pinned}"));
+    assert_eq!(img[0]["configuration"]["descriptor"]["digest"], digest.as_str());
+
+    world
+        .container(&["image", "pull", "--progress", "none", "example/does-not-exist:v1"])
+        .code_is(1)
+        .stderr_has("401 Unauthorized");
+    world.container(&["run", "-d", "--name", "bb", "--progress", "none", "busybox:1.37"]).success();
+    world.container(&["image", "inspect", "busybox:1.37"]).success();
+    let names: Vec<String> = json(&world.container(&["image", "list", "--format", "json"]))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["configuration"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    world.container(&["image", "save", "-o", "/tmp/x.tar", "alpine"]).code_is(1).stderr_has("not emulated");
+}
+
+#[test]
+fn injected_failures_change_nothing() {
+    let mut world = World::new();
+    world.env("KINA_FAKE_FAIL", "run -d --name doomed;kubeadm init");
+    world
+        .container(&["run", "-d", "--name", "doomed", "alpine"])
+        .code_is(1)
+        .stderr_has("Error: injected failure: run -d --name doomed");
+    assert!(world.container_names().is_empty());
+
+    run_node(&world, "cp");
+    let ip = ip_of(&world, "cp");
+    write_config(&world, "cp", &kubeadm_config(&ip, "v1.35.5", "10.244.0.0/16"));
+    init(&world, "cp").code_is(1).stderr_has("injected failure").stderr_has("error execution phase");
+    world.remove_env("KINA_FAKE_FAIL");
+    init(&world, "cp").success();
+}
+
+#[test]
+fn invocations_are_logged_with_their_duration() {
+    let mut world = World::new();
+    world.env("KINA_FAKE_LATENCY_MS", "40");
+    world.container(&["--version"]).success();
+    world.container(&["run", "-d", "--name", "node1", "--progress", "none", "alpine"]).success();
+    world.container(&["exec", "node1", "sh", "-c", "echo 'a b'"]).success().stdout_is("a b\n");
+    let calls = world.fake_log_lines();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    let (argv, micros) = calls[2].split_once('\t').unwrap();
+    assert_eq!(argv, "exec node1 sh -c 'echo '\\''a b'\\'''");
+    assert!(micros.parse::<u64>().unwrap() >= 40_000, "latency counts: {micros}");
+    assert!(calls[0].starts_with("--version\t"));
+}
+
+#[test]
+fn a_hanging_invocation_does_not_block_others() {
+    let world = World::new();
+    let mut child = Command::new(FAKE)
+        .args(["list", "--all"])
+        .env_clear()
+        .env("KINA_FAKE_STATE", world.path("state"))
+        .env("KINA_FAKE_HANG", "list --all")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    world.container(&["run", "-d", "--name", "free", "--progress", "none", "alpine"]).success();
+    assert!(started.elapsed() < Duration::from_secs(5), "the state lock is not held while hanging");
+    assert!(child.try_wait().unwrap().is_none(), "still hanging");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn concurrent_runs_keep_the_state_consistent() {
+    let world = World::new();
+    world.container(&["image", "pull", "--progress", "none", "alpine"]).success();
+    std::thread::scope(|s| {
+        for i in 0..8 {
+            let world = &world;
+            s.spawn(move || {
+                world.container(&["run", "-d", "--name", &format!("c{i}"), "alpine"]).success().stdout().len()
+            });
+        }
+    });
+    assert_eq!(world.container_names().len(), 8);
+    let mut ips: Vec<String> = (0..8).map(|i| ip_of(&world, &format!("c{i}"))).collect();
+    ips.sort();
+    ips.dedup();
+    assert_eq!(ips.len(), 8, "every container got its own address");
+}
+
+#[test]
+fn boot_polls_and_readiness_probes() {
+    let mut world = World::new();
+    world.env("KINA_FAKE_BOOT_POLLS", "2");
+    run_node(&world, "node1");
+    let probe = ["test", "-S", "/run/containerd/containerd.sock"];
+    exec(&world, "node1", &probe).code_is(1);
+    exec(&world, "node1", &["systemctl", "is-active", "containerd"]).code_is(3).stdout_is("activating\n");
+    exec(&world, "node1", &probe).success();
+    exec(&world, "node1", &["sh", "-c", "test -S /run/containerd/containerd.sock"]).success();
+    exec(&world, "node1", &["systemctl", "is-active", "containerd"]).success().stdout_is("active\n");
+    exec(&world, "node1", &["cat", "/kind/version"]).success().stdout_is("v1.35.5\n");
+    exec(&world, "node1", &["kubeadm", "version", "-o", "short"]).success().stdout_is("v1.35.5\n");
+    exec(&world, "node1", &["cat", "/kind/nope", "/kind/version"])
+        .code_is(1)
+        .stderr_has("cat: /kind/nope: No such file or directory")
+        .stdout_has("v1.35.5");
+    exec(&world, "node1", &["crictl", "ps"]).code_is(127).stderr_has("executable file not found in $PATH");
+    world.container(&["logs", "node1"]).success().stdout_has("containerd");
+    world.container(&["logs", "--boot", "node1"]).success().stdout_has("vminitd");
+}
+
+#[test]
+fn the_shell_interpreter_runs_simple_scripts() {
+    let world = World::new();
+    run_node(&world, "node1");
+    world
+        .container_stdin(
+            &["exec", "-i", "node1", "sh", "-c", "set -e; mkdir -p /etc/x && cp /dev/stdin /etc/x/y\ncat /etc/x/y"],
+            "hello\n",
+        )
+        .success()
+        .stdout_is("hello\n");
+    exec(&world, "node1", &["sh", "-c", "false || true"]).success();
+    exec(&world, "node1", &["sh", "-c", "set -e; false; echo unreachable"]).code_is(1).stdout_is("");
+    exec(&world, "node1", &["sh", "-c", "false; echo reached"]).success().stdout_is("reached\n");
+    exec(&world, "node1", &["sh", "-c", "cat /missing 2>/dev/null || echo fallback"])
+        .success()
+        .stdout_is("fallback\n")
+        .stderr_has("");
+    exec(&world, "node1", &["sh", "-c", "echo data > /tmp/f && cat /tmp/f"]).success().stdout_is("data\n");
+    exec(&world, "node1", &["sh", "-c", "echo $HOME"]).code_is(2).stderr_has("sh: unsupported construct in fake");
+    exec(&world, "node1", &["sh", "-c", "cat /kind/version | head -1"]).code_is(2).stderr_has("unsupported construct");
+    exec(&world, "node1", &["sh", "-c", "nosuchtool"]).code_is(127);
+    exec(&world, "node1", &["cp", "/dev/stdin", "/no/such/dir/f"]).code_is(1).stderr_has("No such file or directory");
+    exec(
+        &world,
+        "node1",
+        &["iptables-nft", "-t", "mangle", "-C", "OUTPUT", "-p", "tcp", "-j", "TCPMSS", "--set-mss", "1220"],
+    )
+    .code_is(1)
+    .stderr_has("iptables: Bad rule (does a matching rule exist in that chain?).");
+    exec(
+        &world,
+        "node1",
+        &["iptables-nft", "-t", "mangle", "-A", "OUTPUT", "-p", "tcp", "-j", "TCPMSS", "--set-mss", "1220"],
+    )
+    .success();
+    exec(
+        &world,
+        "node1",
+        &["iptables-nft", "-t", "mangle", "-C", "OUTPUT", "-p", "tcp", "-j", "TCPMSS", "--set-mss", "1220"],
+    )
+    .success();
+    exec(&world, "node1", &["ethtool", "-K", "eth0", "tso", "off", "gso", "off"]).success();
+    exec(&world, "node1", &["ip", "-4", "route", "show", "default"])
+        .success()
+        .stdout_has("default via 192.168.64.1 dev eth0");
+}
+
+#[test]
+fn proc_sys_is_read_only_from_1_2_0_unless_cleared() {
+    let mut world = World::new();
+    let sysctl = ["sysctl", "-w", "net.ipv4.ip_forward=1"];
+    run_node(&world, "cleared");
+    exec(&world, "cleared", &sysctl).success().stdout_is("net.ipv4.ip_forward = 1\n");
+    world
+        .container(&["run", "-d", "--name", "defaults", "--cap-add", "ALL", "--progress", "none", NODE_IMAGE])
+        .success();
+    exec(&world, "defaults", &sysctl)
+        .code_is(255)
+        .stderr_has("sysctl: permission denied on key \"net.ipv4.ip_forward\"");
+    world.env("KINA_FAKE_VERSION", "1.2.0");
+    world.container(&["run", "-d", "--name", "v120", "--cap-add", "ALL", NODE_IMAGE]).success();
+    exec(&world, "v120", &sysctl).code_is(255).stderr_has("permission denied");
+    world.env("KINA_FAKE_VERSION", "1.1.0");
+    world.container(&["run", "-d", "--name", "v110", "--cap-add", "ALL", NODE_IMAGE]).success();
+    exec(&world, "v110", &sysctl).success();
+}
+
+#[test]
+fn kubeadm_flow_reaches_ready_only_with_a_matching_cni() {
+    let mut world = World::new();
+    let ip = init_node(&world, "kina-control-plane");
+    let admin = exec(&world, "kina-control-plane", &["cat", "/etc/kubernetes/admin.conf"]).success().stdout();
+    let kc: Value = serde_saphyr::from_str(&admin).unwrap();
+    assert_eq!(kc["kind"], "Config");
+    assert_eq!(kc["clusters"][0]["name"], "kina");
+    assert_eq!(kc["clusters"][0]["cluster"]["server"], format!("https://{ip}:6443"));
+    assert!(kc["clusters"][0]["cluster"]["certificate-authority-data"].as_str().unwrap().len() > 100);
+    assert_eq!(kc["current-context"], "kubernetes-admin@kina");
+    assert_eq!(kc["users"][0]["name"], "kubernetes-admin");
+    assert!(kc["users"][0]["user"]["client-key-data"].is_string());
+    exec(&world, "kina-control-plane", &["cat", "/etc/kubernetes/manifests/kube-apiserver.yaml"])
+        .success()
+        .stdout_has(&format!("--advertise-address={ip}"));
+
+    // No kubeconfig → kubectl's localhost:8080 error.
+    exec(&world, "kina-control-plane", &["kubectl", "get", "nodes"]).code_is(1).stderr_has(
+        "The connection to the server localhost:8080 was refused - did you specify the right host or port?",
+    );
+    kubectl(&world, "kina-control-plane", &["taint", "nodes", "--all", "node-role.kubernetes.io/control-plane-"])
+        .success()
+        .stdout_is("node/kina-control-plane untainted\n");
+    kubectl(&world, "kina-control-plane", &["taint", "nodes", "--all", "node-role.kubernetes.io/control-plane-"])
+        .code_is(1)
+        .stderr_has("error: taint \"node-role.kubernetes.io/control-plane\" not found");
+    kubectl(
+        &world,
+        "kina-control-plane",
+        &["label", "nodes", "--all", "node.kubernetes.io/exclude-from-external-load-balancers-"],
+    )
+    .success()
+    .stdout_is("node/kina-control-plane unlabeled\n");
+
+    let wait = ["wait", "--for=condition=Ready", "node", "--all", "--timeout=5m"];
+    kubectl(&world, "kina-control-plane", &wait)
+        .code_is(1)
+        .stderr_has("error: timed out waiting for the condition on nodes/kina-control-plane");
+
+    // The unrendered template is valid YAML but not a CIDR: still not Ready.
+    let raw = exec(&world, "kina-control-plane", &["cat", "/kind/manifests/default-cni.yaml"]).success().stdout();
+    assert!(raw.contains("# would you kindly template this file") && raw.contains("{{ .PodSubnet }}"));
+    world
+        .container_stdin(
+            &[
+                "exec",
+                "-i",
+                "kina-control-plane",
+                "kubectl",
+                "apply",
+                "--kubeconfig=/etc/kubernetes/admin.conf",
+                "-f",
+                "-",
+            ],
+            &raw,
+        )
+        .success()
+        .stdout_has("daemonset.apps/kindnet created");
+    kubectl(&world, "kina-control-plane", &wait).code_is(1);
+
+    // kind's way: create the rendered manifest; create again is AlreadyExists.
+    let rendered = raw.replace("{{ .PodSubnet }}", "10.244.0.0/16");
+    world
+        .container_stdin(
+            &[
+                "exec",
+                "-i",
+                "kina-control-plane",
+                "kubectl",
+                "apply",
+                "--kubeconfig=/etc/kubernetes/admin.conf",
+                "-f",
+                "-",
+            ],
+            &rendered,
+        )
+        .success()
+        .stdout_has("serviceaccount/kindnet unchanged")
+        .stdout_has("daemonset.apps/kindnet configured");
+    world
+        .container_stdin(
+            &[
+                "exec",
+                "-i",
+                "kina-control-plane",
+                "kubectl",
+                "create",
+                "--kubeconfig=/etc/kubernetes/admin.conf",
+                "-f",
+                "-",
+            ],
+            &rendered,
+        )
+        .code_is(1)
+        .stderr_has("Error from server (AlreadyExists)");
+    kubectl(&world, "kina-control-plane", &wait).success().stdout_is("node/kina-control-plane condition met\n");
+    kubectl(&world, "kina-control-plane", &["wait", "--for=condition=Ready", "node/kina-control-plane"]).success();
+    kubectl(&world, "kina-control-plane", &["get", "nodes", "-o", "name"])
+        .success()
+        .stdout_is("node/kina-control-plane\n");
+
+    let storage =
+        exec(&world, "kina-control-plane", &["cat", "/kind/manifests/default-storage.yaml"]).success().stdout();
+    world
+        .container_stdin(
+            &[
+                "exec",
+                "-i",
+                "kina-control-plane",
+                "kubectl",
+                "--kubeconfig=/etc/kubernetes/admin.conf",
+                "apply",
+                "-f",
+                "-",
+            ],
+            &storage,
+        )
+        .success()
+        .stdout_has("namespace/local-path-storage created")
+        .stdout_has("deployment.apps/local-path-provisioner created")
+        .stdout_has("storageclass.storage.k8s.io/standard created");
+
+    world.env("KINA_FAKE_NOT_READY", "1");
+    kubectl(&world, "kina-control-plane", &wait).code_is(1);
+}
+
+#[test]
+fn kubeadm_init_rejects_what_real_kubeadm_rejects() {
+    let world = World::new();
+    run_node(&world, "node1");
+    let ip = ip_of(&world, "node1");
+    init(&world, "node1").code_is(1).stderr_has("unable to read config from \"/kind/kubeadm.conf\"");
+
+    let map_args = kubeadm_config(&ip, "v1.35.5", "10.244.0.0/16").replace(
+        "  extraArgs:\n    - name: runtime-config\n      value: \"\"\n",
+        "  extraArgs:\n    runtime-config: \"\"\n",
+    );
+    write_config(&world, "node1", &map_args);
+    init(&world, "node1").code_is(1).stderr_has(
+        "cannot unmarshal object into Go struct field ClusterConfiguration.apiServer.extraArgs of type []v1beta4.Arg",
+    );
+
+    write_config(
+        &world,
+        "node1",
+        &kubeadm_config(&ip, "v1.35.5", "10.244.0.0/16").replace("kubeadm.k8s.io/v1beta4", "kubeadm.k8s.io/v1beta2"),
+    );
+    init(&world, "node1").code_is(1).stderr_has("old API spec");
+
+    write_config(&world, "node1", &kubeadm_config(&ip, "v1.34.0", "10.244.0.0/16"));
+    init(&world, "node1").code_is(1).stderr_has("registry.k8s.io/kube-apiserver:v1.34.0");
+
+    write_config(&world, "node1", &kubeadm_config("192.168.64.99", "v1.35.5", "10.244.0.0/16"));
+    init(&world, "node1").code_is(1).stderr_has("error execution phase wait-control-plane");
+
+    // Without skipPhases: [preflight], ip_forward must be 1 first.
+    let preflight = kubeadm_config(&ip, "v1.35.5", "10.244.0.0/16").replace("skipPhases: [preflight]\n", "");
+    write_config(&world, "node1", &preflight);
+    init(&world, "node1").code_is(1).stderr_has("/proc/sys/net/ipv4/ip_forward contents are not set to 1");
+    exec(&world, "node1", &["sysctl", "-w", "net.ipv4.ip_forward=1"]).success();
+    init(&world, "node1").success();
+    init(&world, "node1").code_is(1).stderr_has("already exists");
+}
+
+#[test]
+fn restart_rewrites_the_node_ip_or_dies_without_kubeadm_conf() {
+    let world = World::new();
+    let old = init_node(&world, "cp");
+    world.container(&["run", "-d", "--name", "other", "--progress", "none", "alpine"]).success();
+    world.container(&["stop", "cp"]).success();
+    world.container(&["start", "cp"]).success().stdout_is("cp\n");
+    let new = ip_of(&world, "cp");
+    assert_ne!(old, new);
+    exec(&world, "cp", &["cat", "/kind/kubeadm.conf"]).success().stdout_has(&format!("advertiseAddress: {new}"));
+    exec(&world, "cp", &["cat", "/etc/kubernetes/manifests/etcd.yaml"]).success().stdout_has(&new);
+    exec(&world, "cp", &["cat", "/etc/kubernetes/kubelet.conf"])
+        .success()
+        .stdout_has(&format!("server: https://{new}:6443"));
+    exec(&world, "cp", &["cat", "/etc/kubernetes/admin.conf"])
+        .success()
+        .stdout_has(&format!("server: https://{old}:6443"));
+    kubectl(&world, "cp", &["get", "nodes"]).code_is(1).stderr_has("Unable to connect to the server");
+
+    // An initialised node without /kind/kubeadm.conf dies on the boot after an IP change.
+    exec(&world, "cp", &["rm", "-f", "/kind/kubeadm.conf"]).success();
+    world.container(&["stop", "cp"]).success();
+    world.container(&["start", "cp"]).success().stdout_is("cp\n");
+    let after = json(&world.container(&["inspect", "cp"]));
+    assert_eq!(after[0]["status"]["state"], "stopped");
+    world.container(&["logs", "cp"]).success().stdout_has("/kind/kubeadm.conf");
+}
+
+#[test]
+fn macos_15_has_no_network_command_and_allocation_only_attachments() {
+    let mut world = World::new();
+    world.env("KINA_FAKE_MACOS", "15");
+    world.container(&["network", "list"]).code_is(1).stderr_has("Error: Plugin 'container-network' not found");
+    world.container(&["run", "-d", "--name", "node1", "--progress", "none", "alpine"]).success();
+    let v = json(&world.container(&["inspect", "node1"]));
+    assert_eq!(v[0]["status"]["networks"][0]["variant"], "allocationOnly");
+    world
+        .container(&["run", "-d", "--name", "node2", "--network", "kina", "alpine"])
+        .code_is(1)
+        .stderr_has("requires macOS 26");
+}
+
+#[test]
+fn workers_join_by_ip_or_by_a_name_from_etc_hosts() {
+    let world = World::new();
+    let cp_ip = init_node(&world, "kina-control-plane");
+    world
+        .container(&[
+            "run",
+            "-d",
+            "--name",
+            "kina-worker",
+            "--cap-add",
+            "ALL",
+            "--read-only-path",
+            "NONE",
+            "--progress",
+            "none",
+            NODE_IMAGE,
+        ])
+        .success();
+    exec(&world, "kina-worker", &["sysctl", "-w", "net.ipv4.ip_forward=1"]).success();
+    let token =
+        exec(&world, "kina-control-plane", &["kubeadm", "token", "create", "--print-join-command"]).success().stdout();
+    assert!(token.starts_with(&format!("kubeadm join {cp_ip}:6443 --token abcdef.0123456789abcdef")), "{token}");
+
+    let by_name = [
+        "kubeadm",
+        "join",
+        "kina-control-plane:6443",
+        "--token",
+        "abcdef.0123456789abcdef",
+        "--discovery-token-unsafe-skip-ca-verification",
+    ];
+    exec(&world, "kina-worker", &by_name)
+        .code_is(1)
+        .stderr_has("lookup kina-control-plane on 192.168.64.1:53: no such host");
+    exec(&world, "kina-worker", &["sh", "-c", &format!("echo '{cp_ip} kina-control-plane' >> /etc/hosts")]).success();
+    exec(&world, "kina-worker", &["kubeadm", "join", "kina-control-plane:6443", "--token", "wrong0.0123456789abcdef"])
+        .code_is(1)
+        .stderr_has("token ID \"wrong0\"");
+    exec(&world, "kina-worker", &by_name).success().stdout_has("This node has joined the cluster");
+    kubectl(&world, "kina-control-plane", &["get", "nodes", "-o", "name"])
+        .success()
+        .stdout_is("node/kina-control-plane\nnode/kina-worker\n");
+
+    install_cni(&world, "kina-control-plane", "10.244.0.0/16");
+    kubectl(&world, "kina-control-plane", &["wait", "--for=condition=Ready", "nodes", "--all"])
+        .success()
+        .stdout_is("node/kina-control-plane condition met\nnode/kina-worker condition met\n");
+    // A stopped worker is NotReady.
+    world.container(&["stop", "kina-worker"]).success();
+    kubectl(&world, "kina-control-plane", &["wait", "--for=condition=Ready", "node/kina-worker"]).code_is(1);
+}

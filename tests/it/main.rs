@@ -1,0 +1,11 @@
+//! kina's one integration test binary: every test drives the real `kina`
+//! binary (or the fake `container`) as a user would.
+
+mod create;
+mod delete;
+mod failures;
+mod fake_container;
+mod get;
+mod kubectl;
+mod preflight;
+mod support;
