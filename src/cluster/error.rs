@@ -44,9 +44,9 @@ impl ClusterError {
             ClusterError::Step { node, retained: true, .. } => Some(format!(
                 "the node was kept (--retain): look inside with `container logs {node}` and `container exec {node} journalctl -u kubelet`, then `kina delete cluster`"
             )),
-            ClusterError::Step { .. } => Some(
-                "re-run with --retain to keep the node for debugging (`container logs <node>`, `container exec <node> journalctl -u kubelet`)".into(),
-            ),
+            ClusterError::Step { node, .. } => Some(format!(
+                "re-run with --retain to keep the node for debugging (`container logs {node}`, `container exec {node} journalctl -u kubelet`)"
+            )),
             _ => None,
         }
     }

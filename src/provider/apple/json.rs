@@ -188,6 +188,14 @@ mod tests {
     }
 
     #[test]
+    fn reads_a_1_0_container_that_never_started() {
+        let records = parse_containers(&fixture("list-1.0.0-never-started.json")).unwrap();
+        assert_eq!(records[0].state, "stopped");
+        assert_eq!(records[0].ipv4, None);
+        assert_eq!(records[0].published_ports[0].host_port, 6447);
+    }
+
+    #[test]
     fn reads_0_12_and_0_7_shapes() {
         let records = parse_containers(&fixture("list-0.12.3.json")).unwrap();
         assert_eq!(records[0].state, "running");
