@@ -65,6 +65,9 @@ fn default_cluster_end_to_end() {
     let kubeadm = kubeadm.success().stdout();
     assert!(kubeadm.contains("kubeadm.k8s.io/v1beta4"), "{kubeadm}");
     assert!(kubeadm.contains("kubernetesVersion: v1.35.5"), "{kubeadm}");
+    // The CNI config is in place before kubeadm init, for the first node range.
+    let conflist = world.container(&["exec", "kina-control-plane", "cat", "/etc/cni/net.d/10-kindnet.conflist"]);
+    conflist.success().stdout_has("\"subnet\": \"10.244.0.0/24\"").stdout_has("\"mtu\": 1280");
     let wait = world.container(&[
         "exec",
         "kina-control-plane",
@@ -187,6 +190,18 @@ fn config_file_from_stdin_sets_networking() {
     assert!(kubeadm.contains("podSubnet: 10.200.0.0/16"), "{kubeadm}");
     let text = std::fs::read_to_string(world.default_kubeconfig()).unwrap();
     assert!(text.contains("server: https://127.0.0.1:6553"), "{text}");
+    let conflist = world.container(&["exec", "kina-control-plane", "cat", "/etc/cni/net.d/10-kindnet.conflist"]);
+    conflist.success().stdout_has("10.200.0.0/24");
+    let applied = world.container(&[
+        "exec",
+        "kina-control-plane",
+        "kubectl",
+        "--kubeconfig=/etc/kubernetes/admin.conf",
+        "wait",
+        "--for=condition=Ready",
+        "node/kina-control-plane",
+    ]);
+    applied.success();
 }
 
 #[test]
@@ -197,6 +212,10 @@ fn disable_default_cni_skips_the_cni_step() {
     run.success();
     assert!(!run.stderr().contains("Installing CNI"), "{}", run.stderr());
     assert!(!world.fake_calls().iter().any(|c| c.contains("default-cni.yaml")));
+    world
+        .container(&["exec", "kina-control-plane", "cat", "/etc/cni/net.d/10-kindnet.conflist"])
+        .failure()
+        .stderr_has("No such file or directory");
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod ensure_image;
 mod export_kubeconfig;
 mod install_cni;
 mod install_storage;
+mod kindnet_conflist;
 mod kubeadm_init;
 mod prepare_nodes;
 mod wait_ready;

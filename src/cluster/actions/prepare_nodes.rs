@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
-use super::Context;
+use super::{Context, kindnet_conflist};
 use crate::cluster::{CONTROL_PLANE_CPUS, CONTROL_PLANE_MEMORY, ROLE_CONTROL_PLANE};
 use crate::kubeadm::KubeVersion;
 use crate::provider::{NodeCommand, NodeSpec, Provider};
@@ -16,15 +16,22 @@ const MAX_POLL: Duration = Duration::from_secs(2);
 
 /// Runtime settings every node needs after each boot, all idempotent:
 /// forwarding for pods, no TSO/GSO (vmnet stalls large TCP transfers
-/// between VMs), and an MSS clamp for the 1280-byte MTU. The last line
-/// reports the Kubernetes version the image holds. A constant script: no
-/// user input is ever part of it.
-pub const PREPARE_SCRIPT: &str = "set -e
+/// between VMs), and an MSS clamp for the 1280-byte MTU. Constant scripts:
+/// no user input is ever part of them; data travels on stdin.
+pub const RUNTIME_SETTINGS: &str = "set -e
 sysctl -w net.ipv4.ip_forward=1
 ethtool -K eth0 tso off gso off >/dev/null 2>&1 || true
 iptables-nft -t mangle -C OUTPUT -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220 2>/dev/null || iptables-nft -t mangle -A OUTPUT -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220
 iptables-nft -t mangle -C FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220 2>/dev/null || iptables-nft -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220
-cat /kind/version
+";
+
+/// Writes the CNI config that arrives on stdin.
+const WRITE_CNI_CONFIG: &str = "mkdir -p /etc/cni/net.d
+cat > /etc/cni/net.d/10-kindnet.conflist
+";
+
+/// Last line of output: the Kubernetes version the image holds.
+const REPORT_VERSION: &str = "cat /kind/version
 ";
 
 pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
@@ -43,7 +50,15 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
     ctx.provider.create_node(&spec).await.context("failed to create node VM")?;
     wait_for_containerd(ctx.provider, &node, BOOT_TIMEOUT).await?;
 
-    let prepare = NodeCommand::new(["sh", "-c", PREPARE_SCRIPT]);
+    let conflist = if ctx.install_cni { kindnet_conflist::render(&ctx.pod_subnet) } else { None };
+    let prepare = match conflist {
+        Some(conflist) => {
+            debug_assert!(WRITE_CNI_CONFIG.contains(kindnet_conflist::PATH));
+            let script = [RUNTIME_SETTINGS, WRITE_CNI_CONFIG, REPORT_VERSION].concat();
+            NodeCommand::new(["sh".to_string(), "-c".to_string(), script]).stdin(conflist)
+        }
+        None => NodeCommand::new(["sh".to_string(), "-c".to_string(), [RUNTIME_SETTINGS, REPORT_VERSION].concat()]),
+    };
     let output = ctx.provider.exec_checked(&node, &prepare).await.context("failed to prepare node")?;
     let reported = output.stdout.lines().last().unwrap_or_default();
     let version = KubeVersion::parse(reported)
