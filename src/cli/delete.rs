@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::{Args, Subcommand};
 
-use crate::cluster::delete::{cluster_names, delete_clusters, quoted_list};
+use crate::cluster::delete::{Selection, delete_clusters, quoted_list};
 use crate::kubeconfig;
 use crate::output::Printer;
 use crate::provider::Provider;
@@ -44,20 +44,19 @@ pub async fn run<P: Provider>(cmd: DeleteCommand, provider: &P, printer: &Printe
             let name = super::cluster_name(args.name.as_deref());
             printer.info(&format!("Deleting cluster {name:?} ..."));
             let targets = kubeconfig::remove_targets_from_env(args.kubeconfig.as_deref());
-            delete_clusters(provider, printer, &[name], &targets).await?;
+            delete_clusters(provider, printer, Selection::Named(vec![name]), &targets).await?;
             Ok(())
         }
         DeleteCommand::Clusters(args) => {
             let targets = kubeconfig::remove_targets_from_env(args.kubeconfig.as_deref());
-            let names = if args.all {
-                provider.preflight().await?;
-                cluster_names(&provider.list_nodes().await?)
+            let selection = if args.all {
+                Selection::All
             } else if args.names.is_empty() {
                 bail!("no cluster names provided");
             } else {
-                args.names
+                Selection::Named(args.names)
             };
-            let deleted = delete_clusters(provider, printer, &names, &targets).await?;
+            let deleted = delete_clusters(provider, printer, selection, &targets).await?;
             printer.info(&format!("Deleted clusters: {}", quoted_list(&deleted)));
             Ok(())
         }

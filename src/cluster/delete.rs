@@ -6,20 +6,31 @@ use crate::kubeconfig;
 use crate::output::Printer;
 use crate::provider::Provider;
 
-/// Deletes the named clusters: kubeconfig entries first (even when no nodes
-/// exist, as kind does), then every node VM in one runtime call.
-/// Returns the clusters that had nodes.
+/// Which clusters to delete.
+pub enum Selection {
+    Named(Vec<String>),
+    /// Every cluster that has nodes.
+    All,
+}
+
+/// Deletes clusters: kubeconfig entries first (even when no nodes exist, as
+/// kind does), then every node VM in one runtime call. Returns the clusters
+/// that had nodes.
 pub async fn delete_clusters<P: Provider>(
     provider: &P,
     printer: &Printer,
-    clusters: &[String],
+    selection: Selection,
     kubeconfig_targets: &[PathBuf],
 ) -> anyhow::Result<Vec<String>> {
     provider.preflight().await?;
     let nodes = provider.list_nodes().await?;
+    let clusters = match selection {
+        Selection::Named(names) => names,
+        Selection::All => cluster_names(&nodes),
+    };
 
     let mut kubeconfig_errors = Vec::new();
-    for cluster in clusters {
+    for cluster in &clusters {
         for path in kubeconfig_targets {
             if let Err(err) = kubeconfig::remove(path, cluster) {
                 kubeconfig_errors.push(err);

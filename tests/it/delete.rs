@@ -56,8 +56,13 @@ fn delete_clusters_by_name_all_or_none() {
     world.kina(&["delete", "clusters"]).code_is(1).stderr_has("ERROR: no cluster names provided");
     world.kina(&["delete", "clusters", "a", "b"]).success().stderr_has("Deleted clusters: [\"a\" \"b\"]");
     assert_eq!(world.container_names(), ["c-control-plane"]);
-    world.kina(&["delete", "clusters", "--all"]).success().stderr_has("Deleted clusters: [\"c\"]");
+    world.kina(&["create", "cluster", "-n", "d"]).success();
+    world.clear_fake_log();
+    world.kina(&["delete", "clusters", "--all"]).success().stderr_has("Deleted clusters: [\"c\" \"d\"]");
     assert!(world.container_names().is_empty());
+    let calls = world.fake_calls();
+    assert_eq!(calls.len(), 4, "preflight, one list, one delete: {calls:?}");
+    assert!(calls[3].starts_with("delete --force c-control-plane d-control-plane"), "{calls:?}");
 }
 
 #[test]
