@@ -71,8 +71,9 @@ where
             return if err.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
         }
     };
-    init_logging(cli.verbosity, cli.quiet);
-    let printer = Printer::new(cli.quiet, Terminal::detect(cli.verbosity > 0));
+    let terminal = Terminal::detect(cli.verbosity > 0);
+    init_logging(cli.verbosity, cli.quiet, terminal.color);
+    let printer = Printer::new(cli.quiet, terminal);
     if let Command::Version = cli.command {
         version::run(&printer, cli.quiet);
         return ExitCode::SUCCESS;
@@ -102,7 +103,7 @@ async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
     }
 }
 
-fn init_logging(verbosity: u8, quiet: bool) {
+fn init_logging(verbosity: u8, quiet: bool, color: bool) {
     let level = match (quiet, verbosity) {
         (true, _) => "off",
         (false, 0) => "warn",
@@ -114,6 +115,7 @@ fn init_logging(verbosity: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(color)
         .without_time()
         .with_target(false)
         .try_init();

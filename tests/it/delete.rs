@@ -59,8 +59,8 @@ fn delete_clusters_by_name_all_or_none() {
     world.kina(&["create", "cluster", "-n", "d"]).success();
     world.clear_fake_log();
     world.kina(&["delete", "clusters", "--all"]).success().stderr_has("Deleted clusters: [\"c\" \"d\"]");
-    assert!(world.container_names().is_empty());
     let calls = world.fake_calls();
+    assert!(world.container_names().is_empty());
     assert_eq!(calls.len(), 4, "preflight, one list, one delete: {calls:?}");
     assert!(calls[3].starts_with("delete --force c-control-plane d-control-plane"), "{calls:?}");
 }
