@@ -26,6 +26,14 @@ impl<'a> Session<'a> {
         Config::matching(&self.cfg.fail, &self.args.join(" "))
     }
 
+    /// The CLI's error for an invocation that `KINA_FAKE_FAIL` matches.
+    pub fn refuse_injected(&self) -> Result<(), Out> {
+        match self.injected() {
+            Some(pattern) => Err(Out::error(format!("injected failure: {pattern}"))),
+            None => Ok(()),
+        }
+    }
+
     /// The state under lock, without any check (for `system` commands).
     pub fn load(&mut self) -> Result<&mut State, Out> {
         if self.locked.is_none() {
@@ -57,9 +65,7 @@ impl<'a> Session<'a> {
     }
 
     fn checked(&mut self, list: bool) -> Result<&mut State, Out> {
-        if let Some(pattern) = self.injected() {
-            return Err(Out::error(format!("injected failure: {pattern}")));
-        }
+        self.refuse_injected()?;
         if self.apiserver()? != ApiServer::Running {
             return Err(xpc_error(list));
         }

@@ -19,6 +19,14 @@ pub fn opt(names: &'static [&'static str], value: &'static str, help: &'static s
     Opt { names, value: Some(value), help }
 }
 
+/// `(subcommand, its arguments)`; `("", [])` when there is none.
+pub fn subcommand(args: &[String]) -> (&str, &[String]) {
+    match args.split_first() {
+        Some((sub, rest)) => (sub.as_str(), rest),
+        None => ("", &[]),
+    }
+}
+
 pub struct Cmd {
     /// `run`, `image pull`, ...
     pub path: &'static str,
@@ -75,6 +83,12 @@ impl Cmd {
     /// `Error: <msg>` plus the usage block, exit 64 (ArgumentParser validation failure).
     pub fn usage_error(&self, msg: impl AsRef<str>) -> Out {
         Out { stderr: format!("Error: {}\n{}", msg.as_ref(), self.usage_line()), code: 64, ..Out::default() }
+    }
+
+    /// The first positional, or the usage error for a missing `placeholder`.
+    pub fn first_positional(&self, p: &Parsed, placeholder: &str) -> Result<String, Out> {
+        let missing = || self.usage_error(format!("Missing expected argument '{placeholder}'"));
+        p.positionals.first().cloned().ok_or_else(missing)
     }
 
     pub fn help(&self) -> Out {

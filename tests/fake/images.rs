@@ -1,8 +1,8 @@
 //! The image store: reference normalisation and `container image ...`.
 
 use crate::app::Session;
-use crate::args::{Cmd, flag, opt};
-use crate::out::Out;
+use crate::args::{Cmd, flag, opt, subcommand};
+use crate::out::{Out, or_return};
 use crate::store::{Image, State};
 use crate::util::{compact_json, iso_now, pretty_json, stable_hex, table};
 use serde_json::{Value, json};
@@ -146,8 +146,7 @@ pub fn image_json(img: &Image) -> Value {
 }
 
 pub fn cmd(s: &mut Session, args: &[String]) -> Out {
-    let sub = args.first().map(String::as_str).unwrap_or("");
-    let rest = if args.is_empty() { &[][..] } else { &args[1..] };
+    let (sub, rest) = subcommand(args);
     match sub {
         "pull" => pull(s, rest),
         "inspect" => inspect(s, rest),
@@ -183,18 +182,10 @@ fn pull(s: &mut Session, args: &[String]) -> Out {
         opts.push(flag(&["--disable-progress-updates"], "Disable progress bar updates"));
     }
     let c = Cmd::new("image pull", "Pull an image", "[<options>] <reference>", opts);
-    let p = match c.parse(args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
-    let Some(reference) = p.positionals.first().cloned() else {
-        return c.usage_error("Missing expected argument '<reference>'");
-    };
+    let p = or_return!(c.parse(args));
+    let reference = or_return!(c.first_positional(&p, "<reference>"));
     let quiet = p.value("--progress") == Some("none") || p.has("--disable-progress-updates");
-    let state = match s.state() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
+    let state = or_return!(s.state());
     let mut stderr = String::new();
     match ensure(state, &reference, quiet, &mut stderr) {
         Ok(_) => Out { stderr, ..Out::default() },
@@ -204,17 +195,11 @@ fn pull(s: &mut Session, args: &[String]) -> Out {
 
 fn inspect(s: &mut Session, args: &[String]) -> Out {
     let c = Cmd::new("image inspect", "Display information about one or more images", "<images> ...", vec![]);
-    let p = match c.parse(args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
+    let p = or_return!(c.parse(args));
     if p.positionals.is_empty() {
         return c.usage_error("Missing expected argument '<images> ...'");
     }
-    let state = match s.state() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
+    let state = or_return!(s.state());
     let mut found = Vec::new();
     for r in &p.positionals {
         match lookup(state, r) {
@@ -236,14 +221,8 @@ fn list(s: &mut Session, args: &[String]) -> Out {
             flag(&["-v", "--verbose"], "Verbose output"),
         ],
     );
-    let p = match c.parse(args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
-    let state = match s.state() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
+    let p = or_return!(c.parse(args));
+    let state = or_return!(s.state());
     let images: Vec<&Image> = state.images.values().collect();
     if p.value("--format") == Some("json") {
         let all: Vec<Value> = images.iter().map(|i| image_json(i)).collect();
@@ -275,14 +254,8 @@ fn delete(s: &mut Session, args: &[String]) -> Out {
             flag(&["-f", "--force"], "Ignore errors for images that are not found"),
         ],
     );
-    let p = match c.parse(args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
-    let state = match s.state() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
+    let p = or_return!(c.parse(args));
+    let state = or_return!(s.state());
     let targets: Vec<String> =
         if p.has("--all") { state.images.keys().cloned().collect() } else { p.positionals.clone() };
     let mut out = Out::default();
@@ -302,17 +275,11 @@ fn delete(s: &mut Session, args: &[String]) -> Out {
 
 fn tag(s: &mut Session, args: &[String]) -> Out {
     let c = Cmd::new("image tag", "Create a new reference for an existing image", "<source> <target>", vec![]);
-    let p = match c.parse(args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
+    let p = or_return!(c.parse(args));
     let [src, dst] = p.positionals.as_slice() else {
         return c.usage_error("Missing expected argument '<target>'");
     };
-    let state = match s.state() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
+    let state = or_return!(s.state());
     let Some(img) = lookup(state, src).cloned() else {
         return Out::error(format!("image not found: {src}"));
     };

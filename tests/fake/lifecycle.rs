@@ -3,8 +3,8 @@
 use crate::app::Session;
 use crate::args::{Cmd, flag, opt};
 use crate::config::Config;
-use crate::out::Out;
-use crate::store::{Attachment, State};
+use crate::out::{Out, or_return};
+use crate::store::{Attachment, Container, State};
 
 /// Starts a stopped container: new addresses from the rotating allocator, then the
 /// emulated node boot (which may kill the container again, like the real entrypoint).
@@ -65,8 +65,9 @@ pub fn cmd(s: &mut Session, name: &str, args: &[String]) -> Out {
     }
 }
 
-fn parse(c: &Cmd, args: &[String]) -> Result<crate::args::Parsed, Out> {
-    c.parse(args)
+/// The container `id`, or the CLI's `get failed` error.
+pub fn find_container<'s>(state: &'s State, id: &str) -> Result<&'s Container, Out> {
+    state.containers.get(id).ok_or_else(|| Out::error(format!("get failed: container {id} not found")))
 }
 
 fn start(s: &mut Session, args: &[String]) -> Out {
@@ -76,21 +77,11 @@ fn start(s: &mut Session, args: &[String]) -> Out {
         "[<options>] <container-id>",
         vec![flag(&["-a", "--attach"], "Attach stdout/stderr"), flag(&["-i", "--interactive"], "Attach stdin")],
     );
-    let p = match parse(&c, args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
-    let Some(id) = p.positionals.first().cloned() else {
-        return c.usage_error("Missing expected argument '<container-id>'");
-    };
+    let p = or_return!(c.parse(args));
+    let id = or_return!(c.first_positional(&p, "<container-id>"));
     let cfg = s.cfg;
-    let state = match s.state() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
-    let Some(container) = state.containers.get(&id) else {
-        return Out::error(format!("get failed: container {id} not found"));
-    };
+    let state = or_return!(s.state());
+    let container = or_return!(find_container(state, &id));
     if container.running() && p.has("--attach") {
         return Out::error("attach is currently unsupported on already running containers");
     }
@@ -120,33 +111,24 @@ fn stop(s: &mut Session, name: &str, args: &[String]) -> Out {
     if !kill {
         opts.push(opt(&["-t", "--time"], "<time>", "Seconds to wait before killing the container(s)"));
     }
-    let (overview, usage) = if kill {
-        ("Kill or signal one or more running containers", "[<options>] [<container-ids> ...]")
-    } else {
-        ("Stop one or more running containers", "[<options>] [<container-ids> ...]")
-    };
-    let c = Cmd::new(if kill { "kill" } else { "stop" }, overview, usage, opts);
-    let p = match parse(&c, args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
+    let verb = if kill { "kill" } else { "stop" };
+    let overview =
+        if kill { "Kill or signal one or more running containers" } else { "Stop one or more running containers" };
+    let c = Cmd::new(verb, overview, "[<options>] [<container-ids> ...]", opts);
+    let p = or_return!(c.parse(args));
     if p.positionals.is_empty() && !p.has("--all") {
         return Out::error("no containers specified and --all not supplied");
     }
     let signal = p.value("--signal").unwrap_or(if kill { "KILL" } else { "" }).to_ascii_uppercase();
     let signal = signal.trim_start_matches("SIG").to_string();
     let stops = ["", "KILL", "9", "TERM", "15", "INT", "2", "RTMIN+3", "QUIT"].contains(&signal.as_str());
-    let state = match s.state() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
+    let state = or_return!(s.state());
     let ids: Vec<String> = if p.has("--all") {
         state.containers.values().filter(|c| c.running()).map(|c| c.id.clone()).collect()
     } else {
         p.positionals.clone()
     };
     let (mut out, mut errors) = (Out::default(), Vec::new());
-    let verb = if kill { "kill" } else { "stop" };
     for id in ids {
         let Some(c) = state.containers.get(&id) else {
             errors.push(not_found(verb, &id));
@@ -174,18 +156,12 @@ fn delete(s: &mut Session, args: &[String]) -> Out {
             flag(&["-f", "--force"], "Delete containers even if they are running"),
         ],
     );
-    let p = match parse(&c, args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
+    let p = or_return!(c.parse(args));
     if p.positionals.is_empty() && !p.has("--all") {
         return Out::error("no containers specified and --all not supplied");
     }
     let force = p.has("--force");
-    let state = match s.state() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
+    let state = or_return!(s.state());
     let all = p.has("--all");
     let ids: Vec<String> = if all { state.containers.keys().cloned().collect() } else { p.positionals.clone() };
     let (mut out, mut errors) = (Out::default(), Vec::new());
@@ -221,20 +197,10 @@ fn logs(s: &mut Session, args: &[String]) -> Out {
             opt(&["-n"], "<n>", "Number of lines to show from the end of the logs"),
         ],
     );
-    let p = match parse(&c, args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
-    let Some(id) = p.positionals.first().cloned() else {
-        return c.usage_error("Missing expected argument '<container-id>'");
-    };
-    let state = match s.state() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
-    let Some(container) = state.containers.get(&id) else {
-        return Out::error(format!("get failed: container {id} not found"));
-    };
+    let p = or_return!(c.parse(args));
+    let id = or_return!(c.first_positional(&p, "<container-id>"));
+    let state = or_return!(s.state());
+    let container = or_return!(find_container(state, &id));
     let lines = if p.has("--boot") { &container.boot_log } else { &container.log };
     let skip = p.value("-n").and_then(|n| n.parse::<usize>().ok()).map_or(0, |n| lines.len().saturating_sub(n));
     Out::lines(&lines[skip..])

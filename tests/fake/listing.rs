@@ -2,7 +2,7 @@
 
 use crate::app::Session;
 use crate::args::{Cmd, flag, opt};
-use crate::out::Out;
+use crate::out::{Out, or_return};
 use crate::store::Container;
 use crate::util::{compact_json, pretty_json, table};
 use serde_json::{Value, json};
@@ -35,18 +35,12 @@ pub fn list(s: &mut Session, args: &[String]) -> Out {
             flag(&["-q", "--quiet"], "Only output the container ID"),
         ],
     );
-    let p = match c.parse(args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
+    let p = or_return!(c.parse(args));
     let format = p.value("--format").unwrap_or("table");
     if !["json", "table"].contains(&format) {
         return c.usage_error(format!("The value '{format}' is invalid for '--format <format>'"));
     }
-    let state = match s.state_for_list() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
+    let state = or_return!(s.state_for_list());
     let all = p.has("--all");
     let shown: Vec<&Container> = state.containers.values().filter(|c| all || c.running()).collect();
     if format == "json" {
@@ -77,17 +71,11 @@ pub fn list(s: &mut Session, args: &[String]) -> Out {
 
 pub fn inspect(s: &mut Session, args: &[String]) -> Out {
     let c = Cmd::new("inspect", "Display information about one or more containers", "<container-ids> ...", vec![]);
-    let p = match c.parse(args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
+    let p = or_return!(c.parse(args));
     if p.positionals.is_empty() {
         return c.usage_error("Missing expected argument '<container-ids> ...'");
     }
-    let state = match s.state() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
+    let state = or_return!(s.state());
     let missing: Vec<&str> =
         p.positionals.iter().filter(|id| !state.containers.contains_key(*id)).map(String::as_str).collect();
     if !missing.is_empty() {

@@ -53,3 +53,15 @@ impl Out {
         self.code = other.code;
     }
 }
+
+/// `or_return!(result)`: the `Ok` value, or return the `Err` [`Out`] from the
+/// enclosing command (the commands' early exit, as `?` would for a `Result`).
+macro_rules! or_return {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(out) => return out,
+        }
+    };
+}
+pub(crate) use or_return;

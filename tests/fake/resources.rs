@@ -1,25 +1,20 @@
 //! `container volume ...` and `container network ...` (macOS 26 only).
 
 use crate::app::Session;
-use crate::args::{Cmd, flag, opt};
-use crate::out::Out;
+use crate::args::{Cmd, Parsed, flag, opt, subcommand};
+use crate::out::{Out, or_return};
 use crate::store::{Network, State, Volume};
 use crate::util::{compact_json, iso_now, pretty_json, table};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
-fn split(args: &[String]) -> (&str, &[String]) {
-    match args.split_first() {
-        Some((sub, rest)) => (sub.as_str(), rest),
-        None => ("", &[]),
-    }
-}
-
-fn kv(values: &[&str]) -> serde_json::Map<String, Value> {
-    values
+/// `--label key=value` pairs (a bare `key` gets an empty value).
+fn parse_labels(p: &Parsed) -> BTreeMap<String, String> {
+    p.values("--label")
         .iter()
         .map(|v| {
             let (k, val) = v.split_once('=').unwrap_or((v, ""));
-            (k.to_string(), json!(val))
+            (k.to_string(), val.to_string())
         })
         .collect()
 }
@@ -46,7 +41,7 @@ fn volume_users(state: &State, name: &str) -> Vec<String> {
 }
 
 pub fn volume(s: &mut Session, args: &[String]) -> Out {
-    let (sub, rest) = split(args);
+    let (sub, rest) = subcommand(args);
     let c = match sub {
         "create" => Cmd::new(
             "volume create",
@@ -81,24 +76,15 @@ pub fn volume(s: &mut Session, args: &[String]) -> Out {
             );
         }
     };
-    let p = match c.parse(rest) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
-    let state = match s.state() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
+    let p = or_return!(c.parse(rest));
+    let state = or_return!(s.state());
     match sub {
         "create" => {
-            let Some(name) = p.positionals.first().cloned() else {
-                return c.usage_error("Missing expected argument '<name>'");
-            };
+            let name = or_return!(c.first_positional(&p, "<name>"));
             if state.volumes.contains_key(&name) {
                 return Out::error(format!("volume {name} already exists"));
             }
-            let labels =
-                kv(&p.values("--label")).into_iter().map(|(k, v)| (k, v.as_str().unwrap().to_string())).collect();
+            let labels = parse_labels(&p);
             state.volumes.insert(
                 name.clone(),
                 Volume { name: name.clone(), created: iso_now(), labels, size: p.value("-s").map(str::to_string) },
@@ -170,7 +156,7 @@ fn network_json(n: &Network) -> Value {
 }
 
 pub fn network(s: &mut Session, args: &[String]) -> Out {
-    let (sub, rest) = split(args);
+    let (sub, rest) = subcommand(args);
     let c = match sub {
         "create" => Cmd::new(
             "network create",
@@ -210,20 +196,12 @@ pub fn network(s: &mut Session, args: &[String]) -> Out {
             );
         }
     };
-    let p = match c.parse(rest) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
-    let state = match s.state() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
+    let p = or_return!(c.parse(rest));
+    let state = or_return!(s.state());
     state.network_mut("default");
     match sub {
         "create" => {
-            let Some(name) = p.positionals.first().cloned() else {
-                return c.usage_error("Missing expected argument '<name>'");
-            };
+            let name = or_return!(c.first_positional(&p, "<name>"));
             if !valid_network_name(&name) {
                 return Out::error(format!("invalid network name {name}"));
             }
@@ -248,8 +226,7 @@ pub fn network(s: &mut Session, args: &[String]) -> Out {
             };
             let mut net = Network::new(&name, octet, iso_now());
             net.internal = p.has("--internal");
-            net.labels =
-                kv(&p.values("--label")).into_iter().map(|(k, v)| (k, v.as_str().unwrap().to_string())).collect();
+            net.labels = parse_labels(&p);
             state.networks.insert(name.clone(), net);
             Out::lines(&[name])
         }

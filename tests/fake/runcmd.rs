@@ -3,7 +3,7 @@
 use crate::app::Session;
 use crate::flags::run_cmd;
 use crate::node::model::Node;
-use crate::out::Out;
+use crate::out::{Out, or_return};
 use crate::store::{Container, Volume};
 use crate::util::{hex, iso_now, random_bytes, uuid};
 
@@ -19,32 +19,21 @@ pub fn valid_name(id: &str) -> bool {
 pub fn cmd(s: &mut Session, args: &[String], create: bool) -> Out {
     let cfg = s.cfg;
     let c = run_cmd(cfg.version, create);
-    let p = match c.parse(args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
-    let Some(image_arg) = p.positionals.first().cloned() else {
-        return c.usage_error("Missing expected argument '<image>'");
-    };
+    let p = or_return!(c.parse(args));
+    let image_arg = or_return!(c.first_positional(&p, "<image>"));
     if let Some(cpus) = p.value("--cpus")
         && cpus.parse::<u64>().is_err()
     {
         return c.usage_error(format!("The value '{cpus}' is invalid for '-c <cpus>'"));
     }
     let id = p.value("--name").map(str::to_string).unwrap_or_else(uuid);
-    let state = match s.state() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
+    let state = or_return!(s.state());
     if !create && state.containers.contains_key(&id) {
         return Out::error(format!("container with id {id} already exists"));
     }
     let quiet = p.value("--progress") == Some("none") || p.has("--disable-progress-updates");
     let mut stderr = String::new();
-    let image = match crate::images::ensure(state, &image_arg, quiet, &mut stderr) {
-        Ok(i) => i,
-        Err(out) => return out,
-    };
+    let image = or_return!(crate::images::ensure(state, &image_arg, quiet, &mut stderr));
     if create && state.containers.contains_key(&id) {
         return Out::error(format!("container already exists: {id}")).with_stderr("");
     }

@@ -1,9 +1,9 @@
 //! `container system ...`: status, version, start, stop.
 
 use crate::app::Session;
-use crate::args::{Cmd, flag, opt};
+use crate::args::{Cmd, flag, opt, subcommand};
 use crate::config::{ApiServer, COMMIT};
-use crate::out::Out;
+use crate::out::{Out, or_return};
 use crate::util::{compact_json, table};
 use serde_json::json;
 
@@ -11,8 +11,7 @@ const APP_ROOT: &str = "/Users/fake/Library/Application Support/com.apple.contai
 const INSTALL_ROOT: &str = "/usr/local/";
 
 pub fn cmd(s: &mut Session, args: &[String]) -> Out {
-    let sub = args.first().map(String::as_str).unwrap_or("");
-    let rest = if args.is_empty() { &[][..] } else { &args[1..] };
+    let (sub, rest) = subcommand(args);
     match sub {
         "status" => status(s, rest),
         "version" => version(s, rest),
@@ -36,17 +35,9 @@ fn status(s: &mut Session, args: &[String]) -> Out {
             opt(&["-p", "--prefix"], "<prefix>", "Launchd prefix for services"),
         ],
     );
-    let p = match c.parse(args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
-    if let Some(pattern) = s.injected() {
-        return Out::error(format!("injected failure: {pattern}"));
-    }
-    let state = match s.apiserver() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
+    let p = or_return!(c.parse(args));
+    or_return!(s.refuse_injected());
+    let state = or_return!(s.apiserver());
     let json_out = p.value("--format") == Some("json");
     let (word, line) = match state {
         ApiServer::Running => ("running", ""),
@@ -62,14 +53,10 @@ fn status(s: &mut Session, args: &[String]) -> Out {
             json!({"apiServerAppName": "", "apiServerBuild": "", "apiServerCommit": "", "apiServerVersion": "",
                    "appRoot": "", "installRoot": "", "status": word})
         };
-        let mut out = Out::lines(&[compact_json(&value)]);
-        out.code = if state == ApiServer::Running { 0 } else { 1 };
-        return out;
+        return Out::lines(&[compact_json(&value)]).exit(if state == ApiServer::Running { 0 } else { 1 });
     }
     if state != ApiServer::Running {
-        let mut out = Out::lines(&[line]);
-        out.code = 1;
-        return out;
+        return Out::lines(&[line]).exit(1);
     }
     let rows: Vec<Vec<String>> = [
         ("FIELD", "VALUE".to_string()),
@@ -94,13 +81,8 @@ fn version(s: &mut Session, args: &[String]) -> Out {
         "[<options>]",
         vec![opt(&["--format"], "<format>", "Format of the output (json, table)")],
     );
-    let p = match c.parse(args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
-    if let Some(pattern) = s.injected() {
-        return Out::error(format!("injected failure: {pattern}"));
-    }
+    let p = or_return!(c.parse(args));
+    or_return!(s.refuse_injected());
     let up = matches!(s.apiserver(), Ok(ApiServer::Running));
     let mut entries =
         vec![json!({"appName": "container", "buildType": "release", "commit": COMMIT, "version": s.cfg.version_text})];
@@ -137,16 +119,9 @@ fn start(s: &mut Session, args: &[String]) -> Out {
             opt(&["--timeout"], "<secs>", "Seconds to wait for the services to start"),
         ],
     );
-    if let Err(out) = c.parse(args) {
-        return out;
-    }
-    if let Some(pattern) = s.injected() {
-        return Out::error(format!("injected failure: {pattern}"));
-    }
-    match s.load() {
-        Ok(state) => state.system = Some("running".into()),
-        Err(out) => return out,
-    }
+    or_return!(c.parse(args));
+    or_return!(s.refuse_injected());
+    or_return!(s.load()).system = Some("running".into());
     Out::lines(&["Verifying apiserver is running..."])
 }
 
@@ -157,16 +132,9 @@ fn stop(s: &mut Session, args: &[String]) -> Out {
         "[<options>]",
         vec![opt(&["-p", "--prefix"], "<prefix>", "Launchd prefix for services")],
     );
-    if let Err(out) = c.parse(args) {
-        return out;
-    }
-    if let Some(pattern) = s.injected() {
-        return Out::error(format!("injected failure: {pattern}"));
-    }
-    let state = match s.load() {
-        Ok(state) => state,
-        Err(out) => return out,
-    };
+    or_return!(c.parse(args));
+    or_return!(s.refuse_injected());
+    let state = or_return!(s.load());
     let running: Vec<String> = state.containers.values().filter(|c| c.running()).map(|c| c.id.clone()).collect();
     let mut lines = Vec::new();
     for id in running {

@@ -69,6 +69,13 @@ fn exec(world: &World, name: &str, argv: &[&str]) -> Run {
     world.container(&args)
 }
 
+/// `container exec -i <name> <argv>` with `input` on stdin.
+fn exec_stdin(world: &World, name: &str, argv: &[&str], input: &str) -> Run {
+    let mut args = vec!["exec", "-i", name];
+    args.extend_from_slice(argv);
+    world.container_stdin(&args, input)
+}
+
 fn kubectl(world: &World, name: &str, argv: &[&str]) -> Run {
     let mut args = vec!["kubectl", "--kubeconfig=/etc/kubernetes/admin.conf"];
     args.extend_from_slice(argv);
@@ -87,7 +94,7 @@ fn kubeadm_config(ip: &str, version: &str, pod_subnet: &str) -> String {
 }
 
 fn write_config(world: &World, name: &str, text: &str) {
-    world.container_stdin(&["exec", "-i", name, "cp", "/dev/stdin", "/kind/kubeadm.conf"], text).success();
+    exec_stdin(world, name, &["cp", "/dev/stdin", "/kind/kubeadm.conf"], text).success();
 }
 
 fn init(world: &World, name: &str) -> Run {
@@ -98,11 +105,7 @@ fn init(world: &World, name: &str) -> Run {
 fn install_cni(world: &World, name: &str, subnet: &str) {
     let manifest = exec(world, name, &["cat", "/kind/manifests/default-cni.yaml"]).success().stdout();
     let rendered = manifest.replace("{{ .PodSubnet }}", subnet);
-    world
-        .container_stdin(
-            &["exec", "-i", name, "kubectl", "create", "--kubeconfig=/etc/kubernetes/admin.conf", "-f", "-"],
-            &rendered,
-        )
+    exec_stdin(world, name, &["kubectl", "create", "--kubeconfig=/etc/kubernetes/admin.conf", "-f", "-"], &rendered)
         .success()
         .stdout_has("daemonset.apps/kindnet created");
 }
@@ -476,13 +479,14 @@ fn boot_polls_and_readiness_probes() {
 fn the_shell_interpreter_runs_simple_scripts() {
     let world = World::new();
     run_node(&world, "node1");
-    world
-        .container_stdin(
-            &["exec", "-i", "node1", "sh", "-c", "set -e; mkdir -p /etc/x && cp /dev/stdin /etc/x/y\ncat /etc/x/y"],
-            "hello\n",
-        )
-        .success()
-        .stdout_is("hello\n");
+    exec_stdin(
+        &world,
+        "node1",
+        &["sh", "-c", "set -e; mkdir -p /etc/x && cp /dev/stdin /etc/x/y\ncat /etc/x/y"],
+        "hello\n",
+    )
+    .success()
+    .stdout_is("hello\n");
     exec(&world, "node1", &["sh", "-c", "false || true"]).success();
     exec(&world, "node1", &["sh", "-c", "set -e; false; echo unreachable"]).code_is(1).stdout_is("");
     exec(&world, "node1", &["sh", "-c", "false; echo reached"]).success().stdout_is("reached\n");
@@ -580,60 +584,23 @@ fn kubeadm_flow_reaches_ready_only_with_a_matching_cni() {
         .code_is(1)
         .stderr_has("error: timed out waiting for the condition on nodes/kina-control-plane");
 
+    let kubectl_apply = ["kubectl", "apply", "--kubeconfig=/etc/kubernetes/admin.conf", "-f", "-"];
+    let kubectl_create = ["kubectl", "create", "--kubeconfig=/etc/kubernetes/admin.conf", "-f", "-"];
     // The unrendered template is valid YAML but not a CIDR: still not Ready.
     let raw = exec(&world, "kina-control-plane", &["cat", "/kind/manifests/default-cni.yaml"]).success().stdout();
     assert!(raw.contains("# would you kindly template this file") && raw.contains("{{ .PodSubnet }}"));
-    world
-        .container_stdin(
-            &[
-                "exec",
-                "-i",
-                "kina-control-plane",
-                "kubectl",
-                "apply",
-                "--kubeconfig=/etc/kubernetes/admin.conf",
-                "-f",
-                "-",
-            ],
-            &raw,
-        )
+    exec_stdin(&world, "kina-control-plane", &kubectl_apply, &raw)
         .success()
         .stdout_has("daemonset.apps/kindnet created");
     kubectl(&world, "kina-control-plane", &wait).code_is(1);
 
     // kind's way: create the rendered manifest; create again is AlreadyExists.
     let rendered = raw.replace("{{ .PodSubnet }}", "10.244.0.0/16");
-    world
-        .container_stdin(
-            &[
-                "exec",
-                "-i",
-                "kina-control-plane",
-                "kubectl",
-                "apply",
-                "--kubeconfig=/etc/kubernetes/admin.conf",
-                "-f",
-                "-",
-            ],
-            &rendered,
-        )
+    exec_stdin(&world, "kina-control-plane", &kubectl_apply, &rendered)
         .success()
         .stdout_has("serviceaccount/kindnet unchanged")
         .stdout_has("daemonset.apps/kindnet configured");
-    world
-        .container_stdin(
-            &[
-                "exec",
-                "-i",
-                "kina-control-plane",
-                "kubectl",
-                "create",
-                "--kubeconfig=/etc/kubernetes/admin.conf",
-                "-f",
-                "-",
-            ],
-            &rendered,
-        )
+    exec_stdin(&world, "kina-control-plane", &kubectl_create, &rendered)
         .code_is(1)
         .stderr_has("Error from server (AlreadyExists)");
     kubectl(&world, "kina-control-plane", &wait).success().stdout_is("node/kina-control-plane condition met\n");
@@ -644,24 +611,16 @@ fn kubeadm_flow_reaches_ready_only_with_a_matching_cni() {
 
     let storage =
         exec(&world, "kina-control-plane", &["cat", "/kind/manifests/default-storage.yaml"]).success().stdout();
-    world
-        .container_stdin(
-            &[
-                "exec",
-                "-i",
-                "kina-control-plane",
-                "kubectl",
-                "--kubeconfig=/etc/kubernetes/admin.conf",
-                "apply",
-                "-f",
-                "-",
-            ],
-            &storage,
-        )
-        .success()
-        .stdout_has("namespace/local-path-storage created")
-        .stdout_has("deployment.apps/local-path-provisioner created")
-        .stdout_has("storageclass.storage.k8s.io/standard created");
+    exec_stdin(
+        &world,
+        "kina-control-plane",
+        &["kubectl", "--kubeconfig=/etc/kubernetes/admin.conf", "apply", "-f", "-"],
+        &storage,
+    )
+    .success()
+    .stdout_has("namespace/local-path-storage created")
+    .stdout_has("deployment.apps/local-path-provisioner created")
+    .stdout_has("storageclass.storage.k8s.io/standard created");
 
     world.env("KINA_FAKE_NOT_READY", "1");
     kubectl(&world, "kina-control-plane", &wait).code_is(1);

@@ -3,7 +3,8 @@
 use super::{Ctx, program_name};
 use crate::app::Session;
 use crate::args::{Cmd, flag, opt};
-use crate::out::Out;
+use crate::lifecycle::find_container;
+use crate::out::{Out, or_return};
 use std::collections::BTreeMap;
 use std::io::Read;
 
@@ -51,13 +52,8 @@ fn injected(argv: &[String], pattern: &str) -> Out {
 
 pub fn cmd(s: &mut Session, args: &[String]) -> Out {
     let c = exec_cmd();
-    let p = match c.parse(args) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
-    let Some(id) = p.positionals.first().cloned() else {
-        return c.usage_error("Missing expected argument '<container-id>'");
-    };
+    let p = or_return!(c.parse(args));
+    let id = or_return!(c.first_positional(&p, "<container-id>"));
     if p.rest.is_empty() {
         return c.usage_error("Missing expected argument '<arguments> ...'");
     }
@@ -70,13 +66,8 @@ pub fn cmd(s: &mut Session, args: &[String]) -> Out {
         return injected(&p.rest, pattern);
     }
     let cfg = s.cfg;
-    let state = match s.state() {
-        Ok(st) => st,
-        Err(out) => return out,
-    };
-    let Some(container) = state.containers.get(&id) else {
-        return Out::error(format!("get failed: container {id} not found"));
-    };
+    let state = or_return!(s.state());
+    let container = or_return!(find_container(state, &id));
     if !container.running() {
         return Out::error(format!("container {id} is not running"));
     }

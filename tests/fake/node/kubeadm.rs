@@ -5,7 +5,7 @@ use super::kubeadm_config::{Plan, first_ip, parse};
 use super::kubeadm_ops as ops;
 use super::model::{CONTROL_PLANE_TAINT, Cluster, KubeNode};
 use super::pki;
-use crate::out::Out;
+use crate::out::{Out, or_return};
 use std::collections::BTreeMap;
 
 const STACK_HINT: &str = "To see the stack trace of this error execute with --v=5 or higher";
@@ -17,7 +17,8 @@ pub(super) struct Flags {
     pub positionals: Vec<String>,
 }
 
-pub(super) fn parse_flags(args: &[String], with_value: &[&str], booleans: &[&str]) -> Result<Flags, String> {
+/// Parses `args`; an unknown or incomplete flag is the kubeadm failure it prints.
+pub(super) fn parse_flags(args: &[String], with_value: &[&str], booleans: &[&str]) -> Result<Flags, Out> {
     let mut f = Flags { values: BTreeMap::new(), positionals: vec![] };
     let mut i = 0;
     while i < args.len() {
@@ -32,14 +33,14 @@ pub(super) fn parse_flags(args: &[String], with_value: &[&str], booleans: &[&str
                     Some(v) => v,
                     None => {
                         i += 1;
-                        args.get(i).cloned().ok_or_else(|| format!("flag needs an argument: --{name}"))?
+                        args.get(i).cloned().ok_or_else(|| failure(format!("flag needs an argument: --{name}")))?
                     }
                 };
                 f.values.insert(name, value);
             } else if booleans.contains(&name.as_str()) || name == "f" {
                 f.values.insert(name, inline.unwrap_or_else(|| "true".into()));
             } else {
-                return Err(format!("unknown flag: {}", a.split('=').next().unwrap()));
+                return Err(failure(format!("unknown flag: {}", a.split('=').next().unwrap())));
             }
         } else {
             f.positionals.push(a.clone());
@@ -91,6 +92,21 @@ pub(super) fn load_plan(ctx: &mut Ctx, flags: &Flags, conflicting: &[&str]) -> R
     parse(&text).map_err(failure)
 }
 
+/// `init`/`join` flags: the `conflicting` ones, the value flags both share and
+/// `booleans`; then the `--config` plan.
+pub(super) fn flags_and_plan(
+    ctx: &mut Ctx,
+    args: &[String],
+    conflicting: &[&str],
+    booleans: &[&str],
+) -> Result<(Flags, Plan), Out> {
+    let mut with_value = conflicting.to_vec();
+    with_value.extend(["config", "skip-phases", "ignore-preflight-errors", "certificate-key"]);
+    let flags = parse_flags(args, &with_value, booleans)?;
+    let plan = load_plan(ctx, &flags, conflicting)?;
+    Ok((flags, plan))
+}
+
 fn list(v: Option<&String>) -> Vec<String> {
     v.map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()).unwrap_or_default()
 }
@@ -134,9 +150,7 @@ fn wait_control_plane_failure(out: &mut Out, addr: &str, port: u16, why: &str) -
     let err = failure(format!(
         "error execution phase wait-control-plane: failed while waiting for the control plane to start: kube-apiserver check failed at https://{addr}:{port}/livez: {why}"
     ));
-    out.stderr.push_str(&err.stderr);
-    out.code = 1;
-    std::mem::take(out)
+    std::mem::take(out).with_stderr(err.stderr).exit(1)
 }
 
 fn init(ctx: &mut Ctx, args: &[String]) -> Out {
@@ -152,20 +166,8 @@ fn init(ctx: &mut Ctx, args: &[String]) -> Out {
         "cri-socket",
         "token",
     ];
-    let mut with_value = conflicting.to_vec();
-    with_value.extend(["config", "skip-phases", "ignore-preflight-errors", "certificate-key"]);
-    let flags = match parse_flags(
-        args,
-        &with_value,
-        &["skip-token-print", "upload-certs", "dry-run", "skip-certificate-key-print"],
-    ) {
-        Ok(f) => f,
-        Err(e) => return failure(e),
-    };
-    let mut plan = match load_plan(ctx, &flags, &conflicting) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
+    let booleans = ["skip-token-print", "upload-certs", "dry-run", "skip-certificate-key-print"];
+    let (flags, mut plan) = or_return!(flags_and_plan(ctx, args, &conflicting, &booleans));
     let fv = |k: &str| flags.values.get(k).cloned();
     plan.k8s_version = plan.k8s_version.or(fv("kubernetes-version"));
     plan.pod_subnet = plan.pod_subnet.or(fv("pod-network-cidr"));
@@ -210,9 +212,7 @@ fn init(ctx: &mut Ctx, args: &[String]) -> Out {
             out.stdout.push_str("[preflight] Pulling images required for setting up a Kubernetes cluster\n");
         }
         let fail = preflight_failure(&errors);
-        out.stderr.push_str(&fail.stderr);
-        out.code = 1;
-        return out;
+        return out.with_stderr(fail.stderr).exit(1);
     }
     out.stdout.push_str("[preflight] Pulling images required for setting up a Kubernetes cluster\n[preflight] This might take a minute or two, depending on the speed of your internet connection\n");
     let node_name = plan.node_name.clone().unwrap_or_else(|| ctx.container().hostname.clone());

@@ -2,9 +2,9 @@
 
 use super::Ctx;
 use super::dial::dial;
-use super::kubeadm::{failure, fatal, load_plan, node_preflight, parse_flags, preflight_failure};
+use super::kubeadm::{failure, fatal, flags_and_plan, node_preflight, preflight_failure};
 use super::model::{CONTROL_PLANE_TAINT, KubeNode};
-use crate::out::Out;
+use crate::out::{Out, or_return};
 
 pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
     let conflicting = [
@@ -17,20 +17,8 @@ pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
         "apiserver-advertise-address",
         "apiserver-bind-port",
     ];
-    let mut with_value = conflicting.to_vec();
-    with_value.extend(["config", "skip-phases", "ignore-preflight-errors", "certificate-key"]);
-    let flags = match parse_flags(
-        args,
-        &with_value,
-        &["control-plane", "discovery-token-unsafe-skip-ca-verification", "dry-run"],
-    ) {
-        Ok(f) => f,
-        Err(e) => return failure(e),
-    };
-    let mut plan = match load_plan(ctx, &flags, &conflicting) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
+    let booleans = ["control-plane", "discovery-token-unsafe-skip-ca-verification", "dry-run"];
+    let (flags, mut plan) = or_return!(flags_and_plan(ctx, args, &conflicting, &booleans));
     let fv = |k: &str| flags.values.get(k).cloned();
     plan.join_endpoint = plan.join_endpoint.or(flags.positionals.first().cloned());
     plan.token = plan.token.or(fv("token")).or(fv("discovery-token"));
@@ -52,9 +40,7 @@ pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
     node_preflight(ctx, &plan, &mut errors);
     if !errors.is_empty() {
         let f = preflight_failure(&errors);
-        out.stderr.push_str(&f.stderr);
-        out.code = 1;
-        return out;
+        return out.with_stderr(f.stderr).exit(1);
     }
     let server = format!("https://{endpoint}");
     let cp_id = match dial(ctx.state, &ctx.id, &server) {
@@ -64,9 +50,7 @@ pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
                 "error execution phase preflight: couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap: Get \"{server}/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s\": {}",
                 e.raw()
             ));
-            out.stderr.push_str(&f.stderr);
-            out.code = 1;
-            return out;
+            return out.with_stderr(f.stderr).exit(1);
         }
     };
     let cluster = ctx.state.containers[&cp_id].node.cluster.clone().expect("dial found a control plane");
@@ -75,9 +59,7 @@ pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
         let f = failure(format!(
             "error execution phase preflight: couldn't validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID {id:?}"
         ));
-        out.stderr.push_str(&f.stderr);
-        out.code = 1;
-        return out;
+        return out.with_stderr(f.stderr).exit(1);
     }
     if plan.join_control_plane
         && ctx.node().read("/etc/kubernetes/pki/ca.crt").is_none()
@@ -86,18 +68,14 @@ pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
         let f = failure(
             "error execution phase preflight: \nOne or more conditions for hosting a new control plane instance is not satisfied.\n\n[failure loading certificate for CA: couldn't load the certificate file /etc/kubernetes/pki/ca.crt: open /etc/kubernetes/pki/ca.crt: no such file or directory]\n\nPlease ensure that:\n* The cluster has a stable controlPlaneEndpoint address.\n* The certificates that must be shared among control plane instances are provided.",
         );
-        out.stderr.push_str(&f.stderr);
-        out.code = 1;
-        return out;
+        return out.with_stderr(f.stderr).exit(1);
     }
     let node_name = plan.node_name.clone().unwrap_or_else(|| ctx.container().hostname.clone());
     if cluster.nodes.iter().any(|n| n.name == node_name && n.container != ctx.id) {
         let f = failure(format!(
             "error execution phase kubelet-start: a Node with name {node_name:?} and status \"Ready\" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node"
         ));
-        out.stderr.push_str(&f.stderr);
-        out.code = 1;
-        return out;
+        return out.with_stderr(f.stderr).exit(1);
     }
     let ca = ctx.state.containers[&cp_id].node.read("/etc/kubernetes/pki/ca.crt").cloned().unwrap_or_default();
     let my_id = ctx.id.clone();

@@ -2,14 +2,11 @@
 
 use super::Ctx;
 use super::kubeadm::{failure, load_plan, parse_flags};
-use crate::out::Out;
+use crate::out::{Out, or_return};
 
 pub(super) fn version(ctx: &mut Ctx, args: &[String]) -> Out {
     let v = ctx.node().k8s_version();
-    let flags = match parse_flags(args, &["output", "o"], &[]) {
-        Ok(f) => f,
-        Err(e) => return failure(e),
-    };
+    let flags = or_return!(parse_flags(args, &["output", "o"], &[]));
     match flags.values.get("output").or(flags.values.get("o")).map(String::as_str) {
         Some("short") => Out::lines(&[v]),
         Some("json") => Out::ok(format!(
@@ -28,10 +25,7 @@ pub fn ca_hash(ctx: &mut Ctx) -> String {
 }
 
 pub(super) fn token(ctx: &mut Ctx, args: &[String]) -> Out {
-    let flags = match parse_flags(args, &["kubeconfig", "ttl", "description"], &["print-join-command"]) {
-        Ok(f) => f,
-        Err(e) => return failure(e),
-    };
+    let flags = or_return!(parse_flags(args, &["kubeconfig", "ttl", "description"], &["print-join-command"]));
     if flags.positionals.first().map(String::as_str) != Some("create") {
         return failure("the fake kubeadm only emulates 'kubeadm token create'");
     }
@@ -50,14 +44,11 @@ pub(super) fn token(ctx: &mut Ctx, args: &[String]) -> Out {
 }
 
 pub(super) fn reset(ctx: &mut Ctx, args: &[String]) -> Out {
-    let flags = match parse_flags(
+    let flags = or_return!(parse_flags(
         args,
         &["cri-socket", "ignore-preflight-errors", "kubeconfig"],
-        &["force", "cleanup-tmp-dir"],
-    ) {
-        Ok(f) => f,
-        Err(e) => return failure(e),
-    };
+        &["force", "cleanup-tmp-dir"]
+    ));
     if !flags.values.contains_key("force") && !flags.values.contains_key("f") {
         return failure(
             "[reset] Are you sure you want to proceed? [y/N]: aborted reset operation (the fake needs --force)",
@@ -77,18 +68,12 @@ pub(super) fn phase(ctx: &mut Ctx, args: &[String]) -> Out {
     if args.first().map(String::as_str) != Some("certs") || args.get(1).map(String::as_str) != Some("apiserver") {
         return failure("the fake kubeadm only emulates 'kubeadm init phase certs apiserver'");
     }
-    let flags = match parse_flags(
+    let flags = or_return!(parse_flags(
         &args[2..],
         &["config", "apiserver-advertise-address", "apiserver-cert-extra-sans", "cert-dir"],
         &[],
-    ) {
-        Ok(f) => f,
-        Err(e) => return failure(e),
-    };
-    let plan = match load_plan(ctx, &flags, &["apiserver-advertise-address"]) {
-        Ok(p) => p,
-        Err(out) => return out,
-    };
+    ));
+    let plan = or_return!(load_plan(ctx, &flags, &["apiserver-advertise-address"]));
     let advertise =
         plan.advertise.or(flags.values.get("apiserver-advertise-address").cloned()).or(ctx.container().ip());
     match super::boot::reissue_apiserver_cert(ctx.node(), advertise.as_deref(), &plan.cert_sans) {

@@ -5,7 +5,7 @@ use super::dial::{dial, kubeconfig_server};
 use super::kubectl_apply::{apply, delete, matches};
 use super::kubectl_get::{get, wait};
 use super::model::{Cluster, KubeNode};
-use crate::out::Out;
+use crate::out::{Out, or_return};
 
 struct Global {
     kubeconfig: Option<String>,
@@ -89,10 +89,7 @@ pub fn program(ctx: &mut Ctx, args: &[String]) -> Out {
             "Kustomize Version: v5.7.1".into(),
         ]);
     }
-    let cp = match connect(ctx, &g) {
-        Ok(cp) => cp,
-        Err(out) => return out,
-    };
+    let cp = or_return!(connect(ctx, &g));
     let ns = g.namespace.clone();
     match sub.as_str() {
         "taint" => taint(ctx, &cp, &words),
@@ -173,10 +170,7 @@ fn taint(ctx: &mut Ctx, cp: &str, words: &[String]) -> Out {
     let specs: Vec<String> =
         positionals(words).into_iter().filter(|w| w.contains(':') || w.ends_with('-') || w.contains('=')).collect();
     let rest: Vec<String> = words.iter().filter(|w| !specs.contains(w)).cloned().collect();
-    let nodes = match select_nodes(ctx, cp, &rest) {
-        Ok(n) => n,
-        Err(out) => return out,
-    };
+    let nodes = or_return!(select_nodes(ctx, cp, &rest));
     if specs.is_empty() || nodes.is_empty() {
         return Out::fail(1, "error: at least one taint update is required");
     }
@@ -239,10 +233,7 @@ fn label(ctx: &mut Ctx, cp: &str, words: &[String]) -> Out {
     let specs: Vec<String> =
         positionals(words).into_iter().filter(|w| w.contains('=') || (w.ends_with('-') && w.len() > 1)).collect();
     let rest: Vec<String> = words.iter().filter(|w| !specs.contains(w)).cloned().collect();
-    let nodes = match select_nodes(ctx, cp, &rest) {
-        Ok(n) => n,
-        Err(out) => return out,
-    };
+    let nodes = or_return!(select_nodes(ctx, cp, &rest));
     if specs.is_empty() {
         return Out::fail(1, "error: at least one label update is required");
     }

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use super::model::{Cluster, Object};
-use crate::out::Out;
+use crate::out::{Out, or_return};
 use serde_json::Value;
 
 const CLUSTER_SCOPED: &[&str] = &[
@@ -70,10 +70,7 @@ fn read_manifests(ctx: &mut Ctx, file: &str) -> Result<(String, Vec<Value>), Out
 
 /// Applies (`create == false`) or creates the objects in `file` in `cluster`.
 pub fn apply(ctx: &mut Ctx, cp: &str, file: &str, create: bool, default_ns: Option<&str>) -> Out {
-    let (source, docs) = match read_manifests(ctx, file) {
-        Ok(d) => d,
-        Err(out) => return out,
-    };
+    let (source, docs) = or_return!(read_manifests(ctx, file));
     for doc in &docs {
         let mut missing = Vec::new();
         if doc["apiVersion"].as_str().is_none_or(str::is_empty) {

@@ -4,7 +4,7 @@ use super::Ctx;
 use super::kubectl::{cluster, node_ready, positionals, select_nodes};
 use super::kubectl_apply::matches;
 use super::model::KubeNode;
-use crate::out::Out;
+use crate::out::{Out, or_return};
 use crate::util::table;
 
 fn output_flag(words: &[String]) -> Option<String> {
@@ -59,10 +59,7 @@ pub(super) fn get(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) -
             .map(str::to_string)
             .or_else(|| (w == "-l" || w == "--selector").then(|| words.get(i + 1).cloned()).flatten())
     });
-    let names = match select_nodes(ctx, cp, &pos) {
-        Ok(n) => n,
-        Err(out) => return out,
-    };
+    let names = or_return!(select_nodes(ctx, cp, &pos));
     let cl = cluster(ctx, cp);
     let nodes: Vec<&KubeNode> = cl
         .nodes
@@ -132,10 +129,7 @@ pub(super) fn wait(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) 
     let pos = positionals(&rest);
     let target_kind = pos.first().map(|p| p.split('/').next().unwrap().to_string()).unwrap_or_default();
     if matches(&target_kind, "node") {
-        let names = match select_nodes(ctx, cp, &rest) {
-            Ok(n) => n,
-            Err(out) => return out,
-        };
+        let names = or_return!(select_nodes(ctx, cp, &rest));
         if names.is_empty() {
             return Out::fail(1, "error: no matching resources found");
         }

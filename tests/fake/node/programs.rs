@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use super::files::{WriteError, basename, norm};
-use crate::out::Out;
+use crate::out::{Out, or_return};
 
 /// Runs a simple program, or `None` if the node has no such executable.
 pub fn run(ctx: &mut Ctx, name: &str, args: &[String]) -> Option<Out> {
@@ -118,10 +118,7 @@ fn cp(ctx: &mut Ctx, args: &[String]) -> Out {
     let [src, dst] = paths.as_slice() else {
         return Out::fail(1, "cp: missing destination file operand\nTry 'cp --help' for more information.");
     };
-    let content = match source(ctx, "cp", src) {
-        Ok(c) => c,
-        Err(out) => return out,
-    };
+    let content = or_return!(source(ctx, "cp", src));
     let to = target(ctx, src, dst);
     match ctx.node().write(&to, &content, false) {
         Ok(()) => Out::default(),
