@@ -108,16 +108,6 @@ fn command_output(output: &Output) -> String {
     if text.is_empty() { String::new() } else { format!("\nCommand Output: {text}") }
 }
 
-impl ExecError {
-    /// The failed process's output, when it ran to completion.
-    pub fn output(&self) -> Option<&Output> {
-        match self {
-            ExecError::Failed { output, .. } => Some(output),
-            _ => None,
-        }
-    }
-}
-
 /// Runs invocations. Returns the output whatever the exit code; see [`checked`].
 pub trait Runner: Send + Sync {
     fn run(&self, invocation: &Invocation) -> impl Future<Output = Result<Output, ExecError>> + Send;
@@ -145,7 +135,11 @@ impl Runner for ProcessRunner {
             .stdin(if invocation.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(if invocation.inherit_stderr { Stdio::inherit() } else { Stdio::piped() })
-            // If kina is interrupted, the in-flight `container` call must not outlive it.
+            // Ctrl-C on the terminal is kina's to handle: the child gets its own
+            // process group, so it is not interrupted behind kina's back (and
+            // cleanup's own calls survive a second Ctrl-C).
+            .process_group(0)
+            // If kina stops waiting for a call, that call must not outlive it.
             .kill_on_drop(true);
         let mut child = command.spawn().map_err(spawn_error)?;
 

@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 
+use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
 use crate::cluster::DEFAULT_IMAGE;
@@ -39,7 +40,7 @@ pub struct CreateClusterArgs {
 pub async fn run<P: Provider>(cmd: CreateCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let CreateCommand::Cluster(args) = cmd;
     let config = match &args.config {
-        Some(path) => Some(crate::config::load(path)?),
+        Some(path) => Some(crate::config::load(path).context("failed to create cluster")?),
         None => None,
     };
     let name = crate::cluster::names::resolve(

@@ -44,8 +44,11 @@ pub async fn run<P: Provider>(cmd: DeleteCommand, provider: &P, printer: &Printe
             let name = super::cluster_name(args.name.as_deref());
             printer.info(&format!("Deleting cluster {name:?} ..."));
             let targets = kubeconfig::remove_targets_from_env(args.kubeconfig.as_deref());
-            delete_clusters(provider, printer, Selection::Named(vec![name]), &targets).await?;
-            Ok(())
+            let report = delete_clusters(provider, printer, Selection::Named(vec![name]), &targets).await?;
+            match report.failed.into_iter().next() {
+                Some((_, err)) => Err(err),
+                None => Ok(()),
+            }
         }
         DeleteCommand::Clusters(args) => {
             let targets = kubeconfig::remove_targets_from_env(args.kubeconfig.as_deref());
@@ -56,8 +59,12 @@ pub async fn run<P: Provider>(cmd: DeleteCommand, provider: &P, printer: &Printe
             } else {
                 Selection::Named(args.names)
             };
-            let deleted = delete_clusters(provider, printer, selection, &targets).await?;
-            printer.info(&format!("Deleted clusters: {}", quoted_list(&deleted)));
+            // Like kind: a cluster that fails is reported, the others still go.
+            let report = delete_clusters(provider, printer, selection, &targets).await?;
+            for (cluster, err) in &report.failed {
+                printer.info(&format!("failed to delete cluster {cluster:?}: {err:#}"));
+            }
+            printer.info(&format!("Deleted clusters: {}", quoted_list(&report.deleted)));
             Ok(())
         }
     }

@@ -63,11 +63,16 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(err) => {
             // Help and --version are successes; every other usage error exits 1, as kind.
-            let _ = err.print();
+            // `-q` silences all stderr, usage errors included (kind pre-scans for it too).
+            let quiet = args.iter().any(|a| a == "-q" || a == "--quiet");
+            if !(quiet && err.use_stderr()) {
+                let _ = err.print();
+            }
             return if err.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
         }
     };

@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::actions::{Action, Context, export_kubeconfig};
+use super::actions::{Action, Context, RunState, export_kubeconfig};
 use super::{ClusterError, ROLE_CONTROL_PLANE, interrupt, names};
 use crate::config::Networking;
 use crate::kubeconfig;
 use crate::output::Printer;
-use crate::provider::Provider;
+use crate::provider::{Provider, Purpose, RuntimeInfo};
 
 pub struct CreateOptions {
     pub name: String,
@@ -24,11 +24,9 @@ pub struct CreateOptions {
 }
 
 pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateOptions) -> anyhow::Result<()> {
-    names::validate(&opts.name)?;
-    provider.preflight().await?;
-    let existing = provider.list_nodes().await?;
-    if existing.iter().any(|n| n.cluster == opts.name) {
-        return Err(ClusterError::AlreadyExists(opts.name.clone()).into());
+    let runtime = check_before_create(provider, &opts.name).await.context("failed to create cluster")?;
+    if let Some(warning) = runtime.warning {
+        printer.warn(&warning);
     }
 
     printer.info(&format!("Creating cluster {:?} ...", opts.name));
@@ -48,6 +46,7 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
         install_cni: !opts.networking.disable_default_cni,
         wait: opts.wait,
         kubeconfig: opts.kubeconfig.clone(),
+        run_state: RunState::NotStarted,
         node: None,
         kubernetes_version: None,
     };
@@ -62,7 +61,7 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
         if opts.retain {
             printer.info(&format!("Keeping nodes of cluster {:?} (--retain)", opts.name));
         } else {
-            clean_up(provider, printer, &opts.name).await;
+            clean_up(provider, printer, &opts.name, &control_plane, ctx.run_state).await;
         }
         if interrupted {
             return Err(err);
@@ -90,6 +89,17 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
     Ok(())
 }
 
+/// Everything that must hold before anything is made (kind's order: name,
+/// runtime, no existing nodes).
+async fn check_before_create<P: Provider>(provider: &P, name: &str) -> anyhow::Result<RuntimeInfo> {
+    names::validate(name)?;
+    let runtime = provider.preflight(Purpose::CreateNodes).await?;
+    if provider.list_nodes().await?.iter().any(|n| n.cluster == name) {
+        return Err(ClusterError::AlreadyExists(name.to_string()).into());
+    }
+    Ok(runtime)
+}
+
 async fn run_actions<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     for action in Action::plan(ctx.wait, ctx.install_cni) {
         ctx.printer.start(&action.label(ctx));
@@ -101,13 +111,29 @@ async fn run_actions<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
     export_kubeconfig(ctx.provider, &node, &ctx.kubeconfig, false).await
 }
 
-/// Removes every node of the cluster that this create made.
-async fn clean_up<P: Provider>(provider: &P, printer: &Printer, cluster: &str) {
+/// Removes the node VM this create made, and nothing else: not another
+/// process's node of the same name, not a container kina did not label.
+async fn clean_up<P: Provider>(provider: &P, printer: &Printer, cluster: &str, node: &str, run_state: RunState) {
+    if matches!(run_state, RunState::NotStarted | RunState::Refused) {
+        return;
+    }
     let result = async {
-        let nodes: Vec<String> =
-            provider.list_nodes().await?.into_iter().filter(|n| n.cluster == cluster).map(|n| n.name).collect();
-        provider.delete_nodes(&nodes).await?;
-        anyhow::Ok(nodes)
+        // An interrupted `container run` may still be finishing on the runtime's side.
+        let mut delay = Duration::from_millis(100);
+        let found = loop {
+            let nodes = provider.list_nodes().await?;
+            if nodes.iter().any(|n| n.name == node && n.cluster == cluster) {
+                break true;
+            }
+            if run_state != RunState::InFlight || delay > Duration::from_secs(2) {
+                break false;
+            }
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        };
+        let doomed: Vec<String> = if found { vec![node.to_string()] } else { Vec::new() };
+        provider.delete_nodes(&doomed).await?;
+        anyhow::Ok(doomed)
     }
     .await;
     match result {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use crate::kubeconfig;
 use crate::output::Printer;
-use crate::provider::Provider;
+use crate::provider::{Provider, Purpose};
 
 /// Which clusters to delete.
 pub enum Selection {
@@ -13,29 +13,34 @@ pub enum Selection {
     All,
 }
 
-/// Deletes clusters: kubeconfig entries first (even when no nodes exist, as
-/// kind does), then every node VM in one runtime call. Returns the clusters
-/// that had nodes.
+/// What a delete did: clusters fully deleted, and those whose kubeconfig
+/// entries could not be removed.
+pub struct DeleteReport {
+    pub deleted: Vec<String>,
+    pub failed: Vec<(String, anyhow::Error)>,
+}
+
+/// Deletes clusters: kubeconfig entries first (even when no nodes exist or
+/// the runtime is down, as kind does), then every node VM in one runtime call.
 pub async fn delete_clusters<P: Provider>(
     provider: &P,
     printer: &Printer,
     selection: Selection,
     kubeconfig_targets: &[PathBuf],
-) -> anyhow::Result<Vec<String>> {
-    provider.preflight().await?;
-    let nodes = provider.list_nodes().await?;
-    let clusters = match selection {
-        Selection::Named(names) => names,
-        Selection::All => cluster_names(&nodes),
+) -> anyhow::Result<DeleteReport> {
+    let mut clusters = match &selection {
+        Selection::Named(names) => names.clone(),
+        Selection::All => Vec::new(),
     };
+    clusters.sort();
+    clusters.dedup();
+    let mut failed = remove_kubeconfig_entries(&clusters, kubeconfig_targets);
 
-    let mut kubeconfig_errors = Vec::new();
-    for cluster in &clusters {
-        for path in kubeconfig_targets {
-            if let Err(err) = kubeconfig::remove(path, cluster) {
-                kubeconfig_errors.push(err);
-            }
-        }
+    provider.preflight(Purpose::ManageNodes).await?;
+    let nodes = provider.list_nodes().await?;
+    if let Selection::All = selection {
+        clusters = cluster_names(&nodes);
+        failed = remove_kubeconfig_entries(&clusters, kubeconfig_targets);
     }
 
     let doomed: Vec<String> = nodes.iter().filter(|n| clusters.contains(&n.cluster)).map(|n| n.name.clone()).collect();
@@ -43,13 +48,21 @@ pub async fn delete_clusters<P: Provider>(
     if !doomed.is_empty() {
         printer.info(&format!("Deleted nodes: {}", quoted_list(&doomed)));
     }
-    if let Some(err) = kubeconfig_errors.into_iter().next() {
-        return Err(anyhow::Error::new(err).context("failed to update kubeconfig"));
+    let deleted = clusters.into_iter().filter(|c| !failed.iter().any(|(f, _)| f == c)).collect();
+    Ok(DeleteReport { deleted, failed })
+}
+
+fn remove_kubeconfig_entries(clusters: &[String], targets: &[PathBuf]) -> Vec<(String, anyhow::Error)> {
+    let mut failed = Vec::new();
+    for cluster in clusters {
+        for path in targets {
+            if let Err(err) = kubeconfig::remove(path, cluster) {
+                failed.push((cluster.clone(), anyhow::Error::new(err).context("failed to update kubeconfig")));
+                break;
+            }
+        }
     }
-    let mut deleted: Vec<String> =
-        clusters.iter().filter(|c| nodes.iter().any(|n| &n.cluster == *c)).cloned().collect();
-    deleted.dedup();
-    Ok(deleted)
+    failed
 }
 
 /// Every cluster that has at least one node, sorted and de-duplicated.

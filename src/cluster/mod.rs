@@ -28,7 +28,6 @@ pub const CONTROL_PLANE_CPUS: u32 = 4;
 pub const CONTROL_PLANE_MEMORY: &str = "4G";
 
 pub const ROLE_CONTROL_PLANE: &str = "control-plane";
-pub const ROLE_WORKER: &str = "worker";
 
 /// kubeadm writes this on the first control-plane node.
 pub const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";

@@ -35,11 +35,11 @@ pub enum RenderError {
 
 /// The kubeadm config API for a Kubernetes version: v1beta4 where kubeadm
 /// has it (1.31+), v1beta3 from 1.23.
-fn api_version(version: KubeVersion) -> Result<&'static str, RenderError> {
+fn api_version(version: &KubeVersion) -> Result<&'static str, RenderError> {
     match (version.major, version.minor) {
         (1, m) if m >= 31 => Ok("kubeadm.k8s.io/v1beta4"),
         (1, m) if m >= 23 => Ok("kubeadm.k8s.io/v1beta3"),
-        _ => Err(RenderError::Unsupported(version)),
+        _ => Err(RenderError::Unsupported(version.clone())),
     }
 }
 
@@ -53,7 +53,7 @@ fn args(v1beta4: bool, pairs: &[(&str, String)]) -> Value {
 }
 
 pub fn render(p: &ConfigParams) -> Result<String, RenderError> {
-    let api = api_version(p.kubernetes_version)?;
+    let api = api_version(&p.kubernetes_version)?;
     let v1beta4 = api.ends_with("v1beta4");
     let ip = p.node_ip.to_string();
     let leader_elect: Vec<(&str, String)> =
@@ -190,6 +190,14 @@ mod tests {
         let docs = docs(&render(&p).unwrap());
         let cluster = find(&docs, "ClusterConfiguration");
         assert_eq!(cluster["scheduler"]["extraArgs"], json!([]));
+    }
+
+    #[test]
+    fn pre_releases_keep_their_exact_version() {
+        let docs = docs(&render(&params("v1.37.0-rc.1")).unwrap());
+        let cluster = find(&docs, "ClusterConfiguration");
+        assert_eq!(cluster["kubernetesVersion"], "v1.37.0-rc.1");
+        assert_eq!(cluster["apiVersion"], "kubeadm.k8s.io/v1beta4");
     }
 
     #[test]

@@ -2,24 +2,29 @@
 
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// A Kubernetes version: its numbers, and the exact text it was read from,
+/// which is what kubeadm must be given (`v1.37.0-rc.1` names images that
+/// `v1.37.0` does not).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KubeVersion {
     pub major: u64,
     pub minor: u64,
     pub patch: u64,
+    text: String,
 }
 
 impl KubeVersion {
     /// Parses `v1.35.5`, `1.35.5` or `v1.36.0-rc.1+abc`; None if it is not a version.
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
-        let text = text.strip_prefix('v').unwrap_or(text);
-        let core = text.split(['-', '+']).next()?;
+        let numbers = text.strip_prefix('v').unwrap_or(text);
+        let core = numbers.split(['-', '+']).next()?;
         let mut parts = core.split('.');
         let version = KubeVersion {
             major: parts.next()?.parse().ok()?,
             minor: parts.next()?.parse().ok()?,
             patch: parts.next()?.parse().ok()?,
+            text: text.to_string(),
         };
         parts.next().is_none().then_some(version)
     }
@@ -35,7 +40,7 @@ impl KubeVersion {
 
 impl fmt::Display for KubeVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "v{}.{}.{}", self.major, self.minor, self.patch)
+        f.write_str(&self.text)
     }
 }
 
@@ -45,8 +50,12 @@ mod tests {
 
     #[test]
     fn parses_versions_and_image_tags() {
-        assert_eq!(KubeVersion::parse("v1.35.5\n"), Some(KubeVersion { major: 1, minor: 35, patch: 5 }));
-        assert_eq!(KubeVersion::parse("v1.37.0-rc.1"), Some(KubeVersion { major: 1, minor: 37, patch: 0 }));
+        let v = KubeVersion::parse("v1.35.5\n").unwrap();
+        assert_eq!((v.major, v.minor, v.patch, v.to_string().as_str()), (1, 35, 5, "v1.35.5"));
+        let rc = KubeVersion::parse("v1.37.0-rc.1").unwrap();
+        assert_eq!((rc.minor, rc.to_string().as_str()), (37, "v1.37.0-rc.1"), "kubeadm needs the exact version");
+        let built = KubeVersion::parse("v1.36.0-alpha.3.12+abc").unwrap();
+        assert_eq!(built.to_string(), "v1.36.0-alpha.3.12+abc");
         assert_eq!(KubeVersion::parse("latest"), None);
         assert_eq!(KubeVersion::parse("v1.35"), None);
         let pinned = "kindest/node:v1.35.5@sha256:ce977ae6d65918d0b58a5f8b5e940429c2ce42fa3a5619ec2bbc60b949c0ac95";

@@ -25,10 +25,6 @@ impl Printer {
         self.terminal
     }
 
-    pub fn quiet(&self) -> bool {
-        self.quiet
-    }
-
     /// Program output. A closed pipe (`kina get clusters | head -1`) is not an error.
     pub fn data(&self, text: &str) {
         let mut out = std::io::stdout().lock();

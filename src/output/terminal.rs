@@ -23,10 +23,6 @@ impl Terminal {
         Terminal { spinner: smart && !verbose, color: smart }
     }
 
-    pub fn plain() -> Self {
-        Terminal { spinner: false, color: false }
-    }
-
     pub fn paint(&self, text: &str, code: &str) -> String {
         if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
     }

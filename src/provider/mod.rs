@@ -25,10 +25,22 @@ pub const LABEL_KUBERNETES_VERSION: &str = "io.kina.kubernetes-version";
 /// The port the API server listens on inside a node.
 pub const API_SERVER_PORT: u16 = 6443;
 
-/// What the runtime is and can do, learned during preflight.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the runtime is, learned during preflight.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RuntimeInfo {
-    pub version: String,
+    /// Known when the preflight checked it.
+    pub version: Option<String>,
+    /// Something the user should know but that does not stop kina.
+    pub warning: Option<String>,
+}
+
+/// What the caller is about to do, which decides what preflight checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Boot node VMs: the release must be able to run Kubernetes nodes.
+    CreateNodes,
+    /// List, stop or delete existing VMs: any release with a running service.
+    ManageNodes,
 }
 
 /// Everything needed to start one node VM.
@@ -100,8 +112,8 @@ impl NodeCommand {
 }
 
 pub trait Provider: Send + Sync {
-    /// Checks that the runtime can run nodes. Called before any change.
-    fn preflight(&self) -> impl Future<Output = Result<RuntimeInfo, ProviderError>> + Send;
+    /// Checks the runtime before any change.
+    fn preflight(&self, purpose: Purpose) -> impl Future<Output = Result<RuntimeInfo, ProviderError>> + Send;
 
     /// Whether `image` is in the runtime's local image store.
     fn image_present(&self, image: &str) -> impl Future<Output = Result<bool, ProviderError>> + Send;

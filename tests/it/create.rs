@@ -145,11 +145,37 @@ fn duplicate_name_fails_before_creating_anything() {
     world
         .kina(&["create", "cluster"])
         .code_is(1)
-        .stderr_has("ERROR: node(s) already exist for a cluster with the name \"kina\"")
-        .stderr_has("hint:");
+        .stderr_has(
+            "ERROR: failed to create cluster\n  Caused by: node(s) already exist for a cluster with the name \"kina\"",
+        )
+        .stderr_has("hint: pick another name with --name");
     let calls = world.fake_calls();
     assert!(!calls.iter().any(|c| c.starts_with("run")), "{calls:?}");
     assert_eq!(world.container_names(), ["kina-control-plane"]);
+}
+
+#[test]
+fn a_foreign_container_with_the_node_name_is_never_removed() {
+    let world = World::new();
+    world.container(&["run", "-d", "--name", "kina-control-plane", "alpine:latest"]).success();
+    world.clear_fake_log();
+    world
+        .kina(&["create", "cluster"])
+        .code_is(1)
+        .stderr_has("failed to create node VM")
+        .stderr_has("container with id kina-control-plane already exists");
+    assert_eq!(world.container_names(), ["kina-control-plane"], "not kina's to delete");
+    assert!(!world.fake_calls().iter().any(|c| c.starts_with("delete")));
+}
+
+#[test]
+fn newer_major_releases_get_a_warning_not_a_refusal() {
+    let mut world = World::new();
+    world.env("KINA_FAKE_VERSION", "2.0.0");
+    world
+        .kina(&["create", "cluster"])
+        .success()
+        .stderr_has("WARNING: Apple container 2.0.0 is newer than the 1.x releases kina knows");
 }
 
 #[test]

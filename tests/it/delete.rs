@@ -61,8 +61,38 @@ fn delete_clusters_by_name_all_or_none() {
     world.kina(&["delete", "clusters", "--all"]).success().stderr_has("Deleted clusters: [\"c\" \"d\"]");
     let calls = world.fake_calls();
     assert!(world.container_names().is_empty());
-    assert_eq!(calls.len(), 4, "preflight, one list, one delete: {calls:?}");
-    assert!(calls[3].starts_with("delete --force c-control-plane d-control-plane"), "{calls:?}");
+    assert_eq!(calls, ["system status", "list --all --format json", "delete --force c-control-plane d-control-plane"]);
+}
+
+#[test]
+fn delete_clusters_reports_every_name_like_kind() {
+    let world = World::new();
+    world.kina(&["create", "cluster", "-n", "real"]).success();
+    world
+        .kina(&["delete", "clusters", "real", "nope", "real"])
+        .success()
+        .stderr_has("Deleted clusters: [\"nope\" \"real\"]");
+    assert!(world.container_names().is_empty());
+}
+
+#[test]
+fn delete_works_on_releases_that_cannot_create_nodes() {
+    let mut world = World::new();
+    world.kina(&["create", "cluster"]).success();
+    world.env("KINA_FAKE_VERSION", "1.2.0");
+    world.kina(&["delete", "cluster"]).success().stderr_has("Deleted nodes: [\"kina-control-plane\"]");
+}
+
+#[test]
+fn delete_with_the_service_down_still_cleans_the_kubeconfig() {
+    let mut world = World::new();
+    world.kina(&["create", "cluster"]).success();
+    world.env("KINA_FAKE_APISERVER", "down");
+    world.kina(&["delete", "cluster"]).code_is(1).stderr_has("container system start");
+    let text = std::fs::read_to_string(world.default_kubeconfig()).unwrap();
+    assert!(!text.contains("kina-kina"), "{text}");
+    world.remove_env("KINA_FAKE_APISERVER");
+    assert_eq!(world.container_names(), ["kina-control-plane"]);
 }
 
 #[test]

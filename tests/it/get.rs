@@ -125,6 +125,9 @@ fn version_is_kind_shaped() {
 fn usage_errors_exit_1_like_kind() {
     let world = World::new();
     world.kina(&["create", "cluster", "--wait", "5"]).code_is(1).stderr_has("invalid duration");
-    world.kina(&["frobnicate"]).code_is(1);
+    world.kina(&["frobnicate"]).code_is(1).stderr_has("frobnicate");
+    let quiet = world.kina(&["-q", "frobnicate"]);
+    quiet.code_is(1);
+    assert_eq!(quiet.stderr(), "");
     world.kina(&["--help"]).success().stdout_has("create");
 }

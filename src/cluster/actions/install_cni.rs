@@ -21,8 +21,9 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
         .await
         .context("failed to read CNI manifest")?
         .stdout;
-    let ip = ctx.node_ip()?;
-    let rendered = render(&manifest, &ctx.pod_subnet, &format!("{ip}:{API_SERVER_PORT}"))?;
+    // kindnet runs on the host network of the node: loopback reaches the API
+    // server and, unlike the VM's address, survives a restart.
+    let rendered = render(&manifest, &ctx.pod_subnet, &format!("127.0.0.1:{API_SERVER_PORT}"))?;
     let apply = NodeCommand::new(["kubectl", KUBECTL_KUBECONFIG_FLAG, "apply", "-f", "-"]).stdin(rendered);
     ctx.provider.exec_checked(node, &apply).await.context("failed to apply overlay network")?;
     Ok(())

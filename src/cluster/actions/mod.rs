@@ -35,9 +35,22 @@ pub struct Context<'a, P: Provider> {
     pub install_cni: bool,
     pub wait: Duration,
     pub kubeconfig: PathBuf,
+    /// Whether this create has made the node VM, so cleanup removes only its own.
+    pub run_state: RunState,
     /// Learned while preparing the node.
     pub node: Option<Node>,
     pub kubernetes_version: Option<KubeVersion>,
+}
+
+/// Where `container run` for the node stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    NotStarted,
+    /// Started but not answered (interrupted or timed out): the VM may exist.
+    InFlight,
+    /// The runtime refused it: nothing of ours exists.
+    Refused,
+    Created,
 }
 
 impl<P: Provider> Context<'_, P> {

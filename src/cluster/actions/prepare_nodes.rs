@@ -4,10 +4,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
-use super::{Context, kindnet_conflist};
+use super::{Context, RunState, kindnet_conflist};
 use crate::cluster::{CONTROL_PLANE_CPUS, CONTROL_PLANE_MEMORY, ROLE_CONTROL_PLANE};
+use crate::exec::{ExecError, Output};
 use crate::kubeadm::KubeVersion;
-use crate::provider::{NodeCommand, NodeSpec, Provider};
+use crate::provider::{NodeCommand, NodeSpec, Provider, ProviderError};
 
 /// Apple's plugin allows a node this long to boot.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(240);
@@ -47,7 +48,16 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
         kubernetes_version: KubeVersion::from_image(&ctx.image).map(|v| v.to_string()),
         env: node_env(ctx),
     };
-    ctx.provider.create_node(&spec).await.context("failed to create node VM")?;
+    ctx.run_state = RunState::InFlight;
+    match ctx.provider.create_node(&spec).await {
+        Ok(()) => ctx.run_state = RunState::Created,
+        Err(err) => {
+            if matches!(err, ProviderError::Exec(ExecError::Failed { .. })) {
+                ctx.run_state = RunState::Refused;
+            }
+            return Err(anyhow::Error::new(err).context("failed to create node VM"));
+        }
+    }
     wait_for_containerd(ctx.provider, &node, BOOT_TIMEOUT).await?;
 
     let conflist = if ctx.install_cni { kindnet_conflist::render(&ctx.pod_subnet) } else { None };
@@ -111,7 +121,12 @@ async fn wait_for_containerd<P: Provider>(provider: &P, node: &str, timeout: Dur
     let deadline = Instant::now() + timeout;
     let mut delay = FIRST_POLL;
     loop {
-        let output = provider.exec(node, &probe).await?;
+        let output = match provider.exec(node, &probe).await {
+            Ok(output) => output,
+            // A VM still booting may not answer within the probe's limit: poll again.
+            Err(ProviderError::Exec(ExecError::TimedOut { .. })) => Output { code: 124, ..Output::default() },
+            Err(err) => return Err(err.into()),
+        };
         if output.success() {
             return Ok(());
         }

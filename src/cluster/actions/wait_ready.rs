@@ -20,7 +20,7 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
         node.as_str(),
         timeout.as_str(),
     ])
-    .timeout(ctx.wait + Duration::from_secs(30));
+    .timeout(ctx.wait.saturating_add(Duration::from_secs(30)));
     let ready = match ctx.provider.exec(&ctx.control_plane, &wait).await {
         Ok(output) => output.success(),
         Err(err) => {

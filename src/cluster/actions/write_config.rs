@@ -12,7 +12,7 @@ pub const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
 pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     let params = ConfigParams {
         cluster_name: ctx.cluster.clone(),
-        kubernetes_version: ctx.kubernetes_version.context("Kubernetes version not known yet")?,
+        kubernetes_version: ctx.kubernetes_version.clone().context("Kubernetes version not known yet")?,
         node_name: ctx.control_plane.clone(),
         node_ip: ctx.node_ip()?,
         pod_subnet: ctx.pod_subnet.clone(),

@@ -61,8 +61,11 @@ fn parse_container(item: &Value, at: &str) -> Result<ContainerRecord, ShapeError
         .filter(|c| c.is_object())
         .ok_or_else(|| shape(format!("{at}.configuration"), "missing or not an object"))?;
 
+    // Networks already split a system ID from the user's name; containers are
+    // expected to follow, so the name wins where it exists.
     let id = configuration
-        .get("id")
+        .get("name")
+        .or_else(|| configuration.get("id"))
         .or_else(|| item.get("id"))
         .and_then(Value::as_str)
         .ok_or_else(|| shape(format!("{at}.configuration.id"), "missing or not a string"))?

@@ -13,7 +13,7 @@ use std::time::Duration;
 use crate::exec::{ExecError, Invocation, Output, ProcessRunner, Runner, checked};
 use crate::provider::{
     API_SERVER_PORT, LABEL_CLUSTER, LABEL_KUBERNETES_VERSION, LABEL_ROLE, Node, NodeCommand, NodeSpec, Provider,
-    ProviderError, RuntimeInfo,
+    ProviderError, Purpose, RuntimeInfo,
 };
 use json::ContainerRecord;
 use version::{Features, Version};
@@ -128,10 +128,15 @@ fn to_node(record: ContainerRecord) -> Option<Node> {
 }
 
 impl<R: Runner> Provider for AppleContainer<R> {
-    async fn preflight(&self) -> Result<RuntimeInfo, ProviderError> {
-        let version = self.detect_version().await?;
-        if let Some(reason) = version::refusal(version) {
-            return Err(ProviderError::UnsupportedVersion { reason });
+    async fn preflight(&self, purpose: Purpose) -> Result<RuntimeInfo, ProviderError> {
+        let mut info = RuntimeInfo::default();
+        if purpose == Purpose::CreateNodes {
+            let version = self.detect_version().await?;
+            if let Some(reason) = version::refusal(version) {
+                return Err(ProviderError::UnsupportedVersion { reason });
+            }
+            info.version = Some(version.to_string());
+            info.warning = version::caution(version);
         }
         let status = self.invocation(["system", "status"]);
         let output = self.invoke(&status).await?;
@@ -140,8 +145,11 @@ impl<R: Runner> Provider for AppleContainer<R> {
                 source: ExecError::Failed { command: status.command_line(), output },
             });
         }
-        tracing::debug!("Apple container {version}, service running");
-        Ok(RuntimeInfo { version: version.to_string() })
+        tracing::debug!(
+            "Apple container service running ({})",
+            info.version.as_deref().unwrap_or("version not checked")
+        );
+        Ok(info)
     }
 
     async fn image_present(&self, image: &str) -> Result<bool, ProviderError> {

@@ -14,15 +14,24 @@ fn provider(runner: ScriptedRunner) -> AppleContainer<ScriptedRunner> {
 async fn preflight_checks_version_then_service() {
     let runner = ScriptedRunner::new();
     runner.expect(&["--version"], 0, V122, "").expect(&["system", "status"], 0, "status running\n", "");
-    let info = provider(runner).preflight().await.unwrap();
-    assert_eq!(info.version, "1.2.2");
+    let info = provider(runner).preflight(Purpose::CreateNodes).await.unwrap();
+    assert_eq!(info.version.as_deref(), Some("1.2.2"));
+    assert_eq!(info.warning, None);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn managing_existing_nodes_only_needs_the_service() {
+    let runner = ScriptedRunner::new();
+    runner.expect(&["system", "status"], 0, "status running\n", "");
+    let info = provider(runner).preflight(Purpose::ManageNodes).await.unwrap();
+    assert_eq!(info.version, None);
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn preflight_refuses_1_2_0_before_touching_the_service() {
     let runner = ScriptedRunner::new();
     runner.expect(&["--version"], 0, "container CLI version 1.2.0 (build: release, commit: abc)\n", "");
-    let err = provider(runner).preflight().await.unwrap_err();
+    let err = provider(runner).preflight(Purpose::CreateNodes).await.unwrap_err();
     assert!(matches!(err, ProviderError::UnsupportedVersion { .. }), "{err}");
     assert!(err.hint().unwrap().contains("1.2.1"));
 }
@@ -36,7 +45,7 @@ async fn preflight_reports_a_stopped_service_with_the_start_hint() {
         "apiserver is not running and not registered with launchd\n",
         "",
     );
-    let err = provider(runner).preflight().await.unwrap_err();
+    let err = provider(runner).preflight(Purpose::CreateNodes).await.unwrap_err();
     assert!(matches!(err, ProviderError::ServiceDown { .. }));
     assert!(err.hint().unwrap().contains("container system start"));
 }

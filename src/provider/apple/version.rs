@@ -62,6 +62,15 @@ pub fn refusal(version: Version) -> Option<String> {
     }
 }
 
+/// A release kina runs on but was not built against.
+pub fn caution(version: Version) -> Option<String> {
+    (version.major >= 2).then(|| {
+        format!(
+            "Apple container {version} is newer than the 1.x releases kina knows; if something fails, please report it"
+        )
+    })
+}
+
 /// The `container run` flags kina relies on, by release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Features {
@@ -101,6 +110,12 @@ mod tests {
         for ok in [Version::new(1, 0, 0), Version::new(1, 1, 0), Version::new(1, 2, 1), Version::new(1, 4, 1)] {
             assert_eq!(refusal(ok), None, "{ok}");
         }
+    }
+
+    #[test]
+    fn warns_about_unknown_major_releases() {
+        assert!(caution(Version::new(2, 0, 0)).unwrap().contains("2.0.0"));
+        assert_eq!(caution(Version::new(1, 4, 1)), None);
     }
 
     #[test]
