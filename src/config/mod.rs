@@ -5,6 +5,7 @@
 //! by name, never silently ignored.
 
 mod networking;
+pub mod types;
 
 use std::io::Read;
 use std::path::Path;
