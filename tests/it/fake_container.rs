@@ -742,10 +742,28 @@ fn workers_join_by_ip_or_by_a_name_from_etc_hosts() {
         .code_is(1)
         .stderr_has("lookup kina-control-plane on 192.168.64.1:53: no such host");
     exec(&world, "kina-worker", &["sh", "-c", &format!("echo '{cp_ip} kina-control-plane' >> /etc/hosts")]).success();
-    exec(&world, "kina-worker", &["kubeadm", "join", "kina-control-plane:6443", "--token", "wrong0.0123456789abcdef"])
-        .code_is(1)
-        .stderr_has("token ID \"wrong0\"");
-    exec(&world, "kina-worker", &by_name).success().stdout_has("This node has joined the cluster");
+    exec(
+        &world,
+        "kina-worker",
+        &[
+            "kubeadm",
+            "join",
+            "kina-control-plane:6443",
+            "--token",
+            "wrong0.0123456789abcdef",
+            "--discovery-token-unsafe-skip-ca-verification",
+        ],
+    )
+    .code_is(1)
+    .stderr_has("token ID \"wrong0\"");
+    // Token discovery needs the CA pinned (or an explicit opt-out), and the right CA.
+    let unpinned = ["kubeadm", "join", "kina-control-plane:6443", "--token", "abcdef.0123456789abcdef"];
+    exec(&world, "kina-worker", &unpinned).code_is(1).stderr_has("without caCertHashes can be unsafe");
+    let wrong_ca = [&unpinned[..], &["--discovery-token-ca-cert-hash", "sha256:0000"]].concat();
+    exec(&world, "kina-worker", &wrong_ca).code_is(1).stderr_has("are pinned");
+    let hash = token.split_whitespace().skip_while(|w| *w != "--discovery-token-ca-cert-hash").nth(1).unwrap();
+    let pinned = [&unpinned[..], &["--discovery-token-ca-cert-hash", hash]].concat();
+    exec(&world, "kina-worker", &pinned).success().stdout_has("This node has joined the cluster");
     kubectl(&world, "kina-control-plane", &["get", "nodes", "-o", "name"])
         .success()
         .stdout_is("node/kina-control-plane\nnode/kina-worker\n");
@@ -757,4 +775,31 @@ fn workers_join_by_ip_or_by_a_name_from_etc_hosts() {
     // A stopped worker is NotReady.
     world.container(&["stop", "kina-worker"]).success();
     kubectl(&world, "kina-control-plane", &["wait", "--for=condition=Ready", "node/kina-worker"]).code_is(1);
+}
+
+#[test]
+fn on_macos_15_vms_cannot_reach_each_other() {
+    let mut world = World::new();
+    world.env("KINA_FAKE_MACOS", "15");
+    let cp_ip = init_node(&world, "kina-control-plane");
+    world.container(&["run", "-d", "--name", "kina-worker", "--progress", "none", NODE_IMAGE]).success();
+    exec(
+        &world,
+        "kina-worker",
+        &[
+            "kubeadm",
+            "join",
+            &format!("{cp_ip}:6443"),
+            "--token",
+            "abcdef.0123456789abcdef",
+            "--discovery-token-unsafe-skip-ca-verification",
+            "--ignore-preflight-errors=all",
+        ],
+    )
+    .code_is(1)
+    .stderr_has("no route to host");
+    world
+        .container(&["network", "list", "--format", "json"])
+        .code_is(1)
+        .stderr_has("Plugin 'container-network' not found");
 }

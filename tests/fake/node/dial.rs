@@ -78,6 +78,9 @@ pub fn dial(state: &State, from: &str, server: &str) -> Result<String, DialError
     let ip = resolve(state, from, &host).ok_or_else(|| DialError::NoHost(host.clone()))?;
     let target =
         if ip == "127.0.0.1" { state.containers.get(from).filter(|c| c.running()) } else { state.container_by_ip(&ip) };
+    // On macOS 15, vmnet isolates every VM: only the VM itself and the Mac reach it.
+    let isolated = crate::config::Config::from_env().macos < 26;
+    let target = target.filter(|t| t.id == from || !isolated);
     let Some(target) = target else { return Err(DialError::NoRoute(format!("{ip}:{port}"))) };
     let target_ip = target.ip().unwrap_or_default();
     let Some(cluster) = &target.node.cluster else { return Err(DialError::Refused(addr)) };

@@ -21,6 +21,9 @@ pub struct Plan {
     /// JoinConfiguration: API server endpoint to discover.
     pub join_endpoint: Option<String>,
     pub join_control_plane: bool,
+    /// JoinConfiguration discovery: pinned CA public-key hashes, or none with the skip flag.
+    pub ca_cert_hashes: Vec<String>,
+    pub unsafe_skip_ca_verification: bool,
     pub warnings: Vec<String>,
 }
 
@@ -143,6 +146,8 @@ pub fn parse(text: &str) -> Result<Plan, String> {
                 let bt = &doc["discovery"]["bootstrapToken"];
                 plan.join_endpoint = s(&bt["apiServerEndpoint"]);
                 plan.token = s(&bt["token"]).or(plan.token.take());
+                plan.ca_cert_hashes = strings(&bt["caCertHashes"]);
+                plan.unsafe_skip_ca_verification = bt["unsafeSkipCAVerification"].as_bool().unwrap_or(false);
                 plan.join_control_plane = doc["controlPlane"].is_object();
                 if plan.advertise.is_none() {
                     plan.advertise = s(&doc["controlPlane"]["localAPIEndpoint"]["advertiseAddress"]);

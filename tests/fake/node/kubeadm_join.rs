@@ -22,6 +22,8 @@ pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
     let fv = |k: &str| flags.values.get(k).cloned();
     plan.join_endpoint = plan.join_endpoint.or(flags.positionals.first().cloned());
     plan.token = plan.token.or(fv("token")).or(fv("discovery-token"));
+    plan.ca_cert_hashes.extend(fv("discovery-token-ca-cert-hash"));
+    plan.unsafe_skip_ca_verification |= flags.values.contains_key("discovery-token-unsafe-skip-ca-verification");
     plan.node_name = plan.node_name.or(fv("node-name"));
     plan.join_control_plane |= flags.values.contains_key("control-plane");
     plan.skip_phases
@@ -32,6 +34,11 @@ pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
     let Some(endpoint) = plan.join_endpoint.clone() else {
         return failure("discovery: Invalid value: \"\": bootstrapToken or file must be set");
     };
+    if plan.ca_cert_hashes.is_empty() && !plan.unsafe_skip_ca_verification {
+        return failure(
+            "discovery.bootstrapToken: Invalid value: \"\": using token-based discovery without caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file or pass --discovery-token-unsafe-skip-ca-verification flag to continue",
+        );
+    }
     let mut out = Out::ok("[preflight] Running pre-flight checks\n");
     let mut errors = Vec::new();
     if ctx.node().cluster.is_some() || ctx.node().member_of.is_some() {
@@ -58,6 +65,13 @@ pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
         let id = plan.token.as_deref().unwrap_or_default().split('.').next().unwrap_or_default().to_string();
         let f = failure(format!(
             "error execution phase preflight: couldn't validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID {id:?}"
+        ));
+        return out.with_stderr(f.stderr).exit(1);
+    }
+    let pinned = format!("sha256:{}", super::kubeadm_ops::ca_hash_of(ctx, &cp_id));
+    if !plan.unsafe_skip_ca_verification && !plan.ca_cert_hashes.contains(&pinned) {
+        let f = failure(format!(
+            "error execution phase preflight: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys \"{pinned}\" are pinned"
         ));
         return out.with_stderr(f.stderr).exit(1);
     }

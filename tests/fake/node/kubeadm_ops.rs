@@ -20,8 +20,14 @@ pub(super) fn version(ctx: &mut Ctx, args: &[String]) -> Out {
 
 /// A stable fake of the CA public key hash for join commands.
 pub fn ca_hash(ctx: &mut Ctx) -> String {
-    let ca = ctx.node().read("/etc/kubernetes/pki/ca.crt").cloned().unwrap_or_default();
-    crate::util::stable_hex(&ca, 64)
+    let id = ctx.id.clone();
+    ca_hash_of(ctx, &id)
+}
+
+/// The hash `kubeadm token create --print-join-command` prints for a control plane's CA.
+pub fn ca_hash_of(ctx: &Ctx, container: &str) -> String {
+    let ca = ctx.state.containers.get(container).and_then(|c| c.node.read("/etc/kubernetes/pki/ca.crt").cloned());
+    crate::util::stable_hex(&ca.unwrap_or_default(), 64)
 }
 
 pub(super) fn token(ctx: &mut Ctx, args: &[String]) -> Out {
