@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod containerd;
 pub mod duration;
 pub mod exec;
 pub mod kubeadm;

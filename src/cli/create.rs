@@ -3,8 +3,9 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
-use crate::cluster::DEFAULT_IMAGE;
 use crate::cluster::create::{CreateOptions, create};
+use crate::cluster::plan::Overrides;
+use crate::config::types::{Cluster, Node, Role};
 use crate::kubeconfig;
 use crate::output::Printer;
 use crate::provider::Provider;
@@ -35,6 +36,25 @@ pub struct CreateClusterArgs {
     /// sets kubeconfig path instead of $KUBECONFIG or $HOME/.kube/config
     #[arg(long)]
     pub kubeconfig: Option<PathBuf>,
+    /// add N worker nodes (kina only; needs macOS 26)
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// CPUs for every node VM (kina only; default 4 for control planes, 2 for workers)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub cpus: Option<u32>,
+    /// memory for every node VM, e.g. 4G or 2048M (kina only; default 4G for control planes, 2G for workers)
+    #[arg(long, value_parser = parse_memory)]
+    pub memory: Option<String>,
+}
+
+/// Apple `container`'s size syntax: digits with an optional K/M/G/T/P suffix.
+fn parse_memory(text: &str) -> Result<String, String> {
+    let digits = text.trim_end_matches(|c: char| "kmgtpKMGTP".contains(c));
+    let suffix = &text[digits.len()..];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || suffix.len() > 1 {
+        return Err(format!("invalid memory size {text:?}: use a number with K, M, G, T or P, e.g. 4G"));
+    }
+    Ok(text.to_string())
 }
 
 pub async fn run<P: Provider>(cmd: CreateCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
@@ -48,18 +68,25 @@ pub async fn run<P: Provider>(cmd: CreateCommand, provider: &P, printer: &Printe
         std::env::var("KINA_CLUSTER_NAME").ok().as_deref(),
         config.as_ref().and_then(|c| c.name.as_deref()),
     );
-    let image = args
-        .image
-        .or_else(|| config.as_ref().and_then(|c| c.image.clone()))
-        .unwrap_or_else(|| DEFAULT_IMAGE.to_string());
+    let mut cluster = Cluster::default();
+    if let Some(old) = config {
+        cluster.nodes[0].image = old.image;
+        cluster.networking.pod_subnet = old.networking.pod_subnet;
+        cluster.networking.service_subnet = old.networking.service_subnet;
+        cluster.networking.api_server_port = old.networking.api_server_port;
+        cluster.networking.disable_default_cni = old.networking.disable_default_cni;
+    }
+    for _ in 0..args.workers.unwrap_or(0) {
+        cluster.nodes.push(Node::new(Role::Worker));
+    }
     let options = CreateOptions {
         name,
-        image,
+        config: cluster,
+        overrides: Overrides { image: args.image, cpus: args.cpus, memory: args.memory },
         retain: args.retain,
         wait: args.wait,
         kubeconfig: kubeconfig::write_target_from_env(args.kubeconfig.as_deref())?,
         explicit_kubeconfig: args.kubeconfig.is_some(),
-        networking: config.map(|c| c.networking).unwrap_or_default(),
     };
     create(provider, printer, &options).await
 }

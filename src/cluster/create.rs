@@ -5,49 +5,51 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::actions::{Action, Context, RunState, export_kubeconfig};
-use super::{ClusterError, ROLE_CONTROL_PLANE, interrupt, names};
-use crate::config::Networking;
+use std::collections::BTreeMap;
+
+use super::actions::{Action, Context, RunState, export_kubeconfig, host_env};
+use super::plan::{Overrides, plan};
+use super::{ClusterError, DEFAULT_IMAGE, interrupt, names};
+use crate::config::types::Cluster;
 use crate::kubeconfig;
 use crate::output::Printer;
 use crate::provider::{Provider, Purpose, RuntimeInfo};
 
 pub struct CreateOptions {
     pub name: String,
-    pub image: String,
+    pub config: Cluster,
+    /// `--image`, `--cpus`, `--memory`: applied to every node.
+    pub overrides: Overrides,
     pub retain: bool,
     pub wait: Duration,
     pub kubeconfig: PathBuf,
     /// Shown in the `kubectl cluster-info` hint when the user chose the file.
     pub explicit_kubeconfig: bool,
-    pub networking: Networking,
 }
 
 pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateOptions) -> anyhow::Result<()> {
-    let runtime = check_before_create(provider, &opts.name).await.context("failed to create cluster")?;
+    let runtime =
+        check_before_create(provider, &opts.name, opts.config.nodes.len()).await.context("failed to create cluster")?;
     if let Some(warning) = runtime.warning {
         printer.warn(&warning);
     }
+    let networking = &opts.config.networking;
+    let env = host_env(&networking.pod_subnet, &networking.service_subnet);
+    let nodes =
+        plan(&opts.name, &opts.config, DEFAULT_IMAGE, &opts.overrides, &env).context("failed to create cluster")?;
 
     printer.info(&format!("Creating cluster {:?} ...", opts.name));
-    let control_plane = names::node_name(&opts.name, ROLE_CONTROL_PLANE, 1);
+    let bootstrap = nodes[0].name.clone();
     let mut ctx = Context {
         provider,
         printer,
         cluster: opts.name.clone(),
-        image: opts.image.clone(),
-        control_plane: control_plane.clone(),
-        api_server_host_port: match opts.networking.api_server_port {
-            0 => free_local_port().context("no free port on 127.0.0.1 for the API server")?,
-            port => port,
-        },
-        pod_subnet: opts.networking.pod_subnet.clone(),
-        service_subnet: opts.networking.service_subnet.clone(),
-        install_cni: !opts.networking.disable_default_cni,
+        config: opts.config.clone(),
+        nodes,
         wait: opts.wait,
         kubeconfig: opts.kubeconfig.clone(),
-        run_state: RunState::NotStarted,
-        node: None,
+        runs: Default::default(),
+        booted: Default::default(),
         kubernetes_version: None,
     };
 
@@ -61,14 +63,15 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
         if opts.retain {
             printer.info(&format!("Keeping nodes of cluster {:?} (--retain)", opts.name));
         } else {
-            clean_up(provider, printer, &opts.name, &control_plane, ctx.run_state).await;
+            let runs = std::mem::take(&mut *ctx.runs.lock().unwrap());
+            clean_up(provider, printer, &opts.name, &runs).await;
         }
         if interrupted {
             return Err(err);
         }
         return Err(ClusterError::Step {
             step: "failed to create cluster".into(),
-            node: control_plane,
+            node: bootstrap,
             retained: opts.retain,
             source: err,
         }
@@ -91,9 +94,12 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
 
 /// Everything that must hold before anything is made (kind's order: name,
 /// runtime, no existing nodes).
-async fn check_before_create<P: Provider>(provider: &P, name: &str) -> anyhow::Result<RuntimeInfo> {
+async fn check_before_create<P: Provider>(provider: &P, name: &str, nodes: usize) -> anyhow::Result<RuntimeInfo> {
     names::validate(name)?;
     let runtime = provider.preflight(Purpose::CreateNodes).await?;
+    if nodes > 1 && !provider.nodes_can_reach_each_other().await? {
+        return Err(ClusterError::MultiNodeNeedsMacOs26.into());
+    }
     if provider.list_nodes().await?.iter().any(|n| n.cluster == name) {
         return Err(ClusterError::AlreadyExists(name.to_string()).into());
     }
@@ -101,39 +107,43 @@ async fn check_before_create<P: Provider>(provider: &P, name: &str) -> anyhow::R
 }
 
 async fn run_actions<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
-    for action in Action::plan(ctx.wait, ctx.install_cni) {
+    let workers = ctx.workers().next().is_some();
+    for action in Action::plan(ctx.wait, ctx.install_cni(), workers) {
         ctx.printer.start(&action.label(ctx));
         action.execute(ctx).await?;
     }
     ctx.printer.end(true);
     // Last, so a failure anywhere above leaves the kubeconfig untouched.
-    let node = ctx.node()?.clone();
+    let node = ctx.booted(&ctx.bootstrap().name)?.clone();
     export_kubeconfig(ctx.provider, &node, &ctx.kubeconfig, false).await
 }
 
-/// Removes the node VM this create made, and nothing else: not another
-/// process's node of the same name, not a container kina did not label.
-async fn clean_up<P: Provider>(provider: &P, printer: &Printer, cluster: &str, node: &str, run_state: RunState) {
-    if matches!(run_state, RunState::NotStarted | RunState::Refused) {
+/// Removes the node VMs this create made, and nothing else: not another
+/// process's nodes of the same names, not containers kina did not label.
+async fn clean_up<P: Provider>(provider: &P, printer: &Printer, cluster: &str, runs: &BTreeMap<String, RunState>) {
+    let ours: Vec<&String> = runs.iter().filter(|(_, s)| **s != RunState::Refused).map(|(n, _)| n).collect();
+    if ours.is_empty() {
         return;
     }
+    let in_flight = runs.values().any(|s| *s == RunState::InFlight);
     let result = async {
         // An interrupted `container run` may still be finishing on the runtime's side.
         let mut delay = Duration::from_millis(100);
         let found = loop {
-            let nodes = provider.list_nodes().await?;
-            if nodes.iter().any(|n| n.name == node && n.cluster == cluster) {
-                break true;
-            }
-            if run_state != RunState::InFlight || delay > Duration::from_secs(2) {
-                break false;
+            let listed = provider.list_nodes().await?;
+            let found: Vec<String> = listed
+                .into_iter()
+                .filter(|n| n.cluster == cluster && ours.contains(&&n.name))
+                .map(|n| n.name)
+                .collect();
+            if found.len() == ours.len() || !in_flight || delay > Duration::from_secs(2) {
+                break found;
             }
             tokio::time::sleep(delay).await;
             delay *= 2;
         };
-        let doomed: Vec<String> = if found { vec![node.to_string()] } else { Vec::new() };
-        provider.delete_nodes(&doomed).await?;
-        anyhow::Ok(doomed)
+        provider.delete_nodes(&found).await?;
+        anyhow::Ok(found)
     }
     .await;
     match result {
@@ -143,10 +153,4 @@ async fn clean_up<P: Provider>(provider: &P, printer: &Printer, cluster: &str, n
             "could not remove the nodes of cluster {cluster:?}: {err:#}; remove them with `kina delete cluster --name {cluster}`"
         )),
     }
-}
-
-/// A port on 127.0.0.1 that nothing listens on right now (kind's approach).
-fn free_local_port() -> std::io::Result<u16> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
-    Ok(listener.local_addr()?.port())
 }

@@ -17,6 +17,9 @@ pub enum ClusterError {
     #[error("node {node:?} of cluster {cluster:?} is not running (state: {state})")]
     NodeNotRunning { cluster: String, node: String, state: String },
 
+    #[error("clusters with more than one node need macOS 26: on macOS 15, Apple container VMs cannot reach each other")]
+    MultiNodeNeedsMacOs26,
+
     #[error("interrupted")]
     Interrupted,
 
@@ -37,6 +40,9 @@ impl ClusterError {
             ClusterError::AlreadyExists(name) => Some(format!(
                 "pick another name with --name, or delete it first with `kina delete cluster --name {name}`"
             )),
+            ClusterError::MultiNodeNeedsMacOs26 => {
+                Some("create a single-node cluster (no workers) on this Mac, or upgrade to macOS 26".into())
+            }
             ClusterError::NoControlPlane(_) => Some("list clusters with `kina get clusters`".into()),
             ClusterError::NodeNotRunning { node, .. } => {
                 Some(format!("start the node VM with `container start {node}`, or recreate the cluster"))

@@ -6,6 +6,7 @@ pub mod delete;
 mod error;
 pub mod interrupt;
 pub mod names;
+pub mod plan;
 pub mod summary;
 
 pub use error::ClusterError;
@@ -26,6 +27,9 @@ pub const DEFAULT_SERVICE_SUBNET: &str = "10.96.0.0/16";
 /// control plane and worker at once.
 pub const CONTROL_PLANE_CPUS: u32 = 4;
 pub const CONTROL_PLANE_MEMORY: &str = "4G";
+/// Worker VM size: enough for the kubelet, kube-proxy, kindnet and some pods.
+pub const WORKER_CPUS: u32 = 2;
+pub const WORKER_MEMORY: &str = "2G";
 
 pub const ROLE_CONTROL_PLANE: &str = "control-plane";
 

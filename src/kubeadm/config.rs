@@ -10,8 +10,8 @@ use super::KubeVersion;
 use crate::yaml;
 
 /// kind's well-known bootstrap token: nodes are local and short-lived.
-const BOOTSTRAP_TOKEN: &str = "abcdef.0123456789abcdef";
-const CRI_SOCKET: &str = "unix:///run/containerd/containerd.sock";
+pub(super) const BOOTSTRAP_TOKEN: &str = "abcdef.0123456789abcdef";
+pub(super) const CRI_SOCKET: &str = "unix:///run/containerd/containerd.sock";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigParams {
@@ -31,11 +31,13 @@ pub enum RenderError {
     Unsupported(KubeVersion),
     #[error("could not render the kubeadm config: {0}")]
     Yaml(#[from] yaml::YamlError),
+    #[error("could not apply the kubeadm config patches: {0}")]
+    Patch(#[from] super::PatchError),
 }
 
 /// The kubeadm config API for a Kubernetes version: v1beta4 where kubeadm
 /// has it (1.31+), v1beta3 from 1.23.
-fn api_version(version: &KubeVersion) -> Result<&'static str, RenderError> {
+pub(super) fn api_version(version: &KubeVersion) -> Result<&'static str, RenderError> {
     match (version.major, version.minor) {
         (1, m) if m >= 31 => Ok("kubeadm.k8s.io/v1beta4"),
         (1, m) if m >= 23 => Ok("kubeadm.k8s.io/v1beta3"),
@@ -44,7 +46,7 @@ fn api_version(version: &KubeVersion) -> Result<&'static str, RenderError> {
 }
 
 /// Extra arguments: v1beta4 takes a `name`/`value` list, v1beta3 a map.
-fn args(v1beta4: bool, pairs: &[(&str, String)]) -> Value {
+pub(super) fn args(v1beta4: bool, pairs: &[(&str, String)]) -> Value {
     if v1beta4 {
         Value::Array(pairs.iter().map(|(k, v)| json!({"name": k, "value": v})).collect())
     } else {

@@ -53,10 +53,32 @@ pub struct NodeSpec {
     pub cpus: u32,
     /// Memory in the runtime's syntax, e.g. `4G`.
     pub memory: String,
-    /// Host port on 127.0.0.1 published to the API server (control plane).
-    pub api_server_host_port: Option<u16>,
+    /// Ports published on the Mac (the API server's, and `extraPortMappings`).
+    pub ports: Vec<PortSpec>,
+    /// Host directories shared into the VM (`extraMounts`).
+    pub mounts: Vec<MountSpec>,
+    /// A kernel image for this VM instead of the runtime's default.
+    pub kernel: Option<std::path::PathBuf>,
     pub kubernetes_version: Option<String>,
     pub env: Vec<(String, String)>,
+}
+
+/// One published port: `host_address:host_port` on the Mac to `container_port`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortSpec {
+    pub host_address: String,
+    pub host_port: u16,
+    pub container_port: u16,
+    /// `tcp` or `udp`.
+    pub protocol: String,
+}
+
+/// A host directory mounted into the VM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountSpec {
+    pub host_path: std::path::PathBuf,
+    pub container_path: String,
+    pub read_only: bool,
 }
 
 /// A node VM as the runtime reports it.
@@ -114,6 +136,9 @@ impl NodeCommand {
 pub trait Provider: Send + Sync {
     /// Checks the runtime before any change.
     fn preflight(&self, purpose: Purpose) -> impl Future<Output = Result<RuntimeInfo, ProviderError>> + Send;
+
+    /// Whether node VMs can reach each other (macOS 26), as multi-node needs.
+    fn nodes_can_reach_each_other(&self) -> impl Future<Output = Result<bool, ProviderError>> + Send;
 
     /// Whether `image` is in the runtime's local image store.
     fn image_present(&self, image: &str) -> impl Future<Output = Result<bool, ProviderError>> + Send;

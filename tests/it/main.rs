@@ -7,5 +7,6 @@ mod failures;
 mod fake_container;
 mod get;
 mod kubectl;
+mod multinode;
 mod preflight;
 mod support;

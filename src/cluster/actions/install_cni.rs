@@ -14,7 +14,7 @@ const TEMPLATE_MARKER: &str = "would you kindly template this file";
 const PATCH_MARKER: &str = "would you kindly patch this file";
 
 pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
-    let node = ctx.control_plane.as_str();
+    let node = ctx.bootstrap().name.as_str();
     let manifest = ctx
         .provider
         .exec_checked(node, &NodeCommand::new(["cat", MANIFEST]))
@@ -23,7 +23,7 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
         .stdout;
     // kindnet runs on the host network of the node: loopback reaches the API
     // server and, unlike the VM's address, survives a restart.
-    let rendered = render(&manifest, &ctx.pod_subnet, &format!("127.0.0.1:{API_SERVER_PORT}"))?;
+    let rendered = render(&manifest, &ctx.config.networking.pod_subnet, &format!("127.0.0.1:{API_SERVER_PORT}"))?;
     let apply = NodeCommand::new(["kubectl", KUBECTL_KUBECONFIG_FLAG, "apply", "-f", "-"]).stdin(rendered);
     ctx.provider.exec_checked(node, &apply).await.context("failed to apply overlay network")?;
     Ok(())

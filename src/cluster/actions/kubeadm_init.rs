@@ -19,12 +19,16 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
     let config_flag = format!("--config={KUBEADM_CONF}");
     let init = NodeCommand::new(["kubeadm", "init", config_flag.as_str(), "--skip-token-print", "--v=6"])
         .timeout(INIT_TIMEOUT);
-    let output =
-        ctx.provider.exec_checked(&ctx.control_plane, &init).await.context("failed to init node with kubeadm")?;
+    let node = ctx.bootstrap().name.clone();
+    let output = ctx.provider.exec_checked(&node, &init).await.context("failed to init node with kubeadm")?;
     tracing::trace!("kubeadm init output:\n{}", output.stdout);
 
+    if ctx.nodes.len() > 1 {
+        // With workers, workloads stay off the control plane, as in kind.
+        return Ok(());
+    }
     debug_assert!(UNTAINT_SCRIPT.contains(KUBECTL_KUBECONFIG_FLAG));
     let untaint = NodeCommand::new(["sh", "-c", UNTAINT_SCRIPT]);
-    ctx.provider.exec_checked(&ctx.control_plane, &untaint).await.context("failed to remove control plane taint")?;
+    ctx.provider.exec_checked(&node, &untaint).await.context("failed to remove control plane taint")?;
     Ok(())
 }

@@ -5,47 +5,52 @@ mod ensure_image;
 mod export_kubeconfig;
 mod install_cni;
 mod install_storage;
+mod join_workers;
 mod kindnet_conflist;
 mod kubeadm_init;
 mod prepare_nodes;
 mod wait_ready;
 mod write_config;
 
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::cluster::plan::PlannedNode;
+use crate::config::types::{Cluster, Role};
 use crate::kubeadm::KubeVersion;
 use crate::output::Printer;
 use crate::provider::{Node, Provider};
 
 pub use export_kubeconfig::{cluster_kubeconfig, export_kubeconfig};
+pub use prepare_nodes::host_env;
 
 /// What the actions of one `create` share.
 pub struct Context<'a, P: Provider> {
     pub provider: &'a P,
     pub printer: &'a Printer,
     pub cluster: String,
-    pub image: String,
-    pub control_plane: String,
-    pub api_server_host_port: u16,
-    pub pod_subnet: String,
-    pub service_subnet: String,
-    /// False with `disableDefaultCNI: true`.
-    pub install_cni: bool,
+    /// The parsed config: networking, feature gates, patches.
+    pub config: Cluster,
+    /// Control planes first; the first one bootstraps the cluster.
+    pub nodes: Vec<PlannedNode>,
     pub wait: Duration,
     pub kubeconfig: PathBuf,
-    /// Whether this create has made the node VM, so cleanup removes only its own.
-    pub run_state: RunState,
-    /// Learned while preparing the node.
-    pub node: Option<Node>,
+    /// Where each node's `container run` stands, so cleanup removes only this
+    /// create's own VMs. Behind a lock: nodes boot concurrently, and it must
+    /// still be readable after an interrupt drops the running action.
+    pub runs: Mutex<BTreeMap<String, RunState>>,
+    /// Each node as the runtime reported it after boot.
+    pub booted: BTreeMap<String, Node>,
+    /// What the first control plane's image holds (`/kind/version`).
     pub kubernetes_version: Option<KubeVersion>,
 }
 
-/// Where `container run` for the node stands.
+/// Where `container run` for a node stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunState {
-    NotStarted,
     /// Started but not answered (interrupted or timed out): the VM may exist.
     InFlight,
     /// The runtime refused it: nothing of ours exists.
@@ -54,14 +59,30 @@ pub enum RunState {
 }
 
 impl<P: Provider> Context<'_, P> {
-    /// The control-plane node as the runtime reported it after boot.
-    pub fn node(&self) -> anyhow::Result<&Node> {
-        self.node.as_ref().ok_or_else(|| anyhow::anyhow!("node {} not prepared yet", self.control_plane))
+    /// The node that runs `kubeadm init` and publishes the API server.
+    pub fn bootstrap(&self) -> &PlannedNode {
+        &self.nodes[0]
     }
 
-    pub fn node_ip(&self) -> anyhow::Result<Ipv4Addr> {
-        let node = self.node()?;
-        node.ipv4.ok_or_else(|| anyhow::anyhow!("node {} has no IPv4 address", node.name))
+    pub fn workers(&self) -> impl Iterator<Item = &PlannedNode> {
+        self.nodes.iter().filter(|n| n.role == Role::Worker)
+    }
+
+    pub fn install_cni(&self) -> bool {
+        !self.config.networking.disable_default_cni
+    }
+
+    /// A node as the runtime reported it after boot.
+    pub fn booted(&self, name: &str) -> anyhow::Result<&Node> {
+        self.booted.get(name).ok_or_else(|| anyhow::anyhow!("node {name} not prepared yet"))
+    }
+
+    pub fn node_ip(&self, name: &str) -> anyhow::Result<Ipv4Addr> {
+        self.booted(name)?.ipv4.ok_or_else(|| anyhow::anyhow!("node {name} has no IPv4 address"))
+    }
+
+    pub fn set_run_state(&self, node: &str, state: RunState) {
+        self.runs.lock().unwrap().insert(node.to_string(), state);
     }
 }
 
@@ -73,18 +94,23 @@ pub enum Action {
     StartControlPlane,
     InstallCni,
     InstallStorage,
+    JoinWorkers,
     WaitForReady,
 }
 
 impl Action {
-    /// The single-node plan; `WaitForReady` only with a non-zero `--wait`.
-    pub fn plan(wait: Duration, install_cni: bool) -> Vec<Action> {
+    /// kind's order; CNI unless disabled, joins only with workers, the
+    /// Ready wait only with a non-zero `--wait`.
+    pub fn plan(wait: Duration, install_cni: bool, workers: bool) -> Vec<Action> {
         let mut plan =
             vec![Action::EnsureImage, Action::PrepareNodes, Action::WriteConfiguration, Action::StartControlPlane];
         if install_cni {
             plan.push(Action::InstallCni);
         }
         plan.push(Action::InstallStorage);
+        if workers {
+            plan.push(Action::JoinWorkers);
+        }
         if !wait.is_zero() {
             plan.push(Action::WaitForReady);
         }
@@ -94,12 +120,17 @@ impl Action {
     /// kind's status line for the step.
     pub fn label<P: Provider>(self, ctx: &Context<'_, P>) -> String {
         match self {
-            Action::EnsureImage => format!("Ensuring node image ({}) 🖼", display_image(&ctx.image)),
-            Action::PrepareNodes => "Preparing nodes 📦 ".to_string(),
+            Action::EnsureImage => {
+                let mut images: Vec<&str> = ctx.nodes.iter().map(|n| display_image(&n.spec.image)).collect();
+                images.dedup();
+                format!("Ensuring node image ({}) 🖼", images.join(", "))
+            }
+            Action::PrepareNodes => format!("Preparing nodes {}", "📦 ".repeat(ctx.nodes.len())),
             Action::WriteConfiguration => "Writing configuration 📜".to_string(),
             Action::StartControlPlane => "Starting control-plane 🕹️".to_string(),
             Action::InstallCni => "Installing CNI 🔌".to_string(),
             Action::InstallStorage => "Installing StorageClass 💾".to_string(),
+            Action::JoinWorkers => "Joining worker nodes 🚜".to_string(),
             Action::WaitForReady => {
                 format!("Waiting ≤ {} for control-plane = Ready ⏳", crate::duration::format(ctx.wait))
             }
@@ -114,6 +145,7 @@ impl Action {
             Action::StartControlPlane => kubeadm_init::execute(ctx).await,
             Action::InstallCni => install_cni::execute(ctx).await,
             Action::InstallStorage => install_storage::execute(ctx).await,
+            Action::JoinWorkers => join_workers::execute(ctx).await,
             Action::WaitForReady => wait_ready::execute(ctx).await,
         }
     }
@@ -130,14 +162,16 @@ mod tests {
 
     #[test]
     fn plan_waits_only_when_asked() {
-        assert!(!Action::plan(Duration::ZERO, true).contains(&Action::WaitForReady));
-        assert_eq!(Action::plan(Duration::from_secs(60), true).last(), Some(&Action::WaitForReady));
+        assert!(!Action::plan(Duration::ZERO, true, false).contains(&Action::WaitForReady));
+        assert_eq!(Action::plan(Duration::from_secs(60), true, true).last(), Some(&Action::WaitForReady));
+        assert!(!Action::plan(Duration::ZERO, true, false).contains(&Action::JoinWorkers));
+        assert!(Action::plan(Duration::ZERO, true, true).contains(&Action::JoinWorkers));
     }
 
     #[test]
     fn plan_skips_cni_when_disabled() {
-        assert!(Action::plan(Duration::ZERO, true).contains(&Action::InstallCni));
-        assert!(!Action::plan(Duration::ZERO, false).contains(&Action::InstallCni));
+        assert!(Action::plan(Duration::ZERO, true, false).contains(&Action::InstallCni));
+        assert!(!Action::plan(Duration::ZERO, false, false).contains(&Action::InstallCni));
     }
 
     #[test]

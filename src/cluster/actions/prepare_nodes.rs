@@ -5,10 +5,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 
 use super::{Context, RunState, kindnet_conflist};
-use crate::cluster::{CONTROL_PLANE_CPUS, CONTROL_PLANE_MEMORY, ROLE_CONTROL_PLANE};
+use crate::cluster::plan::PlannedNode;
 use crate::exec::{ExecError, Output};
 use crate::kubeadm::KubeVersion;
-use crate::provider::{NodeCommand, NodeSpec, Provider, ProviderError};
+use crate::provider::{Node, NodeCommand, Provider, ProviderError};
 
 /// Apple's plugin allows a node this long to boot.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(240);
@@ -36,31 +36,39 @@ const REPORT_VERSION: &str = "cat /kind/version
 ";
 
 pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
-    let node = ctx.control_plane.clone();
-    let spec = NodeSpec {
-        name: node.clone(),
-        cluster: ctx.cluster.clone(),
-        role: ROLE_CONTROL_PLANE.to_string(),
-        image: ctx.image.clone(),
-        cpus: CONTROL_PLANE_CPUS,
-        memory: CONTROL_PLANE_MEMORY.to_string(),
-        api_server_host_port: Some(ctx.api_server_host_port),
-        kubernetes_version: KubeVersion::from_image(&ctx.image).map(|v| v.to_string()),
-        env: node_env(ctx),
-    };
-    ctx.run_state = RunState::InFlight;
-    match ctx.provider.create_node(&spec).await {
-        Ok(()) => ctx.run_state = RunState::Created,
-        Err(err) => {
-            if matches!(err, ProviderError::Exec(ExecError::Failed { .. })) {
-                ctx.run_state = RunState::Refused;
-            }
-            return Err(anyhow::Error::new(err).context("failed to create node VM"));
+    // Every node boots at once; each one is ready for kubeadm when its future ends.
+    let boots = ctx.nodes.iter().enumerate().map(|(i, node)| prepare(ctx, node, i == 0));
+    let booted = futures_util::future::try_join_all(boots).await?;
+    for (node, version) in booted {
+        if ctx.kubernetes_version.is_none() {
+            ctx.kubernetes_version = Some(version);
         }
+        ctx.booted.insert(node.name.clone(), node);
     }
-    wait_for_containerd(ctx.provider, &node, BOOT_TIMEOUT).await?;
+    Ok(())
+}
 
-    let conflist = if ctx.install_cni { kindnet_conflist::render(&ctx.pod_subnet) } else { None };
+/// Creates one node VM, waits for it to boot, applies the runtime settings
+/// and reads back its address. Returns the node and its Kubernetes version.
+async fn prepare<P: Provider>(
+    ctx: &Context<'_, P>,
+    planned: &PlannedNode,
+    bootstrap: bool,
+) -> anyhow::Result<(Node, KubeVersion)> {
+    let node = planned.name.as_str();
+    ctx.set_run_state(node, RunState::InFlight);
+    if let Err(err) = ctx.provider.create_node(&planned.spec).await {
+        if matches!(err, ProviderError::Exec(ExecError::Failed { .. })) {
+            ctx.set_run_state(node, RunState::Refused);
+        }
+        return Err(anyhow::Error::new(err).context(format!("failed to create node VM {node}")));
+    }
+    ctx.set_run_state(node, RunState::Created);
+    wait_for_containerd(ctx.provider, node, BOOT_TIMEOUT).await?;
+
+    // Only the first node's pod range is known before it registers.
+    let conflist =
+        if bootstrap && ctx.install_cni() { kindnet_conflist::render(&ctx.config.networking.pod_subnet) } else { None };
     let prepare = match conflist {
         Some(conflist) => {
             debug_assert!(WRITE_CNI_CONFIG.contains(kindnet_conflist::PATH));
@@ -69,26 +77,21 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
         }
         None => NodeCommand::new(["sh".to_string(), "-c".to_string(), [RUNTIME_SETTINGS, REPORT_VERSION].concat()]),
     };
-    let output = ctx.provider.exec_checked(&node, &prepare).await.context("failed to prepare node")?;
+    let output = ctx.provider.exec_checked(node, &prepare).await.context("failed to prepare node")?;
     let reported = output.stdout.lines().last().unwrap_or_default();
     let version = KubeVersion::parse(reported)
         .with_context(|| format!("node image reported {reported:?} in /kind/version, not a Kubernetes version"))?;
-    ctx.kubernetes_version = Some(version);
 
-    let inspected = ctx.provider.inspect_node(&node).await?;
+    let inspected = ctx.provider.inspect_node(node).await?;
     if inspected.ipv4.is_none() {
         bail!("node {node} has no IPv4 address; check `container inspect {node}`");
     }
-    ctx.node = Some(inspected);
-    Ok(())
+    Ok((inspected, version))
 }
 
-/// kubectl inside the control plane finds the admin config by itself, and a
-/// proxy configured on the Mac reaches the node's containerd and kubelet.
-fn node_env<P: Provider>(ctx: &Context<'_, P>) -> Vec<(String, String)> {
-    let mut env = vec![("KUBECONFIG".to_string(), crate::cluster::ADMIN_CONF.to_string())];
-    env.extend(proxy_env(|k| std::env::var(k).ok(), &[&ctx.pod_subnet, &ctx.service_subnet]));
-    env
+/// Settings every node VM gets from the Mac: its proxy, minus cluster traffic.
+pub fn host_env(pod_subnet: &str, service_subnet: &str) -> Vec<(String, String)> {
+    proxy_env(|k| std::env::var(k).ok(), &[pod_subnet, service_subnet])
 }
 
 /// Passes the host's proxy settings on, keeping cluster traffic off the proxy.

@@ -9,19 +9,20 @@ use crate::provider::{NodeCommand, Provider};
 
 pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     let started = Instant::now();
-    let node = format!("node/{}", ctx.control_plane);
     let timeout = format!("--timeout={}s", ctx.wait.as_secs().max(1));
-    // One watch inside the node instead of polling from the Mac.
+    // One watch inside the node instead of polling from the Mac. Every node,
+    // not only the control plane as kind does: workers are what users wait for.
     let wait = NodeCommand::new([
         "kubectl",
         KUBECTL_KUBECONFIG_FLAG,
         "wait",
         "--for=condition=Ready",
-        node.as_str(),
+        "node",
+        "--all",
         timeout.as_str(),
     ])
     .timeout(ctx.wait.saturating_add(Duration::from_secs(30)));
-    let ready = match ctx.provider.exec(&ctx.control_plane, &wait).await {
+    let ready = match ctx.provider.exec(&ctx.bootstrap().name, &wait).await {
         Ok(output) => output.success(),
         Err(err) => {
             tracing::debug!("waiting for Ready failed: {err}");

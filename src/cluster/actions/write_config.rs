@@ -1,28 +1,89 @@
-//! Writes `/kind/kubeadm.conf`: kubeadm reads it, and kindest/node's
-//! entrypoint needs it to regenerate certificates after the VM's IP changes.
+//! Writes `/kind/kubeadm.conf` on the bootstrap control plane (kubeadm reads
+//! it, and kindest/node's entrypoint needs it to regenerate certificates
+//! after the VM's IP changes), and applies `containerdConfigPatches` on
+//! every node, as kind's `config` action does.
 
 use anyhow::Context as _;
 
 use super::Context;
-use crate::kubeadm::{self, ConfigParams};
+use crate::cluster::plan::PlannedNode;
+use crate::containerd;
+use crate::kubeadm::{Discovery, NodePlan, render_node_report};
 use crate::provider::{NodeCommand, Provider};
 
 pub const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
 
+/// Replaces containerd's config with the one on stdin and restarts it.
+const REPLACE_CONTAINERD_CONFIG: &str = "set -e
+cat > /etc/containerd/config.toml
+systemctl restart containerd
+";
+
 pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
-    let params = ConfigParams {
-        cluster_name: ctx.cluster.clone(),
-        kubernetes_version: ctx.kubernetes_version.clone().context("Kubernetes version not known yet")?,
-        node_name: ctx.control_plane.clone(),
-        node_ip: ctx.node_ip()?,
-        pod_subnet: ctx.pod_subnet.clone(),
-        service_subnet: ctx.service_subnet.clone(),
-        single_control_plane: true,
-    };
-    let config = kubeadm::render(&params)?;
-    tracing::debug!("kubeadm config for {}:\n{config}", ctx.control_plane);
-    // The content travels on stdin; no shell ever sees it.
+    let bootstrap = ctx.bootstrap().clone();
+    let config = render(ctx, &bootstrap, None)?;
+    write_kubeadm_config(ctx, &bootstrap.name, config).await?;
+    if !ctx.config.containerd_config_patches.is_empty() || !ctx.config.containerd_config_patches_json6902.is_empty() {
+        let patches = ctx.nodes.iter().map(|node| patch_containerd(ctx, &node.name));
+        futures_util::future::try_join_all(patches).await?;
+    }
+    Ok(())
+}
+
+/// A node's kubeadm config, with the cluster's and the node's patches.
+pub fn render<P: Provider>(
+    ctx: &Context<'_, P>,
+    node: &PlannedNode,
+    discovery: Option<Discovery>,
+) -> anyhow::Result<String> {
+    let mut plan = NodePlan::from_config(
+        &ctx.config,
+        &ctx.cluster,
+        node.config_index,
+        &node.name,
+        ctx.kubernetes_version.clone().context("Kubernetes version not known yet")?,
+        ctx.node_ip(&node.name)?,
+        ctx.node_ip(&ctx.bootstrap().name)?,
+    );
+    plan.discovery = discovery;
+    let rendered =
+        render_node_report(&plan).with_context(|| format!("failed to render the kubeadm config for {}", node.name))?;
+    for unmatched in &rendered.unmatched {
+        // kind ignores these silently; say so once per node at debug level.
+        tracing::debug!("{}: {unmatched}", node.name);
+    }
+    Ok(rendered.config)
+}
+
+/// Writes a node's `/kind/kubeadm.conf`; the content travels on stdin.
+pub async fn write_kubeadm_config<P: Provider>(ctx: &Context<'_, P>, node: &str, config: String) -> anyhow::Result<()> {
+    tracing::debug!("kubeadm config for {node}:\n{config}");
     let write = NodeCommand::new(["cp", "/dev/stdin", KUBEADM_CONF]).stdin(config);
-    ctx.provider.exec_checked(&ctx.control_plane, &write).await.context("failed to copy kubeadm config to node")?;
+    ctx.provider.exec_checked(node, &write).await.context("failed to copy kubeadm config to node")?;
+    Ok(())
+}
+
+async fn patch_containerd<P: Provider>(ctx: &Context<'_, P>, node: &str) -> anyhow::Result<()> {
+    let current = ctx
+        .provider
+        .exec_checked(node, &NodeCommand::new(["cat", containerd::CONFIG_PATH]))
+        .await
+        .context("failed to read containerd config")?
+        .stdout;
+    let patched = containerd::patch_config_report(
+        &current,
+        &ctx.config.containerd_config_patches,
+        &ctx.config.containerd_config_patches_json6902,
+    )
+    .with_context(|| format!("failed to patch containerd config on {node}"))?;
+    for skipped in &patched.skipped {
+        ctx.printer.warn(&format!(
+            "containerdConfigPatches[{}] is for config version {} but {node} runs version {}: skipped, as kind does",
+            skipped.index, skipped.patch_version, skipped.config_version
+        ));
+    }
+    debug_assert!(REPLACE_CONTAINERD_CONFIG.contains(containerd::CONFIG_PATH));
+    let replace = NodeCommand::new(["sh", "-c", REPLACE_CONTAINERD_CONFIG]).stdin(patched.config);
+    ctx.provider.exec_checked(node, &replace).await.context("failed to write containerd config")?;
     Ok(())
 }

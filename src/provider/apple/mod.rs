@@ -152,6 +152,12 @@ impl<R: Runner> Provider for AppleContainer<R> {
         Ok(info)
     }
 
+    async fn nodes_can_reach_each_other(&self) -> Result<bool, ProviderError> {
+        // Container-to-container networking and the `network` command group
+        // both arrive with macOS 26; macOS 15 does not register the group.
+        Ok(self.invoke(&self.invocation(["network", "list", "--format", "json"])).await?.success())
+    }
+
     async fn image_present(&self, image: &str) -> Result<bool, ProviderError> {
         // Decided by the exit code, never by message text.
         Ok(self.invoke(&self.invocation(["image", "inspect", image])).await?.success())

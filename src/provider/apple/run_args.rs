@@ -1,7 +1,7 @@
 //! The `container run` argv for a node VM (apple-container.md §2.1, §6.3).
 
 use super::version::Features;
-use crate::provider::{API_SERVER_PORT, LABEL_CLUSTER, LABEL_KUBERNETES_VERSION, LABEL_ROLE, NodeSpec};
+use crate::provider::{LABEL_CLUSTER, LABEL_KUBERNETES_VERSION, LABEL_ROLE, NodeSpec};
 
 /// Builds `run -d --name … IMAGE` for one node. No `--privileged`,
 /// `--hostname` or `--sysctl`: Apple `container` has none of them.
@@ -20,9 +20,24 @@ pub fn run_args(spec: &NodeSpec, features: Features) -> Vec<String> {
     if let Some(version) = &spec.kubernetes_version {
         label(LABEL_KUBERNETES_VERSION, version);
     }
-    if let Some(port) = spec.api_server_host_port {
-        // Explicit 127.0.0.1: the CLI's default would bind every interface.
-        args.extend(["-p".into(), format!("127.0.0.1:{port}:{API_SERVER_PORT}")]);
+    for port in &spec.ports {
+        // Always an explicit address: the CLI's default binds every interface.
+        let host = if port.host_address.contains(':') {
+            format!("[{}]", port.host_address)
+        } else {
+            port.host_address.clone()
+        };
+        args.extend(["-p".into(), format!("{host}:{}:{}/{}", port.host_port, port.container_port, port.protocol)]);
+    }
+    for mount in &spec.mounts {
+        let mut volume = format!("{}:{}", mount.host_path.display(), mount.container_path);
+        if mount.read_only {
+            volume.push_str(":ro");
+        }
+        args.extend(["-v".into(), volume]);
+    }
+    if let Some(kernel) = &spec.kernel {
+        args.extend(["--kernel".into(), kernel.display().to_string()]);
     }
     for (key, value) in &spec.env {
         args.extend(["-e".into(), format!("{key}={value}")]);
@@ -34,6 +49,7 @@ pub fn run_args(spec: &NodeSpec, features: Features) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::{MountSpec, PortSpec};
 
     fn spec() -> NodeSpec {
         NodeSpec {
@@ -43,7 +59,14 @@ mod tests {
             image: "kindest/node:v1.35.5@sha256:abc".into(),
             cpus: 4,
             memory: "4G".into(),
-            api_server_host_port: Some(6445),
+            ports: vec![PortSpec {
+                host_address: "127.0.0.1".into(),
+                host_port: 6445,
+                container_port: 6443,
+                protocol: "tcp".into(),
+            }],
+            mounts: vec![],
+            kernel: None,
             kubernetes_version: Some("v1.35.5".into()),
             env: vec![("KUBECONFIG".into(), "/etc/kubernetes/admin.conf".into())],
         }
@@ -56,15 +79,34 @@ mod tests {
             args,
             "run -d --name kina-control-plane --cap-add ALL --masked-path NONE --read-only-path NONE \
              --cpus 4 --memory 4G -l io.kina.cluster=kina -l io.kina.role=control-plane \
-             -l io.kina.kubernetes-version=v1.35.5 -p 127.0.0.1:6445:6443 \
+             -l io.kina.kubernetes-version=v1.35.5 -p 127.0.0.1:6445:6443/tcp \
              -e KUBECONFIG=/etc/kubernetes/admin.conf --progress none kindest/node:v1.35.5@sha256:abc"
+        );
+    }
+
+    #[test]
+    fn port_mappings_mounts_and_kernel() {
+        let mut node = spec();
+        node.ports = vec![
+            PortSpec { host_address: "0.0.0.0".into(), host_port: 8080, container_port: 80, protocol: "tcp".into() },
+            PortSpec { host_address: "::1".into(), host_port: 5353, container_port: 53, protocol: "udp".into() },
+        ];
+        node.mounts =
+            vec![MountSpec { host_path: "/Users/me/src".into(), container_path: "/src".into(), read_only: true }];
+        node.kernel = Some("/Users/me/Image".into());
+        let args = run_args(&node, Features { clear_default_paths: true }).join(" ");
+        assert!(
+            args.contains(
+                "-p 0.0.0.0:8080:80/tcp -p [::1]:5353:53/udp -v /Users/me/src:/src:ro --kernel /Users/me/Image"
+            ),
+            "{args}"
         );
     }
 
     #[test]
     fn no_path_flags_before_1_2_1_and_no_port_for_workers() {
         let mut worker = spec();
-        worker.api_server_host_port = None;
+        worker.ports.clear();
         worker.kubernetes_version = None;
         worker.env.clear();
         let args = run_args(&worker, Features { clear_default_paths: false });

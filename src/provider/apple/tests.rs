@@ -108,7 +108,9 @@ async fn create_node_uses_path_flags_by_version() {
         image: "kindest/node:v1.35.5".into(),
         cpus: 4,
         memory: "4G".into(),
-        api_server_host_port: Some(6445),
+        ports: vec![],
+        mounts: vec![],
+        kernel: None,
         kubernetes_version: None,
         env: vec![],
     };

@@ -1,0 +1,109 @@
+//! Clusters with workers (macOS 26 only), through the real binary.
+
+use crate::support::World;
+
+fn kubectl_in_node(world: &World, args: &[&str]) -> String {
+    let mut argv = vec!["exec", "kina-control-plane", "kubectl", "--kubeconfig=/etc/kubernetes/admin.conf"];
+    argv.extend_from_slice(args);
+    let run = world.container(&argv);
+    run.success();
+    run.stdout()
+}
+
+#[test]
+fn one_control_plane_and_two_workers() {
+    let world = World::new();
+    let run = world.kina(&["create", "cluster", "--workers", "2", "--wait", "1m"]);
+    run.success()
+        .stderr_has(" ✓ Preparing nodes 📦 📦 📦 ")
+        .stderr_has(" ✓ Joining worker nodes 🚜")
+        .stderr_has("Ready after");
+    world.kina(&["get", "nodes"]).success().stdout_is("kina-control-plane\nkina-worker\nkina-worker2\n");
+    assert_eq!(
+        kubectl_in_node(&world, &["get", "nodes", "-o", "name"]),
+        "node/kina-control-plane\nnode/kina-worker\nnode/kina-worker2\n"
+    );
+    kubectl_in_node(&world, &["wait", "--for=condition=Ready", "node", "--all"]);
+
+    // Workers are sized as workers, labelled, and joined with the pinned CA.
+    let inspect: serde_json::Value =
+        serde_json::from_str(&world.container(&["inspect", "kina-worker"]).stdout()).unwrap();
+    let config = &inspect[0]["configuration"];
+    assert_eq!(config["labels"]["io.kina.role"], "worker");
+    assert_eq!(config["resources"]["cpus"], 2);
+    assert_eq!(config["resources"]["memoryInBytes"], 2u64 << 30);
+    assert_eq!(config["publishedPorts"], serde_json::json!([]));
+    let join = world.container(&["exec", "kina-worker", "cat", "/kind/kubeadm.conf"]).stdout();
+    assert!(join.contains("kind: JoinConfiguration") && join.contains("caCertHashes:"), "{join}");
+    assert!(!join.contains("unsafeSkipCAVerification"), "{join}");
+
+    // With workers the control plane keeps its taint, as in kind.
+    assert!(!world.fake_calls().iter().any(|c| c.contains("taint nodes")));
+
+    world
+        .kina(&["delete", "cluster"])
+        .success()
+        .stderr_has("Deleted nodes: [\"kina-control-plane\" \"kina-worker\" \"kina-worker2\"]");
+    assert!(world.container_names().is_empty());
+}
+
+#[test]
+fn vms_are_created_in_parallel() {
+    let mut world = World::new();
+    world.env("KINA_FAKE_LATENCY_MS", "300");
+    let started = std::time::Instant::now();
+    world.kina(&["create", "cluster", "--workers", "2"]).success();
+    let calls = world.fake_calls();
+    let runs = calls.iter().filter(|c| c.starts_with("run ")).count();
+    assert_eq!(runs, 3);
+    // Sequential creation would spend 3 × (run + probe + prepare + inspect) × 300 ms in boot alone.
+    let elapsed = started.elapsed();
+    let sequential_floor = std::time::Duration::from_millis(300 * (calls.len() as u64));
+    assert!(elapsed < sequential_floor, "{elapsed:?} for {} calls", calls.len());
+}
+
+#[test]
+fn a_failing_worker_join_removes_every_node() {
+    let mut world = World::new();
+    std::fs::create_dir_all(world.home().join(".kube")).unwrap();
+    std::fs::write(world.default_kubeconfig(), "apiVersion: v1\nkind: Config\nclusters: []\n").unwrap();
+    world.env("KINA_FAKE_FAIL", "exec kina-worker2 kubeadm join");
+    world
+        .kina(&["create", "cluster", "--workers", "2"])
+        .code_is(1)
+        .stderr_has("failed to join node kina-worker2 with kubeadm")
+        .stderr_has("injected failure")
+        .stderr_has("Deleted nodes:");
+    assert!(world.container_names().is_empty(), "{:?}", world.container_names());
+    assert_eq!(
+        std::fs::read_to_string(world.default_kubeconfig()).unwrap(),
+        "apiVersion: v1\nkind: Config\nclusters: []\n"
+    );
+}
+
+#[test]
+fn macos_15_refuses_workers_before_creating_anything() {
+    let mut world = World::new();
+    world.env("KINA_FAKE_MACOS", "15");
+    world
+        .kina(&["create", "cluster", "--workers", "1"])
+        .code_is(1)
+        .stderr_has("need macOS 26")
+        .stderr_has("hint: create a single-node cluster");
+    assert!(world.container_names().is_empty());
+    assert!(!world.fake_calls().iter().any(|c| c.starts_with("run ")));
+    // A single node still works there.
+    world.kina(&["create", "cluster"]).success();
+}
+
+#[test]
+fn cpus_and_memory_flags_size_every_node() {
+    let world = World::new();
+    world.kina(&["create", "cluster", "--workers", "1", "--cpus", "6", "--memory", "8G"]).success();
+    for node in ["kina-control-plane", "kina-worker"] {
+        let inspect: serde_json::Value = serde_json::from_str(&world.container(&["inspect", node]).stdout()).unwrap();
+        assert_eq!(inspect[0]["configuration"]["resources"]["cpus"], 6, "{node}");
+        assert_eq!(inspect[0]["configuration"]["resources"]["memoryInBytes"], 8u64 << 30, "{node}");
+    }
+    world.kina(&["create", "cluster", "-n", "bad", "--memory", "lots"]).code_is(1).stderr_has("invalid memory size");
+}
