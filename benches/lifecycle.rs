@@ -71,6 +71,11 @@ fn main() {
     let mut samples = vec![
         measure(&world, "create cluster", &["create", "cluster"]),
         measure(&world, "create cluster --wait 1m", &["create", "cluster", "-n", "waited", "--wait", "1m"]),
+        measure(
+            &world,
+            "create cluster --workers 2 (3 nodes)",
+            &["create", "cluster", "-n", "three", "--workers", "2"],
+        ),
         measure(&world, "get clusters (2 clusters)", &["get", "clusters"]),
         measure(&world, "list (2 clusters)", &["list"]),
     ];
@@ -81,6 +86,7 @@ fn main() {
     samples.push(measure(&world, "list (8 clusters)", &["list"]));
     samples.push(measure(&world, "get kubeconfig", &["get", "kubeconfig"]));
     samples.push(measure(&world, "delete cluster", &["delete", "cluster"]));
+    samples.push(measure(&world, "delete cluster (3 nodes)", &["delete", "cluster", "-n", "three"]));
 
     println!("kina lifecycle benchmark, fake `container` with {latency} ms injected per call\n");
     println!("| scenario | container calls | list calls | wall | inside container | kina overhead |");
@@ -100,7 +106,11 @@ fn main() {
     println!("\n`kina --version` start-up (median of 41): {:.2} ms", version.as_secs_f64() * 1000.0);
 
     let create = &samples[0];
+    let three = &samples[2];
+    let ratio = three.wall.as_secs_f64() / create.wall.as_secs_f64();
+    println!("3-node create / single-node create wall time: {ratio:.2}×");
     let checks = [
+        ("3-node create ≤ 1.3 × single-node create", ratio <= 1.3),
         ("single-node create ≤ 16 container calls", create.calls <= 16),
         ("single-node create overhead ≤ 300 ms", create.overhead() <= Duration::from_millis(300)),
         (

@@ -32,3 +32,29 @@ pub fn to_string_multiple<T: Serialize>(values: &[T]) -> Result<String, YamlErro
     }
     Ok(out)
 }
+
+/// A decode failure with the position the parser reported, so callers can
+/// word it their own way (e.g. kind's `line N: …`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// 1-based; None when the parser knows no position.
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+    /// The message alone, without position or source snippet.
+    pub message: String,
+}
+
+/// Parses one YAML document like [`from_str`], keeping the error's position apart.
+pub fn from_str_located<T: DeserializeOwned>(text: &str) -> Result<T, Located> {
+    serde_saphyr::from_str(text).map_err(|e| {
+        let location = e.location().filter(|l| l.line() > 0);
+        let mut message = e.without_snippet().to_string();
+        if let Some(l) = location {
+            let suffix = format!(" at line {}, column {}", l.line(), l.column());
+            if let Some(stripped) = message.strip_suffix(&suffix) {
+                message = stripped.to_string();
+            }
+        }
+        Located { line: location.map(|l| l.line()), column: location.map(|l| l.column()), message }
+    })
+}

@@ -43,39 +43,27 @@ pub struct CreateClusterArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub cpus: Option<u32>,
     /// memory for every node VM, e.g. 4G or 2048M (kina only; default 4G for control planes, 2G for workers)
-    #[arg(long, value_parser = parse_memory)]
+    #[arg(long, value_parser = crate::config::parse_memory)]
     pub memory: Option<String>,
-}
-
-/// Apple `container`'s size syntax: digits with an optional K/M/G/T/P suffix.
-fn parse_memory(text: &str) -> Result<String, String> {
-    let digits = text.trim_end_matches(|c: char| "kmgtpKMGTP".contains(c));
-    let suffix = &text[digits.len()..];
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || suffix.len() > 1 {
-        return Err(format!("invalid memory size {text:?}: use a number with K, M, G, T or P, e.g. 4G"));
-    }
-    Ok(text.to_string())
 }
 
 pub async fn run<P: Provider>(cmd: CreateCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let CreateCommand::Cluster(args) = cmd;
-    let config = match &args.config {
-        Some(path) => Some(crate::config::load(path).context("failed to create cluster")?),
-        None => None,
+    let mut cluster = match &args.config {
+        Some(path) => {
+            let parsed = crate::config::load_cluster(path).context("failed to create cluster")?;
+            for warning in &parsed.warnings {
+                printer.warn(warning);
+            }
+            parsed.cluster
+        }
+        None => Cluster::default(),
     };
     let name = crate::cluster::names::resolve(
         args.name.as_deref(),
         std::env::var("KINA_CLUSTER_NAME").ok().as_deref(),
-        config.as_ref().and_then(|c| c.name.as_deref()),
+        cluster.name.as_deref(),
     );
-    let mut cluster = Cluster::default();
-    if let Some(old) = config {
-        cluster.nodes[0].image = old.image;
-        cluster.networking.pod_subnet = old.networking.pod_subnet;
-        cluster.networking.service_subnet = old.networking.service_subnet;
-        cluster.networking.api_server_port = old.networking.api_server_port;
-        cluster.networking.disable_default_cni = old.networking.disable_default_cni;
-    }
     for _ in 0..args.workers.unwrap_or(0) {
         cluster.nodes.push(Node::new(Role::Worker));
     }

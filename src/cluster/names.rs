@@ -10,9 +10,7 @@ pub fn resolve(flag: Option<&str>, env: Option<&str>, config: Option<&str>) -> S
 
 /// kind's `^[a-z0-9.-]+$`, then what a VM name must also satisfy.
 pub fn validate(name: &str) -> Result<(), ClusterError> {
-    let kind_valid = !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
-    if !kind_valid {
+    if crate::config::validate_name(name).is_err() {
         return Err(ClusterError::InvalidName(name.to_string()));
     }
     let not_usable = |why: &str| ClusterError::NameNotUsableOnVm { name: name.to_string(), why: why.to_string() };

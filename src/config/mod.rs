@@ -1,46 +1,78 @@
-//! kind cluster config files (`kind.x-k8s.io/v1alpha4`, `kind: Cluster`).
+//! kind cluster config files (`kind.x-k8s.io/v1alpha4`, `kind: Cluster`), and
+//! kina's superset (`kina.dev/v1alpha1`: per-node `cpus`, `memory`, `kernel`).
 //!
-//! Decoding is strict like kind's: unknown fields are errors. Fields kina
-//! honours today are read; kind fields kina cannot honour yet are refused
-//! by name, never silently ignored.
+//! [`parse_cluster`] works as kind does: `kind`/`apiVersion` first, then a
+//! strict decode (an unknown field is an error naming it and its line), kind's
+//! defaults, kind's validation with kind's messages, then what Apple
+//! `container` VMs cannot do: refused with the reason, or honoured with a
+//! warning in [`Parsed::warnings`]. Nothing is silently ignored.
 
-mod networking;
+mod decode;
+mod raw;
 pub mod types;
+mod validate;
 
 use std::io::Read;
 use std::path::Path;
 
-use serde_json::{Map, Value};
+pub use types::*;
+pub use validate::{parse_memory, validate_name};
 
-use crate::yaml;
-pub use networking::Networking;
+/// A parsed config: the model with defaults applied, and what kina honours
+/// only partly (to print as warnings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    pub cluster: types::Cluster,
+    pub warnings: Vec<String>,
+}
 
-pub const API_VERSION: &str = "kind.x-k8s.io/v1alpha4";
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ClusterConfig {
-    pub name: Option<String>,
-    /// The control-plane node's image, if the config sets one.
-    pub image: Option<String>,
-    pub networking: Networking,
+/// Where a strict decode met a field the schema does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownFieldError {
+    pub line: u64,
+    pub field: String,
+    /// kind's Go type name, e.g. `v1alpha4.Node`.
+    pub in_type: String,
+    /// The fields allowed there.
+    pub expected: Vec<String>,
+    /// A kina-only field (`cpus`, `memory`, `kernel`) under kind's apiVersion.
+    pub kina_only: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("error reading file: open {path}: {source}")]
     Read { path: String, source: std::io::Error },
+    /// Not YAML, so not even `kind`/`apiVersion` could be read.
+    #[error("could not determine kind / apiVersion for config: {0}")]
+    Syntax(String),
     #[error("unable to decode config: {0}")]
     Decode(String),
     #[error("unknown apiVersion: {0}")]
     ApiVersion(String),
-    #[error("unknown kind {kind} for apiVersion: {API_VERSION}")]
-    Kind { kind: String },
+    #[error("unknown kind {kind} for apiVersion: {api_version}")]
+    Kind { kind: String, api_version: String },
+    /// Legacy reader only.
     #[error("unable to decode config: unknown field \"{0}\"")]
     UnknownField(String),
+    #[error(
+        "unable to decode config: yaml: unmarshal errors:\n  line {}: field {} not found in type {}",
+        .0.line, .0.field, .0.in_type
+    )]
+    UnknownFieldAt(Box<UnknownFieldError>),
+    /// Legacy reader only.
     #[error("{field}: {why}")]
     Unsupported { field: String, why: String },
+    /// Legacy reader only.
     #[error("{0}")]
     Invalid(String),
+    /// Every validation problem at once, aggregated as kind does.
+    #[error("{}", validate::aggregate(errors))]
+    Validation {
+        errors: Vec<String>,
+        /// Some of them are kind settings Apple `container` cannot honour.
+        refused: bool,
+    },
 }
 
 impl ConfigError {
@@ -52,126 +84,58 @@ impl ConfigError {
             ConfigError::UnknownField(_) => {
                 Some("check the field's spelling and indentation against kind's v1alpha4 schema".into())
             }
+            ConfigError::UnknownFieldAt(e) if e.kina_only => Some(format!(
+                "`{}` is a kina setting: use `apiVersion: {KINA_API_VERSION}` (kind's schema plus per-node cpus, memory and kernel)",
+                e.field
+            )),
+            ConfigError::UnknownFieldAt(e) => Some(format!(
+                "check the spelling and indentation; the fields allowed there are: {}",
+                e.expected.join(", ")
+            )),
+            ConfigError::Validation { refused: true, .. } => Some(
+                "kina runs each node as an Apple container VM; docs/configuration.md lists what works there and why the rest cannot"
+                    .into(),
+            ),
+            ConfigError::ApiVersion(_) => {
+                Some(format!("use `apiVersion: {KIND_API_VERSION}` (kind) or `apiVersion: {KINA_API_VERSION}` (kina)"))
+            }
             _ => None,
         }
     }
 }
 
-/// Reads a config file, or stdin for `-`.
-pub fn load(path: &Path) -> Result<ClusterConfig, ConfigError> {
+/// Reads the config text of a file, or of stdin for `-`.
+fn read_source(path: &Path) -> Result<String, ConfigError> {
     let read_error = |source| ConfigError::Read { path: path.display().to_string(), source };
-    let text = if path == Path::new("-") {
+    if path == Path::new("-") {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text).map_err(read_error)?;
-        text
+        Ok(text)
     } else {
-        std::fs::read_to_string(path).map_err(read_error)?
-    };
-    parse(&text)
-}
-
-pub fn parse(text: &str) -> Result<ClusterConfig, ConfigError> {
-    if text.trim().is_empty() {
-        return Ok(ClusterConfig::default());
-    }
-    let value: Value = yaml::from_str(text).map_err(|e| ConfigError::Decode(e.to_string()))?;
-    let Value::Object(mut top) = value else {
-        return Err(ConfigError::Decode("expected a mapping at the top level".into()));
-    };
-    let api_version = take_string(&mut top, "apiVersion", "apiVersion")?.unwrap_or_default();
-    if api_version != API_VERSION {
-        return Err(ConfigError::ApiVersion(api_version));
-    }
-    let kind = take_string(&mut top, "kind", "kind")?.unwrap_or_default();
-    if kind != "Cluster" {
-        return Err(ConfigError::Kind { kind });
-    }
-    let mut config = ClusterConfig { name: take_string(&mut top, "name", "name")?, ..Default::default() };
-    if let Some(nodes) = top.remove("nodes") {
-        config.image = read_nodes(nodes)?;
-    }
-    if let Some(networking) = top.remove("networking") {
-        config.networking = networking::read(networking)?;
-    }
-    reject_rest(top, "")?;
-    Ok(config)
-}
-
-/// kind fields kina does not honour yet; anything else is unknown.
-const NOT_YET: &[&str] = &[
-    "featureGates",
-    "runtimeConfig",
-    "kubeadmConfigPatches",
-    "kubeadmConfigPatchesJSON6902",
-    "containerdConfigPatches",
-    "containerdConfigPatchesJSON6902",
-    "labels",
-    "extraMounts",
-    "extraPortMappings",
-    "ipFamily",
-    "kubeProxyMode",
-    "dnsSearch",
-];
-
-pub(crate) fn reject_rest(rest: Map<String, Value>, prefix: &str) -> Result<(), ConfigError> {
-    match rest.into_iter().next() {
-        None => Ok(()),
-        Some((key, _)) if NOT_YET.contains(&key.as_str()) => Err(ConfigError::Unsupported {
-            field: format!("{prefix}{key}"),
-            why: "this kind setting is not supported by kina yet".into(),
-        }),
-        Some((key, _)) => Err(ConfigError::UnknownField(format!("{prefix}{key}"))),
+        std::fs::read_to_string(path).map_err(read_error)
     }
 }
 
-pub(crate) fn take_string(map: &mut Map<String, Value>, key: &str, path: &str) -> Result<Option<String>, ConfigError> {
-    match map.remove(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(ConfigError::Decode(format!("{path}: expected a string, got {other}"))),
+/// Reads and parses a config file, or stdin for `-`. Relative paths in it
+/// are resolved against the current directory, as kind does.
+pub fn load_cluster(path: &Path) -> Result<Parsed, ConfigError> {
+    parse_cluster(&read_source(path)?)
+}
+
+/// Parses config text; an empty document gives kind's defaults.
+pub fn parse_cluster(text: &str) -> Result<Parsed, ConfigError> {
+    parse_cluster_relative_to(text, &std::env::current_dir().unwrap_or_default())
+}
+
+/// [`parse_cluster`] with relative `hostPath`/`kernel` paths resolved against `base`.
+pub fn parse_cluster_relative_to(text: &str, base: &Path) -> Result<Parsed, ConfigError> {
+    match decode::decode(text)? {
+        None => Ok(Parsed { cluster: types::Cluster::default(), warnings: Vec::new() }),
+        Some((_, raw)) => validate::build(raw, base),
     }
 }
 
-fn read_nodes(nodes: Value) -> Result<Option<String>, ConfigError> {
-    let Value::Array(nodes) = nodes else {
-        return Err(ConfigError::Decode("nodes: expected a list".into()));
-    };
-    let mut control_plane_image = None;
-    let mut control_planes = 0;
-    for (i, node) in nodes.into_iter().enumerate() {
-        let Value::Object(mut node) = node else {
-            return Err(ConfigError::Decode(format!("nodes[{i}]: expected a mapping")));
-        };
-        let role = take_string(&mut node, "role", "role")?.unwrap_or_else(|| "control-plane".into());
-        let image = take_string(&mut node, "image", "image")?;
-        match role.as_str() {
-            "control-plane" => {
-                control_planes += 1;
-                control_plane_image = image;
-            }
-            "worker" => {
-                return Err(ConfigError::Unsupported {
-                    field: format!("nodes[{i}]"),
-                    why: "worker nodes are not supported by kina yet: kina creates single-node clusters".into(),
-                });
-            }
-            other => {
-                return Err(ConfigError::Invalid(format!(
-                    "invalid configuration for node {i}: {other:?} is not a valid node role"
-                )));
-            }
-        }
-        reject_rest(node, &format!("nodes[{i}]."))?;
-    }
-    match control_planes {
-        0 => Err(ConfigError::Invalid("must have at least one control-plane node".into())),
-        1 => Ok(control_plane_image),
-        _ => Err(ConfigError::Unsupported {
-            field: "nodes".into(),
-            why: "more than one control-plane node is not supported by kina yet".into(),
-        }),
-    }
-}
-
+#[cfg(test)]
+mod corpus_tests;
 #[cfg(test)]
 mod tests;

@@ -247,23 +247,87 @@ fn disable_default_cni_skips_the_cni_step() {
 #[test]
 fn unsupported_config_is_refused_before_any_change() {
     let world = World::new();
-    let config = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n";
-    world
-        .kina_stdin(&["create", "cluster", "--config", "-"], config)
-        .code_is(1)
-        .stderr_has("worker nodes are not supported");
-    world
-        .kina_stdin(
-            &["create", "cluster", "--config", "-"],
-            "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nbogus: 1\n",
-        )
-        .code_is(1)
-        .stderr_has("unknown field \"bogus\"");
+    let head = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n";
+    let cases = [
+        (format!("{head}networking:\n  ipFamily: ipv6\n"), "ipv6 is not possible on Apple container"),
+        (
+            format!(
+                "{head}nodes:\n- role: control-plane\n  extraPortMappings:\n  - containerPort: 80\n    protocol: SCTP\n"
+            ),
+            "SCTP",
+        ),
+        (format!("{head}nodes:\n- role: control-plane\n- role: control-plane\n"), "several control-plane nodes"),
+        (format!("{head}bogus: 1\n"), "line 3: field bogus not found in type v1alpha4.Cluster"),
+        (format!("{head}nodes:\n- role: control-plane\n  cpus: 2\n"), "kina.dev/v1alpha1"),
+    ];
+    for (config, says) in cases {
+        world
+            .kina_stdin(&["create", "cluster", "--config", "-"], &config)
+            .code_is(1)
+            .stderr_has("ERROR: failed to create cluster")
+            .stderr_has(says);
+    }
     world
         .kina(&["create", "cluster", "--config", "/nonexistent.yaml"])
         .code_is(1)
         .stderr_has("error reading file: open /nonexistent.yaml");
     assert!(world.fake_calls().is_empty());
+}
+
+#[test]
+fn kind_fields_reach_the_node() {
+    let world = World::new();
+    let data = world.path("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let config = format!(
+        "kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+featureGates:
+  InPlacePodVerticalScaling: true
+runtimeConfig:
+  api/alpha: \"false\"
+networking:
+  kubeProxyMode: nftables
+  dnsSearch: [corp.example]
+kubeadmConfigPatches:
+- |
+  kind: ClusterConfiguration
+  apiServer:
+    extraArgs:
+      enable-admission-plugins: NodeRestriction
+nodes:
+- role: control-plane
+  labels:
+    tier: frontend
+  extraPortMappings:
+  - containerPort: 80
+    hostPort: 8080
+  - containerPort: 53
+    hostPort: 5353
+    listenAddress: 127.0.0.1
+    protocol: udp
+  extraMounts:
+  - hostPath: {}
+    containerPath: /data
+    readOnly: true
+",
+        data.display()
+    );
+    world.kina_stdin(&["create", "cluster", "--config", "-"], &config).success();
+    let run = world.fake_calls().into_iter().find(|c| c.starts_with("run ")).unwrap();
+    assert!(run.contains("-p 0.0.0.0:8080:80/tcp -p 127.0.0.1:5353:53/udp"), "{run}");
+    assert!(run.contains(&format!("-v {}:/data:ro", data.display())), "{run}");
+    assert!(run.contains("-e 'KIND_DNS_SEARCH=corp.example'"), "{run}");
+    let kubeadm = world.container(&["exec", "kina-control-plane", "cat", "/kind/kubeadm.conf"]).stdout();
+    for expected in [
+        "value: InPlacePodVerticalScaling=true",
+        "value: api/alpha=false",
+        "mode: nftables",
+        "value: tier=frontend",
+        "name: enable-admission-plugins",
+    ] {
+        assert!(kubeadm.contains(expected), "{expected} missing:\n{kubeadm}");
+    }
 }
 
 #[test]

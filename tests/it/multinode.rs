@@ -107,3 +107,39 @@ fn cpus_and_memory_flags_size_every_node() {
     }
     world.kina(&["create", "cluster", "-n", "bad", "--memory", "lots"]).code_is(1).stderr_has("invalid memory size");
 }
+
+#[test]
+fn kina_api_version_sizes_nodes_and_patches_containerd() {
+    let world = World::new();
+    let kernel = world.path("vmlinux");
+    std::fs::write(&kernel, "kernel").unwrap();
+    let config = format!(
+        "kind: Cluster
+apiVersion: kina.dev/v1alpha1
+containerdConfigPatches:
+- |
+  [plugins.'io.containerd.cri.v1.images'.registry]
+    config_path = \"/etc/containerd/certs.d\"
+nodes:
+- role: control-plane
+  cpus: 3
+  memory: 3G
+- role: worker
+  memory: 3072M
+  kernel: {}
+",
+        kernel.display()
+    );
+    world.kina_stdin(&["create", "cluster", "--config", "-"], &config).success();
+    let inspect = |node: &str| -> serde_json::Value {
+        serde_json::from_str(&world.container(&["inspect", node]).stdout()).unwrap()
+    };
+    assert_eq!(inspect("kina-control-plane")[0]["configuration"]["resources"]["cpus"], 3);
+    assert_eq!(inspect("kina-worker")[0]["configuration"]["resources"]["memoryInBytes"], 3u64 << 30);
+    let run = world.fake_calls().into_iter().find(|c| c.starts_with("run -d --name kina-worker")).unwrap();
+    assert!(run.contains(&format!("--kernel {}", kernel.display())), "{run}");
+    for node in ["kina-control-plane", "kina-worker"] {
+        let toml = world.container(&["exec", node, "cat", "/etc/containerd/config.toml"]).stdout();
+        assert!(toml.contains("config_path = \"/etc/containerd/certs.d\""), "{node}:\n{toml}");
+    }
+}

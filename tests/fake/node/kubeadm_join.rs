@@ -111,6 +111,8 @@ pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
         taints,
         control_plane: plan.join_control_plane,
     });
+    // The API server lists objects in key order, i.e. by name.
+    cp.nodes.sort_by(|a, b| a.name.cmp(&b.name));
     out.stdout.push_str(&format!(
         "[preflight] Reading configuration from the \"kubeadm-config\" ConfigMap in namespace \"kube-system\"...\n\
          [kubelet-start] Writing kubelet configuration to file \"/var/lib/kubelet/config.yaml\"\n\
