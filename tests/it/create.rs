@@ -295,6 +295,10 @@ kubeadmConfigPatches:
   apiServer:
     extraArgs:
       enable-admission-plugins: NodeRestriction
+- |
+  kind: JoinConfiguration
+  nodeRegistration:
+    name: nobody-joins
 nodes:
 - role: control-plane
   labels:
@@ -313,7 +317,10 @@ nodes:
 ",
         data.display()
     );
-    world.kina_stdin(&["create", "cluster", "--config", "-"], &config).success();
+    let created = world.kina_stdin(&["create", "cluster", "--config", "-"], &config);
+    created
+        .success()
+        .stderr_has("WARNING: kubeadmConfigPatches[1] (kind JoinConfiguration) matches no kubeadm config document");
     let run = world.fake_calls().into_iter().find(|c| c.starts_with("run ")).unwrap();
     assert!(run.contains("-p 0.0.0.0:8080:80/tcp -p 127.0.0.1:5353:53/udp"), "{run}");
     assert!(run.contains(&format!("-v {}:/data:ro", data.display())), "{run}");

@@ -143,3 +143,31 @@ nodes:
         assert!(toml.contains("config_path = \"/etc/containerd/certs.d\""), "{node}:\n{toml}");
     }
 }
+
+#[test]
+fn a_three_node_config_maps_ports_per_node() {
+    let world = World::new();
+    let config = "kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+nodes:
+- role: control-plane
+- role: worker
+  labels:
+    ingress-ready: \"true\"
+  extraPortMappings:
+  - containerPort: 80
+    hostPort: 8080
+- role: worker
+";
+    world.kina_stdin(&["create", "cluster", "--config", "-"], config).success();
+    world.kina(&["get", "nodes"]).success().stdout_is("kina-control-plane\nkina-worker\nkina-worker2\n");
+    let calls = world.fake_calls();
+    let run_of = |node: &str| calls.iter().find(|c| c.starts_with(&format!("run -d --name {node} "))).unwrap().clone();
+    assert!(run_of("kina-worker").contains("-p 0.0.0.0:8080:80/tcp"), "{}", run_of("kina-worker"));
+    assert!(!run_of("kina-worker2").contains("-p "), "{}", run_of("kina-worker2"));
+    assert!(run_of("kina-control-plane").contains(":6443/tcp"));
+    let joins = calls.iter().filter(|c| c.contains("kubeadm join '--config=/kind/kubeadm.conf'")).count();
+    assert_eq!(joins, 2);
+    let worker_conf = world.container(&["exec", "kina-worker", "cat", "/kind/kubeadm.conf"]).stdout();
+    assert!(worker_conf.contains("value: ingress-ready=true"), "{worker_conf}");
+}

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use super::Context;
 use crate::cluster::plan::PlannedNode;
 use crate::containerd;
-use crate::kubeadm::{Discovery, NodePlan, render_node_report};
+use crate::kubeadm::{Discovery, NodePlan, PatchLevel, RenderedNode, render_node_report};
 use crate::provider::{NodeCommand, Provider};
 
 pub const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
@@ -20,6 +20,7 @@ systemctl restart containerd
 ";
 
 pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+    warn_about_unmatched_patches(ctx)?;
     let bootstrap = ctx.bootstrap().clone();
     let config = render(ctx, &bootstrap, None)?;
     write_kubeadm_config(ctx, &bootstrap.name, config).await?;
@@ -46,13 +47,39 @@ pub fn render<P: Provider>(
         ctx.node_ip(&ctx.bootstrap().name)?,
     );
     plan.discovery = discovery;
-    let rendered =
-        render_node_report(&plan).with_context(|| format!("failed to render the kubeadm config for {}", node.name))?;
-    for unmatched in &rendered.unmatched {
-        // kind ignores these silently; say so once per node at debug level.
-        tracing::debug!("{}: {unmatched}", node.name);
+    Ok(render_plan(&plan, &node.name)?.config)
+}
+
+fn render_plan(plan: &NodePlan, node: &str) -> anyhow::Result<RenderedNode> {
+    render_node_report(plan).with_context(|| format!("failed to render the kubeadm config for {node}"))
+}
+
+/// kind drops kubeadm patches that match no document without a word; kina
+/// says so. A cluster-level patch counts as unmatched only if it matches on
+/// no node (one aimed at JoinConfiguration only matches workers).
+fn warn_about_unmatched_patches<P: Provider>(ctx: &Context<'_, P>) -> anyhow::Result<()> {
+    let version = ctx.kubernetes_version.clone().context("Kubernetes version not known yet")?;
+    let mut per_node = Vec::new();
+    for node in &ctx.nodes {
+        // Addresses do not change which documents exist; any will do here.
+        let ip = std::net::Ipv4Addr::LOCALHOST;
+        let plan =
+            NodePlan::from_config(&ctx.config, &ctx.cluster, node.config_index, &node.name, version.clone(), ip, ip);
+        per_node.push(render_plan(&plan, &node.name)?.unmatched);
     }
-    Ok(rendered.config)
+    let mut warned = Vec::new();
+    for unmatched in per_node.iter().flatten() {
+        let everywhere = match unmatched.patch.level {
+            PatchLevel::Cluster => per_node.iter().all(|list| list.contains(unmatched)),
+            PatchLevel::Node(_) => true,
+        };
+        let text = unmatched.to_string();
+        if everywhere && !warned.contains(&text) {
+            ctx.printer.warn(&text);
+            warned.push(text);
+        }
+    }
+    Ok(())
 }
 
 /// Writes a node's `/kind/kubeadm.conf`; the content travels on stdin.
