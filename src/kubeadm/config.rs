@@ -1,8 +1,7 @@
-//! Renders `/kind/kubeadm.conf` the way kind does (kind.md §4.1), adapted
-//! to VM nodes: the API server advertises the node's VM address and its
-//! certificate also covers 127.0.0.1, where the Mac reaches it.
-
-use std::net::Ipv4Addr;
+//! What every node's kubeadm config shares: the config API by Kubernetes
+//! version, kind's bootstrap token and CRI socket, and extra-argument
+//! shapes. The documents themselves are built in `node.rs`; the tests here
+//! pin the single-node (bootstrap control plane) rendering.
 
 use serde_json::{Value, json};
 
@@ -12,18 +11,6 @@ use crate::yaml;
 /// kind's well-known bootstrap token: nodes are local and short-lived.
 pub(super) const BOOTSTRAP_TOKEN: &str = "abcdef.0123456789abcdef";
 pub(super) const CRI_SOCKET: &str = "unix:///run/containerd/containerd.sock";
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigParams {
-    pub cluster_name: String,
-    pub kubernetes_version: KubeVersion,
-    pub node_name: String,
-    pub node_ip: Ipv4Addr,
-    pub pod_subnet: String,
-    pub service_subnet: String,
-    /// Single control plane: no leader election to wait out after a restart.
-    pub single_control_plane: bool,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -54,77 +41,23 @@ pub(super) fn args(v1beta4: bool, pairs: &[(&str, String)]) -> Value {
     }
 }
 
-pub fn render(p: &ConfigParams) -> Result<String, RenderError> {
-    let api = api_version(&p.kubernetes_version)?;
-    let v1beta4 = api.ends_with("v1beta4");
-    let ip = p.node_ip.to_string();
-    let leader_elect: Vec<(&str, String)> =
-        if p.single_control_plane { vec![("leader-elect", "false".into())] } else { Vec::new() };
-    let mut controller_manager = vec![("enable-hostpath-provisioner", "true".to_string())];
-    controller_manager.extend(leader_elect.iter().cloned());
-
-    let cluster = json!({
-        "apiVersion": api,
-        "kind": "ClusterConfiguration",
-        "clusterName": p.cluster_name,
-        // Pinned so kubeadm never asks the internet which version to run.
-        "kubernetesVersion": p.kubernetes_version.to_string(),
-        "apiServer": {
-            "certSANs": ["localhost", "127.0.0.1", ip, p.node_name],
-        },
-        "controllerManager": {"extraArgs": args(v1beta4, &controller_manager)},
-        "scheduler": {"extraArgs": args(v1beta4, &leader_elect)},
-        "networking": {"podSubnet": p.pod_subnet, "serviceSubnet": p.service_subnet},
-    });
-    let init = json!({
-        "apiVersion": api,
-        "kind": "InitConfiguration",
-        "bootstrapTokens": [{"token": BOOTSTRAP_TOKEN}],
-        "localAPIEndpoint": {"advertiseAddress": ip, "bindPort": 6443},
-        "nodeRegistration": {
-            "criSocket": CRI_SOCKET,
-            "name": p.node_name,
-            // No node-ip: the kubelet re-detects the address after the VM
-            // gets a new one on restart.
-            "kubeletExtraArgs": args(v1beta4, &[("provider-id", format!("kina://apple/{}/{}", p.cluster_name, p.node_name))]),
-        },
-        // The node image carries every image kubeadm needs: no preflight pulls.
-        "skipPhases": ["preflight"],
-    });
-    let kubelet = json!({
-        "apiVersion": "kubelet.config.k8s.io/v1beta1",
-        "kind": "KubeletConfiguration",
-        "cgroupDriver": "systemd",
-        "cgroupRoot": "/kubelet",
-        "failSwapOn": false,
-        // Disk-pressure eviction off, as kind: a dev node's disk is the Mac's.
-        "imageGCHighThresholdPercent": 100,
-        "evictionHard": {"nodefs.available": "0%", "nodefs.inodesFree": "0%", "imagefs.available": "0%"},
-    });
-    let proxy = json!({
-        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
-        "kind": "KubeProxyConfiguration",
-        "mode": "iptables",
-        "iptables": {"minSyncPeriod": "1s"},
-        "conntrack": {"maxPerCore": 0},
-    });
-    Ok(yaml::to_string_multiple(&[cluster, init, kubelet, proxy])?)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::net::Ipv4Addr;
 
-    fn params(version: &str) -> ConfigParams {
-        ConfigParams {
-            cluster_name: "kina".into(),
-            kubernetes_version: KubeVersion::parse(version).unwrap(),
-            node_name: "kina-control-plane".into(),
-            node_ip: Ipv4Addr::new(192, 168, 64, 3),
-            pod_subnet: "10.244.0.0/16".into(),
-            service_subnet: "10.96.0.0/16".into(),
-            single_control_plane: true,
-        }
+    use super::*;
+    use crate::config::types::Cluster;
+    use crate::kubeadm::{NodePlan, render_node};
+
+    /// The bootstrap control plane of kind's default single-node cluster.
+    fn params(version: &str) -> NodePlan {
+        let ip = Ipv4Addr::new(192, 168, 64, 3);
+        let version = KubeVersion::parse(version).unwrap();
+        NodePlan::from_config(&Cluster::default(), "kina", 0, "kina-control-plane", version, ip, ip)
+    }
+
+    fn render(plan: &NodePlan) -> Result<String, RenderError> {
+        render_node(plan)
     }
 
     fn docs(text: &str) -> Vec<Value> {
@@ -161,7 +94,11 @@ mod tests {
         assert_eq!(init["nodeRegistration"]["criSocket"], "unix:///run/containerd/containerd.sock");
         assert_eq!(
             init["nodeRegistration"]["kubeletExtraArgs"],
-            json!([{"name": "provider-id", "value": "kina://apple/kina/kina-control-plane"}])
+            json!([
+                {"name": "provider-id", "value": "kina://apple/kina/kina-control-plane"},
+                {"name": "node-labels", "value": ""}
+            ]),
+            "kind always passes node-labels, empty without labels"
         );
         assert_eq!(init["skipPhases"], json!(["preflight"]));
 

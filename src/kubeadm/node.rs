@@ -33,6 +33,9 @@ pub struct NodePlan {
     pub node_ip: Ipv4Addr,
     /// The bootstrap control plane's address, which workers join.
     pub control_plane_ip: Ipv4Addr,
+    /// Where the Mac reaches the API server (`networking.apiServerAddress`),
+    /// which the serving certificate must cover, as in kind.
+    pub api_server_address: String,
     pub pod_subnet: String,
     pub service_subnet: String,
     pub kube_proxy_mode: KubeProxyMode,
@@ -83,6 +86,7 @@ impl NodePlan {
             node_index,
             node_ip,
             control_plane_ip,
+            api_server_address: cluster.networking.api_server_address.clone(),
             pod_subnet: cluster.networking.pod_subnet.clone(),
             service_subnet: cluster.networking.service_subnet.clone(),
             kube_proxy_mode: cluster.networking.kube_proxy_mode,
@@ -129,6 +133,17 @@ pub fn render_node_report(plan: &NodePlan) -> Result<RenderedNode, RenderError> 
     Ok(RenderedNode { config: yaml::to_string_multiple(&docs)?, unmatched })
 }
 
+/// Every name the API server is reached by: loopback and the node's own
+/// address and name, plus the published address when it is a specific one.
+fn cert_sans(p: &NodePlan, ip: &str) -> Vec<String> {
+    let mut sans: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), ip.into(), p.node_name.clone()];
+    let published = p.api_server_address.as_str();
+    if !["0.0.0.0", "::", ""].contains(&published) && !sans.iter().any(|s| s == published) {
+        sans.push(published.to_string());
+    }
+    sans
+}
+
 /// Discovery of the control plane: pinned to its CA when the hash is known.
 fn bootstrap_token(p: &NodePlan) -> Value {
     let endpoint = format!("{}:{API_SERVER_PORT}", p.control_plane_ip);
@@ -170,7 +185,7 @@ fn node_documents(p: &NodePlan) -> Result<Vec<Value>, RenderError> {
         // No controlPlaneEndpoint: an IP endpoint would break when the VM
         // gets a new address on restart.
         "apiServer": {
-            "certSANs": ["localhost", "127.0.0.1", ip, p.node_name],
+            "certSANs": cert_sans(p, &ip),
             "extraArgs": args(v1beta4, &api_server),
         },
         "controllerManager": {"extraArgs": args(v1beta4, &controller_manager)},

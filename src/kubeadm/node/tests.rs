@@ -330,3 +330,18 @@ fn workers_pin_the_control_planes_ca_when_known() {
     assert_eq!(token["caCertHashes"], serde_json::json!(["sha256:feed"]));
     assert!(token.get("unsafeSkipCAVerification").is_none());
 }
+
+#[test]
+fn a_specific_published_address_is_in_the_certificate() {
+    let mut cluster = Cluster::default();
+    cluster.networking.api_server_address = "192.168.1.20".into();
+    let docs: Vec<serde_json::Value> =
+        crate::yaml::from_multiple(&render_node(&plan(&cluster, 0, "v1.35.5")).unwrap()).unwrap();
+    let sans = &docs.iter().find(|d| d["kind"] == "ClusterConfiguration").unwrap()["apiServer"]["certSANs"];
+    assert_eq!(sans.as_array().unwrap().last().unwrap(), "192.168.1.20");
+    cluster.networking.api_server_address = "0.0.0.0".into();
+    let docs: Vec<serde_json::Value> =
+        crate::yaml::from_multiple(&render_node(&plan(&cluster, 0, "v1.35.5")).unwrap()).unwrap();
+    let sans = &docs.iter().find(|d| d["kind"] == "ClusterConfiguration").unwrap()["apiServer"]["certSANs"];
+    assert!(!sans.as_array().unwrap().iter().any(|s| s == "0.0.0.0"));
+}
