@@ -171,3 +171,47 @@ nodes:
     let worker_conf = world.container(&["exec", "kina-worker", "cat", "/kind/kubeadm.conf"]).stdout();
     assert!(worker_conf.contains("value: ingress-ready=true"), "{worker_conf}");
 }
+
+#[test]
+fn kindnet_finds_the_api_server_from_every_node() {
+    let world = World::new();
+    world.kina(&["create", "cluster"]).success();
+    world.kina(&["create", "cluster", "-n", "multi", "--workers", "1"]).success();
+    let endpoint = |log: &str| -> String {
+        log.lines().find(|l| l.contains("CONTROL_PLANE_ENDPOINT")).map(str::to_string).unwrap_or_default()
+    };
+    let single = world.container(&[
+        "exec",
+        "kina-control-plane",
+        "kubectl",
+        "--kubeconfig=/etc/kubernetes/admin.conf",
+        "get",
+        "daemonset",
+        "kindnet",
+        "-n",
+        "kube-system",
+        "-o",
+        "yaml",
+    ]);
+    let multi = world.container(&[
+        "exec",
+        "multi-control-plane",
+        "kubectl",
+        "--kubeconfig=/etc/kubernetes/admin.conf",
+        "get",
+        "daemonset",
+        "kindnet",
+        "-n",
+        "kube-system",
+        "-o",
+        "yaml",
+    ]);
+    let single = single.success().stdout();
+    let multi = multi.success().stdout();
+    assert!(single.contains("value: 127.0.0.1:6443"), "{}", endpoint(&single));
+    let inspect: serde_json::Value =
+        serde_json::from_str(&world.container(&["inspect", "multi-control-plane"]).stdout()).unwrap();
+    let ip =
+        inspect[0]["status"]["networks"][0]["ipv4Address"].as_str().unwrap().split('/').next().unwrap().to_string();
+    assert!(multi.contains(&format!("value: {ip}:6443")), "{multi}");
+}

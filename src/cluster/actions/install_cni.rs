@@ -21,9 +21,15 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
         .await
         .context("failed to read CNI manifest")?
         .stdout;
-    // kindnet runs on the host network of the node: loopback reaches the API
-    // server and, unlike the VM's address, survives a restart.
-    let rendered = render(&manifest, &ctx.config.networking.pod_subnet, &format!("127.0.0.1:{API_SERVER_PORT}"))?;
+    // kindnet runs on each node's host network. On a single node, loopback
+    // reaches the API server and survives the VM's address changing; workers
+    // need the control plane's address (which `kina start` heals).
+    let api_server = if ctx.workers().next().is_some() {
+        format!("{}:{API_SERVER_PORT}", ctx.node_ip(node)?)
+    } else {
+        format!("127.0.0.1:{API_SERVER_PORT}")
+    };
+    let rendered = render(&manifest, &ctx.config.networking.pod_subnet, &api_server)?;
     let apply = NodeCommand::new(["kubectl", KUBECTL_KUBECONFIG_FLAG, "apply", "-f", "-"]).stdin(rendered);
     ctx.provider.exec_checked(node, &apply).await.context("failed to apply overlay network")?;
     Ok(())

@@ -49,6 +49,23 @@ pub(super) fn get(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) -
         if output.as_deref() == Some("name") {
             return Out::lines(&items.iter().map(|o| format!("{}/{}", o.resource, o.name)).collect::<Vec<_>>());
         }
+        if let Some(format @ ("json" | "yaml")) = output.as_deref() {
+            // One object as stored; several as kubectl's `List`.
+            let value = match items.as_slice() {
+                [one] if pos.len() == 2 => one.body.clone(),
+                _ => serde_json::json!({
+                    "apiVersion": "v1",
+                    "kind": "List",
+                    "items": items.iter().map(|o| o.body.clone()).collect::<Vec<_>>(),
+                }),
+            };
+            let text = if format == "json" {
+                serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+            } else {
+                serde_saphyr::to_string(&value).unwrap_or_default()
+            };
+            return Out::ok(text);
+        }
         let mut rows = vec![vec!["NAME".to_string()]];
         rows.extend(items.iter().map(|o| vec![o.name.clone()]));
         return Out::ok(table(&rows));

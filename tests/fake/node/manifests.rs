@@ -2,6 +2,7 @@
 
 /// A kindnet-style CNI: RBAC plus a host-network DaemonSet; `POD_SUBNET` is a template.
 pub const DEFAULT_CNI: &str = r#"# would you kindly template this file
+# would you kindly patch this file
 # Fake node image CNI manifest: a minimal kindnet-style pod network.
 ---
 apiVersion: v1
