@@ -85,6 +85,10 @@ fn main() {
     samples.push(measure(&world, "get clusters (8 clusters)", &["get", "clusters"]));
     samples.push(measure(&world, "list (8 clusters)", &["list"]));
     samples.push(measure(&world, "get kubeconfig", &["get", "kubeconfig"]));
+    world.kina(&["stop", "cluster"]).success();
+    samples.push(measure(&world, "start cluster (new IP, healed)", &["start", "cluster"]));
+    samples.push(measure(&world, "start cluster (already running)", &["start", "cluster"]));
+    samples.push(measure(&world, "stop cluster", &["stop", "cluster"]));
     samples.push(measure(&world, "delete cluster", &["delete", "cluster"]));
     samples.push(measure(&world, "delete cluster (3 nodes)", &["delete", "cluster", "-n", "three"]));
 

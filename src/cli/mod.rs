@@ -4,6 +4,7 @@ mod create;
 mod delete;
 mod export;
 mod get;
+mod lifecycle;
 mod list;
 mod version;
 
@@ -53,6 +54,12 @@ pub enum Command {
     Export(export::ExportCommand),
     /// Lists clusters with their nodes, state, Kubernetes version and API server
     List(list::ListArgs),
+    /// Stops one of [cluster]
+    #[command(subcommand)]
+    Stop(lifecycle::StopCommand),
+    /// Starts one of [cluster]
+    #[command(subcommand)]
+    Start(lifecycle::StartCommand),
     /// Prints the kina CLI version
     Version,
 }
@@ -104,6 +111,8 @@ async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
         Command::Get(cmd) => get::run(cmd, &provider, printer).await,
         Command::Export(cmd) => export::run(cmd, &provider, printer).await,
         Command::List(args) => list::run(args, &provider, printer).await,
+        Command::Stop(cmd) => lifecycle::stop(cmd, &provider, printer).await,
+        Command::Start(cmd) => lifecycle::start(cmd, &provider, printer).await,
         Command::Version => Ok(()),
     }
 }

@@ -6,7 +6,10 @@ pub mod delete;
 mod error;
 pub mod interrupt;
 pub mod names;
+pub mod node_boot;
 pub mod plan;
+pub mod start;
+pub mod stop;
 pub mod summary;
 
 pub use error::ClusterError;

@@ -155,6 +155,12 @@ pub trait Provider: Send + Sync {
     /// The current view of one node (state, IP).
     fn inspect_node(&self, name: &str) -> impl Future<Output = Result<Node, ProviderError>> + Send;
 
+    /// Boots a stopped node VM (it usually comes back with a new address).
+    fn start_node(&self, name: &str) -> impl Future<Output = Result<(), ProviderError>> + Send;
+
+    /// Stops node VMs, giving systemd `grace` to stop the kubelet and containerd.
+    fn stop_nodes(&self, names: &[String], grace: Duration) -> impl Future<Output = Result<(), ProviderError>> + Send;
+
     /// Removes node VMs, running or not. Names already gone are fine.
     fn delete_nodes(&self, names: &[String]) -> impl Future<Output = Result<(), ProviderError>> + Send;
 

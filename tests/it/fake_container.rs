@@ -496,7 +496,15 @@ fn the_shell_interpreter_runs_simple_scripts() {
         .stderr_has("");
     exec(&world, "node1", &["sh", "-c", "echo data > /tmp/f && cat /tmp/f"]).success().stdout_is("data\n");
     exec(&world, "node1", &["sh", "-c", "echo $HOME"]).code_is(2).stderr_has("sh: unsupported construct in fake");
-    exec(&world, "node1", &["sh", "-c", "cat /kind/version | head -1"]).code_is(2).stderr_has("unsupported construct");
+    exec(&world, "node1", &["sh", "-c", "cat /kind/version | head -1"])
+        .code_is(127)
+        .stderr_has("sh: 1: head: not found");
+    exec(&world, "node1", &["sh", "-c", "cat /kind/version | sed 's/^v/V/' | cat"]).success().stdout_is("V1.35.5\n");
+    exec(&world, "node1", &["sh", "-c", "cat /missing | cat"])
+        .success()
+        .stderr_has("cat: /missing: No such file or directory");
+    exec(&world, "node1", &["sh", "-c", "! true | cat"]).code_is(1);
+    exec(&world, "node1", &["sh", "-c", "echo $(hostname)"]).code_is(2).stderr_has("unsupported construct");
     exec(&world, "node1", &["sh", "-c", "nosuchtool"]).code_is(127);
     exec(&world, "node1", &["cp", "/dev/stdin", "/no/such/dir/f"]).code_is(1).stderr_has("No such file or directory");
     exec(
@@ -802,4 +810,412 @@ fn on_macos_15_vms_cannot_reach_each_other() {
         .container(&["network", "list", "--format", "json"])
         .code_is(1)
         .stderr_has("Plugin 'container-network' not found");
+}
+
+/// The fake's persisted view of one container's node (for counters no CLI shows).
+fn node_state(world: &World, name: &str) -> Value {
+    let text = std::fs::read_to_string(world.path("state").join("state.json")).unwrap();
+    let state: Value = serde_json::from_str(&text).unwrap();
+    state["containers"][name]["node"].clone()
+}
+
+/// A worker joined to `cp` with token discovery (CA verification skipped).
+fn join_worker(world: &World, name: &str, cp_ip: &str) -> Run {
+    world
+        .container(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--cap-add",
+            "ALL",
+            "--read-only-path",
+            "NONE",
+            "--progress",
+            "none",
+            NODE_IMAGE,
+        ])
+        .success();
+    exec(world, name, &["sysctl", "-w", "net.ipv4.ip_forward=1"]).success();
+    exec(
+        world,
+        name,
+        &[
+            "kubeadm",
+            "join",
+            &format!("{cp_ip}:6443"),
+            "--token",
+            "abcdef.0123456789abcdef",
+            "--discovery-token-unsafe-skip-ca-verification",
+        ],
+    )
+}
+
+#[test]
+fn sed_substitutes_in_place_like_gnu_sed() {
+    let world = World::new();
+    run_node(&world, "node1");
+    let conf = "server: https://192.168.64.2:6443\nnot-me: 192.168.64.25\nname: kina\n";
+    exec_stdin(&world, "node1", &["cp", "/dev/stdin", "/etc/a.conf"], conf).success();
+    exec_stdin(&world, "node1", &["cp", "/dev/stdin", "/etc/b.conf"], conf).success();
+    // `\b` keeps 192.168.64.25 intact; a missing file is exit 2 but the others are still edited.
+    exec(
+        &world,
+        "node1",
+        &[
+            "sed",
+            "-i",
+            "-e",
+            r"s#\b192\.168\.64\.2\b#192.168.64.9#g",
+            "/etc/a.conf",
+            "/etc/missing.conf",
+            "/etc/b.conf",
+        ],
+    )
+    .code_is(2)
+    .stdout_is("")
+    .stderr_has("sed: can't read /etc/missing.conf: No such file or directory\n");
+    let edited = "server: https://192.168.64.9:6443\nnot-me: 192.168.64.25\nname: kina\n";
+    exec(&world, "node1", &["cat", "/etc/a.conf"]).success().stdout_is(edited);
+    exec(&world, "node1", &["cat", "/etc/b.conf"]).success().stdout_is(edited);
+    // The expression as the first operand, several -e, -E, other delimiters, `&`, `^`/`$`.
+    exec(&world, "node1", &["sed", "-i", "s/kina/&-x/", "/etc/a.conf"]).success();
+    exec(&world, "node1", &["sed", "-E", "-i", "-e", "s|^name|NAME|", "-e", "s/x$/y/g", "/etc/a.conf"]).success();
+    exec(&world, "node1", &["cat", "/etc/a.conf"]).success().stdout_has("NAME: kina-y\n");
+    // Without -i the result goes to stdout; the file stays; stdin when no file is given.
+    exec(&world, "node1", &["sed", "s/not-me/other/", "/etc/b.conf"]).success().stdout_has("other: 192.168.64.25");
+    exec(&world, "node1", &["cat", "/etc/b.conf"]).success().stdout_is(edited);
+    exec_stdin(&world, "node1", &["sed", "-e", "s/a/b/g"], "aaa\n").success().stdout_is("bbb\n");
+    exec(&world, "node1", &["sed", "-i.bak", "s/kina/k/", "/etc/b.conf"]).success();
+    exec(&world, "node1", &["cat", "/etc/b.conf.bak"]).success().stdout_is(edited);
+    // GNU sed's own errors.
+    exec(&world, "node1", &["sed", "-i", "s/a/b", "/etc/a.conf"])
+        .code_is(1)
+        .stderr_has("sed: -e expression #1, char 5: unterminated `s' command");
+    exec(&world, "node1", &["sed", "-e", "s/a/b/", "-e", "s/a/b/x", "/etc/a.conf"])
+        .code_is(1)
+        .stderr_has("sed: -e expression #2, char 7: unknown option to `s'");
+    exec(&world, "node1", &["sed", "-i", "s/a/b/"]).code_is(4).stderr_has("sed: no input files");
+    exec(&world, "node1", &["sed", "-i", "s/a/b/", "/etc"])
+        .code_is(4)
+        .stderr_has("couldn't edit /etc: not a regular file");
+    // Valid GNU sed the fake does not emulate is refused loudly, leaving the file alone.
+    exec(&world, "node1", &["sed", "-i", "-E", r"s#(server: https://)[0-9.]+(:6443)#\1x\2#", "/etc/a.conf"])
+        .code_is(1)
+        .stderr_has("sed: -e expression #1, char 3: unsupported in fake");
+    exec(&world, "node1", &["sed", "-i", "s/[0-9]*/x/", "/etc/a.conf"]).code_is(1).stderr_has("unsupported in fake");
+    exec(&world, "node1", &["sed", "-n", "s/a/b/p", "/etc/a.conf"]).code_is(1).stderr_has("unsupported in fake");
+    exec(&world, "node1", &["cat", "/etc/a.conf"]).success().stdout_has("server: https://192.168.64.9:6443");
+    // In a pipeline.
+    exec(&world, "node1", &["sh", "-c", r"cat /etc/a.conf | sed 's/\bkina\b/KINA/' > /tmp/out; cat /tmp/out"])
+        .success()
+        .stdout_has("NAME: KINA-y");
+}
+
+#[test]
+fn kubeadm_init_stores_kube_proxy_and_cluster_info_objects() {
+    let world = World::new();
+    let ip = init_node(&world, "cp");
+    let server = format!("server: https://{ip}:6443");
+    let proxy_yaml = kubectl(&world, "cp", &["-n", "kube-system", "get", "configmap", "kube-proxy", "-o", "yaml"])
+        .success()
+        .stdout();
+    let proxy: Value = serde_saphyr::from_str(&proxy_yaml).unwrap();
+    assert_eq!(proxy["kind"], "ConfigMap");
+    assert_eq!(proxy["metadata"]["namespace"], "kube-system");
+    assert!(proxy["data"]["kubeconfig.conf"].as_str().unwrap().contains(&server), "{proxy_yaml}");
+    assert!(proxy["data"]["config.conf"].as_str().unwrap().contains("clusterCIDR: 10.244.0.0/16"));
+    assert!(proxy["metadata"]["resourceVersion"].is_string() && proxy["metadata"]["uid"].is_string());
+    let as_json =
+        json(&kubectl(&world, "cp", &["get", "configmap", "kube-proxy", "--namespace=kube-system", "-o", "json"]));
+    assert_eq!(as_json["data"], proxy["data"]);
+    let info = kubectl(&world, "cp", &["-n", "kube-public", "get", "configmap", "cluster-info", "-o", "yaml"])
+        .success()
+        .stdout();
+    let info: Value = serde_saphyr::from_str(&info).unwrap();
+    assert!(info["data"]["kubeconfig"].as_str().unwrap().contains(&server));
+    let jws = info["data"]["jws-kubeconfig-abcdef"].as_str().unwrap().to_string();
+    kubectl(&world, "cp", &["get", "ds", "-n", "kube-system", "-o", "name"])
+        .success()
+        .stdout_is("daemonset.apps/kube-proxy\n");
+    // The namespace matters; --ignore-not-found turns NotFound into nothing.
+    kubectl(&world, "cp", &["get", "configmap", "kube-proxy", "-o", "yaml"])
+        .code_is(1)
+        .stderr_has("Error from server (NotFound): configmaps \"kube-proxy\" not found");
+    kubectl(&world, "cp", &["get", "cm", "kube-proxy", "--ignore-not-found", "-o", "yaml"]).success().stdout_is("");
+    kubectl(&world, "cp", &["get", "widgets"])
+        .code_is(1)
+        .stderr_has("the server doesn't have a resource type \"widgets\"");
+
+    // get | edit | apply: configured (with kubectl's warning for an object kubectl never applied), then unchanged.
+    let apply = ["kubectl", "--kubeconfig=/etc/kubernetes/admin.conf", "-n", "kube-system", "apply", "-f", "-"];
+    let moved = proxy_yaml.replace(&format!("{ip}:6443"), "192.168.64.200:6443");
+    exec_stdin(&world, "cp", &apply, &moved)
+        .success()
+        .stdout_is("configmap/kube-proxy configured\n")
+        .stderr_has("Warning: resource configmaps/kube-proxy is missing the kubectl.kubernetes.io/last-applied-configuration annotation");
+    let now = kubectl(&world, "cp", &["-n", "kube-system", "get", "configmap", "kube-proxy", "-o", "yaml"])
+        .success()
+        .stdout();
+    assert!(now.contains("server: https://192.168.64.200:6443"), "{now}");
+    exec_stdin(&world, "cp", &apply, &now).success().stdout_is("configmap/kube-proxy unchanged\n");
+    // A stale resourceVersion is a conflict; a namespace other than -n is refused.
+    exec_stdin(&world, "cp", &apply, &moved).code_is(1).stderr_has("Error from server (Conflict)");
+    let in_default = ["kubectl", "--kubeconfig=/etc/kubernetes/admin.conf", "-n", "default", "apply", "-f", "-"];
+    exec_stdin(&world, "cp", &in_default, &now).code_is(1).stderr_has(
+        "error: the namespace from the provided object \"kube-system\" does not match the namespace \"default\". You must pass '--namespace=kube-system' to perform this operation.",
+    );
+    // Without -n the manifest's own namespace counts.
+    let no_ns = ["kubectl", "--kubeconfig=/etc/kubernetes/admin.conf", "apply", "-f", "-"];
+    exec_stdin(&world, "cp", &no_ns, &now).success().stdout_is("configmap/kube-proxy unchanged\n");
+
+    // The bootstrap signer re-signs cluster-info after it changes.
+    let info_yaml =
+        kubectl(&world, "cp", &["-n", "kube-public", "get", "cm", "cluster-info", "-o", "yaml"]).success().stdout();
+    let info_apply = ["kubectl", "--kubeconfig=/etc/kubernetes/admin.conf", "-n", "kube-public", "apply", "-f", "-"];
+    exec_stdin(&world, "cp", &info_apply, &info_yaml.replace(&format!("{ip}:6443"), "192.168.64.200:6443"))
+        .success()
+        .stdout_is("configmap/cluster-info configured\n");
+    let info: Value = serde_saphyr::from_str(
+        &kubectl(&world, "cp", &["-n", "kube-public", "get", "cm", "cluster-info", "-o", "yaml"]).success().stdout(),
+    )
+    .unwrap();
+    assert!(info["data"]["kubeconfig"].as_str().unwrap().contains("server: https://192.168.64.200:6443"));
+    assert_ne!(info["data"]["jws-kubeconfig-abcdef"].as_str().unwrap(), jws);
+
+    // skipPhases: [addon/kube-proxy] leaves the kube-proxy objects out.
+    run_node(&world, "cp2");
+    let ip2 = ip_of(&world, "cp2");
+    let config = kubeadm_config(&ip2, "v1.35.5", "10.244.0.0/16")
+        .replace("skipPhases: [preflight]", "skipPhases: [preflight, addon/kube-proxy]");
+    write_config(&world, "cp2", &config);
+    let out = init(&world, "cp2").success().stdout();
+    assert!(out.contains("[addons] Applied essential addon: CoreDNS") && !out.contains("addon: kube-proxy"), "{out}");
+    kubectl(&world, "cp2", &["-n", "kube-system", "get", "configmap", "kube-proxy"]).code_is(1).stderr_has("not found");
+    kubectl(&world, "cp2", &["-n", "kube-system", "get", "daemonset", "kube-proxy"])
+        .code_is(1)
+        .stderr_has("daemonsets.apps \"kube-proxy\" not found");
+    kubectl(&world, "cp2", &["-n", "kube-public", "get", "configmap", "cluster-info", "-o", "name"])
+        .success()
+        .stdout_is("configmap/cluster-info\n");
+}
+
+#[test]
+fn kubectl_get_raw_readyz_follows_the_api_server() {
+    let world = World::new();
+    let ip = init_node(&world, "cp");
+    for path in ["/readyz", "/livez", "/healthz"] {
+        kubectl(&world, "cp", &["get", "--raw", path]).success().stdout_is("ok");
+    }
+    kubectl(&world, "cp", &["get", "--raw=/readyz"]).success().stdout_is("ok");
+    kubectl(&world, "cp", &["get", "--raw", "/readyz?verbose"]).success().stdout_has("readyz check passed");
+    kubectl(&world, "cp", &["get", "--raw", "/nope"])
+        .code_is(1)
+        .stderr_has("the server could not find the requested resource");
+    exec(&world, "cp", &["kubectl", "get", "--raw", "/readyz"]).code_is(1).stderr_has("localhost:8080 was refused");
+    // No serving certificate: the API server is down.
+    exec(&world, "cp", &["rm", "-f", "/etc/kubernetes/pki/apiserver.crt", "/etc/kubernetes/pki/apiserver.key"])
+        .success();
+    kubectl(&world, "cp", &["get", "--raw", "/readyz"]).code_is(1).stdout_is("").stderr_has(&format!(
+        "The connection to the server {ip}:6443 was refused - did you specify the right host or port?"
+    ));
+    exec(&world, "cp", &["kubeadm", "init", "phase", "certs", "apiserver", "--config", "/kind/kubeadm.conf"]).success();
+    kubectl(&world, "cp", &["get", "--raw", "/readyz"]).success().stdout_is("ok");
+    // A name the certificate does not cover.
+    exec(&world, "cp", &["sh", "-c", &format!("echo '{ip} api.example' >> /etc/hosts")]).success();
+    exec(&world, "cp", &["sed", "-i", &format!("s#{ip}:6443#api.example:6443#"), "/etc/kubernetes/admin.conf"])
+        .success();
+    kubectl(&world, "cp", &["get", "--raw", "/readyz"])
+        .code_is(1)
+        .stderr_has("x509: certificate is valid for kubernetes, kubernetes.default")
+        .stderr_has("not api.example");
+}
+
+#[test]
+fn rollout_restart_marks_the_pod_template() {
+    let world = World::new();
+    init_node(&world, "cp");
+    kubectl(&world, "cp", &["-n", "kube-system", "rollout", "restart", "daemonset/kube-proxy"])
+        .success()
+        .stdout_is("daemonset.apps/kube-proxy restarted\n");
+    let ds = json(&kubectl(&world, "cp", &["-n", "kube-system", "get", "daemonset", "kube-proxy", "-o", "json"]));
+    assert!(ds["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"].is_string());
+    assert_eq!(ds["metadata"]["generation"], 2);
+    kubectl(&world, "cp", &["rollout", "restart", "daemonset/kube-proxy"])
+        .code_is(1)
+        .stderr_has("Error from server (NotFound): daemonsets.apps \"kube-proxy\" not found");
+    kubectl(&world, "cp", &["-n", "kube-system", "rollout", "restart", "daemonset", "nope"])
+        .code_is(1)
+        .stderr_has("Error from server (NotFound): daemonsets.apps \"nope\" not found");
+    install_cni(&world, "cp", "10.244.0.0/16");
+    kubectl(&world, "cp", &["rollout", "restart", "ds", "kindnet", "--namespace", "kube-system"])
+        .success()
+        .stdout_is("daemonset.apps/kindnet restarted\n");
+    let ds = json(&kubectl(&world, "cp", &["-n", "kube-system", "get", "ds", "kindnet", "-o", "json"]));
+    assert_eq!(ds["metadata"]["generation"], 2);
+    kubectl(&world, "cp", &["-n", "kube-system", "rollout", "status", "ds/kindnet"])
+        .success()
+        .stdout_is("daemon set \"kindnet\" successfully rolled out\n");
+}
+
+#[test]
+fn systemctl_restarts_the_kubelet() {
+    let world = World::new();
+    run_node(&world, "cp");
+    exec(&world, "cp", &["systemctl", "is-active", "kubelet"]).code_is(3).stdout_is("activating\n");
+    let ip = ip_of(&world, "cp");
+    write_config(&world, "cp", &kubeadm_config(&ip, "v1.35.5", "10.244.0.0/16"));
+    init(&world, "cp").success();
+    install_cni(&world, "cp", "10.244.0.0/16");
+    exec(&world, "cp", &["systemctl", "is-active", "kubelet"]).success().stdout_is("active\n");
+    assert_eq!(node_state(&world, "cp")["kubelet_restarts"], 0);
+    exec(&world, "cp", &["systemctl", "restart", "kubelet"]).success().stdout_is("");
+    world.container(&["logs", "cp"]).success().stdout_has("[  OK  ] Stopped kubelet.service");
+    exec(&world, "cp", &["systemctl", "stop", "kubelet.service"]).success();
+    exec(&world, "cp", &["systemctl", "is-active", "--quiet", "kubelet"]).code_is(3).stdout_is("");
+    kubectl(&world, "cp", &["wait", "--for=condition=Ready", "node/cp"]).code_is(1);
+    exec(&world, "cp", &["systemctl", "start", "kubelet"]).success();
+    kubectl(&world, "cp", &["wait", "--for=condition=Ready", "node/cp"]).success();
+    assert_eq!(node_state(&world, "cp")["kubelet_restarts"], 2);
+    exec(&world, "cp", &["systemctl", "restart", "nosuch"])
+        .code_is(5)
+        .stderr_has("Failed to restart nosuch.service: Unit nosuch.service not found.");
+    exec(&world, "cp", &["systemctl", "restart", "containerd"]).success();
+}
+
+#[test]
+fn certs_phase_keeps_a_valid_certificate_and_issues_a_missing_one() {
+    let world = World::new();
+    let ip = init_node(&world, "cp");
+    let phase = ["kubeadm", "init", "phase", "certs", "apiserver", "--config", "/kind/kubeadm.conf"];
+    let crt = |w: &World| exec(w, "cp", &["cat", "/etc/kubernetes/pki/apiserver.crt"]).success().stdout();
+    let before = crt(&world);
+    exec(&world, "cp", &phase).success().stdout_is("[certs] Using the existing \"apiserver\" certificate and key\n");
+    assert_eq!(crt(&world), before);
+    // A SAN the existing certificate lacks: kubeadm refuses rather than re-issuing.
+    let more = kubeadm_config(&ip, "v1.35.5", "10.244.0.0/16")
+        .replace("certSANs: [localhost, \"127.0.0.1\"]", "certSANs: [localhost, \"127.0.0.1\", \"10.9.9.9\"]");
+    write_config(&world, "cp", &more);
+    exec(&world, "cp", &phase).code_is(1).stderr_has(&format!(
+        "error execution phase certs/apiserver: certificate apiserver is invalid: x509: certificate is valid for 10.96.0.1, {ip}, 127.0.0.1, not 10.9.9.9"
+    ));
+    exec(&world, "cp", &["rm", "-f", "/etc/kubernetes/pki/apiserver.key"]).success();
+    exec(&world, "cp", &phase).code_is(1).stderr_has("failure loading apiserver key");
+    exec(&world, "cp", &["rm", "-f", "/etc/kubernetes/pki/apiserver.crt", "/etc/kubernetes/pki/apiserver.key"])
+        .success();
+    exec(&world, "cp", &phase)
+        .success()
+        .stdout_has("[certs] Generating \"apiserver\" certificate and key\n")
+        .stdout_has(&format!(
+            "[certs] apiserver serving cert is signed for DNS names [kubernetes kubernetes.default kubernetes.default.svc kubernetes.default.svc.cluster.local cp localhost] and IPs [10.96.0.1 {ip} 127.0.0.1 10.9.9.9]"
+        ));
+    assert_ne!(crt(&world), before);
+    exec(&world, "cp", &phase).success().stdout_is("[certs] Using the existing \"apiserver\" certificate and key\n");
+    kubectl(&world, "cp", &["get", "--raw", "/readyz"]).success();
+}
+
+#[test]
+fn a_restarted_cluster_heals_by_hand() {
+    let world = World::new();
+    let old = init_node(&world, "kina-control-plane");
+    join_worker(&world, "kina-worker", &old).success();
+    install_cni(&world, "kina-control-plane", "10.244.0.0/16");
+    let wait = ["wait", "--for=condition=Ready", "nodes", "--all"];
+    kubectl(&world, "kina-control-plane", &wait).success();
+
+    world.container(&["stop", "kina-worker", "kina-control-plane"]).success();
+    world.container(&["start", "kina-control-plane"]).success();
+    world.container(&["start", "kina-worker"]).success();
+    let new = ip_of(&world, "kina-control-plane");
+    assert_ne!(old, new);
+    let sed = format!(r"s#\b{}\b#{new}#g", old.replace('.', r"\."));
+
+    // The entrypoint rewrote the control plane's own files and certificate, not admin.conf.
+    exec(&world, "kina-control-plane", &["cat", "/etc/kubernetes/admin.conf"])
+        .success()
+        .stdout_has(&format!("server: https://{old}:6443"));
+    kubectl(&world, "kina-control-plane", &["get", "--raw", "/readyz"])
+        .code_is(1)
+        .stderr_has(&format!("Unable to connect to the server: dial tcp {old}:6443: connect: no route to host"));
+    exec(&world, "kina-control-plane", &["kubeadm", "token", "create", "--print-join-command"])
+        .code_is(1)
+        .stderr_has(&format!("failed to create or update bootstrap token with name bootstrap-token-abcdef: unable to create Secret: Post \"https://{old}:6443/api/v1/namespaces/kube-system/secrets?timeout=10s\""));
+    let by_cm = ["kubectl", "--kubeconfig=/etc/kubernetes/controller-manager.conf", "get", "nodes"];
+    let nodes = exec(&world, "kina-control-plane", &by_cm).success().stdout();
+    assert!(nodes.contains("kina-control-plane   Ready") && nodes.contains("kina-worker          NotReady"), "{nodes}");
+
+    // Control plane: the files the entrypoint leaves, a fresh certificate, the kubelet.
+    let cp_files = [
+        "/etc/kubernetes/admin.conf",
+        "/etc/kubernetes/super-admin.conf",
+        "/etc/kubernetes/kubelet.conf",
+        "/etc/kubernetes/manifests/kube-apiserver.yaml",
+        "/kind/kubeadm.conf",
+        "/etc/kubernetes/no-such.conf",
+    ];
+    let mut argv = vec!["sed", "-i", "-e", sed.as_str()];
+    argv.extend(cp_files);
+    exec(&world, "kina-control-plane", &argv).code_is(2).stderr_has("can't read /etc/kubernetes/no-such.conf");
+    let reissue = "set -e\nrm -f /etc/kubernetes/pki/apiserver.crt /etc/kubernetes/pki/apiserver.key\nkubeadm init phase certs apiserver --config /kind/kubeadm.conf\nsystemctl restart kubelet\n";
+    exec(&world, "kina-control-plane", &["sh", "-c", reissue])
+        .success()
+        .stdout_has("[certs] Generating \"apiserver\" certificate and key");
+    kubectl(&world, "kina-control-plane", &["get", "--raw", "/readyz"]).success().stdout_is("ok");
+    exec(&world, "kina-control-plane", &["kubeadm", "token", "create", "--print-join-command"])
+        .success()
+        .stdout_has(&format!("kubeadm join {new}:6443 --token abcdef.0123456789abcdef"));
+
+    // A new worker cannot join yet: cluster-info still names the old address.
+    let joined = join_worker(&world, "kina-worker2", &new);
+    joined.code_is(1).stderr_has(&format!(
+        "unable to fetch the kubeadm-config ConfigMap: failed to get config map: Get \"https://{old}:6443/api/v1/namespaces/kube-system/configmaps/kubeadm-config?timeout=10s\": dial tcp {old}:6443: connect: no route to host"
+    ));
+
+    // Worker: a rewritten kubelet.conf counts only once the kubelet restarts.
+    exec(&world, "kina-worker", &["sed", "-i", "-e", &sed, "/etc/kubernetes/kubelet.conf", "/kind/kubeadm.conf"])
+        .code_is(2)
+        .stderr_has("sed: can't read /kind/kubeadm.conf: No such file or directory");
+    kubectl(&world, "kina-control-plane", &["wait", "--for=condition=Ready", "node/kina-worker"]).code_is(1);
+    exec(&world, "kina-worker", &["systemctl", "restart", "kubelet"]).success();
+    kubectl(&world, "kina-control-plane", &["wait", "--for=condition=Ready", "node/kina-worker"]).success();
+
+    // The objects that carry the address: get | sed | apply, then restart kube-proxy.
+    for (ns, name) in [("kube-system", "kube-proxy"), ("kube-public", "cluster-info")] {
+        let kc = "--kubeconfig=/etc/kubernetes/admin.conf";
+        let script = format!(
+            "kubectl {kc} -n {ns} get configmap {name} -o yaml | sed -e '{sed}' | kubectl {kc} -n {ns} apply -f -"
+        );
+        exec(&world, "kina-control-plane", &["sh", "-c", &script])
+            .success()
+            .stdout_is(&format!("configmap/{name} configured\n"));
+        kubectl(&world, "kina-control-plane", &["-n", ns, "get", "configmap", name, "-o", "yaml"])
+            .success()
+            .stdout_has(&format!("https://{new}:6443"));
+    }
+    kubectl(&world, "kina-control-plane", &["-n", "kube-system", "rollout", "restart", "daemonset", "kube-proxy"])
+        .success()
+        .stdout_is("daemonset.apps/kube-proxy restarted\n");
+
+    // Joins work again, and a joined kubelet talks to the address cluster-info names.
+    exec(
+        &world,
+        "kina-worker2",
+        &[
+            "kubeadm",
+            "join",
+            &format!("{new}:6443"),
+            "--token",
+            "abcdef.0123456789abcdef",
+            "--discovery-token-unsafe-skip-ca-verification",
+        ],
+    )
+    .success();
+    exec(&world, "kina-worker2", &["cat", "/etc/kubernetes/kubelet.conf"])
+        .success()
+        .stdout_has(&format!("server: https://{new}:6443"));
+    kubectl(&world, "kina-control-plane", &wait).success().stdout_is(
+        "node/kina-control-plane condition met\nnode/kina-worker condition met\nnode/kina-worker2 condition met\n",
+    );
+    assert_eq!(node_state(&world, "kina-worker")["kubelet_restarts"], 1);
+    assert_eq!(node_state(&world, "kina-control-plane")["kubelet_restarts"], 1);
 }

@@ -7,6 +7,7 @@ mod failures;
 mod fake_container;
 mod get;
 mod kubectl;
+mod lifecycle;
 mod multinode;
 mod preflight;
 mod support;

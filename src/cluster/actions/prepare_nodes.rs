@@ -1,30 +1,13 @@
 //! Boots the node VM and prepares it for kubeadm (recipes.md steps 2–5).
 
-use std::time::{Duration, Instant};
-
 use anyhow::{Context as _, bail};
 
 use super::{Context, RunState, kindnet_conflist};
+use crate::cluster::node_boot::{BOOT_TIMEOUT, RUNTIME_SETTINGS, wait_for_containerd};
 use crate::cluster::plan::PlannedNode;
-use crate::exec::{ExecError, Output};
+use crate::exec::ExecError;
 use crate::kubeadm::KubeVersion;
 use crate::provider::{Node, NodeCommand, Provider, ProviderError};
-
-/// Apple's plugin allows a node this long to boot.
-const BOOT_TIMEOUT: Duration = Duration::from_secs(240);
-const FIRST_POLL: Duration = Duration::from_millis(100);
-const MAX_POLL: Duration = Duration::from_secs(2);
-
-/// Runtime settings every node needs after each boot, all idempotent:
-/// forwarding for pods, no TSO/GSO (vmnet stalls large TCP transfers
-/// between VMs), and an MSS clamp for the 1280-byte MTU. Constant scripts:
-/// no user input is ever part of them; data travels on stdin.
-pub const RUNTIME_SETTINGS: &str = "set -e
-sysctl -w net.ipv4.ip_forward=1
-ethtool -K eth0 tso off gso off >/dev/null 2>&1 || true
-iptables-nft -t mangle -C OUTPUT -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220 2>/dev/null || iptables-nft -t mangle -A OUTPUT -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220
-iptables-nft -t mangle -C FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220 2>/dev/null || iptables-nft -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220
-";
 
 /// Writes the CNI config that arrives on stdin.
 const WRITE_CNI_CONFIG: &str = "mkdir -p /etc/cni/net.d
@@ -116,42 +99,6 @@ pub fn proxy_env(get: impl Fn(&str) -> Option<String>, subnets: &[&str]) -> Vec<
         env.push((key.to_string(), entries.join(",")));
     }
     env
-}
-
-/// Polls with backoff until containerd's socket exists in the node.
-async fn wait_for_containerd<P: Provider>(provider: &P, node: &str, timeout: Duration) -> anyhow::Result<()> {
-    let probe = NodeCommand::new(["test", "-S", "/run/containerd/containerd.sock"]).timeout(Duration::from_secs(10));
-    let deadline = Instant::now() + timeout;
-    let mut delay = FIRST_POLL;
-    loop {
-        let output = match provider.exec(node, &probe).await {
-            Ok(output) => output,
-            // A VM still booting may not answer within the probe's limit: poll again.
-            Err(ProviderError::Exec(ExecError::TimedOut { .. })) => Output { code: 124, ..Output::default() },
-            Err(err) => return Err(err.into()),
-        };
-        if output.success() {
-            return Ok(());
-        }
-        if !output.stderr.trim().is_empty() {
-            // `test` is silent; the exec itself failed. Did the VM stop?
-            let state = provider.inspect_node(node).await?.state;
-            if state != "running" {
-                bail!(
-                    "node {node} stopped while booting (state: {state}): {}; see `container logs {node}`",
-                    output.stderr.trim()
-                );
-            }
-        }
-        if Instant::now() + delay > deadline {
-            bail!(
-                "node {node} did not boot within {}s: containerd socket not present; see `container logs {node}`",
-                timeout.as_secs()
-            );
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(MAX_POLL);
-    }
 }
 
 #[cfg(test)]

@@ -204,6 +204,23 @@ impl<R: Runner> Provider for AppleContainer<R> {
             .ok_or_else(|| ProviderError::NodeNotFound(name.to_string()))
     }
 
+    async fn start_node(&self, name: &str) -> Result<(), ProviderError> {
+        self.invoke_checked(&self.invocation(["start", name]).timeout(RUN_TIMEOUT)).await?;
+        Ok(())
+    }
+
+    async fn stop_nodes(&self, names: &[String], grace: Duration) -> Result<(), ProviderError> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        let stop = self
+            .invocation(["stop".to_string(), "--time".to_string(), grace.as_secs().to_string()])
+            .args(names.iter().cloned())
+            .timeout(grace.saturating_add(RUN_TIMEOUT));
+        self.invoke_checked(&stop).await?;
+        Ok(())
+    }
+
     async fn delete_nodes(&self, names: &[String]) -> Result<(), ProviderError> {
         if names.is_empty() {
             return Ok(());

@@ -1,7 +1,7 @@
 //! What happens inside a node each time its container starts: a fresh boot (runtime
 //! state reset, `/etc/hosts`), and kindest/node's entrypoint fix-up after an IP change.
 
-use super::model::Node;
+use super::model::{Cluster, Node};
 use crate::config::Config;
 use crate::store::Container;
 
@@ -18,29 +18,54 @@ fn rewritten(path: &str) -> bool {
         .contains(&path)
 }
 
-/// Re-issues the API server certificate for `advertise` (plus extra SANs).
-pub fn reissue_apiserver_cert(node: &mut Node, advertise: Option<&str>, extra: &[String]) -> Result<(), String> {
-    let Some(cluster) = node.cluster.as_mut() else {
-        return Err("failure loading ca certificate: couldn't load the certificate file /etc/kubernetes/pki/ca.crt: open /etc/kubernetes/pki/ca.crt: no such file or directory".into());
-    };
-    if let Some(a) = advertise {
-        cluster.advertise = a.to_string();
-    }
+/// The names and IPs kubeadm puts in the API server certificate for `advertise`.
+pub fn apiserver_sans(cluster: &Cluster, advertise: &str, extra: &[String]) -> Vec<String> {
     let mut sans: Vec<String> =
         ["kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"]
             .map(String::from)
             .to_vec();
     sans.push(cluster.node_name.clone());
     sans.push(super::kubeadm_config::first_ip(&cluster.service_subnet));
-    sans.push(cluster.advertise.clone());
+    sans.push(advertise.to_string());
     sans.extend(extra.iter().cloned());
     if let Some(e) = &cluster.endpoint {
         sans.push(e.rsplit_once(':').map(|(h, _)| h.to_string()).unwrap_or(e.clone()));
     }
-    cluster.cert_sans = sans;
+    let mut seen = Vec::new();
+    sans.retain(|s| {
+        let new = !seen.contains(s);
+        seen.push(s.clone());
+        new
+    });
+    sans
+}
+
+/// kubeadm's `serving cert is signed for DNS names [..] and IPs [..]` lists.
+pub fn describe_sans(sans: &[String]) -> (String, String) {
+    let (ips, names): (Vec<&String>, Vec<&String>) = sans.iter().partition(|s| crate::util::is_ipv4(s));
+    let join = |v: Vec<&String>| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+    (join(names), join(ips))
+}
+
+pub const NO_CA: &str = "failure loading ca certificate: couldn't load the certificate file /etc/kubernetes/pki/ca.crt: open /etc/kubernetes/pki/ca.crt: no such file or directory";
+
+/// Issues a new API server certificate for `advertise` (plus extra SANs); returns its SANs.
+pub fn reissue_apiserver_cert(
+    node: &mut Node,
+    advertise: Option<&str>,
+    extra: &[String],
+) -> Result<Vec<String>, String> {
+    let Some(cluster) = node.cluster.as_mut() else {
+        return Err(NO_CA.into());
+    };
+    if let Some(a) = advertise {
+        cluster.advertise = a.to_string();
+    }
+    let sans = apiserver_sans(cluster, &cluster.advertise.clone(), extra);
+    cluster.cert_sans = sans.clone();
     node.files.insert("/etc/kubernetes/pki/apiserver.crt".into(), crate::util::pem("CERTIFICATE", 900));
     node.files.insert("/etc/kubernetes/pki/apiserver.key".into(), crate::util::pem("RSA PRIVATE KEY", 1190));
-    Ok(())
+    Ok(sans)
 }
 
 /// Boots a node; returns false if the entrypoint died (the container stops again).
@@ -98,7 +123,8 @@ pub fn on_start(c: &mut Container, cfg: &Config) -> bool {
             let result = match node.files.get("/kind/kubeadm.conf") {
                 None => Err("unable to read config from \"/kind/kubeadm.conf\" : open /kind/kubeadm.conf: no such file or directory".to_string()),
                 Some(text) => super::kubeadm_config::parse(text)
-                    .and_then(|plan| reissue_apiserver_cert(node, plan.advertise.as_deref().or(Some(&new)), &plan.cert_sans)),
+                    .and_then(|plan| reissue_apiserver_cert(node, plan.advertise.as_deref().or(Some(&new)), &plan.cert_sans))
+                    .map(drop),
             };
             if let Err(e) = result {
                 log.push(e);
@@ -111,6 +137,7 @@ pub fn on_start(c: &mut Container, cfg: &Config) -> bool {
     if let Some(new) = &ip {
         node.files.insert("/kind/old-ipv4".into(), format!("{new}\n"));
     }
+    node.start_kubelet();
     log.extend([
         "systemd 257 running in system mode".to_string(),
         "Welcome to Debian GNU/Linux 12 (bookworm)!".to_string(),

@@ -1,7 +1,8 @@
 //! Reaching an API server from inside a node: name resolution via `/etc/hosts`,
 //! routing to another container's IP, a listening API server, certificate SANs.
 
-use crate::store::State;
+use super::model::Node;
+use crate::store::{Container, State};
 
 pub enum DialError {
     NoHost(String),
@@ -24,10 +25,13 @@ impl DialError {
                 format!("The connection to the server {addr} was refused - did you specify the right host or port?")
             }
             DialError::BadCert { host, sans } => {
-                let ips: Vec<&str> = sans.iter().filter(|s| crate::util::is_ipv4(s)).map(String::as_str).collect();
+                // Go's x509.HostnameError lists the IP SANs for an IP, else the DNS names.
+                let is_ip = crate::util::is_ipv4(host);
+                let valid: Vec<&str> =
+                    sans.iter().filter(|s| crate::util::is_ipv4(s) == is_ip).map(String::as_str).collect();
                 format!(
                     "Unable to connect to the server: tls: failed to verify certificate: x509: certificate is valid for {}, not {host}",
-                    ips.join(", ")
+                    valid.join(", ")
                 )
             }
         }
@@ -71,6 +75,31 @@ fn resolve(state: &State, from: &str, host: &str) -> Option<String> {
     })
 }
 
+/// The value of `--flag=` in a static pod manifest's command.
+fn manifest_flag(node: &Node, manifest: &str, flag: &str) -> Option<String> {
+    let text = node.files.get(&format!("/etc/kubernetes/manifests/{manifest}.yaml"))?;
+    let prefix = format!("- {flag}=");
+    text.lines().find_map(|l| l.trim().strip_prefix(prefix.as_str()).map(|v| v.trim().to_string()))
+}
+
+/// The port the API server of a control-plane VM serves on, if it is up: its static
+/// pods are pinned to the VM's current address (etcd cannot bind an address the VM
+/// lost, and the API server needs etcd) and its serving certificate and key exist.
+pub fn serving_port(target: &Container) -> Option<u16> {
+    let node = &target.node;
+    node.cluster.as_ref()?;
+    let ip = target.ip()?;
+    let advertise = manifest_flag(node, "kube-apiserver", "--advertise-address")?;
+    let etcd_peer = manifest_flag(node, "etcd", "--listen-peer-urls")?;
+    let pki = ["/etc/kubernetes/pki/apiserver.crt", "/etc/kubernetes/pki/apiserver.key"];
+    let up =
+        advertise == ip && etcd_peer == format!("https://{ip}:2380") && pki.iter().all(|p| node.files.contains_key(*p));
+    if !up {
+        return None;
+    }
+    manifest_flag(node, "kube-apiserver", "--secure-port").and_then(|p| p.parse().ok())
+}
+
 /// Connects from container `from` to `server`; returns the control-plane container id.
 pub fn dial(state: &State, from: &str, server: &str) -> Result<String, DialError> {
     let (host, port) = split_server(server);
@@ -82,12 +111,8 @@ pub fn dial(state: &State, from: &str, server: &str) -> Result<String, DialError
     let isolated = crate::config::Config::from_env().macos < 26;
     let target = target.filter(|t| t.id == from || !isolated);
     let Some(target) = target else { return Err(DialError::NoRoute(format!("{ip}:{port}"))) };
-    let target_ip = target.ip().unwrap_or_default();
     let Some(cluster) = &target.node.cluster else { return Err(DialError::Refused(addr)) };
-    let serving = target.node.files.contains_key("/etc/kubernetes/pki/apiserver.crt")
-        && cluster.advertise == target_ip
-        && cluster.bind_port == port;
-    if !serving {
+    if serving_port(target) != Some(port) {
         return Err(DialError::Refused(addr));
     }
     if !cluster.cert_sans.iter().any(|s| s == &host) {

@@ -231,8 +231,9 @@ fn init(ctx: &mut Ctx, args: &[String]) -> Out {
     }
     sans.dedup();
     out.stdout.push_str(&format!(
-        "[certs] Using certificateDir folder \"/etc/kubernetes/pki\"\n[certs] Generating \"ca\" certificate and key\n[certs] Generating \"apiserver\" certificate and key\n[certs] apiserver serving cert is signed for DNS names and IPs [{}]\n",
-        sans.join(" ")
+        "[certs] Using certificateDir folder \"/etc/kubernetes/pki\"\n[certs] Generating \"ca\" certificate and key\n[certs] Generating \"apiserver\" certificate and key\n[certs] apiserver serving cert is signed for DNS names [{}] and IPs [{}]\n",
+        super::boot::describe_sans(&sans).0,
+        super::boot::describe_sans(&sans).1
     ));
     out.stdout.push_str("[kubeconfig] Using kubeconfig folder \"/etc/kubernetes\"\n[kubeconfig] Writing \"admin.conf\" kubeconfig file\n[kubeconfig] Writing \"super-admin.conf\" kubeconfig file\n[kubeconfig] Writing \"kubelet.conf\" kubeconfig file\n[kubeconfig] Writing \"controller-manager.conf\" kubeconfig file\n[kubeconfig] Writing \"scheduler.conf\" kubeconfig file\n");
     out.stdout.push_str("[etcd] Creating static Pod manifest for local etcd in \"/etc/kubernetes/manifests\"\n[control-plane] Using manifest folder \"/etc/kubernetes/manifests\"\n[control-plane] Creating static Pod manifest for \"kube-apiserver\"\n[control-plane] Creating static Pod manifest for \"kube-controller-manager\"\n[control-plane] Creating static Pod manifest for \"kube-scheduler\"\n[kubelet-start] Writing kubelet configuration to file \"/var/lib/kubelet/config.yaml\"\n[kubelet-start] Starting the kubelet\n");
@@ -258,7 +259,7 @@ fn init(ctx: &mut Ctx, args: &[String]) -> Out {
     }
     let token = plan.token.clone().unwrap_or_else(|| FIXED_TOKEN.to_string());
     let id = ctx.id.clone();
-    let cluster = Cluster {
+    let mut cluster = Cluster {
         name,
         version: node_version,
         node_name: node_name.clone(),
@@ -283,10 +284,23 @@ fn init(ctx: &mut Ctx, args: &[String]) -> Out {
         }],
         objects: vec![],
         token: token.clone(),
+        revision: 0,
     };
     pki::write_control_plane(ctx.node(), &cluster, plan.node_ip.as_deref());
+    ctx.node().start_kubelet();
+    let skipped = |phase: &str| plan.skip_phases.iter().any(|p| p == "addon" || p == phase);
+    let ca = ctx.node().read("/etc/kubernetes/pki/ca.crt").cloned().unwrap_or_default();
+    let kube_proxy = (!skipped("addon/kube-proxy")).then_some(plan.kube_proxy.as_ref());
+    super::objects::kubeadm_objects(&mut cluster, &ca, kube_proxy);
     let join_target = cluster.server().trim_start_matches("https://").to_string();
     ctx.node().cluster = Some(cluster);
+    let mut addons = String::new();
+    if !skipped("addon/coredns") {
+        addons.push_str("[addons] Applied essential addon: CoreDNS\n");
+    }
+    if !skipped("addon/kube-proxy") {
+        addons.push_str("[addons] Applied essential addon: kube-proxy\n");
+    }
     out.stdout.push_str(&format!(
         "[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory \"/etc/kubernetes/manifests\"\n\
          [kubelet-check] The kubelet is healthy after 1.001s\n[control-plane-check] kube-apiserver is healthy after 9.5s\n\
@@ -294,7 +308,7 @@ fn init(ctx: &mut Ctx, args: &[String]) -> Out {
          [mark-control-plane] Marking the node {node_name} as control-plane by adding the labels: [node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers]\n\
          [mark-control-plane] Marking the node {node_name} as control-plane by adding the taints [{CONTROL_PLANE_TAINT}]\n\
          [bootstrap-token] Using token: {token}\n\
-         [addons] Applied essential addon: CoreDNS\n[addons] Applied essential addon: kube-proxy\n\n\
+         {addons}\n\
          Your Kubernetes control-plane has initialized successfully!\n\n\
          To start using your cluster, you need to run the following as a regular user:\n\n  mkdir -p $HOME/.kube\n  sudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config\n  sudo chown $(id -u):$(id -g) $HOME/.kube/config\n\n"
     ));

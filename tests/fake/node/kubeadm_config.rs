@@ -24,6 +24,8 @@ pub struct Plan {
     /// JoinConfiguration discovery: pinned CA public-key hashes, or none with the skip flag.
     pub ca_cert_hashes: Vec<String>,
     pub unsafe_skip_ca_verification: bool,
+    /// The KubeProxyConfiguration document, if the file has one.
+    pub kube_proxy: Option<Value>,
     pub warnings: Vec<String>,
 }
 
@@ -158,6 +160,7 @@ pub fn parse(text: &str) -> Result<Plan, String> {
                 plan.skip_phases.extend(strings(&doc["skipPhases"]));
                 plan.ignore_preflight.extend(strings(&doc["nodeRegistration"]["ignorePreflightErrors"]));
             }
+            "KubeProxyConfiguration" => plan.kube_proxy = Some(doc.clone()),
             _ => {}
         }
     }

@@ -75,6 +75,16 @@ pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
         ));
         return out.with_stderr(f.stderr).exit(1);
     }
+    // Discovery returns cluster-info's kubeconfig: from here on kubeadm and the
+    // kubelet's TLS bootstrap talk to the server written there, not to `endpoint`.
+    let bootstrap_server = super::objects::cluster_info_server(&cluster).unwrap_or_else(|| server.clone());
+    if let Err(e) = dial(ctx.state, &ctx.id, &bootstrap_server) {
+        let f = failure(format!(
+            "error execution phase preflight: unable to fetch the kubeadm-config ConfigMap: failed to get config map: Get \"{bootstrap_server}/api/v1/namespaces/kube-system/configmaps/kubeadm-config?timeout=10s\": {}",
+            e.raw()
+        ));
+        return out.with_stderr(f.stderr).exit(1);
+    }
     if plan.join_control_plane
         && ctx.node().read("/etc/kubernetes/pki/ca.crt").is_none()
         && fatal(&plan, "ControlPlaneCerts")
@@ -93,8 +103,9 @@ pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
     }
     let ca = ctx.state.containers[&cp_id].node.read("/etc/kubernetes/pki/ca.crt").cloned().unwrap_or_default();
     let my_id = ctx.id.clone();
-    super::pki::write_worker(ctx.node(), &cluster.name, &server, &ca, &node_name, plan.node_ip.as_deref());
+    super::pki::write_worker(ctx.node(), &cluster.name, &bootstrap_server, &ca, &node_name, plan.node_ip.as_deref());
     ctx.node().member_of = Some(cp_id.clone());
+    ctx.node().start_kubelet();
     let mut labels = std::collections::BTreeMap::new();
     let mut taints = vec![];
     if plan.join_control_plane {

@@ -71,10 +71,9 @@ pub(super) fn node_ready(ctx: &Ctx, cp: &str, n: &KubeNode) -> bool {
         return false;
     }
     let Some(c) = ctx.state.containers.get(&n.container).filter(|c| c.running()) else { return false };
-    let Some(server) = c.node.files.get("/etc/kubernetes/kubelet.conf").and_then(|t| kubeconfig_server(t).ok()) else {
-        return false;
-    };
-    dial(ctx.state, &n.container, &server).is_ok_and(|id| id == cp)
+    // The running kubelet uses the server it read when it started, whatever kubelet.conf says now.
+    let Some(server) = c.node.kubelet_server.as_ref().filter(|_| !c.node.kubelet_stopped) else { return false };
+    dial(ctx.state, &n.container, server).is_ok_and(|id| id == cp)
 }
 
 pub fn program(ctx: &mut Ctx, args: &[String]) -> Out {
@@ -91,7 +90,13 @@ pub fn program(ctx: &mut Ctx, args: &[String]) -> Out {
     }
     let cp = or_return!(connect(ctx, &g));
     let ns = g.namespace.clone();
+    if sub == "get"
+        && let Some(path) = raw_path(&words)
+    {
+        return raw(&words, &path);
+    }
     match sub.as_str() {
+        "rollout" => super::kubectl_rollout::rollout(ctx, &cp, &words, ns.as_deref()),
         "taint" => taint(ctx, &cp, &words),
         "label" => label(ctx, &cp, &words),
         "apply" | "create" => match file_arg(&words) {
@@ -125,6 +130,40 @@ pub fn program(ctx: &mut Ctx, args: &[String]) -> Out {
             ))
         }
         other => Out::fail(1, format!("error: unknown command \"{other}\" for \"kubectl\" (not emulated by the fake)")),
+    }
+}
+
+/// `--raw /path` or `--raw=/path`.
+fn raw_path(words: &[String]) -> Option<String> {
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        if w == "--raw" {
+            return Some(it.next().cloned().unwrap_or_default());
+        }
+        if let Some(p) = w.strip_prefix("--raw=") {
+            return Some(p.to_string());
+        }
+    }
+    None
+}
+
+/// `kubectl get --raw`: the API server's health endpoints (the connection already worked).
+fn raw(words: &[String], path: &str) -> Out {
+    let others: Vec<String> = positionals(words).into_iter().filter(|w| w != path).collect();
+    if !others.is_empty() {
+        return Out::fail(1, "error: arguments may not be passed when --raw is specified");
+    }
+    let (endpoint, query) = path.split_once('?').unwrap_or((path, ""));
+    match endpoint.trim_end_matches('/') {
+        "/readyz" | "/livez" | "/healthz" if query.contains("verbose") => {
+            let name = endpoint.trim_matches('/');
+            let checks = ["ping", "log", "etcd", "poststarthook/start-apiserver-admission-initializer"];
+            let mut text: String = checks.iter().map(|c| format!("[+]{c} ok\n")).collect();
+            text.push_str(&format!("{name} check passed\n"));
+            Out::ok(text)
+        }
+        "/readyz" | "/livez" | "/healthz" => Out::ok("ok"),
+        _ => Out::fail(1, "Error from server (NotFound): the server could not find the requested resource"),
     }
 }
 

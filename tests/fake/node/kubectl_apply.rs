@@ -1,8 +1,10 @@
 //! `kubectl apply|create|delete -f`: objects are parsed, validated and remembered per cluster.
 
 use super::Ctx;
-use super::model::{Cluster, Object};
+use super::model::Cluster;
+use super::objects::{LAST_APPLIED, after_write, qualified_plural, user_content};
 use crate::out::{Out, or_return};
+use crate::util::compact_json;
 use serde_json::Value;
 
 const CLUSTER_SCOPED: &[&str] = &[
@@ -105,11 +107,15 @@ pub fn apply(ctx: &mut Ctx, cp: &str, file: &str, create: bool, default_ns: Opti
         let namespace = if CLUSTER_SCOPED.contains(&kind.as_str()) {
             None
         } else {
-            let ns = doc["metadata"]["namespace"]
-                .as_str()
-                .map(str::to_string)
-                .or(default_ns.map(str::to_string))
-                .unwrap_or_else(|| "default".into());
+            let own = doc["metadata"]["namespace"].as_str().filter(|n| !n.is_empty()).map(str::to_string);
+            if let (Some(own), Some(flag)) = (&own, default_ns)
+                && own != flag
+            {
+                out.stderr.push_str(&format!("error: the namespace from the provided object \"{own}\" does not match the namespace \"{flag}\". You must pass '--namespace={own}' to perform this operation.\n"));
+                out.code = 1;
+                return out;
+            }
+            let ns = own.or(default_ns.map(str::to_string)).unwrap_or_else(|| "default".into());
             doc["metadata"]["namespace"] = Value::String(ns.clone());
             Some(ns)
         };
@@ -125,23 +131,53 @@ pub fn apply(ctx: &mut Ctx, cp: &str, file: &str, create: bool, default_ns: Opti
                 continue;
             }
         }
-        let group = res.split_once('.').map(|(_, g)| format!(".{g}")).unwrap_or_default();
         let existing =
             cluster.objects.iter().position(|o| o.resource == res && o.name == name && o.namespace == namespace);
-        let object = Object { resource: res.clone(), namespace, name: name.clone(), body: doc };
+        let content = user_content(&doc);
+        // What `kubectl apply` records: the object as given, without the record itself.
+        let mut recorded = doc.clone();
+        if let Some(ann) = recorded["metadata"].get_mut("annotations").and_then(Value::as_object_mut) {
+            ann.remove(LAST_APPLIED);
+        }
+        if recorded["metadata"]["annotations"].as_object().is_some_and(|a| a.is_empty()) {
+            recorded["metadata"].as_object_mut().unwrap().remove("annotations");
+        }
+        let with_record = |mut v: Value| {
+            v["metadata"]["annotations"][LAST_APPLIED] = Value::String(compact_json(&recorded) + "\n");
+            v
+        };
         let word = match existing {
             Some(_) if create => {
-                out.stderr.push_str(&format!("Error from server (AlreadyExists): error when creating \"{source}\": {}{group} \"{name}\" already exists\n", plural(&kind)));
+                out.stderr.push_str(&format!("Error from server (AlreadyExists): error when creating \"{source}\": {} \"{name}\" already exists\n", qualified_plural(&res)));
                 out.code = 1;
                 continue;
             }
-            Some(i) if cluster.objects[i] == object => "unchanged",
             Some(i) => {
-                cluster.objects[i] = object;
-                "configured"
+                let live = &cluster.objects[i].body;
+                let live_version = live["metadata"]["resourceVersion"].as_str().unwrap_or_default().to_string();
+                if let Some(given) = doc["metadata"]["resourceVersion"].as_str()
+                    && given != live_version
+                {
+                    out.stderr.push_str(&format!("Error from server (Conflict): error when applying patch:\n{}\nfor: \"{source}\": error when patching \"{source}\": Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again\n", compact_json(&content), qualified_plural(&res).split('.').next().unwrap()));
+                    out.code = 1;
+                    continue;
+                }
+                let recorded_before = !live["metadata"]["annotations"][LAST_APPLIED].is_null();
+                if recorded_before && user_content(live) == content {
+                    "unchanged"
+                } else {
+                    if !recorded_before {
+                        out.stderr.push_str(&format!("Warning: resource {}/{name} is missing the {LAST_APPLIED} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.\n", plural(&kind)));
+                    }
+                    cluster.update_object(i, with_record(content));
+                    after_write(cluster, i);
+                    "configured"
+                }
             }
             None => {
-                cluster.objects.push(object);
+                let body = if create { content } else { with_record(content) };
+                let i = cluster.create_object(&res, namespace, body);
+                after_write(cluster, i);
                 "created"
             }
         };
@@ -196,7 +232,11 @@ pub fn delete(ctx: &mut Ctx, cp: &str, what: &str, names: &[String], ns: Option<
                 out.stdout.push_str(&format!("{} \"{name}\" deleted\n", o.resource));
             }
             None => {
-                out.stderr.push_str(&format!("Error from server (NotFound): {what} \"{name}\" not found\n"));
+                let shown = super::objects::resolve(cluster, what).map(|r| qualified_plural(&r));
+                out.stderr.push_str(&format!(
+                    "Error from server (NotFound): {} \"{name}\" not found\n",
+                    shown.unwrap_or_else(|| what.to_string())
+                ));
                 out.code = 1;
             }
         }

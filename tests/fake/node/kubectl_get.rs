@@ -4,6 +4,7 @@ use super::Ctx;
 use super::kubectl::{cluster, node_ready, positionals, select_nodes};
 use super::kubectl_apply::matches;
 use super::model::KubeNode;
+use super::objects::{qualified_plural, resolve};
 use crate::out::{Out, or_return};
 use crate::util::table;
 
@@ -31,18 +32,35 @@ pub(super) fn get(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) -
     let Some(what) = pos.first().cloned() else {
         return Out::fail(1, "error: You must specify the type of resource to get.");
     };
+    let ignore_missing = words.iter().any(|w| w == "--ignore-not-found" || w == "--ignore-not-found=true");
+    let all_namespaces = words.iter().any(|w| w == "-A" || w == "--all-namespaces");
     if !matches(&what, "node") {
         let cluster = cluster(ctx, cp);
+        let Some(resource) = resolve(cluster, &what) else {
+            return Out::fail(1, format!("error: the server doesn't have a resource type \"{what}\""));
+        };
         let ns = ns.unwrap_or("default");
         let items: Vec<&super::model::Object> = cluster
             .objects
             .iter()
-            .filter(|o| matches(&what, &o.resource) && (o.namespace.is_none() || o.namespace.as_deref() == Some(ns)))
+            .filter(|o| {
+                o.resource == resource
+                    && (all_namespaces || o.namespace.is_none() || o.namespace.as_deref() == Some(ns))
+            })
             .filter(|o| pos.len() < 2 || pos[1..].contains(&o.name))
             .collect();
+        if let Some(missing) = pos.iter().skip(1).find(|n| !items.iter().any(|o| &&o.name == n))
+            && !ignore_missing
+        {
+            let shown = qualified_plural(&resource);
+            return Out::fail(1, format!("Error from server (NotFound): {shown} \"{missing}\" not found"));
+        }
         if items.is_empty() {
-            if let Some(name) = pos.get(1) {
-                return Out::fail(1, format!("Error from server (NotFound): {what} \"{name}\" not found"));
+            if pos.len() > 1 {
+                return Out::default();
+            }
+            if all_namespaces {
+                return Out::fail(0, "No resources found");
             }
             return Out::fail(0, format!("No resources found in {ns} namespace."));
         }
@@ -52,11 +70,12 @@ pub(super) fn get(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) -
         if let Some(format @ ("json" | "yaml")) = output.as_deref() {
             // One object as stored; several as kubectl's `List`.
             let value = match items.as_slice() {
-                [one] if pos.len() == 2 => one.body.clone(),
+                [one] if pos.len() == 2 => crate::util::sort_keys(&one.body),
                 _ => serde_json::json!({
                     "apiVersion": "v1",
                     "kind": "List",
-                    "items": items.iter().map(|o| o.body.clone()).collect::<Vec<_>>(),
+                    "items": items.iter().map(|o| crate::util::sort_keys(&o.body)).collect::<Vec<_>>(),
+                    "metadata": {"resourceVersion": ""},
                 }),
             };
             let text = if format == "json" {
@@ -68,6 +87,12 @@ pub(super) fn get(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) -
         }
         let mut rows = vec![vec!["NAME".to_string()]];
         rows.extend(items.iter().map(|o| vec![o.name.clone()]));
+        if all_namespaces {
+            rows[0].insert(0, "NAMESPACE".into());
+            for (row, o) in rows[1..].iter_mut().zip(&items) {
+                row.insert(0, o.namespace.clone().unwrap_or_default());
+            }
+        }
         return Out::ok(table(&rows));
     }
     let selector = words.iter().enumerate().find_map(|(i, w)| {
@@ -76,7 +101,10 @@ pub(super) fn get(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) -
             .map(str::to_string)
             .or_else(|| (w == "-l" || w == "--selector").then(|| words.get(i + 1).cloned()).flatten())
     });
-    let names = or_return!(select_nodes(ctx, cp, &pos));
+    let names = match select_nodes(ctx, cp, &pos) {
+        Err(_) if ignore_missing => return Out::default(),
+        other => or_return!(other),
+    };
     let cl = cluster(ctx, cp);
     let nodes: Vec<&KubeNode> = cl
         .nodes

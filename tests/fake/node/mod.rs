@@ -12,11 +12,14 @@ pub mod kubeadm_ops;
 pub mod kubectl;
 pub mod kubectl_apply;
 pub mod kubectl_get;
+pub mod kubectl_rollout;
 pub mod manifests;
 pub mod model;
 pub mod netprog;
+pub mod objects;
 pub mod pki;
 pub mod programs;
+pub mod sed;
 pub mod shell;
 
 use crate::config::Config;
@@ -69,6 +72,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String], in_shell: bool) -> Out {
         }
         "ip" => netprog::ip(ctx, args),
         "systemctl" => programs::systemctl(ctx, args),
+        "sed" => sed::program(ctx, args),
         name => match programs::run(ctx, name, args) {
             Some(out) => out,
             None if in_shell => Out::fail(127, format!("sh: 1: {first}: not found")),

@@ -21,6 +21,16 @@ pub struct Node {
     pub cluster: Option<Cluster>,
     /// On a worker joined with `kubeadm join`: the control-plane container id.
     pub member_of: Option<String>,
+    /// The API server URL the running kubelet read from `kubelet.conf` when it last
+    /// started (a kubelet never re-reads it); `None` while no kubelet runs.
+    #[serde(default)]
+    pub kubelet_server: Option<String>,
+    /// Stopped with `systemctl stop kubelet` in this boot.
+    #[serde(default)]
+    pub kubelet_stopped: bool,
+    /// `systemctl start|restart kubelet` calls over the node's lifetime.
+    #[serde(default)]
+    pub kubelet_restarts: u32,
 }
 
 #[derive(Serialize, Deserialize, Clone)]
@@ -38,6 +48,9 @@ pub struct Cluster {
     pub nodes: Vec<KubeNode>,
     pub objects: Vec<Object>,
     pub token: String,
+    /// The last `metadata.resourceVersion` handed out.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 #[derive(Serialize, Deserialize, Clone)]
@@ -119,6 +132,13 @@ impl Node {
             "version = 3\n\n[plugins.'io.containerd.cri.v1.runtime']\n  enable_unprivileged_ports = true\n".into(),
         );
         n
+    }
+
+    /// (Re)starts the kubelet: it reads the API server URL from `kubelet.conf` now.
+    pub fn start_kubelet(&mut self) {
+        self.kubelet_stopped = false;
+        self.kubelet_server =
+            self.files.get("/etc/kubernetes/kubelet.conf").and_then(|t| super::dial::kubeconfig_server(t).ok());
     }
 
     /// The Kubernetes version the node image ships (`/kind/version`, else the default).

@@ -251,7 +251,7 @@ fn pgrep(ctx: &mut Ctx, args: &[String]) -> Out {
     let node = ctx.node();
     let running = |name: &str| match name {
         "containerd" => node.boot_polls_left == 0,
-        "kubelet" => node.cluster.is_some() || node.member_of.is_some(),
+        "kubelet" => node.kubelet_server.is_some() && !node.kubelet_stopped,
         "systemd" | "init" => true,
         _ => false,
     };
@@ -281,28 +281,43 @@ fn test(ctx: &mut Ctx, args: &[String]) -> Out {
     if result != negate { Out::default() } else { Out::fail(1, "") }
 }
 
+/// The state `systemctl is-active` prints for a unit, or `None` if there is no such unit.
+fn unit_state(ctx: &mut Ctx, unit: &str) -> Option<&'static str> {
+    match unit {
+        "containerd" => Some(if containerd_up(ctx) { "active" } else { "activating" }),
+        "kubelet" => {
+            let node = ctx.node();
+            Some(if node.kubelet_stopped {
+                "inactive"
+            } else if node.kubelet_server.is_some() {
+                "active"
+            } else {
+                // No kubelet.conf yet: the kubelet exits and systemd restarts it.
+                "activating"
+            })
+        }
+        _ => unit_exists(ctx, unit).then_some("active"),
+    }
+}
+
+/// Whether the node has this systemd unit (without probing its state).
+fn unit_exists(ctx: &mut Ctx, unit: &str) -> bool {
+    let node = ctx.node();
+    ["containerd", "kubelet", "systemd-journald", "undo-mount-hacks", "dbus"].contains(&unit)
+        || ["/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"]
+            .iter()
+            .any(|d| node.read(&format!("{d}/{unit}.service")).is_some())
+}
+
 pub fn systemctl(ctx: &mut Ctx, args: &[String]) -> Out {
     let (flags, rest) = operands(args);
     let quiet = has_flag(&flags, 'q', "--quiet");
+    let unit_of = |u: &&str| u.trim_end_matches(".service").to_string();
     match rest.split_first() {
         Some((&"is-active", units)) => {
             let mut out = Out::default();
-            for unit in units {
-                let unit = unit.trim_end_matches(".service");
-                let state = match unit {
-                    "containerd" => {
-                        if containerd_up(ctx) {
-                            "active"
-                        } else {
-                            "activating"
-                        }
-                    }
-                    "kubelet" => {
-                        let node = ctx.node();
-                        if node.cluster.is_some() || node.member_of.is_some() { "active" } else { "activating" }
-                    }
-                    _ => "active",
-                };
+            for unit in units.iter().map(unit_of) {
+                let state = unit_state(ctx, &unit).unwrap_or("inactive");
                 if !quiet {
                     out.stdout.push_str(&format!("{state}\n"));
                 }
@@ -313,15 +328,59 @@ pub fn systemctl(ctx: &mut Ctx, args: &[String]) -> Out {
             out
         }
         Some((&"status", units)) => {
-            let unit = units.first().copied().unwrap_or("");
-            Out::ok(format!("● {unit}.service\n     Loaded: loaded\n     Active: active (running)\n"))
+            let unit = units.first().map(unit_of).unwrap_or_default();
+            let Some(state) = unit_state(ctx, &unit) else {
+                return Out::fail(4, format!("Unit {unit}.service could not be found."));
+            };
+            let active = match state {
+                "active" => "active (running)",
+                "activating" => "activating (auto-restart) (Result: exit-code)",
+                _ => "inactive (dead)",
+            };
+            let text = format!("● {unit}.service\n     Loaded: loaded\n     Active: {active}\n");
+            if state == "active" { Out::ok(text) } else { Out::ok(text).exit(3) }
         }
-        Some((cmd, _))
-            if ["start", "stop", "restart", "reload", "enable", "disable", "daemon-reload", "mask", "unmask"]
+        Some((&"daemon-reload", _)) => Out::default(),
+        Some((cmd, units))
+            if ["start", "stop", "restart", "reload", "enable", "disable", "mask", "unmask", "try-restart"]
                 .contains(cmd) =>
         {
+            let now = flags.contains(&"--now");
+            for unit in units.iter().map(unit_of) {
+                if !unit_exists(ctx, &unit) {
+                    return Out::fail(5, format!("Failed to {cmd} {unit}.service: Unit {unit}.service not found."));
+                }
+                let starts = matches!(*cmd, "start" | "restart" | "try-restart") || (*cmd == "enable" && now);
+                let stops = *cmd == "stop" || (*cmd == "disable" && now);
+                if unit == "kubelet" && (starts || stops) {
+                    kubelet_lifecycle(ctx, starts);
+                }
+            }
             Out::default()
         }
         _ => Out::fail(1, "Unknown command verb."),
     }
+}
+
+/// `systemctl (re)start|stop kubelet`: a started kubelet reads kubelet.conf again.
+fn kubelet_lifecycle(ctx: &mut Ctx, start: bool) {
+    const UNIT: &str = "kubelet.service - kubelet: The Kubernetes Node Agent";
+    let was_running = {
+        let node = ctx.node();
+        node.kubelet_server.is_some() && !node.kubelet_stopped
+    };
+    let mut lines = Vec::new();
+    if was_running {
+        lines.push(format!("         Stopping {UNIT}..."));
+        lines.push(format!("[  OK  ] Stopped {UNIT}."));
+    }
+    let node = ctx.node();
+    if start {
+        node.start_kubelet();
+        node.kubelet_restarts += 1;
+        lines.push(format!("[  OK  ] Started {UNIT}."));
+    } else {
+        node.kubelet_stopped = true;
+    }
+    ctx.container().log.extend(lines);
 }

@@ -1,6 +1,7 @@
 //! `sh -c`: a tiny interpreter for the simple scripts kina sends. Lists of simple
-//! commands joined by `;`, newlines, `&&` and `||`; `set -e`; `!`; `K=V cmd`;
-//! redirections to files or /dev/null. Anything fancier is refused with exit 2.
+//! commands and pipelines (`a | b`) joined by `;`, newlines, `&&` and `||`;
+//! `set -e`; `!`; `K=V cmd`; redirections to files or /dev/null. Anything fancier
+//! is refused with exit 2.
 
 use super::Ctx;
 use crate::out::Out;
@@ -90,7 +91,7 @@ fn split(script: &str) -> Result<Vec<Vec<(Op, String)>>, String> {
                     i += 1;
                 }
                 '&' if next == Some('>') || cur.ends_with('>') => cur.push(c),
-                '|' => return Err("pipe '|'".into()),
+                '|' => cur.push(c),
                 '&' => return Err("background job '&'".into()),
                 '$' => return Err("variable or command substitution '$'".into()),
                 '`' => return Err("command substitution '`'".into()),
@@ -107,6 +108,37 @@ fn split(script: &str) -> Result<Vec<Vec<(Op, String)>>, String> {
     flush(&mut cur, op, &mut lists);
     lists.retain(|l| !l.is_empty());
     Ok(lists)
+}
+
+/// Splits one and-or element into pipeline stages at unquoted `|`.
+fn split_pipeline(raw: &str) -> Vec<String> {
+    let mut stages = vec![String::new()];
+    let (mut single, mut double, mut escaped) = (false, false, false);
+    for c in raw.chars() {
+        let cur = stages.last_mut().unwrap();
+        if escaped {
+            escaped = false;
+            cur.push(c);
+            continue;
+        }
+        match c {
+            '\\' if !single => {
+                escaped = true;
+                cur.push(c);
+            }
+            '\'' if !double => {
+                single = !single;
+                cur.push(c);
+            }
+            '"' if !single => {
+                double = !double;
+                cur.push(c);
+            }
+            '|' if !single && !double => stages.push(String::new()),
+            _ => cur.push(c),
+        }
+    }
+    stages.into_iter().map(|s| s.trim().to_string()).collect()
 }
 
 enum Sink {
@@ -253,13 +285,27 @@ pub fn interpret(ctx: &mut Ctx, script: &str, mut errexit: bool) -> Out {
                 last_ran = false;
                 continue;
             }
+            let stages = split_pipeline(raw);
+            if trace {
+                out.stderr.push_str(&format!("+ {raw}\n"));
+            }
+            if stages.len() > 1 {
+                let result = match pipeline(ctx, &stages) {
+                    Ok(r) => r,
+                    Err(e) => return finish(out, e),
+                };
+                negated = result.1;
+                let result = result.0;
+                status = if negated { i32::from(result.code == 0) } else { result.code };
+                out.stdout.push_str(&result.stdout);
+                out.stderr.push_str(&result.stderr);
+                last_ran = idx + 1 == list.len();
+                continue;
+            }
             let cmd = match parse_simple(raw) {
                 Ok(c) => c,
                 Err(e) => return finish(out, unsupported(&e)),
             };
-            if trace {
-                out.stderr.push_str(&format!("+ {raw}\n"));
-            }
             let result = match cmd.words.first().map(String::as_str) {
                 None if !cmd.assigns.is_empty() => return finish(out, unsupported("shell variables")),
                 None => Out::default(),
@@ -307,6 +353,57 @@ pub fn interpret(ctx: &mut Ctx, script: &str, mut errexit: bool) -> Out {
     }
     out
 }
+
+/// Runs `a | b | c`: each stage reads the previous one's stdout. The status is the
+/// last stage's (no `pipefail`); returns it with whether the pipeline was negated.
+fn pipeline(ctx: &mut Ctx, stages: &[String]) -> Result<(Out, bool), Out> {
+    let mut cmds = Vec::new();
+    for stage in stages {
+        if stage.is_empty() {
+            return Err(Out::fail(2, "sh: 1: Syntax error: \"|\" unexpected"));
+        }
+        let cmd = parse_simple(stage).map_err(|e| unsupported(&e))?;
+        match cmd.words.first().map(String::as_str) {
+            None => return Err(unsupported("a pipeline stage without a command")),
+            Some(w) if SHELL_WORDS.contains(&w) => {
+                return Err(unsupported(&format!("'{w}' in a pipeline")));
+            }
+            _ => {}
+        }
+        if cmd.negate && !cmds.is_empty() {
+            return Err(Out::fail(2, "sh: 1: Syntax error: \"!\" unexpected"));
+        }
+        cmds.push(cmd);
+    }
+    let negate = cmds[0].negate;
+    let mut out = Out::default();
+    let mut piped: Option<String> = None;
+    for (k, cmd) in cmds.iter().enumerate() {
+        let result = match piped.take() {
+            None => run_simple(ctx, cmd),
+            Some(input) => {
+                let outer = ctx.stdin.replace(input);
+                let r = run_simple(ctx, cmd);
+                ctx.stdin = outer;
+                r
+            }
+        };
+        out.stderr.push_str(&result.stderr);
+        out.code = result.code;
+        if k + 1 == cmds.len() {
+            out.stdout.push_str(&result.stdout);
+        } else {
+            piped = Some(result.stdout);
+        }
+    }
+    Ok((out, negate))
+}
+
+/// Shell keywords and builtins the interpreter handles itself (or refuses).
+const SHELL_WORDS: &[&str] = &[
+    "set", "exit", "cd", "export", "umask", "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done",
+    "case", "esac", "function", "{", "}",
+];
 
 fn finish(mut acc: Out, last: Out) -> Out {
     acc.absorb(last);

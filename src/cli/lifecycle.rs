@@ -1,0 +1,77 @@
+//! `kina stop cluster` and `kina start cluster` (kina only: kind has neither).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use crate::cluster::delete::cluster_names;
+use crate::cluster::start::{StartOptions, start_cluster};
+use crate::cluster::stop::stop_clusters;
+use crate::kubeconfig;
+use crate::output::Printer;
+use crate::provider::{Provider, Purpose};
+
+#[derive(Debug, Subcommand)]
+pub enum StopCommand {
+    /// Stops a cluster's node VMs; `kina start cluster` brings it back
+    Cluster(StopArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StartCommand {
+    /// Starts a stopped cluster (also after the Mac rebooted) and heals its new addresses
+    Cluster(StartArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// the cluster name (default kina, or KINA_CLUSTER_NAME)
+    #[arg(short = 'n', long, conflicts_with = "all")]
+    pub name: Option<String>,
+    /// every kina cluster
+    #[arg(short = 'A', long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// the cluster name (default kina, or KINA_CLUSTER_NAME)
+    #[arg(short = 'n', long, conflicts_with = "all")]
+    pub name: Option<String>,
+    /// every kina cluster
+    #[arg(short = 'A', long)]
+    pub all: bool,
+    /// how long to wait for every node to be Ready
+    #[arg(long, default_value = "5m", value_parser = crate::duration::parse)]
+    pub wait: Duration,
+    /// sets kubeconfig path instead of $KUBECONFIG or $HOME/.kube/config
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+}
+
+/// The named cluster, or every cluster with `--all`.
+async fn selected<P: Provider>(provider: &P, name: Option<&str>, all: bool) -> anyhow::Result<Vec<String>> {
+    if all {
+        provider.preflight(Purpose::ManageNodes).await?;
+        Ok(cluster_names(&provider.list_nodes().await?))
+    } else {
+        Ok(vec![super::cluster_name(name)])
+    }
+}
+
+pub async fn stop<P: Provider>(cmd: StopCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+    let StopCommand::Cluster(args) = cmd;
+    let clusters = selected(provider, args.name.as_deref(), args.all).await?;
+    stop_clusters(provider, printer, &clusters).await
+}
+
+pub async fn start<P: Provider>(cmd: StartCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+    let StartCommand::Cluster(args) = cmd;
+    let path = kubeconfig::write_target_from_env(args.kubeconfig.as_deref())?;
+    for cluster in selected(provider, args.name.as_deref(), args.all).await? {
+        let opts = StartOptions { cluster: &cluster, kubeconfig: &path, wait: args.wait };
+        start_cluster(provider, printer, &opts).await?;
+    }
+    Ok(())
+}

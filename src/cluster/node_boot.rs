@@ -1,0 +1,68 @@
+//! What every node VM needs after each boot, at create and at start: wait
+//! for containerd, then the runtime settings the recipes document.
+
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+
+use crate::exec::{ExecError, Output};
+use crate::provider::{NodeCommand, Provider, ProviderError};
+
+/// Apple's plugin allows a node this long to boot.
+pub const BOOT_TIMEOUT: Duration = Duration::from_secs(240);
+const FIRST_POLL: Duration = Duration::from_millis(100);
+const MAX_POLL: Duration = Duration::from_secs(2);
+
+/// Runtime settings every node needs after each boot, all idempotent:
+/// forwarding for pods, no TSO/GSO (vmnet stalls large TCP transfers
+/// between VMs), and an MSS clamp for the 1280-byte MTU. Constant scripts:
+/// no user input is ever part of them; data travels on stdin.
+pub const RUNTIME_SETTINGS: &str = "set -e
+sysctl -w net.ipv4.ip_forward=1
+ethtool -K eth0 tso off gso off >/dev/null 2>&1 || true
+iptables-nft -t mangle -C OUTPUT -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220 2>/dev/null || iptables-nft -t mangle -A OUTPUT -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220
+iptables-nft -t mangle -C FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220 2>/dev/null || iptables-nft -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220
+";
+
+/// Applies [`RUNTIME_SETTINGS`] in a node.
+pub async fn apply_runtime_settings<P: Provider>(provider: &P, node: &str) -> anyhow::Result<()> {
+    let settings = NodeCommand::new(["sh", "-c", RUNTIME_SETTINGS]);
+    provider.exec_checked(node, &settings).await?;
+    Ok(())
+}
+
+/// Polls with backoff until containerd's socket exists in the node.
+pub async fn wait_for_containerd<P: Provider>(provider: &P, node: &str, timeout: Duration) -> anyhow::Result<()> {
+    let probe = NodeCommand::new(["test", "-S", "/run/containerd/containerd.sock"]).timeout(Duration::from_secs(10));
+    let deadline = Instant::now() + timeout;
+    let mut delay = FIRST_POLL;
+    loop {
+        let output = match provider.exec(node, &probe).await {
+            Ok(output) => output,
+            // A VM still booting may not answer within the probe's limit: poll again.
+            Err(ProviderError::Exec(ExecError::TimedOut { .. })) => Output { code: 124, ..Output::default() },
+            Err(err) => return Err(err.into()),
+        };
+        if output.success() {
+            return Ok(());
+        }
+        if !output.stderr.trim().is_empty() {
+            // `test` is silent; the exec itself failed. Did the VM stop?
+            let state = provider.inspect_node(node).await?.state;
+            if state != "running" {
+                bail!(
+                    "node {node} stopped while booting (state: {state}): {}; see `container logs {node}`",
+                    output.stderr.trim()
+                );
+            }
+        }
+        if Instant::now() + delay > deadline {
+            bail!(
+                "node {node} did not boot within {}s: containerd socket not present; see `container logs {node}`",
+                timeout.as_secs()
+            );
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(MAX_POLL);
+    }
+}

@@ -1,0 +1,188 @@
+//! Rewrites a cluster's API server address after the control plane's VM
+//! came back with a new one. kindest/node's entrypoint already fixed its own
+//! static pods, kubelet.conf, the component kubeconfigs and
+//! `/kind/kubeadm.conf`; what it leaves is healed here: admin.conf, the API
+//! server certificate, the workers' kubelets, and the objects that carry the
+//! address (kube-proxy's and cluster-info's kubeconfigs, kindnet's endpoint).
+
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+
+use super::addresses::{api_server_ips, sed_replace};
+use crate::cluster::{ADMIN_CONF, KUBECTL_KUBECONFIG_FLAG};
+use crate::provider::{Node, NodeCommand, Provider};
+
+/// The control plane's files that can hold its address.
+const CONTROL_PLANE_FILES: &[&str] = &[
+    "/etc/kubernetes/admin.conf",
+    "/etc/kubernetes/super-admin.conf",
+    "/etc/kubernetes/controller-manager.conf",
+    "/etc/kubernetes/scheduler.conf",
+    "/etc/kubernetes/kubelet.conf",
+    "/etc/kubernetes/manifests/etcd.yaml",
+    "/etc/kubernetes/manifests/kube-apiserver.yaml",
+    "/etc/kubernetes/manifests/kube-controller-manager.yaml",
+    "/etc/kubernetes/manifests/kube-scheduler.yaml",
+    "/var/lib/kubelet/kubeadm-flags.env",
+    "/kind/kubeadm.conf",
+];
+
+/// A worker's files that hold the control plane's address.
+const WORKER_FILES: &[&str] = &["/etc/kubernetes/kubelet.conf", "/kind/kubeadm.conf"];
+
+/// A serving certificate for the current address (kubeadm keeps an existing
+/// one, so remove it first), then a kubelet restart to pick everything up.
+/// The entrypoint normally does this at boot; this covers it when it did not.
+const REISSUE_AND_RESTART: &str = "set -e
+rm -f /etc/kubernetes/pki/apiserver.crt /etc/kubernetes/pki/apiserver.key
+kubeadm init phase certs apiserver --config /kind/kubeadm.conf
+systemctl restart kubelet
+";
+
+/// The objects that carry the API server's address, and whether their
+/// pods must restart to read it again.
+const OBJECTS: &[(&str, &str, &str, Option<&str>)] = &[
+    ("kube-system", "configmap", "kube-proxy", Some("daemonset/kube-proxy")),
+    ("kube-public", "configmap", "cluster-info", None),
+    ("kube-system", "daemonset", "kindnet", None),
+];
+
+const API_TIMEOUT: Duration = Duration::from_secs(180);
+
+pub async fn heal<P: Provider>(provider: &P, control_plane: &Node, workers: &[Node]) -> anyhow::Result<()> {
+    let new = control_plane.ipv4.context("the control plane has no address")?;
+    let admin = read(provider, &control_plane.name, ADMIN_CONF).await?;
+    let stale: Vec<Ipv4Addr> =
+        api_server_ips(&admin).into_iter().filter(|ip| *ip != new && !ip.is_loopback()).collect();
+    if !stale.is_empty() {
+        tracing::debug!("control plane moved from {stale:?} to {new}");
+        rewrite(provider, &control_plane.name, &stale, new, CONTROL_PLANE_FILES).await?;
+        provider
+            .exec_checked(&control_plane.name, &NodeCommand::new(["systemctl", "restart", "kubelet"]))
+            .await
+            .context("failed to restart the kubelet")?;
+    }
+    wait_for_api_server(provider, &control_plane.name).await?;
+
+    let workers = workers.iter().map(|worker| heal_worker(provider, worker, new));
+    futures_util::future::try_join_all(workers).await?;
+    for &(namespace, kind, name, restart) in OBJECTS {
+        heal_object(provider, &control_plane.name, new, namespace, kind, name, restart).await?;
+    }
+    Ok(())
+}
+
+async fn read<P: Provider>(provider: &P, node: &str, path: &str) -> anyhow::Result<String> {
+    let output = provider.exec_checked(node, &NodeCommand::new(["cat", path])).await?;
+    Ok(output.stdout)
+}
+
+/// `sed -i` over `files`; a file that does not exist in this image is fine.
+async fn rewrite<P: Provider>(
+    provider: &P,
+    node: &str,
+    stale: &[Ipv4Addr],
+    new: Ipv4Addr,
+    files: &[&str],
+) -> anyhow::Result<()> {
+    let mut argv = vec!["sed".to_string(), "-i".to_string()];
+    for old in stale {
+        argv.extend(["-e".to_string(), sed_replace(*old, new)]);
+    }
+    argv.extend(files.iter().map(|f| f.to_string()));
+    let output = provider.exec(node, &NodeCommand::new(argv)).await?;
+    let only_missing = output.stderr.lines().all(|line| line.contains("No such file or directory"));
+    if !(output.success() || (output.code == 2 && only_missing)) {
+        bail!("failed to rewrite the API server address on {node}: {}", output.stderr.trim());
+    }
+    Ok(())
+}
+
+async fn heal_worker<P: Provider>(provider: &P, worker: &Node, new: Ipv4Addr) -> anyhow::Result<()> {
+    let kubelet = read(provider, &worker.name, "/etc/kubernetes/kubelet.conf").await?;
+    let stale: Vec<Ipv4Addr> = api_server_ips(&kubelet).into_iter().filter(|ip| *ip != new).collect();
+    if stale.is_empty() {
+        return Ok(());
+    }
+    rewrite(provider, &worker.name, &stale, new, WORKER_FILES).await?;
+    provider
+        .exec_checked(&worker.name, &NodeCommand::new(["systemctl", "restart", "kubelet"]))
+        .await
+        .with_context(|| format!("failed to restart the kubelet on {}", worker.name))?;
+    Ok(())
+}
+
+async fn heal_object<P: Provider>(
+    provider: &P,
+    control_plane: &str,
+    new: Ipv4Addr,
+    namespace: &str,
+    kind: &str,
+    name: &str,
+    restart: Option<&str>,
+) -> anyhow::Result<()> {
+    let kubectl = |args: &[&str]| {
+        let mut argv = vec!["kubectl", KUBECTL_KUBECONFIG_FLAG, "-n", namespace];
+        argv.extend_from_slice(args);
+        NodeCommand::new(argv)
+    };
+    let current = provider
+        .exec_checked(control_plane, &kubectl(&["get", kind, name, "--ignore-not-found", "-o", "yaml"]))
+        .await?
+        .stdout;
+    let stale: Vec<Ipv4Addr> =
+        api_server_ips(&current).into_iter().filter(|ip| *ip != new && !ip.is_loopback()).collect();
+    if stale.is_empty() {
+        return Ok(());
+    }
+    let mut healed = current.clone();
+    for old in stale {
+        healed = healed.replace(&format!("{old}:6443"), &format!("{new}:6443"));
+    }
+    provider
+        .exec_checked(control_plane, &kubectl(&["apply", "-f", "-"]).stdin(healed))
+        .await
+        .with_context(|| format!("failed to update {kind} {namespace}/{name}"))?;
+    // A DaemonSet whose pod template changed rolls by itself; pods that only
+    // read a ConfigMap at start need a nudge.
+    if let Some(target) = restart {
+        provider.exec_checked(control_plane, &kubectl(&["rollout", "restart", target])).await?;
+    }
+    Ok(())
+}
+
+/// Polls `/readyz` with backoff: the API server restarts after the heal.
+/// A certificate that does not cover the new address is re-issued once.
+async fn wait_for_api_server<P: Provider>(provider: &P, control_plane: &str) -> anyhow::Result<()> {
+    let readyz = NodeCommand::new(["kubectl", KUBECTL_KUBECONFIG_FLAG, "get", "--raw", "/readyz"])
+        .timeout(Duration::from_secs(15));
+    let deadline = Instant::now() + API_TIMEOUT;
+    let mut delay = Duration::from_millis(100);
+    let mut reissued = false;
+    loop {
+        let output = provider.exec(control_plane, &readyz).await?;
+        if output.success() {
+            return Ok(());
+        }
+        if !reissued && output.stderr.contains("x509") {
+            reissued = true;
+            let reissue = NodeCommand::new(["sh", "-c", REISSUE_AND_RESTART]);
+            provider
+                .exec_checked(control_plane, &reissue)
+                .await
+                .context("failed to renew the API server certificate")?;
+            continue;
+        }
+        if Instant::now() + delay > deadline {
+            bail!(
+                "the API server on {control_plane} did not become ready within {}s: {}",
+                API_TIMEOUT.as_secs(),
+                output.stderr.trim()
+            );
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(2));
+    }
+}

@@ -1,0 +1,112 @@
+//! `kina start cluster`: boots a stopped cluster's VMs and heals what their
+//! new addresses broke (recipes.md §13), then waits for every node to be
+//! Ready. Every step checks before it changes anything, so it is safe to run
+//! again, also on a running cluster after the Mac rebooted.
+
+mod addresses;
+mod heal;
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use super::actions::cluster_kubeconfig;
+use super::node_boot::{BOOT_TIMEOUT, apply_runtime_settings, wait_for_containerd};
+use super::{ClusterError, KUBECTL_KUBECONFIG_FLAG, ROLE_CONTROL_PLANE};
+use crate::kubeconfig;
+use crate::output::Printer;
+use crate::provider::{Node, NodeCommand, Provider, Purpose};
+
+pub struct StartOptions<'a> {
+    pub cluster: &'a str,
+    pub kubeconfig: &'a Path,
+    /// How long to wait for every node to be Ready.
+    pub wait: Duration,
+}
+
+pub async fn start_cluster<P: Provider>(
+    provider: &P,
+    printer: &Printer,
+    opts: &StartOptions<'_>,
+) -> anyhow::Result<()> {
+    provider.preflight(Purpose::CreateNodes).await?;
+    let mut nodes: Vec<Node> = provider.list_nodes().await?.into_iter().filter(|n| n.cluster == opts.cluster).collect();
+    if nodes.is_empty() {
+        return Err(ClusterError::NoNodes(opts.cluster.to_string()).into());
+    }
+    nodes.sort_by(|a, b| (a.role != ROLE_CONTROL_PLANE, &a.name).cmp(&(b.role != ROLE_CONTROL_PLANE, &b.name)));
+    if nodes[0].role != ROLE_CONTROL_PLANE {
+        return Err(ClusterError::NoControlPlane(opts.cluster.to_string()).into());
+    }
+    printer.info(&format!("Starting cluster {:?} ...", opts.cluster));
+
+    printer.start(&format!("Starting nodes {}", "📦 ".repeat(nodes.len())));
+    let boots = nodes.iter().map(|node| boot(provider, node));
+    let nodes = futures_util::future::try_join_all(boots).await?;
+
+    printer.start("Healing control plane 🩹");
+    let (control_plane, workers) = nodes.split_first().expect("a control plane");
+    heal::heal(provider, control_plane, workers).await?;
+
+    printer.start(&format!("Waiting ≤ {} for nodes = Ready ⏳", crate::duration::format(opts.wait)));
+    wait_ready(provider, &control_plane.name, opts.wait).await?;
+    printer.end(true);
+
+    refresh_kubeconfig(provider, printer, control_plane, opts.kubeconfig).await?;
+    printer.info(&format!("Cluster {:?} is running", opts.cluster));
+    Ok(())
+}
+
+/// Starts a node if it is stopped, waits for containerd, re-applies the
+/// runtime settings (they do not survive a reboot) and reads the new address.
+async fn boot<P: Provider>(provider: &P, node: &Node) -> anyhow::Result<Node> {
+    if !node.is_running() {
+        provider.start_node(&node.name).await.with_context(|| format!("failed to start node {}", node.name))?;
+    }
+    wait_for_containerd(provider, &node.name, BOOT_TIMEOUT).await?;
+    apply_runtime_settings(provider, &node.name).await.context("failed to prepare node")?;
+    let booted = provider.inspect_node(&node.name).await?;
+    if booted.ipv4.is_none() {
+        anyhow::bail!("node {} has no IPv4 address after starting; check `container inspect {}`", node.name, node.name);
+    }
+    Ok(booted)
+}
+
+async fn wait_ready<P: Provider>(provider: &P, control_plane: &str, wait: Duration) -> anyhow::Result<()> {
+    let timeout = format!("--timeout={}s", wait.as_secs().max(1));
+    let ready = NodeCommand::new([
+        "kubectl",
+        KUBECTL_KUBECONFIG_FLAG,
+        "wait",
+        "--for=condition=Ready",
+        "node",
+        "--all",
+        timeout.as_str(),
+    ])
+    .timeout(wait.saturating_add(Duration::from_secs(30)));
+    provider.exec_checked(control_plane, &ready).await.context("the nodes did not become Ready")?;
+    Ok(())
+}
+
+/// The Mac reaches the API server on its published localhost port, which
+/// survives restarts; rewrite the entry only if it no longer matches.
+async fn refresh_kubeconfig<P: Provider>(
+    provider: &P,
+    printer: &Printer,
+    control_plane: &Node,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let fresh = cluster_kubeconfig(provider, control_plane, false).await?;
+    let key = kubeconfig::kina_key(&control_plane.cluster);
+    let current = kubeconfig::load(path)?;
+    let entry = |config: &kubeconfig::Kubeconfig| {
+        config.clusters.iter().flatten().find(|c| c.name == key).and_then(|c| c.cluster.clone())
+    };
+    let fresh_entry = entry(&fresh);
+    if current.as_ref().and_then(entry) != fresh_entry {
+        kubeconfig::export(path, &fresh)?;
+        printer.info(&format!("Set kubectl context to {key:?}"));
+    }
+    Ok(())
+}
