@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use crate::cluster::actions::export_kubeconfig;
+use crate::cluster::logs::export_logs;
 use crate::kubeconfig;
 use crate::output::Printer;
 use crate::provider::Provider;
@@ -11,6 +12,17 @@ use crate::provider::Provider;
 pub enum ExportCommand {
     /// Exports cluster kubeconfig
     Kubeconfig(ExportKubeconfigArgs),
+    /// Exports logs to a tempdir or [output-dir] if specified
+    Logs(ExportLogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportLogsArgs {
+    /// where to write the logs (default: a new temporary directory)
+    pub output_dir: Option<PathBuf>,
+    /// the cluster context name (default kina, or KINA_CLUSTER_NAME)
+    #[arg(short = 'n', long)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -27,7 +39,15 @@ pub struct ExportKubeconfigArgs {
 }
 
 pub async fn run<P: Provider>(cmd: ExportCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
-    let ExportCommand::Kubeconfig(args) = cmd;
+    let args = match cmd {
+        ExportCommand::Kubeconfig(args) => args,
+        ExportCommand::Logs(args) => {
+            let name = super::cluster_name(args.name.as_deref());
+            let dir = export_logs(provider, printer, &name, args.output_dir).await?;
+            printer.data_line(&dir.display().to_string());
+            return Ok(());
+        }
+    };
     let name = super::cluster_name(args.name.as_deref());
     let path = kubeconfig::write_target_from_env(args.kubeconfig.as_deref())?;
     let node = super::get::control_plane(provider, &name).await?;

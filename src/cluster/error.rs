@@ -20,6 +20,9 @@ pub enum ClusterError {
     #[error("clusters with more than one node need macOS 26: on macOS 15, Apple container VMs cannot reach each other")]
     MultiNodeNeedsMacOs26,
 
+    #[error("unknown cluster {0:?}")]
+    UnknownCluster(String),
+
     #[error("no nodes found for cluster {0:?}")]
     NoNodes(String),
 
@@ -46,7 +49,7 @@ impl ClusterError {
             ClusterError::MultiNodeNeedsMacOs26 => {
                 Some("create a single-node cluster (no workers) on this Mac, or upgrade to macOS 26".into())
             }
-            ClusterError::NoNodes(_) => Some("list clusters with `kina get clusters`".into()),
+            ClusterError::UnknownCluster(_) | ClusterError::NoNodes(_) => Some("list clusters with `kina get clusters`".into()),
             ClusterError::NoControlPlane(_) => Some("list clusters with `kina get clusters`".into()),
             ClusterError::NodeNotRunning { node, .. } => {
                 Some(format!("start the node VM with `container start {node}`, or recreate the cluster"))

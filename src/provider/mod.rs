@@ -155,6 +155,15 @@ pub trait Provider: Send + Sync {
     /// The current view of one node (state, IP).
     fn inspect_node(&self, name: &str) -> impl Future<Output = Result<Node, ProviderError>> + Send;
 
+    /// The runtime's own description of its version, for bug reports.
+    fn version_text(&self) -> impl Future<Output = Result<String, ProviderError>> + Send;
+
+    /// The runtime's full description of a node, as it prints it.
+    fn inspect_raw(&self, name: &str) -> impl Future<Output = Result<String, ProviderError>> + Send;
+
+    /// A node's console output (`boot`: the VM's boot log instead).
+    fn node_logs(&self, name: &str, boot: bool) -> impl Future<Output = Result<String, ProviderError>> + Send;
+
     /// Boots a stopped node VM (it usually comes back with a new address).
     fn start_node(&self, name: &str) -> impl Future<Output = Result<(), ProviderError>> + Send;
 

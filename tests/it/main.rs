@@ -8,6 +8,7 @@ mod fake_container;
 mod get;
 mod kubectl;
 mod lifecycle;
+mod logs;
 mod multinode;
 mod preflight;
 mod support;

@@ -204,6 +204,20 @@ impl<R: Runner> Provider for AppleContainer<R> {
             .ok_or_else(|| ProviderError::NodeNotFound(name.to_string()))
     }
 
+    async fn version_text(&self) -> Result<String, ProviderError> {
+        Ok(self.invoke_checked(&self.invocation(["--version"])).await?.stdout)
+    }
+
+    async fn inspect_raw(&self, name: &str) -> Result<String, ProviderError> {
+        Ok(self.invoke_checked(&self.invocation(["inspect", name])).await?.stdout)
+    }
+
+    async fn node_logs(&self, name: &str, boot: bool) -> Result<String, ProviderError> {
+        let boot_flag = boot.then_some("--boot");
+        let logs = self.invocation(["logs"].into_iter().chain(boot_flag).chain([name]));
+        Ok(self.invoke_checked(&logs).await?.stdout)
+    }
+
     async fn start_node(&self, name: &str) -> Result<(), ProviderError> {
         self.invoke_checked(&self.invocation(["start", name]).timeout(RUN_TIMEOUT)).await?;
         Ok(())

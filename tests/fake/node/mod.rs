@@ -2,6 +2,7 @@
 //! kina runs through `container exec`.
 
 pub mod boot;
+pub mod diag;
 pub mod dial;
 pub mod exec;
 pub mod files;
@@ -73,6 +74,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String], in_shell: bool) -> Out {
         "ip" => netprog::ip(ctx, args),
         "systemctl" => programs::systemctl(ctx, args),
         "sed" => sed::program(ctx, args),
+        "journalctl" => diag::journalctl(ctx, args),
+        "crictl" => diag::crictl(ctx, args),
+        "find" => diag::find(ctx, args),
         name => match programs::run(ctx, name, args) {
             Some(out) => out,
             None if in_shell => Out::fail(127, format!("sh: 1: {first}: not found")),

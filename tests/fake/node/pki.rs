@@ -105,6 +105,7 @@ fn pod(name: &str, image: &str, version: &str, command: &[String], annotation: O
 
 /// The four static pod manifests, all pinned to the advertise address.
 pub fn write_static_pods(node: &mut Node, c: &Cluster) {
+    super::diag::write_pod_logs(node, &c.node_name);
     let ip = &c.advertise;
     let v = &c.version;
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();

@@ -1,0 +1,110 @@
+//! What a node answers to the diagnostics `kina export logs` collects:
+//! `journalctl`, `crictl`, `find`, and the pod logs the kubelet writes.
+
+use super::Ctx;
+use super::model::Node;
+use crate::out::Out;
+
+/// The static pods `kubeadm init` starts, with the log files the kubelet
+/// writes for them (`/var/log/pods/...` and the `/var/log/containers` links,
+/// stored here as copies).
+pub fn write_pod_logs(node: &mut Node, node_name: &str) {
+    for component in ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"] {
+        let pod = format!("kube-system_{component}-{node_name}_0123456789abcdef");
+        let text = format!(
+            "2026-08-07T20:15:10.000000000Z stderr F I0807 20:15:10.000000 1 server.go:1] {component} started\n"
+        );
+        let _ = node.mkdir_all(&format!("/var/log/pods/{pod}/{component}"));
+        let _ = node.write(&format!("/var/log/pods/{pod}/{component}/0.log"), &text, false);
+        let _ = node.mkdir_all("/var/log/containers");
+        let _ = node.write(
+            &format!("/var/log/containers/{component}-{node_name}_kube-system_{component}-0123.log"),
+            &text,
+            false,
+        );
+    }
+}
+
+/// `journalctl --no-pager [-u UNIT[.service]]`.
+pub fn journalctl(ctx: &mut Ctx, args: &[String]) -> Out {
+    let unit = args.iter().position(|a| a == "-u" || a == "--unit").and_then(|i| args.get(i + 1)).cloned();
+    let unit = unit.or_else(|| args.iter().find_map(|a| a.strip_prefix("--unit=").map(str::to_string)));
+    let unit = unit.map(|u| u.trim_end_matches(".service").to_string());
+    let host = ctx.container().hostname.clone();
+    let lines: Vec<String> = match unit.as_deref() {
+        None => ctx.container().log.clone(),
+        Some("kubelet") => {
+            let restarts = ctx.node().kubelet_restarts;
+            let running = ctx.node().kubelet_server.is_some();
+            let mut lines = vec![format!(
+                "Aug 07 20:15:05 {host} systemd[1]: Started kubelet.service - kubelet: The Kubernetes Node Agent."
+            )];
+            lines.extend((0..restarts).map(|_| {
+                format!(
+                    "Aug 07 20:16:00 {host} systemd[1]: Started kubelet.service - kubelet: The Kubernetes Node Agent."
+                )
+            }));
+            if running {
+                lines.push(format!("Aug 07 20:15:09 {host} kubelet[512]: I0807 20:15:09 kubelet_node_status.go:75] \"Successfully registered node\" node=\"{host}\""));
+            }
+            lines
+        }
+        Some("containerd") => {
+            vec![format!("Aug 07 20:15:03 {host} containerd[201]: containerd successfully booted in 0.2s")]
+        }
+        Some(other) => {
+            return Out::ok("-- No entries --\n".to_string())
+                .with_stderr(format!("Unit {other}.service could not be found.\n"));
+        }
+    };
+    Out::lines(&lines)
+}
+
+/// `crictl images` and `crictl ps -a`.
+pub fn crictl(ctx: &mut Ctx, args: &[String]) -> Out {
+    let version = ctx.node().files.get("/kind/version").cloned().unwrap_or_default();
+    let version = version.trim();
+    let initialised = ctx.node().cluster.is_some();
+    match args.first().map(String::as_str) {
+        Some("images") => {
+            let mut rows = vec![
+                "IMAGE                                     TAG                 IMAGE ID            SIZE".to_string(),
+            ];
+            for image in ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"] {
+                rows.push(format!("registry.k8s.io/{image:<25} {version:<19} 0123456789ab        30MB"));
+            }
+            rows.push("registry.k8s.io/pause                     3.10                873ed75102791       320kB".into());
+            Out::lines(&rows)
+        }
+        Some("ps") => {
+            let mut rows = vec!["CONTAINER           IMAGE               CREATED             STATE               NAME                      ATTEMPT             POD ID              POD".to_string()];
+            if initialised {
+                for component in ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"] {
+                    rows.push(format!("0123456789abc       fedcba987654        1 minute ago        Running             {component:<25} 0                   abcdef012345        {component}"));
+                }
+            }
+            Out::lines(&rows)
+        }
+        _ => Out::fail(1, "crictl: the fake emulates only `crictl images` and `crictl ps -a`"),
+    }
+}
+
+/// `find PATH... -type f`: the files below each path, sorted.
+pub fn find(ctx: &mut Ctx, args: &[String]) -> Out {
+    let roots: Vec<&String> = args.iter().take_while(|a| !a.starts_with('-')).collect();
+    let mut out = Out::default();
+    for root in roots {
+        let node = ctx.node();
+        if !node.exists(root) {
+            out.stderr.push_str(&format!("find: '{root}': No such file or directory\n"));
+            out.code = 1;
+            continue;
+        }
+        let prefix = format!("{}/", root.trim_end_matches('/'));
+        for path in node.files.keys().filter(|p| p.starts_with(&prefix) || *p == root) {
+            out.stdout.push_str(path);
+            out.stdout.push('\n');
+        }
+    }
+    out
+}
