@@ -50,7 +50,7 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
         kubeconfig: opts.kubeconfig.clone(),
         runs: Default::default(),
         booted: Default::default(),
-        kubernetes_version: None,
+        kubernetes_versions: Default::default(),
     };
 
     let outcome = tokio::select! {

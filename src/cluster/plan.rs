@@ -1,7 +1,7 @@
 //! From a cluster config to the node VMs to start: names (kind's namer),
 //! images, sizes, published ports, mounts and environment per node.
 
-use std::net::TcpListener;
+use std::net::{TcpListener, UdpSocket};
 
 use anyhow::Context as _;
 
@@ -42,18 +42,26 @@ pub fn plan(
     let mut ordered: Vec<(usize, &NodeConfig)> = indexed().filter(|(_, n)| n.role == Role::ControlPlane).collect();
     ordered.extend(indexed().filter(|(_, n)| n.role == Role::Worker));
 
-    // Listeners stay open until every port is chosen, so no two picks collide.
-    let mut reserved: Vec<TcpListener> = Vec::new();
-    let mut pick = |address: &str, port: u16| -> anyhow::Result<u16> {
+    // Sockets stay open until every port is chosen, so no two picks collide.
+    let mut reserved_tcp: Vec<TcpListener> = Vec::new();
+    let mut reserved_udp: Vec<UdpSocket> = Vec::new();
+    let mut pick = |address: &str, port: u16, protocol: &str| -> anyhow::Result<u16> {
         if port != 0 {
             return Ok(port);
         }
         let bind_address = if address.contains(':') { format!("[{address}]:0") } else { format!("{address}:0") };
-        let listener =
-            TcpListener::bind(&bind_address).with_context(|| format!("no free port on {address} to publish"))?;
-        let chosen = listener.local_addr()?.port();
-        reserved.push(listener);
-        Ok(chosen)
+        let no_port = || format!("no free {protocol} port on {address} to publish");
+        if protocol == "udp" {
+            let socket = UdpSocket::bind(&bind_address).with_context(no_port)?;
+            let chosen = socket.local_addr()?.port();
+            reserved_udp.push(socket);
+            Ok(chosen)
+        } else {
+            let listener = TcpListener::bind(&bind_address).with_context(no_port)?;
+            let chosen = listener.local_addr()?.port();
+            reserved_tcp.push(listener);
+            Ok(chosen)
+        }
     };
 
     let mut counts = [0usize; 2];
@@ -70,7 +78,7 @@ pub fn plan(
             let address = &cluster.networking.api_server_address;
             ports.push(PortSpec {
                 host_address: address.clone(),
-                host_port: pick(address, cluster.networking.api_server_port)?,
+                host_port: pick(address, cluster.networking.api_server_port, "tcp")?,
                 container_port: API_SERVER_PORT,
                 protocol: "tcp".into(),
             });
@@ -78,7 +86,7 @@ pub fn plan(
         for mapping in &config.extra_port_mappings {
             ports.push(PortSpec {
                 host_address: mapping.listen_address.clone(),
-                host_port: pick(&mapping.listen_address, mapping.host_port)?,
+                host_port: pick(&mapping.listen_address, mapping.host_port, mapping.protocol.as_str())?,
                 container_port: mapping.container_port,
                 protocol: mapping.protocol.as_str().into(),
             });
@@ -119,7 +127,8 @@ pub fn plan(
         };
         planned.push(PlannedNode { name, role: config.role, config_index, config: config.clone(), spec });
     }
-    drop(reserved);
+    drop(reserved_tcp);
+    drop(reserved_udp);
     Ok(planned)
 }
 

@@ -52,20 +52,11 @@ pub enum ConfigError {
     ApiVersion(String),
     #[error("unknown kind {kind} for apiVersion: {api_version}")]
     Kind { kind: String, api_version: String },
-    /// Legacy reader only.
-    #[error("unable to decode config: unknown field \"{0}\"")]
-    UnknownField(String),
     #[error(
         "unable to decode config: yaml: unmarshal errors:\n  line {}: field {} not found in type {}",
         .0.line, .0.field, .0.in_type
     )]
     UnknownFieldAt(Box<UnknownFieldError>),
-    /// Legacy reader only.
-    #[error("{field}: {why}")]
-    Unsupported { field: String, why: String },
-    /// Legacy reader only.
-    #[error("{0}")]
-    Invalid(String),
     /// Every validation problem at once, aggregated as kind does.
     #[error("{}", validate::aggregate(errors))]
     Validation {
@@ -78,12 +69,6 @@ pub enum ConfigError {
 impl ConfigError {
     pub fn hint(&self) -> Option<String> {
         match self {
-            ConfigError::Unsupported { .. } => {
-                Some("remove the field, or see docs/configuration.md for what kina supports today".into())
-            }
-            ConfigError::UnknownField(_) => {
-                Some("check the field's spelling and indentation against kind's v1alpha4 schema".into())
-            }
             ConfigError::UnknownFieldAt(e) if e.kina_only => Some(format!(
                 "`{}` is a kina setting: use `apiVersion: {KINA_API_VERSION}` (kind's schema plus per-node cpus, memory and kernel)",
                 e.field

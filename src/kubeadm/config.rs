@@ -22,11 +22,12 @@ pub enum RenderError {
     Patch(#[from] super::PatchError),
 }
 
-/// The kubeadm config API for a Kubernetes version: v1beta4 where kubeadm
-/// has it (1.31+), v1beta3 from 1.23.
+/// The kubeadm config API for a Kubernetes version, as kind picks it:
+/// v1beta4 from 1.36, v1beta3 from 1.23. kubeadm reads v1beta4 since 1.31,
+/// but kind files carry patches for the API kind renders, so kina matches it.
 pub(super) fn api_version(version: &KubeVersion) -> Result<&'static str, RenderError> {
     match (version.major, version.minor) {
-        (1, m) if m >= 31 => Ok("kubeadm.k8s.io/v1beta4"),
+        (1, m) if m >= 36 => Ok("kubeadm.k8s.io/v1beta4"),
         (1, m) if m >= 23 => Ok("kubeadm.k8s.io/v1beta3"),
         _ => Err(RenderError::Unsupported(version.clone())),
     }
@@ -70,11 +71,11 @@ mod tests {
 
     #[test]
     fn v1beta4_for_current_kubernetes() {
-        let docs = docs(&render(&params("v1.35.5")).unwrap());
+        let docs = docs(&render(&params("v1.36.1")).unwrap());
         assert_eq!(docs.len(), 4);
         let cluster = find(&docs, "ClusterConfiguration");
         assert_eq!(cluster["apiVersion"], "kubeadm.k8s.io/v1beta4");
-        assert_eq!(cluster["kubernetesVersion"], "v1.35.5");
+        assert_eq!(cluster["kubernetesVersion"], "v1.36.1");
         assert_eq!(cluster["clusterName"], "kina");
         assert_eq!(
             cluster["apiServer"]["certSANs"],
@@ -124,7 +125,7 @@ mod tests {
 
     #[test]
     fn multi_control_plane_keeps_leader_election() {
-        let mut p = params("v1.35.5");
+        let mut p = params("v1.36.1");
         p.single_control_plane = false;
         let docs = docs(&render(&p).unwrap());
         let cluster = find(&docs, "ClusterConfiguration");
@@ -137,6 +138,13 @@ mod tests {
         let cluster = find(&docs, "ClusterConfiguration");
         assert_eq!(cluster["kubernetesVersion"], "v1.37.0-rc.1");
         assert_eq!(cluster["apiVersion"], "kubeadm.k8s.io/v1beta4");
+    }
+
+    #[test]
+    fn kinds_threshold_keeps_v1beta3_before_1_36() {
+        let docs = docs(&render(&params("v1.35.5")).unwrap());
+        assert_eq!(find(&docs, "ClusterConfiguration")["apiVersion"], "kubeadm.k8s.io/v1beta3");
+        assert_eq!(find(&docs, "ClusterConfiguration")["kubernetesVersion"], "v1.35.5");
     }
 
     #[test]

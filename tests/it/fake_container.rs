@@ -470,7 +470,8 @@ fn boot_polls_and_readiness_probes() {
         .code_is(1)
         .stderr_has("cat: /kind/nope: No such file or directory")
         .stdout_has("v1.35.5");
-    exec(&world, "node1", &["crictl", "ps"]).code_is(127).stderr_has("executable file not found in $PATH");
+    exec(&world, "node1", &["helm", "version"]).code_is(127).stderr_has("executable file not found in $PATH");
+    exec(&world, "node1", &["crictl", "ps", "-a"]).success().stdout_has("CONTAINER");
     world.container(&["logs", "node1"]).success().stdout_has("containerd");
     world.container(&["logs", "--boot", "node1"]).success().stdout_has("vminitd");
 }

@@ -141,3 +141,33 @@ fn unknown_clusters_and_failed_heals_are_clear_errors() {
     world.remove_env("KINA_FAKE_FAIL");
     world.kina(&["start", "cluster"]).success();
 }
+
+#[test]
+fn a_start_cut_short_is_finished_by_the_next_one() {
+    for failing in ["exec kina-control-plane systemctl restart kubelet", "exec kina-worker systemctl restart kubelet"] {
+        let mut world = World::new();
+        world.kina(&["create", "cluster", "--workers", "1"]).success();
+        world.kina(&["stop", "cluster"]).success();
+        world.env("KINA_FAKE_FAIL", failing);
+        world.kina(&["start", "cluster"]).code_is(1).stderr_has("injected failure");
+        world.remove_env("KINA_FAKE_FAIL");
+        world.kina(&["start", "cluster"]).success();
+        kubectl(&world, &["wait", "--for=condition=Ready", "node", "--all"]).success();
+        let after = ip_of(&world, "kina-control-plane");
+        for (node, file) in
+            [("kina-control-plane", "/etc/kubernetes/admin.conf"), ("kina-worker", "/kind/kubeadm.conf")]
+        {
+            assert!(node_file(&world, node, file).contains(&format!("{after}:6443")), "{failing}: {node}:{file}");
+        }
+    }
+}
+
+#[test]
+fn start_without_waiting() {
+    let world = World::new();
+    world.kina(&["create", "cluster"]).success();
+    world.kina(&["stop", "cluster"]).success();
+    let run = world.kina(&["start", "cluster", "--wait", "0s"]);
+    run.success();
+    assert!(!run.stderr().contains("Waiting"), "{}", run.stderr());
+}

@@ -159,7 +159,7 @@ nodes:
     hostPort: 8080
 - role: worker
 ";
-    world.kina_stdin(&["create", "cluster", "--config", "-"], config).success();
+    world.kina_stdin(&["create", "cluster", "--config", "-", "--image", "kindest/node:v1.36.1"], config).success();
     world.kina(&["get", "nodes"]).success().stdout_is("kina-control-plane\nkina-worker\nkina-worker2\n");
     let calls = world.fake_calls();
     let run_of = |node: &str| calls.iter().find(|c| c.starts_with(&format!("run -d --name {node} "))).unwrap().clone();

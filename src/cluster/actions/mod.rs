@@ -44,8 +44,9 @@ pub struct Context<'a, P: Provider> {
     pub runs: Mutex<BTreeMap<String, RunState>>,
     /// Each node as the runtime reported it after boot.
     pub booted: BTreeMap<String, Node>,
-    /// What the first control plane's image holds (`/kind/version`).
-    pub kubernetes_version: Option<KubeVersion>,
+    /// What each node's image holds (`/kind/version`): a node's kubeadm
+    /// config must be in an API its own kubeadm reads.
+    pub kubernetes_versions: BTreeMap<String, KubeVersion>,
 }
 
 /// Where `container run` for a node stands.
@@ -79,6 +80,13 @@ impl<P: Provider> Context<'_, P> {
 
     pub fn node_ip(&self, name: &str) -> anyhow::Result<Ipv4Addr> {
         self.booted(name)?.ipv4.ok_or_else(|| anyhow::anyhow!("node {name} has no IPv4 address"))
+    }
+
+    pub fn kubernetes_version(&self, node: &str) -> anyhow::Result<KubeVersion> {
+        self.kubernetes_versions
+            .get(node)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("Kubernetes version of {node} not known yet"))
     }
 
     pub fn set_run_state(&self, node: &str, state: RunState) {
@@ -121,8 +129,12 @@ impl Action {
     pub fn label<P: Provider>(self, ctx: &Context<'_, P>) -> String {
         match self {
             Action::EnsureImage => {
-                let mut images: Vec<&str> = ctx.nodes.iter().map(|n| display_image(&n.spec.image)).collect();
-                images.dedup();
+                let mut images: Vec<&str> = Vec::new();
+                for image in ctx.nodes.iter().map(|n| display_image(&n.spec.image)) {
+                    if !images.contains(&image) {
+                        images.push(image);
+                    }
+                }
                 format!("Ensuring node image ({}) 🖼", images.join(", "))
             }
             Action::PrepareNodes => format!("Preparing nodes {}", "📦 ".repeat(ctx.nodes.len())),

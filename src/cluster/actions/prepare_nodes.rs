@@ -23,9 +23,7 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
     let boots = ctx.nodes.iter().enumerate().map(|(i, node)| prepare(ctx, node, i == 0));
     let booted = futures_util::future::try_join_all(boots).await?;
     for (node, version) in booted {
-        if ctx.kubernetes_version.is_none() {
-            ctx.kubernetes_version = Some(version);
-        }
+        ctx.kubernetes_versions.insert(node.name.clone(), version);
         ctx.booted.insert(node.name.clone(), node);
     }
     Ok(())

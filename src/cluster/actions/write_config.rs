@@ -42,7 +42,7 @@ pub fn render<P: Provider>(
         &ctx.cluster,
         node.config_index,
         &node.name,
-        ctx.kubernetes_version.clone().context("Kubernetes version not known yet")?,
+        ctx.kubernetes_version(&node.name)?,
         ctx.node_ip(&node.name)?,
         ctx.node_ip(&ctx.bootstrap().name)?,
     );
@@ -58,13 +58,12 @@ fn render_plan(plan: &NodePlan, node: &str) -> anyhow::Result<RenderedNode> {
 /// says so. A cluster-level patch counts as unmatched only if it matches on
 /// no node (one aimed at JoinConfiguration only matches workers).
 fn warn_about_unmatched_patches<P: Provider>(ctx: &Context<'_, P>) -> anyhow::Result<()> {
-    let version = ctx.kubernetes_version.clone().context("Kubernetes version not known yet")?;
     let mut per_node = Vec::new();
     for node in &ctx.nodes {
+        let version = ctx.kubernetes_version(&node.name)?;
         // Addresses do not change which documents exist; any will do here.
         let ip = std::net::Ipv4Addr::LOCALHOST;
-        let plan =
-            NodePlan::from_config(&ctx.config, &ctx.cluster, node.config_index, &node.name, version.clone(), ip, ip);
+        let plan = NodePlan::from_config(&ctx.config, &ctx.cluster, node.config_index, &node.name, version, ip, ip);
         per_node.push(render_plan(&plan, &node.name)?.unmatched);
     }
     let mut warned = Vec::new();

@@ -1,9 +1,10 @@
 //! Rewrites a cluster's API server address after the control plane's VM
 //! came back with a new one. kindest/node's entrypoint already fixed its own
-//! static pods, kubelet.conf, the component kubeconfigs and
-//! `/kind/kubeadm.conf`; what it leaves is healed here: admin.conf, the API
-//! server certificate, the workers' kubelets, and the objects that carry the
-//! address (kube-proxy's and cluster-info's kubeconfigs, kindnet's endpoint).
+//! static pods, the controller-manager and scheduler kubeconfigs,
+//! `kubeadm-flags.env` and `/kind/kubeadm.conf`; what it leaves is healed
+//! here: kubelet.conf and admin.conf, the API server certificate, the
+//! workers' kubelets, and the objects that carry the address (kube-proxy's and
+//! cluster-info's kubeconfigs, kindnet's endpoint).
 
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
@@ -12,12 +13,13 @@ use anyhow::{Context as _, bail};
 
 use super::addresses::{api_server_ips, sed_replace};
 use crate::cluster::{ADMIN_CONF, KUBECTL_KUBECONFIG_FLAG};
-use crate::provider::{Node, NodeCommand, Provider};
+use crate::exec::{ExecError, Output};
+use crate::provider::{Node, NodeCommand, Provider, ProviderError};
 
-/// The control plane's files that can hold its address.
+/// The control plane's files that can hold its address, except the admin
+/// kubeconfigs: those are rewritten last, after the kubelet restarted, so a
+/// stale `admin.conf` means "not healed yet" to a re-run after an interruption.
 const CONTROL_PLANE_FILES: &[&str] = &[
-    "/etc/kubernetes/admin.conf",
-    "/etc/kubernetes/super-admin.conf",
     "/etc/kubernetes/controller-manager.conf",
     "/etc/kubernetes/scheduler.conf",
     "/etc/kubernetes/kubelet.conf",
@@ -28,9 +30,12 @@ const CONTROL_PLANE_FILES: &[&str] = &[
     "/var/lib/kubelet/kubeadm-flags.env",
     "/kind/kubeadm.conf",
 ];
+const ADMIN_FILES: &[&str] = &["/etc/kubernetes/admin.conf", "/etc/kubernetes/super-admin.conf"];
 
-/// A worker's files that hold the control plane's address.
-const WORKER_FILES: &[&str] = &["/etc/kubernetes/kubelet.conf", "/kind/kubeadm.conf"];
+/// A worker's kubelet config; its `/kind/kubeadm.conf` (the join
+/// configuration) is rewritten last and marks the worker as healed.
+const WORKER_KUBELET: &str = "/etc/kubernetes/kubelet.conf";
+const WORKER_MARKER: &str = "/kind/kubeadm.conf";
 
 /// A serving certificate for the current address (kubeadm keeps an existing
 /// one, so remove it first), then a kubelet restart to pick everything up.
@@ -63,6 +68,7 @@ pub async fn heal<P: Provider>(provider: &P, control_plane: &Node, workers: &[No
             .exec_checked(&control_plane.name, &NodeCommand::new(["systemctl", "restart", "kubelet"]))
             .await
             .context("failed to restart the kubelet")?;
+        rewrite(provider, &control_plane.name, &stale, new, ADMIN_FILES).await?;
     }
     wait_for_api_server(provider, &control_plane.name).await?;
 
@@ -101,17 +107,17 @@ async fn rewrite<P: Provider>(
 }
 
 async fn heal_worker<P: Provider>(provider: &P, worker: &Node, new: Ipv4Addr) -> anyhow::Result<()> {
-    let kubelet = read(provider, &worker.name, "/etc/kubernetes/kubelet.conf").await?;
-    let stale: Vec<Ipv4Addr> = api_server_ips(&kubelet).into_iter().filter(|ip| *ip != new).collect();
+    let marker = read(provider, &worker.name, WORKER_MARKER).await?;
+    let stale: Vec<Ipv4Addr> = api_server_ips(&marker).into_iter().filter(|ip| *ip != new).collect();
     if stale.is_empty() {
         return Ok(());
     }
-    rewrite(provider, &worker.name, &stale, new, WORKER_FILES).await?;
+    rewrite(provider, &worker.name, &stale, new, &[WORKER_KUBELET]).await?;
     provider
         .exec_checked(&worker.name, &NodeCommand::new(["systemctl", "restart", "kubelet"]))
         .await
         .with_context(|| format!("failed to restart the kubelet on {}", worker.name))?;
-    Ok(())
+    rewrite(provider, &worker.name, &stale, new, &[WORKER_MARKER]).await
 }
 
 async fn heal_object<P: Provider>(
@@ -156,13 +162,19 @@ async fn heal_object<P: Provider>(
 /// Polls `/readyz` with backoff: the API server restarts after the heal.
 /// A certificate that does not cover the new address is re-issued once.
 async fn wait_for_api_server<P: Provider>(provider: &P, control_plane: &str) -> anyhow::Result<()> {
-    let readyz = NodeCommand::new(["kubectl", KUBECTL_KUBECONFIG_FLAG, "get", "--raw", "/readyz"])
-        .timeout(Duration::from_secs(15));
+    let readyz =
+        NodeCommand::new(["kubectl", KUBECTL_KUBECONFIG_FLAG, "--request-timeout=5s", "get", "--raw", "/readyz"])
+            .timeout(Duration::from_secs(15));
     let deadline = Instant::now() + API_TIMEOUT;
     let mut delay = Duration::from_millis(100);
     let mut reissued = false;
     loop {
-        let output = provider.exec(control_plane, &readyz).await?;
+        let output = match provider.exec(control_plane, &readyz).await {
+            Ok(output) => output,
+            // An API server that is still starting may not answer in time.
+            Err(ProviderError::Exec(ExecError::TimedOut { .. })) => Output { code: 124, ..Output::default() },
+            Err(err) => return Err(err.into()),
+        };
         if output.success() {
             return Ok(());
         }

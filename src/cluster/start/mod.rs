@@ -49,8 +49,10 @@ pub async fn start_cluster<P: Provider>(
     let (control_plane, workers) = nodes.split_first().expect("a control plane");
     heal::heal(provider, control_plane, workers).await?;
 
-    printer.start(&format!("Waiting ≤ {} for nodes = Ready ⏳", crate::duration::format(opts.wait)));
-    wait_ready(provider, &control_plane.name, opts.wait).await?;
+    if !opts.wait.is_zero() {
+        printer.start(&format!("Waiting ≤ {} for nodes = Ready ⏳", crate::duration::format(opts.wait)));
+        wait_ready(provider, &control_plane.name, opts.wait).await?;
+    }
     printer.end(true);
 
     refresh_kubeconfig(provider, printer, control_plane, opts.kubeconfig).await?;

@@ -40,14 +40,14 @@ fn render_docs(plan: &NodePlan) -> Vec<Value> {
 
 #[test]
 fn control_plane_v1beta4() {
-    let docs = render_docs(&plan(&cluster(), 0, "v1.35.5"));
+    let docs = render_docs(&plan(&cluster(), 0, "v1.36.1"));
     assert_eq!(
         kinds(&docs),
         ["ClusterConfiguration", "InitConfiguration", "KubeletConfiguration", "KubeProxyConfiguration"]
     );
     let cc = find(&docs, "ClusterConfiguration");
     assert_eq!(cc["apiVersion"], "kubeadm.k8s.io/v1beta4");
-    assert_eq!(cc["kubernetesVersion"], "v1.35.5");
+    assert_eq!(cc["kubernetesVersion"], "v1.36.1");
     assert_eq!(cc["clusterName"], "kina");
     assert!(cc.get("controlPlaneEndpoint").is_none());
     assert_eq!(cc["apiServer"]["certSANs"], json!(["localhost", "127.0.0.1", "192.168.64.3", "kina-control-plane"]));
@@ -84,7 +84,7 @@ fn control_plane_v1beta4() {
     assert_eq!(proxy["iptables"]["minSyncPeriod"], "1s");
     assert_eq!(proxy["conntrack"], json!({"maxPerCore": 0}));
     assert!(proxy.get("featureGates").is_none());
-    assert!(!render_node(&plan(&cluster(), 0, "v1.35.5")).unwrap().contains("metadata"));
+    assert!(!render_node(&plan(&cluster(), 0, "v1.36.1")).unwrap().contains("metadata"));
 }
 
 #[test]
@@ -92,7 +92,7 @@ fn worker_v1beta4_joins_the_control_plane() {
     let mut cluster = cluster();
     cluster.nodes[1].labels.insert("tier".into(), "frontend".into());
     cluster.nodes[1].labels.insert("ingress-ready".into(), "true".into());
-    let docs = render_docs(&plan(&cluster, 1, "v1.35.5"));
+    let docs = render_docs(&plan(&cluster, 1, "v1.36.1"));
     assert_eq!(
         kinds(&docs),
         ["ClusterConfiguration", "JoinConfiguration", "KubeletConfiguration", "KubeProxyConfiguration"]
@@ -119,11 +119,11 @@ fn worker_v1beta4_joins_the_control_plane() {
     );
     assert_eq!(join["skipPhases"], json!(["preflight"]));
     let cc = find(&docs, "ClusterConfiguration");
-    assert_eq!(cc["kubernetesVersion"], "v1.35.5");
+    assert_eq!(cc["kubernetesVersion"], "v1.36.1");
     assert_eq!(cc["apiServer"]["certSANs"][2], "192.168.64.4");
 
     // Third node: kind's naming is the caller's; the plan carries it through.
-    let docs = render_docs(&plan(&cluster, 2, "v1.35.5"));
+    let docs = render_docs(&plan(&cluster, 2, "v1.36.1"));
     assert_eq!(find(&docs, "JoinConfiguration")["nodeRegistration"]["name"], "kina-worker2");
 }
 
@@ -161,7 +161,7 @@ fn feature_gates_and_runtime_config_are_sorted_everywhere() {
     cluster.feature_gates.insert("Alpha".into(), true);
     cluster.runtime_config.insert("api/alpha".into(), "false".into());
     cluster.runtime_config.insert("api/all".into(), "true".into());
-    let docs = render_docs(&plan(&cluster, 0, "v1.35.5"));
+    let docs = render_docs(&plan(&cluster, 0, "v1.36.1"));
     let cc = find(&docs, "ClusterConfiguration");
     let fg = json!({"name": "feature-gates", "value": "Alpha=true,Zeta=false"});
     assert_eq!(
@@ -179,20 +179,20 @@ fn feature_gates_and_runtime_config_are_sorted_everywhere() {
 fn kube_proxy_modes() {
     let mut cluster = cluster();
     cluster.networking.kube_proxy_mode = KubeProxyMode::None;
-    let docs = render_docs(&plan(&cluster, 0, "v1.35.5"));
+    let docs = render_docs(&plan(&cluster, 0, "v1.36.1"));
     assert_eq!(kinds(&docs), ["ClusterConfiguration", "InitConfiguration", "KubeletConfiguration"]);
     assert_eq!(find(&docs, "InitConfiguration")["skipPhases"], json!(["preflight", "addon/kube-proxy"]));
-    let docs = render_docs(&plan(&cluster, 1, "v1.35.5"));
+    let docs = render_docs(&plan(&cluster, 1, "v1.36.1"));
     assert_eq!(kinds(&docs), ["ClusterConfiguration", "JoinConfiguration", "KubeletConfiguration"]);
     assert_eq!(find(&docs, "JoinConfiguration")["skipPhases"], json!(["preflight"]));
 
     cluster.networking.kube_proxy_mode = KubeProxyMode::Nftables;
-    let docs = render_docs(&plan(&cluster, 0, "v1.35.5"));
+    let docs = render_docs(&plan(&cluster, 0, "v1.36.1"));
     let proxy = find(&docs, "KubeProxyConfiguration");
     assert_eq!(proxy["mode"], "nftables");
     assert_eq!(proxy["conntrack"], json!({"maxPerCore": 0, "tcpBeLiberal": true}));
     cluster.networking.kube_proxy_mode = KubeProxyMode::Ipvs;
-    assert_eq!(find(&render_docs(&plan(&cluster, 0, "v1.35.5")), "KubeProxyConfiguration")["mode"], "ipvs");
+    assert_eq!(find(&render_docs(&plan(&cluster, 0, "v1.36.1")), "KubeProxyConfiguration")["mode"], "ipvs");
 }
 
 #[test]
@@ -238,7 +238,7 @@ fn cluster_patches_apply_before_node_patches() {
                 .into(),
     }];
 
-    let worker = render_node_report(&plan(&cluster, 1, "v1.35.5")).unwrap();
+    let worker = render_node_report(&plan(&cluster, 1, "v1.36.1")).unwrap();
     assert!(worker.unmatched.is_empty(), "{:?}", worker.unmatched);
     let docs = docs(&worker.config);
     let kubelet = find(&docs, "KubeletConfiguration");
@@ -263,7 +263,7 @@ fn cluster_patches_apply_before_node_patches() {
     );
 
     // The control plane gets the cluster patches only.
-    let cp = render_docs(&plan(&cluster, 0, "v1.35.5"));
+    let cp = render_docs(&plan(&cluster, 0, "v1.36.1"));
     assert_eq!(find(&cp, "KubeletConfiguration")["maxPods"], 50);
     assert_eq!(find(&cp, "KubeletConfiguration")["serializeImagePulls"], false);
 }
@@ -274,11 +274,11 @@ fn unmatched_patches_are_reported_per_level() {
     cluster.kubeadm_config_patches = vec!["kind: JoinConfiguration\ndiscovery:\n  timeout: 10m\n".into()];
     cluster.nodes[0].kubeadm_config_patches = vec!["kind: KubeProxyConfiguration\nmode: ipvs\n".into()];
     cluster.networking.kube_proxy_mode = KubeProxyMode::None;
-    let cp = render_node_report(&plan(&cluster, 0, "v1.35.5")).unwrap();
+    let cp = render_node_report(&plan(&cluster, 0, "v1.36.1")).unwrap();
     let unmatched: Vec<String> = cp.unmatched.iter().map(|u| u.patch.to_string()).collect();
     assert_eq!(unmatched, ["kubeadmConfigPatches[0]", "nodes[0].kubeadmConfigPatches[0]"]);
     assert!(!cp.config.contains("KubeProxyConfiguration"));
-    let worker = render_node_report(&plan(&cluster, 1, "v1.35.5")).unwrap();
+    let worker = render_node_report(&plan(&cluster, 1, "v1.36.1")).unwrap();
     assert!(worker.unmatched.is_empty());
     assert_eq!(find(&docs(&worker.config), "JoinConfiguration")["discovery"]["timeout"], "10m");
 }
@@ -292,7 +292,7 @@ fn patch_errors_name_the_patch() {
         kind: "JoinConfiguration".into(),
         patch: "- op: replace\n  path: /nope\n  value: 1\n".into(),
     }];
-    let err = render_node(&plan(&cluster, 2, "v1.35.5")).unwrap_err();
+    let err = render_node(&plan(&cluster, 2, "v1.36.1")).unwrap_err();
     assert!(
         err.to_string().starts_with(
             "could not apply the kubeadm config patches: nodes[2].kubeadmConfigPatchesJSON6902[0]: cannot apply to JoinConfiguration"
@@ -300,7 +300,7 @@ fn patch_errors_name_the_patch() {
         "{err}"
     );
     cluster.kubeadm_config_patches = vec!["kind: [".into()];
-    let err = render_node(&plan(&cluster, 0, "v1.35.5")).unwrap_err();
+    let err = render_node(&plan(&cluster, 0, "v1.36.1")).unwrap_err();
     assert!(err.to_string().contains("kubeadmConfigPatches[0]: not valid YAML or JSON"), "{err}");
 }
 
@@ -311,7 +311,7 @@ fn patch_metadata_is_stripped() {
         "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nmetadata:\n  name: config\nclusterName: x\n"
             .into(),
     ];
-    let text = render_node(&plan(&cluster, 0, "v1.35.5")).unwrap();
+    let text = render_node(&plan(&cluster, 0, "v1.36.1")).unwrap();
     assert!(!text.contains("metadata"), "{text}");
     assert_eq!(find(&docs(&text), "ClusterConfiguration")["clusterName"], "x");
 }
@@ -320,7 +320,7 @@ fn patch_metadata_is_stripped() {
 fn workers_pin_the_control_planes_ca_when_known() {
     let mut cluster = Cluster::default();
     cluster.nodes.push(crate::config::types::Node::new(Role::Worker));
-    let mut worker = plan(&cluster, 1, "v1.35.5");
+    let mut worker = plan(&cluster, 1, "v1.36.1");
     worker.discovery =
         Some(crate::kubeadm::Discovery { token: "abc123.0123456789abcdef".into(), ca_cert_hash: "sha256:feed".into() });
     let docs: Vec<serde_json::Value> = crate::yaml::from_multiple(&render_node(&worker).unwrap()).unwrap();
@@ -336,12 +336,12 @@ fn a_specific_published_address_is_in_the_certificate() {
     let mut cluster = Cluster::default();
     cluster.networking.api_server_address = "192.168.1.20".into();
     let docs: Vec<serde_json::Value> =
-        crate::yaml::from_multiple(&render_node(&plan(&cluster, 0, "v1.35.5")).unwrap()).unwrap();
+        crate::yaml::from_multiple(&render_node(&plan(&cluster, 0, "v1.36.1")).unwrap()).unwrap();
     let sans = &docs.iter().find(|d| d["kind"] == "ClusterConfiguration").unwrap()["apiServer"]["certSANs"];
     assert_eq!(sans.as_array().unwrap().last().unwrap(), "192.168.1.20");
     cluster.networking.api_server_address = "0.0.0.0".into();
     let docs: Vec<serde_json::Value> =
-        crate::yaml::from_multiple(&render_node(&plan(&cluster, 0, "v1.35.5")).unwrap()).unwrap();
+        crate::yaml::from_multiple(&render_node(&plan(&cluster, 0, "v1.36.1")).unwrap()).unwrap();
     let sans = &docs.iter().find(|d| d["kind"] == "ClusterConfiguration").unwrap()["apiServer"]["certSANs"];
     assert!(!sans.as_array().unwrap().iter().any(|s| s == "0.0.0.0"));
 }
