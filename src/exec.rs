@@ -2,9 +2,12 @@
 //!
 //! Every `container` invocation is built as an [`Invocation`] (an argv vector,
 //! never a shell string), logged at debug level as a copy-pasteable line, and
-//! executed by a [`Runner`], so unit tests can script the runtime.
+//! executed by a [`Runner`], so unit tests can script the runtime. A
+//! [`Pipeline`] streams one invocation's stdout (or a file) into another's
+//! stdin through the kernel, never through kina's memory.
 
 use std::future::Future;
+use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -88,6 +91,45 @@ impl Output {
     }
 }
 
+/// Where a pipeline's consumer reads its stdin from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Another invocation's stdout: `producer | consumer`.
+    Invocation(Invocation),
+    /// A file, opened by kina and handed to the consumer: `consumer < file`.
+    File(PathBuf),
+}
+
+/// A consumer whose stdin is streamed from a [`Source`]: the bytes go from
+/// process to process (or file to process) and never pass through kina.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pipeline {
+    pub source: Source,
+    /// Its `stdin` is ignored; its time limit bounds the whole pipeline.
+    pub consumer: Invocation,
+}
+
+impl Pipeline {
+    /// `container image save … | container exec -i …`, or `container exec -i … < file`.
+    pub fn command_line(&self) -> String {
+        match &self.source {
+            Source::Invocation(producer) => format!("{} | {}", producer.command_line(), self.consumer.command_line()),
+            Source::File(path) => {
+                format!("{} < {}", self.consumer.command_line(), shell_words::quote(&path.to_string_lossy()))
+            }
+        }
+    }
+}
+
+/// What a finished pipeline left behind.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PipelineOutput {
+    /// The producer's exit code and stderr (its stdout went to the consumer);
+    /// `None` for a file source.
+    pub source: Option<Output>,
+    pub consumer: Output,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
     #[error("command \"{command}\" failed with exit code {}{}", .output.code, command_output(.output))]
@@ -111,11 +153,58 @@ fn command_output(output: &Output) -> String {
 /// Runs invocations. Returns the output whatever the exit code; see [`checked`].
 pub trait Runner: Send + Sync {
     fn run(&self, invocation: &Invocation) -> impl Future<Output = Result<Output, ExecError>> + Send;
+
+    /// Runs a pipeline; returns both outputs whatever the exit codes; see [`checked_pipeline`].
+    fn run_pipeline(&self, pipeline: &Pipeline) -> impl Future<Output = Result<PipelineOutput, ExecError>> + Send;
 }
 
 /// Turns a non-zero exit into [`ExecError::Failed`].
 pub fn checked(invocation: &Invocation, output: Output) -> Result<Output, ExecError> {
     if output.success() { Ok(output) } else { Err(ExecError::Failed { command: invocation.command_line(), output }) }
+}
+
+/// The consumer's output, or [`ExecError::Failed`] naming the side that failed:
+/// the producer when it failed (the consumer then saw a cut-off stream), unless
+/// it only died of SIGPIPE because the consumer had already failed.
+pub fn checked_pipeline(pipeline: &Pipeline, output: PipelineOutput) -> Result<Output, ExecError> {
+    let PipelineOutput { source, consumer } = output;
+    if let (Source::Invocation(producer), Some(produced)) = (&pipeline.source, source) {
+        let lost_its_reader = produced.code == SIGPIPE_EXIT && !consumer.success();
+        if !produced.success() && !lost_its_reader {
+            return Err(ExecError::Failed { command: producer.command_line(), output: produced });
+        }
+    }
+    checked(&pipeline.consumer, consumer)
+}
+
+/// How a shell reports a process killed by SIGPIPE (128 + 13).
+const SIGPIPE_EXIT: i32 = 141;
+
+/// A child for `invocation` with `stdin`: stdout piped, stderr piped unless
+/// inherited, in its own process group, killed if kina stops waiting for it.
+fn command(invocation: &Invocation, stdin: Stdio) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(&invocation.program);
+    command
+        .args(&invocation.args)
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(if invocation.inherit_stderr { Stdio::inherit() } else { Stdio::piped() })
+        // Ctrl-C on the terminal is kina's to handle: the child gets its own
+        // process group, so it is not interrupted behind kina's back (and
+        // cleanup's own calls survive a second Ctrl-C).
+        .process_group(0)
+        // If kina stops waiting for a call, that call must not outlive it.
+        .kill_on_drop(true);
+    command
+}
+
+fn to_output(output: std::process::Output) -> Output {
+    Output {
+        // A signal-killed child has no code; report it like a shell does.
+        code: output.status.code().unwrap_or_else(|| 128 + output.status.signal().unwrap_or(0)),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
 }
 
 /// The production runner: a real child process per invocation.
@@ -129,19 +218,8 @@ impl Runner for ProcessRunner {
         let started = Instant::now();
         let spawn_error = |source| ExecError::Spawn { command: command_line.clone(), source };
 
-        let mut command = tokio::process::Command::new(&invocation.program);
-        command
-            .args(&invocation.args)
-            .stdin(if invocation.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(if invocation.inherit_stderr { Stdio::inherit() } else { Stdio::piped() })
-            // Ctrl-C on the terminal is kina's to handle: the child gets its own
-            // process group, so it is not interrupted behind kina's back (and
-            // cleanup's own calls survive a second Ctrl-C).
-            .process_group(0)
-            // If kina stops waiting for a call, that call must not outlive it.
-            .kill_on_drop(true);
-        let mut child = command.spawn().map_err(spawn_error)?;
+        let stdin = if invocation.stdin.is_some() { Stdio::piped() } else { Stdio::null() };
+        let mut child = command(invocation, stdin).spawn().map_err(spawn_error)?;
 
         let stdin_pipe = child.stdin.take();
         let feed = async {
@@ -160,14 +238,59 @@ impl Runner for ProcessRunner {
             },
             None => wait.await,
         };
-        let output = result.map_err(spawn_error)?;
-        let output = Output {
-            // A signal-killed child has no code; report it like a shell does.
-            code: output.status.code().unwrap_or(128),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        };
+        let output = to_output(result.map_err(spawn_error)?);
         tracing::debug!("  exit {} after {} ms", output.code, started.elapsed().as_millis());
+        Ok(output)
+    }
+
+    async fn run_pipeline(&self, pipeline: &Pipeline) -> Result<PipelineOutput, ExecError> {
+        let command_line = pipeline.command_line();
+        tracing::debug!("+ {command_line}");
+        let started = Instant::now();
+        let spawn_error = |source| ExecError::Spawn { command: command_line.clone(), source };
+
+        // The producer's stdout pipe (or the file) becomes the consumer's stdin
+        // itself: the kernel moves the bytes, kina holds no buffer of them.
+        let (producer, stdin) = match &pipeline.source {
+            Source::Invocation(producer) => {
+                let mut child = command(producer, Stdio::null()).spawn().map_err(spawn_error)?;
+                let stdout = child.stdout.take().expect("stdout is piped");
+                let stdin: Stdio = stdout.try_into().map_err(spawn_error)?;
+                (Some(child), stdin)
+            }
+            Source::File(path) => (None, Stdio::from(std::fs::File::open(path).map_err(spawn_error)?)),
+        };
+        // The command keeps its copy of the pipe's read end until dropped: drop
+        // it at once, so a consumer that exits early ends the producer (EPIPE)
+        // instead of leaving it blocked on a full pipe. On a spawn error the
+        // producer is dropped, and so killed.
+        let consumer = command(&pipeline.consumer, stdin).spawn().map_err(spawn_error)?;
+
+        let produce = async {
+            match producer {
+                Some(child) => Some(child.wait_with_output().await),
+                None => None,
+            }
+        };
+        let wait = async { tokio::join!(produce, consumer.wait_with_output()) };
+        let (produced, consumed) = match pipeline.consumer.timeout {
+            Some(limit) => match tokio::time::timeout(limit, wait).await {
+                Ok(results) => results,
+                // Dropping the wait drops both children, which kills them.
+                Err(_) => return Err(ExecError::TimedOut { command: command_line, limit }),
+            },
+            None => wait.await,
+        };
+        let output = PipelineOutput {
+            source: produced.transpose().map_err(spawn_error)?.map(to_output),
+            consumer: to_output(consumed.map_err(spawn_error)?),
+        };
+        tracing::debug!(
+            "  exit {}{} after {} ms",
+            output.source.as_ref().map(|s| format!("{} | ", s.code)).unwrap_or_default(),
+            output.consumer.code,
+            started.elapsed().as_millis()
+        );
         Ok(output)
     }
 }
@@ -180,9 +303,19 @@ pub mod scripted {
     use std::collections::VecDeque;
     use std::sync::Mutex;
 
+    enum Expected {
+        Run(Vec<String>, Output),
+        /// The source's args (`["<", path]` for a file) and the consumer's.
+        Pipeline(Vec<String>, Vec<String>, PipelineOutput),
+    }
+
     #[derive(Default)]
     pub struct ScriptedRunner {
-        expected: Mutex<VecDeque<(Vec<String>, Output)>>,
+        expected: Mutex<VecDeque<Expected>>,
+    }
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
     }
 
     impl ScriptedRunner {
@@ -192,23 +325,44 @@ pub mod scripted {
 
         /// Expects `args` next and answers with `output`.
         pub fn expect(&self, args: &[&str], code: i32, stdout: &str, stderr: &str) -> &Self {
-            self.expected.lock().unwrap().push_back((
-                args.iter().map(|s| s.to_string()).collect(),
-                Output { code, stdout: stdout.into(), stderr: stderr.into() },
-            ));
+            let output = Output { code, stdout: stdout.into(), stderr: stderr.into() };
+            self.expected.lock().unwrap().push_back(Expected::Run(strings(args), output));
             self
+        }
+
+        /// Expects a pipeline next: `source` is the producer's args, or `["<", path]`
+        /// for a file; `output.source` must be `None` for a file.
+        pub fn expect_pipeline(&self, source: &[&str], consumer: &[&str], output: PipelineOutput) -> &Self {
+            self.expected.lock().unwrap().push_back(Expected::Pipeline(strings(source), strings(consumer), output));
+            self
+        }
+
+        fn next(&self, call: &str) -> Expected {
+            self.expected.lock().unwrap().pop_front().unwrap_or_else(|| panic!("unexpected call: {call}"))
         }
     }
 
     impl Runner for ScriptedRunner {
         async fn run(&self, invocation: &Invocation) -> Result<Output, ExecError> {
-            let (args, output) = self
-                .expected
-                .lock()
-                .unwrap()
-                .pop_front()
-                .unwrap_or_else(|| panic!("unexpected call: {}", invocation.command_line()));
-            assert_eq!(invocation.args, args, "unexpected arguments");
+            match self.next(&invocation.command_line()) {
+                Expected::Run(args, output) => {
+                    assert_eq!(invocation.args, args, "unexpected arguments");
+                    Ok(output)
+                }
+                Expected::Pipeline(..) => panic!("expected a pipeline, got {}", invocation.command_line()),
+            }
+        }
+
+        async fn run_pipeline(&self, pipeline: &Pipeline) -> Result<PipelineOutput, ExecError> {
+            let Expected::Pipeline(source, consumer, output) = self.next(&pipeline.command_line()) else {
+                panic!("expected a single call, got the pipeline {}", pipeline.command_line())
+            };
+            let actual = match &pipeline.source {
+                Source::Invocation(producer) => producer.args.clone(),
+                Source::File(path) => vec!["<".to_string(), path.to_string_lossy().into_owned()],
+            };
+            assert_eq!(actual, source, "unexpected pipeline source");
+            assert_eq!(pipeline.consumer.args, consumer, "unexpected pipeline consumer");
             Ok(output)
         }
     }
@@ -217,6 +371,15 @@ pub mod scripted {
         fn drop(&mut self) {
             if !std::thread::panicking() {
                 let left = self.expected.lock().unwrap();
+                let left: Vec<String> = left
+                    .iter()
+                    .map(|e| match e {
+                        Expected::Run(args, _) => args.join(" "),
+                        Expected::Pipeline(source, consumer, _) => {
+                            format!("{} | {}", source.join(" "), consumer.join(" "))
+                        }
+                    })
+                    .collect();
                 assert!(left.is_empty(), "expected calls never made: {:?}", left);
             }
         }
@@ -263,6 +426,85 @@ mod tests {
         let inv = Invocation::new("/bin/sh", "sh").args(["-c", "sleep 5"]).timeout(Duration::from_millis(100));
         let err = ProcessRunner.run(&inv).await.unwrap_err();
         assert!(matches!(err, ExecError::TimedOut { .. }), "{err}");
+    }
+
+    fn sh(script: &str) -> Invocation {
+        Invocation::new("/bin/sh", "sh").args(["-c", script]).timeout(Duration::from_secs(20))
+    }
+
+    #[test]
+    fn pipeline_command_lines_read_like_a_shell() {
+        let save = Invocation::new("container", "container").args(["image", "save", "foo:latest"]);
+        let import = Invocation::new("container", "container").args(["exec", "-i", "n", "ctr", "import", "-"]);
+        let piped = Pipeline { source: Source::Invocation(save), consumer: import.clone() };
+        assert_eq!(piped.command_line(), "container image save foo:latest | container exec -i n ctr import -");
+        let from_file = Pipeline { source: Source::File("/tmp/my images.tar".into()), consumer: import };
+        assert_eq!(from_file.command_line(), "container exec -i n ctr import - < '/tmp/my images.tar'");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn pipeline_streams_more_than_a_pipe_buffer_between_processes() {
+        // 4 MiB: far beyond a pipe's 64 KiB, so both ends must run at once.
+        let pipeline = Pipeline {
+            source: Source::Invocation(sh("head -c 4194304 /dev/zero; echo produced >&2")),
+            consumer: sh("wc -c | tr -d ' '"),
+        };
+        let out = ProcessRunner.run_pipeline(&pipeline).await.unwrap();
+        assert_eq!(out.source, Some(Output { code: 0, stdout: String::new(), stderr: "produced\n".into() }));
+        assert_eq!(out.consumer.stdout, "4194304\n");
+        assert_eq!(checked_pipeline(&pipeline, out).unwrap().stdout, "4194304\n");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn pipeline_streams_a_file_into_the_consumer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("archive.tar");
+        std::fs::write(&path, b"abc\0\xffdef").unwrap();
+        let pipeline = Pipeline { source: Source::File(path), consumer: sh("od -An -c | tr -s ' '") };
+        let out = checked_pipeline(&pipeline, ProcessRunner.run_pipeline(&pipeline).await.unwrap()).unwrap();
+        assert_eq!(out.stdout.trim(), "a b c \\0 377 d e f");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_failed_producer_is_the_error_even_if_the_consumer_succeeds() {
+        let producer = sh("echo 'Error: image not found: foo' >&2; exit 1");
+        let pipeline = Pipeline { source: Source::Invocation(producer), consumer: sh("cat >/dev/null") };
+        let out = ProcessRunner.run_pipeline(&pipeline).await.unwrap();
+        let err = checked_pipeline(&pipeline, out).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "command \"sh -c 'echo '\\''Error: image not found: foo'\\'' >&2; exit 1'\" failed with exit code 1\nCommand Output: Error: image not found: foo"
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_consumer_that_fails_early_ends_the_producer_and_is_the_error() {
+        // `yes` writes forever: it only stops because its reader went away.
+        let pipeline =
+            Pipeline { source: Source::Invocation(sh("yes")), consumer: sh("echo 'ctr: not found' >&2; exit 127") };
+        let out = ProcessRunner.run_pipeline(&pipeline).await.unwrap();
+        assert_eq!(out.source.as_ref().unwrap().code, SIGPIPE_EXIT, "{out:?}");
+        let err = checked_pipeline(&pipeline, out).unwrap_err();
+        assert!(err.to_string().starts_with("command \"sh -c 'echo "), "{err}");
+        assert!(err.to_string().ends_with("exit code 127\nCommand Output: ctr: not found"), "{err}");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn pipeline_enforces_the_consumers_time_limit() {
+        let consumer = sh("sleep 5").timeout(Duration::from_millis(100));
+        let pipeline = Pipeline { source: Source::Invocation(sh("sleep 5")), consumer };
+        let started = Instant::now();
+        let err = ProcessRunner.run_pipeline(&pipeline).await.unwrap_err();
+        assert!(matches!(err, ExecError::TimedOut { .. }), "{err}");
+        assert!(err.to_string().contains("sh -c 'sleep 5' | sh -c 'sleep 5'"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_missing_archive_is_a_spawn_error() {
+        let pipeline = Pipeline { source: Source::File("/nonexistent/x.tar".into()), consumer: sh("cat") };
+        let err = ProcessRunner.run_pipeline(&pipeline).await.unwrap_err();
+        assert!(matches!(err, ExecError::Spawn { .. }), "{err}");
     }
 
     #[tokio::test(flavor = "current_thread")]

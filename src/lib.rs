@@ -6,6 +6,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod containerd;
+pub mod doctor;
 pub mod duration;
 pub mod exec;
 pub mod kubeadm;

@@ -2,10 +2,12 @@
 
 mod create;
 mod delete;
+mod doctor;
 mod export;
 mod get;
 mod lifecycle;
 mod list;
+mod load;
 mod version;
 
 use std::ffi::OsString;
@@ -52,6 +54,9 @@ pub enum Command {
     /// Exports one of [kubeconfig]
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Loads images into nodes
+    #[command(subcommand)]
+    Load(load::LoadCommand),
     /// Lists clusters with their nodes, state, Kubernetes version and API server
     List(list::ListArgs),
     /// Stops one of [cluster]
@@ -62,6 +67,8 @@ pub enum Command {
     Start(lifecycle::StartCommand),
     /// Prints the kina CLI version
     Version,
+    /// Checks that this Mac can run kina clusters, with a fix for each problem
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Runs kina with `args`; what `main` calls.
@@ -104,6 +111,11 @@ where
 }
 
 async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
+    let command = match command {
+        // Before the provider: a missing `container` is one of doctor's findings.
+        Command::Doctor(args) => return doctor::run(args, printer).await,
+        other => other,
+    };
     let provider = AppleContainer::from_env()?;
     match command {
         Command::Create(cmd) => create::run(cmd, &provider, printer).await,
@@ -111,9 +123,10 @@ async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
         Command::Get(cmd) => get::run(cmd, &provider, printer).await,
         Command::Export(cmd) => export::run(cmd, &provider, printer).await,
         Command::List(args) => list::run(args, &provider, printer).await,
+        Command::Load(cmd) => load::run(cmd, &provider, printer).await,
         Command::Stop(cmd) => lifecycle::stop(cmd, &provider, printer).await,
         Command::Start(cmd) => lifecycle::start(cmd, &provider, printer).await,
-        Command::Version => Ok(()),
+        Command::Version | Command::Doctor(_) => Ok(()),
     }
 }
 

@@ -49,7 +49,9 @@ impl ClusterError {
             ClusterError::MultiNodeNeedsMacOs26 => {
                 Some("create a single-node cluster (no workers) on this Mac, or upgrade to macOS 26".into())
             }
-            ClusterError::UnknownCluster(_) | ClusterError::NoNodes(_) => Some("list clusters with `kina get clusters`".into()),
+            ClusterError::UnknownCluster(_) | ClusterError::NoNodes(_) => {
+                Some("list clusters with `kina get clusters`".into())
+            }
             ClusterError::NoControlPlane(_) => Some("list clusters with `kina get clusters`".into()),
             ClusterError::NodeNotRunning { node, .. } => {
                 Some(format!("start the node VM with `container start {node}`, or recreate the cluster"))

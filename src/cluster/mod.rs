@@ -5,6 +5,7 @@ pub mod create;
 pub mod delete;
 mod error;
 pub mod interrupt;
+pub mod load;
 pub mod logs;
 pub mod names;
 pub mod node_boot;

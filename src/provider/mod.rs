@@ -133,6 +133,17 @@ impl NodeCommand {
     }
 }
 
+/// Where a streamed in-node command reads its stdin from. The bytes flow
+/// from process to process (or file to process) and never through kina.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamSource {
+    /// These images from the runtime's local store, exported for `platform`
+    /// (`os/arch`) as one OCI archive.
+    SavedImages { images: Vec<String>, platform: String },
+    /// A file on the Mac.
+    File(std::path::PathBuf),
+}
+
 pub trait Provider: Send + Sync {
     /// Checks the runtime before any change.
     fn preflight(&self, purpose: Purpose) -> impl Future<Output = Result<RuntimeInfo, ProviderError>> + Send;
@@ -181,5 +192,28 @@ pub trait Provider: Send + Sync {
         &self,
         node: &str,
         command: &NodeCommand,
+    ) -> impl Future<Output = Result<Output, ProviderError>> + Send;
+
+    /// The DNS domains the runtime resolves on the Mac (`container system dns list`).
+    fn dns_domains(&self) -> impl Future<Output = Result<Vec<String>, ProviderError>> + Send;
+
+    /// The directory holding the runtime's images and VM disks, if it says.
+    fn app_root(&self) -> impl Future<Output = Result<Option<std::path::PathBuf>, ProviderError>> + Send;
+
+    /// The ID (`sha256:…` digest) of `image` in the runtime's local store, or
+    /// `None` when the store does not have it.
+    fn image_id(&self, image: &str) -> impl Future<Output = Result<Option<String>, ProviderError>> + Send;
+
+    /// The platform a node VM runs, as `os/arch` (e.g. `linux/arm64`).
+    fn node_platform(&self, name: &str) -> impl Future<Output = Result<String, ProviderError>> + Send;
+
+    /// Runs a command in a node with its stdin streamed from `source` (the
+    /// command's own `stdin` is ignored); a non-zero exit of either side is an
+    /// error naming that side.
+    fn exec_streamed(
+        &self,
+        node: &str,
+        command: &NodeCommand,
+        source: &StreamSource,
     ) -> impl Future<Output = Result<Output, ProviderError>> + Send;
 }

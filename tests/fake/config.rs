@@ -42,6 +42,10 @@ pub struct Config {
     pub boot_polls: u32,
     pub not_ready: bool,
     pub macos: u32,
+    /// `uname -r` inside nodes (`KINA_FAKE_KERNEL`, default the 1.x recommended kernel).
+    pub kernel: String,
+    /// `KINA_FAKE_DNS_DOMAINS`: the domains `system dns list` shows (comma-separated).
+    pub dns_domains: Vec<String>,
 }
 
 /// The commit every emulated version reports.
@@ -79,6 +83,10 @@ impl Config {
             boot_polls: var("KINA_FAKE_BOOT_POLLS").and_then(|v| v.trim().parse().ok()).unwrap_or(0),
             not_ready: var("KINA_FAKE_NOT_READY").is_some_and(|v| v != "0"),
             macos: var("KINA_FAKE_MACOS").and_then(|v| v.trim().parse().ok()).unwrap_or(26),
+            kernel: var("KINA_FAKE_KERNEL").map(|v| v.trim().to_string()).unwrap_or_else(|| "6.18.15".to_string()),
+            dns_domains: var("KINA_FAKE_DNS_DOMAINS")
+                .map(|v| v.split(',').map(str::trim).filter(|d| !d.is_empty()).map(str::to_string).collect())
+                .unwrap_or_default(),
         }
     }
 
@@ -91,4 +99,15 @@ impl Config {
     pub fn matching<'a>(list: &'a [String], joined: &str) -> Option<&'a str> {
         list.iter().find(|p| joined.contains(p.as_str())).map(String::as_str)
     }
+}
+
+/// `KINA_FAKE_SUBNET` (e.g. `127.77.0`): the first three octets of the default network,
+/// instead of `192.168.64`, so tests can listen on container addresses (loopback).
+/// kina treats loopback API server addresses as its own, so `kina start cluster` cannot
+/// heal an address change on such a subnet: use it for tests that do not restart nodes.
+pub fn subnet() -> Option<String> {
+    let text = var("KINA_FAKE_SUBNET")?;
+    let text = text.trim().split('/').next().unwrap_or_default();
+    let octets: Vec<&str> = text.split('.').take(3).collect();
+    (octets.len() == 3 && octets.iter().all(|o| o.parse::<u8>().is_ok())).then(|| octets.join("."))
 }

@@ -20,7 +20,7 @@ pub fn boot(state: &mut State, cfg: &Config, id: &str) {
         networks.push(Attachment {
             network: name.clone(),
             hostname: c.hostname.clone(),
-            ipv4_address: format!("192.168.{}.{host}/24", net.octet),
+            ipv4_address: format!("{}.{host}/24", net.base()),
             ipv4_gateway: net.gateway(),
             mac_address: mac
                 .clone()

@@ -3,6 +3,7 @@
 //! see `config.rs` and the integration tests in `tests/it/fake_container.rs`.
 
 mod app;
+mod archive;
 mod args;
 mod config;
 mod flags;

@@ -101,6 +101,9 @@ pub struct Network {
     pub labels: BTreeMap<String, String>,
     /// Free host numbers; allocation pops the front, release pushes the back.
     pub free: VecDeque<u8>,
+    /// The first three octets when not `192.168.<octet>` (`KINA_FAKE_SUBNET`).
+    #[serde(default)]
+    pub prefix: Option<String>,
 }
 
 impl Network {
@@ -112,15 +115,21 @@ impl Network {
             internal: false,
             labels: BTreeMap::new(),
             free: (2..=254).collect(),
+            prefix: None,
         }
     }
 
+    /// The first three octets of the subnet, e.g. `192.168.64`.
+    pub fn base(&self) -> String {
+        self.prefix.clone().unwrap_or_else(|| format!("192.168.{}", self.octet))
+    }
+
     pub fn subnet(&self) -> String {
-        format!("192.168.{}.0/24", self.octet)
+        format!("{}.0/24", self.base())
     }
 
     pub fn gateway(&self) -> String {
-        format!("192.168.{}.1", self.octet)
+        format!("{}.1", self.base())
     }
 }
 
@@ -130,6 +139,7 @@ impl State {
         if name == "default" && !self.networks.contains_key("default") {
             let mut net = Network::new("default", 64, crate::util::iso_now());
             net.labels.insert("com.apple.container.resource.role".into(), "builtin".into());
+            net.prefix = crate::config::subnet();
             self.networks.insert("default".into(), net);
         }
         self.networks.get_mut(name)

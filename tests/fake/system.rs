@@ -1,4 +1,4 @@
-//! `container system ...`: status, version, start, stop.
+//! `container system ...`: status, version, start, stop, dns list.
 
 use crate::app::Session;
 use crate::args::{Cmd, flag, opt, subcommand};
@@ -7,7 +7,6 @@ use crate::out::{Out, or_return};
 use crate::util::{compact_json, table};
 use serde_json::json;
 
-const APP_ROOT: &str = "/Users/fake/Library/Application Support/com.apple.container/";
 const INSTALL_ROOT: &str = "/usr/local/";
 
 pub fn cmd(s: &mut Session, args: &[String]) -> Out {
@@ -17,6 +16,7 @@ pub fn cmd(s: &mut Session, args: &[String]) -> Out {
         "version" => version(s, rest),
         "start" => start(s, rest),
         "stop" => stop(s, rest),
+        "dns" if matches!(rest.first().map(String::as_str), Some("list" | "ls")) => dns_list(s, &rest[1..]),
         "" | "-h" | "--help" => Out::ok(
             "OVERVIEW: Manage the container system\n\nUSAGE: container system <subcommand>\n\n\
              SUBCOMMANDS:\n  start, stop, status, version, logs, df, dns, kernel, property\n",
@@ -45,10 +45,11 @@ fn status(s: &mut Session, args: &[String]) -> Out {
         ApiServer::Unregistered => ("unregistered", "apiserver is not running and not registered with launchd"),
     };
     let server_version = s.cfg.version_line("container-apiserver");
+    let app_root = or_return!(app_root(s));
     if json_out {
         let value = if state == ApiServer::Running {
             json!({"apiServerAppName": "container-apiserver", "apiServerBuild": "release", "apiServerCommit": COMMIT,
-                   "apiServerVersion": server_version, "appRoot": APP_ROOT, "installRoot": INSTALL_ROOT, "status": word})
+                   "apiServerVersion": server_version, "appRoot": app_root, "installRoot": INSTALL_ROOT, "status": word})
         } else {
             json!({"apiServerAppName": "", "apiServerBuild": "", "apiServerCommit": "", "apiServerVersion": "",
                    "appRoot": "", "installRoot": "", "status": word})
@@ -61,7 +62,7 @@ fn status(s: &mut Session, args: &[String]) -> Out {
     let rows: Vec<Vec<String>> = [
         ("FIELD", "VALUE".to_string()),
         ("status", "running".to_string()),
-        ("appRoot", APP_ROOT.to_string()),
+        ("appRoot", app_root),
         ("installRoot", INSTALL_ROOT.to_string()),
         ("apiserver.version", server_version),
         ("apiserver.commit", COMMIT.to_string()),
@@ -71,6 +72,39 @@ fn status(s: &mut Session, args: &[String]) -> Out {
     .into_iter()
     .map(|(a, b)| vec![a.to_string(), b])
     .collect();
+    Out::ok(table(&rows))
+}
+
+/// A real directory inside the fake's state dir, so `df` on it works.
+fn app_root(s: &Session) -> Result<String, Out> {
+    let dir = s.cfg.state_dir.join("app-root");
+    std::fs::create_dir_all(&dir).map_err(|e| Out::error(format!("cannot create {}: {e}", dir.display())))?;
+    Ok(format!("{}/", dir.display()))
+}
+
+/// `system dns list [-q] [--format json]`: the domains in `KINA_FAKE_DNS_DOMAINS`.
+/// Like the real one it reads `/etc/resolver`, so it works while the API server is down.
+fn dns_list(s: &mut Session, args: &[String]) -> Out {
+    let c = Cmd::new(
+        "system dns list",
+        "List local DNS domains",
+        "[<options>]",
+        vec![
+            opt(&["--format"], "<format>", "Format of the output (json, table)"),
+            flag(&["-q", "--quiet"], "Only output the domain"),
+        ],
+    );
+    let p = or_return!(c.parse(args));
+    or_return!(s.refuse_injected());
+    let domains = &s.cfg.dns_domains;
+    if p.value("--format") == Some("json") {
+        return Out::lines(&[compact_json(&json!(domains))]);
+    }
+    if p.has("--quiet") {
+        return Out::lines(domains);
+    }
+    let mut rows = vec![vec!["DOMAIN".to_string()]];
+    rows.extend(domains.iter().map(|d| vec![d.clone()]));
     Out::ok(table(&rows))
 }
 

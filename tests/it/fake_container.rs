@@ -378,7 +378,7 @@ fn images_are_normalised_pulled_and_inspected() {
         .map(|i| i["configuration"]["name"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(names.len(), 4, "{names:?}");
-    world.container(&["image", "save", "-o", "/tmp/x.tar", "alpine"]).code_is(1).stderr_has("not emulated");
+    world.container(&["image", "load", "-i", "/tmp/x.tar"]).code_is(1).stderr_has("not emulated");
 }
 
 #[test]

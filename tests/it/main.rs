@@ -3,11 +3,13 @@
 
 mod create;
 mod delete;
+mod doctor;
 mod failures;
 mod fake_container;
 mod get;
 mod kubectl;
 mod lifecycle;
+mod load;
 mod logs;
 mod multinode;
 mod preflight;

@@ -19,6 +19,8 @@ pub struct ContainerRecord {
     pub labels: BTreeMap<String, String>,
     pub image: Option<String>,
     pub published_ports: Vec<PublishedPort>,
+    /// `os/arch` from `configuration.platform`, when present.
+    pub platform: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,9 +91,37 @@ fn parse_container(item: &Value, at: &str) -> Result<ContainerRecord, ShapeError
         labels: labels(configuration.get("labels"), at)?,
         image: configuration.get("image").and_then(|i| i.get("reference")).and_then(Value::as_str).map(str::to_string),
         published_ports: published_ports(configuration.get("publishedPorts"), at)?,
+        platform: platform(configuration.get("platform")),
         id,
         state,
     })
+}
+
+fn platform(value: Option<&Value>) -> Option<String> {
+    let value = value?;
+    let os = value.get("os").and_then(Value::as_str)?;
+    let arch = value.get("architecture").and_then(Value::as_str)?;
+    Some(format!("{os}/{arch}"))
+}
+
+/// The image ID from `container image inspect`: the digest of the image's
+/// index in the store (1.x: `configuration.descriptor.digest`, else `id`;
+/// 0.x: `descriptor.digest`).
+pub fn parse_image_id(text: &str) -> Result<String, ShapeError> {
+    let value: Value = serde_json::from_str(text.trim()).map_err(|e| shape("$", format!("not JSON: {e}")))?;
+    let first =
+        value.as_array().and_then(|a| a.first()).ok_or_else(|| shape("$", "expected a non-empty JSON array"))?;
+    let digest = first
+        .get("configuration")
+        .and_then(|c| c.get("descriptor"))
+        .or_else(|| first.get("descriptor"))
+        .and_then(|d| d.get("digest"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            first.get("id").and_then(Value::as_str).map(|id| format!("sha256:{}", id.trim_start_matches("sha256:")))
+        });
+    digest.ok_or_else(|| shape("[0].configuration.descriptor.digest", "missing or not a string"))
 }
 
 fn first_ipv4(networks: Option<&Value>, at: &str) -> Result<Option<Ipv4Addr>, ShapeError> {
@@ -214,6 +244,30 @@ mod tests {
         let records = parse_containers(text).unwrap();
         assert_eq!(records[0].state, "running");
         assert_eq!(records[0].ipv4, None);
+    }
+
+    #[test]
+    fn reads_the_node_platform() {
+        let records = parse_containers(&fixture("inspect-1.2.2-running.json")).unwrap();
+        assert_eq!(records[0].platform.as_deref(), Some("linux/arm64"));
+        let bare = r#"[{"configuration":{"id":"n"},"status":"running"}]"#;
+        assert_eq!(parse_containers(bare).unwrap()[0].platform, None);
+    }
+
+    #[test]
+    fn reads_image_ids_from_every_shape() {
+        let v1 = r#"[{"id":"abc","configuration":{"descriptor":{"digest":"sha256:def"},"name":"docker.io/library/foo:latest"}}]"#;
+        assert_eq!(parse_image_id(v1).unwrap(), "sha256:def");
+        assert_eq!(parse_image_id(r#"[{"id":"abc","configuration":{}}]"#).unwrap(), "sha256:abc");
+        assert_eq!(
+            parse_image_id(r#"[{"reference":"foo","descriptor":{"digest":"sha256:0ld"}}]"#).unwrap(),
+            "sha256:0ld"
+        );
+        assert_eq!(parse_image_id("[]").unwrap_err().to_string(), "$: expected a non-empty JSON array");
+        assert_eq!(
+            parse_image_id(r#"[{"configuration":{}}]"#).unwrap_err().to_string(),
+            "[0].configuration.descriptor.digest: missing or not a string"
+        );
     }
 
     #[test]

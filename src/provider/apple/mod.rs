@@ -7,13 +7,12 @@ pub mod run_args;
 pub mod version;
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::exec::{ExecError, Invocation, Output, ProcessRunner, Runner, checked};
+use crate::exec::{ExecError, Invocation, Output, Pipeline, ProcessRunner, Runner, Source, checked, checked_pipeline};
 use crate::provider::{
     API_SERVER_PORT, LABEL_CLUSTER, LABEL_KUBERNETES_VERSION, LABEL_ROLE, Node, NodeCommand, NodeSpec, Provider,
-    ProviderError, Purpose, RuntimeInfo,
+    ProviderError, Purpose, RuntimeInfo, StreamSource,
 };
 use json::ContainerRecord;
 use version::{Features, Version};
@@ -31,7 +30,8 @@ pub struct AppleContainer<R: Runner = ProcessRunner> {
     runner: R,
     program: PathBuf,
     display_name: String,
-    version: OnceLock<Version>,
+    /// Asked once, also when parallel calls need it at the same time.
+    version: tokio::sync::OnceCell<Version>,
 }
 
 impl AppleContainer<ProcessRunner> {
@@ -45,7 +45,7 @@ impl AppleContainer<ProcessRunner> {
 
 impl<R: Runner> AppleContainer<R> {
     pub fn with_runner(runner: R, program: PathBuf, display_name: String) -> Self {
-        AppleContainer { runner, program, display_name, version: OnceLock::new() }
+        AppleContainer { runner, program, display_name, version: tokio::sync::OnceCell::new() }
     }
 
     fn invocation<I, S>(&self, args: I) -> Invocation
@@ -65,13 +65,12 @@ impl<R: Runner> AppleContainer<R> {
     }
 
     async fn detect_version(&self) -> Result<Version, ProviderError> {
-        if let Some(v) = self.version.get() {
-            return Ok(*v);
-        }
-        let output = self.invoke_checked(&self.invocation(["--version"])).await?;
-        let parsed = version::parse(&output.stdout)
-            .ok_or_else(|| ProviderError::UnknownVersion { output: output.stdout.trim().to_string() })?;
-        Ok(*self.version.get_or_init(|| parsed))
+        let version = self.version.get_or_try_init(|| async {
+            let output = self.invoke_checked(&self.invocation(["--version"])).await?;
+            version::parse(&output.stdout)
+                .ok_or_else(|| ProviderError::UnknownVersion { output: output.stdout.trim().to_string() })
+        });
+        Ok(*version.await?)
     }
 
     /// `container exec [-i] NODE ARGV...`; stdin is forwarded only with `-i`.
@@ -83,6 +82,20 @@ impl<R: Runner> AppleContainer<R> {
             .timeout(command.timeout);
         invocation.stdin = command.stdin.clone();
         invocation
+    }
+
+    /// `container exec -i NODE ARGV...`, for a command whose stdin is streamed.
+    fn streamed_exec_invocation(&self, node: &str, command: &NodeCommand) -> Invocation {
+        self.invocation(["exec", "-i", node]).args(command.argv.iter().cloned()).timeout(command.timeout)
+    }
+
+    /// `container image save --platform P REF...` to stdout, on releases that
+    /// write nothing else there (no temporary file on the Mac).
+    async fn save_invocation(&self, images: &[String], platform: &str) -> Result<Invocation, ProviderError> {
+        if let Some(reason) = version::save_refusal(self.detect_version().await?) {
+            return Err(ProviderError::UnsupportedVersion { reason });
+        }
+        Ok(self.invocation(["image", "save", "--platform", platform]).args(images.iter().cloned()))
     }
 
     /// After a failed read-only call: was it the service being down?
@@ -97,15 +110,34 @@ impl<R: Runner> AppleContainer<R> {
     async fn parse_records(&self, command: &Invocation, stdout: &str) -> Result<Vec<ContainerRecord>, ProviderError> {
         match json::parse_containers(stdout) {
             Ok(records) => Ok(records),
-            Err(source) => {
-                let version = match self.detect_version().await {
-                    Ok(v) => v.to_string(),
-                    Err(_) => "unknown version".to_string(),
-                };
-                Err(ProviderError::Shape { command: command.command_line(), version, source })
-            }
+            Err(source) => Err(self.shape_error(command, source).await),
         }
     }
+
+    async fn shape_error(&self, command: &Invocation, source: json::ShapeError) -> ProviderError {
+        let version = match self.detect_version().await {
+            Ok(v) => v.to_string(),
+            Err(_) => "unknown version".to_string(),
+        };
+        ProviderError::Shape { command: command.command_line(), version, source }
+    }
+}
+
+/// The Mac's own platform: what a VM runs when its record does not say.
+fn host_platform() -> String {
+    let arch = match std::env::consts::ARCH {
+        "aarch64" => "arm64",
+        "x86_64" => "amd64",
+        other => other,
+    };
+    format!("linux/{arch}")
+}
+
+/// `appRoot` from `system status --format json`: top level up to 1.2.x, under `paths` from 1.4.1.
+fn app_root_of(status_json: &str) -> Option<PathBuf> {
+    let value: serde_json::Value = serde_json::from_str(status_json.trim()).ok()?;
+    let root = value.get("appRoot").or_else(|| value.get("paths").and_then(|p| p.get("appRoot")))?.as_str()?;
+    (!root.is_empty()).then(|| PathBuf::from(root))
 }
 
 fn to_node(record: ContainerRecord) -> Option<Node> {
@@ -255,6 +287,55 @@ impl<R: Runner> Provider for AppleContainer<R> {
 
     async fn exec_checked(&self, node: &str, command: &NodeCommand) -> Result<Output, ProviderError> {
         Ok(self.invoke_checked(&self.exec_invocation(node, command)).await?)
+    }
+
+    async fn dns_domains(&self) -> Result<Vec<String>, ProviderError> {
+        let output = self.invoke_checked(&self.invocation(["system", "dns", "list", "-q"])).await?;
+        Ok(output.stdout.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect())
+    }
+
+    async fn app_root(&self) -> Result<Option<PathBuf>, ProviderError> {
+        let output = self.invoke_checked(&self.invocation(["system", "status", "--format", "json"])).await?;
+        Ok(app_root_of(&output.stdout))
+    }
+
+    async fn image_id(&self, image: &str) -> Result<Option<String>, ProviderError> {
+        // Presence is decided by the exit code, never by message text.
+        let inspect = self.invocation(["image", "inspect", image]);
+        let output = self.invoke(&inspect).await?;
+        if !output.success() {
+            return Ok(None);
+        }
+        match json::parse_image_id(&output.stdout) {
+            Ok(id) => Ok(Some(id)),
+            Err(source) => Err(self.shape_error(&inspect, source).await),
+        }
+    }
+
+    async fn node_platform(&self, name: &str) -> Result<String, ProviderError> {
+        let inspect = self.invocation(["inspect", name]);
+        let output = self.invoke_checked(&inspect).await?;
+        let records = self.parse_records(&inspect, &output.stdout).await?;
+        let record =
+            records.into_iter().find(|r| r.id == name).ok_or_else(|| ProviderError::NodeNotFound(name.into()))?;
+        Ok(record.platform.unwrap_or_else(host_platform))
+    }
+
+    async fn exec_streamed(
+        &self,
+        node: &str,
+        command: &NodeCommand,
+        source: &StreamSource,
+    ) -> Result<Output, ProviderError> {
+        let source = match source {
+            StreamSource::SavedImages { images, platform } => {
+                Source::Invocation(self.save_invocation(images, platform).await?.timeout(command.timeout))
+            }
+            StreamSource::File(path) => Source::File(path.clone()),
+        };
+        let pipeline = Pipeline { source, consumer: self.streamed_exec_invocation(node, command) };
+        let output = self.runner.run_pipeline(&pipeline).await?;
+        Ok(checked_pipeline(&pipeline, output)?)
     }
 }
 

@@ -162,3 +162,97 @@ async fn delete_reports_nodes_that_survive() {
     let err = provider(runner).delete_nodes(&["a".into()]).await.unwrap_err();
     assert!(err.to_string().contains("container delete --force a"), "{err}");
 }
+
+const IMPORT: [&str; 9] = ["exec", "-i", "n", "ctr", "--namespace", "k8s.io", "images", "import", "-"];
+
+fn import() -> NodeCommand {
+    NodeCommand::new(["ctr", "--namespace", "k8s.io", "images", "import", "-"])
+}
+
+fn piped(source: Option<Output>, consumer: Output) -> crate::exec::PipelineOutput {
+    crate::exec::PipelineOutput { source, consumer }
+}
+
+fn out(code: i32, stdout: &str, stderr: &str) -> Output {
+    Output { code, stdout: stdout.into(), stderr: stderr.into() }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn image_id_reads_the_store_digest_and_absence_is_none() {
+    let runner = ScriptedRunner::new();
+    let found = r#"[{"id":"abc","configuration":{"descriptor":{"digest":"sha256:abc"},"name":"docker.io/library/foo:latest"}}]"#;
+    runner.expect(&["image", "inspect", "foo:latest"], 0, found, "").expect(
+        &["image", "inspect", "bar"],
+        1,
+        "",
+        "Error: image not found: bar\n",
+    );
+    let p = provider(runner);
+    assert_eq!(p.image_id("foo:latest").await.unwrap().as_deref(), Some("sha256:abc"));
+    assert_eq!(p.image_id("bar").await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn node_platform_comes_from_the_vm_record() {
+    let runner = ScriptedRunner::new();
+    let inspect = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/container/inspect-1.2.2-running.json"
+    ))
+    .unwrap();
+    runner.expect(&["inspect", "kina-control-plane"], 0, &inspect, "");
+    assert_eq!(provider(runner).node_platform("kina-control-plane").await.unwrap(), "linux/arm64");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn saved_images_stream_from_stdout_into_exec_dash_i() {
+    let runner = ScriptedRunner::new();
+    runner.expect(&["--version"], 0, V122, "").expect_pipeline(
+        &["image", "save", "--platform", "linux/arm64", "foo:latest", "bar:1"],
+        &IMPORT,
+        piped(Some(out(0, "", "")), out(0, "unpacking docker.io/library/foo:latest ...done\n", "")),
+    );
+    let source =
+        StreamSource::SavedImages { images: vec!["foo:latest".into(), "bar:1".into()], platform: "linux/arm64".into() };
+    let output = provider(runner).exec_streamed("n", &import(), &source).await.unwrap();
+    assert!(output.stdout.starts_with("unpacking"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn archives_stream_from_the_file() {
+    let runner = ScriptedRunner::new();
+    runner.expect_pipeline(&["<", "/Users/me/app.tar"], &IMPORT, piped(None, out(0, "", "")));
+    let source = StreamSource::File("/Users/me/app.tar".into());
+    provider(runner).exec_streamed("n", &import(), &source).await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_failed_save_is_the_error_not_the_import_it_starved() {
+    let runner = ScriptedRunner::new();
+    runner.expect(&["--version"], 0, V122, "").expect_pipeline(
+        &["image", "save", "--platform", "linux/amd64", "foo:latest"],
+        &IMPORT,
+        piped(
+            Some(out(1, "", "Error: image foo:latest has no content for platform linux/amd64\n")),
+            out(1, "", "ctr: unexpected EOF\n"),
+        ),
+    );
+    let source = StreamSource::SavedImages { images: vec!["foo:latest".into()], platform: "linux/amd64".into() };
+    let err = provider(runner).exec_streamed("n", &import(), &source).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "command \"container image save --platform linux/amd64 foo:latest\" failed with exit code 1\n\
+         Command Output: Error: image foo:latest has no content for platform linux/amd64"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn releases_before_1_1_0_are_refused_before_saving() {
+    let runner = ScriptedRunner::new();
+    runner.expect(&["--version"], 0, "container CLI version 1.0.1 (build: release, commit: abc)\n", "");
+    let source = StreamSource::SavedImages { images: vec!["foo:latest".into()], platform: "linux/arm64".into() };
+    let err = provider(runner).exec_streamed("n", &import(), &source).await.unwrap_err();
+    assert!(matches!(err, ProviderError::UnsupportedVersion { .. }), "{err}");
+    assert!(err.to_string().contains("1.1.0 or newer"), "{err}");
+    assert!(err.hint().unwrap().contains("upgrade"), "{err}");
+}

@@ -71,6 +71,20 @@ pub fn caution(version: Version) -> Option<String> {
     })
 }
 
+/// First release whose `container image save` writes only the archive to
+/// stdout; before it, the saved references followed the archive (#1801/#1804).
+pub const CLEAN_SAVE_STDOUT: Version = Version::new(1, 1, 0);
+
+/// Why a release cannot stream `container image save` into a node, if it cannot.
+pub fn save_refusal(version: Version) -> Option<String> {
+    (version < CLEAN_SAVE_STDOUT).then(|| {
+        format!(
+            "Apple container {version} appends the image names to `container image save`'s output, which corrupts the \
+             stream into the node (fixed in {CLEAN_SAVE_STDOUT}); loading images needs {CLEAN_SAVE_STDOUT} or newer"
+        )
+    })
+}
+
 /// The `container run` flags kina relies on, by release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Features {
@@ -116,6 +130,13 @@ mod tests {
     fn warns_about_unknown_major_releases() {
         assert!(caution(Version::new(2, 0, 0)).unwrap().contains("2.0.0"));
         assert_eq!(caution(Version::new(1, 4, 1)), None);
+    }
+
+    #[test]
+    fn streams_saved_images_only_from_1_1_0() {
+        assert!(save_refusal(Version::new(1, 0, 1)).unwrap().contains("1.1.0 or newer"));
+        assert_eq!(save_refusal(Version::new(1, 1, 0)), None);
+        assert_eq!(save_refusal(Version::new(1, 2, 2)), None);
     }
 
     #[test]

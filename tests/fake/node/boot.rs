@@ -88,7 +88,7 @@ pub fn on_start(c: &mut Container, cfg: &Config) -> bool {
     node.files.insert("/etc/hosts".into(), hosts);
     c.boot_log.extend([
         "[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x611f0221]".to_string(),
-        "[    0.000000] Linux version 6.18.15 (fake@kina) #1 SMP PREEMPT".to_string(),
+        format!("[    0.000000] Linux version {} (fake@kina) #1 SMP PREEMPT", cfg.kernel),
         "[    0.301234] Run /sbin/vminitd as init process".to_string(),
         "vminitd: clock synchronised with the host".to_string(),
         format!("vminitd: starting container {id}"),

@@ -74,6 +74,7 @@ pub fn crictl(ctx: &mut Ctx, args: &[String]) -> Out {
                 rows.push(format!("registry.k8s.io/{image:<25} {version:<19} 0123456789ab        30MB"));
             }
             rows.push("registry.k8s.io/pause                     3.10                873ed75102791       320kB".into());
+            rows.extend(super::ctr::crictl_image_rows(ctx.node()));
             Out::lines(&rows)
         }
         Some("ps") => {

@@ -152,7 +152,7 @@ pub(super) fn get(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) -
                         ip,
                         "<none>".into(),
                         "Debian GNU/Linux 12 (bookworm)".into(),
-                        "6.18.15".into(),
+                        ctx.cfg.kernel.clone(),
                         "containerd://2.1.4".into(),
                     ]);
                 }

@@ -2,6 +2,7 @@
 //! kina runs through `container exec`.
 
 pub mod boot;
+pub mod ctr;
 pub mod diag;
 pub mod dial;
 pub mod exec;
@@ -76,6 +77,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String], in_shell: bool) -> Out {
         "sed" => sed::program(ctx, args),
         "journalctl" => diag::journalctl(ctx, args),
         "crictl" => diag::crictl(ctx, args),
+        "ctr" => ctr::program(ctx, args),
         "find" => diag::find(ctx, args),
         name => match programs::run(ctx, name, args) {
             Some(out) => out,

@@ -23,7 +23,7 @@ pub fn run(ctx: &mut Ctx, name: &str, args: &[String]) -> Option<Out> {
         "test" | "[" => test(ctx, args),
         "pgrep" => pgrep(ctx, args),
         "nproc" => Out::lines(&[ctx.container().config["resources"]["cpus"].to_string()]),
-        "uname" => Out::lines(&[if args.iter().any(|a| a == "-r") { "6.18.15" } else { "Linux" }]),
+        "uname" => Out::lines(&[if args.iter().any(|a| a == "-r") { ctx.cfg.kernel.as_str() } else { "Linux" }]),
         _ => return None,
     })
 }

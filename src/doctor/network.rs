@@ -1,0 +1,179 @@
+//! Whether the Mac reaches each running node, directly and through the
+//! published API server port; which of the two fails tells the cause.
+
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use super::{Check, START_A_CLUSTER};
+use crate::cluster::ROLE_CONTROL_PLANE;
+use crate::provider::{API_SERVER_PORT, Node, ProviderError};
+
+pub const REACHABILITY: &str = "reachability";
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// The kubelet listens on every node, workers included.
+const KUBELET_PORT: u16 = 10250;
+
+const LOCAL_NETWORK: &str = "allow `container-runtime-linux` in System Settings → Privacy & Security → Local Network \
+                             (it forwards the published ports), then run `kina doctor` again";
+
+/// One check per running node; its TCP probes all run at once.
+pub async fn reachability(running: &Result<Vec<Node>, ProviderError>) -> Vec<Check> {
+    let nodes = match running {
+        Ok(nodes) if nodes.is_empty() => {
+            return vec![Check::warn(REACHABILITY, "no running nodes to check reachability", START_A_CLUSTER)];
+        }
+        Ok(nodes) => nodes,
+        Err(err) => {
+            return vec![Check::warn(
+                REACHABILITY,
+                format!("node reachability not checked: could not list kina nodes: {err}"),
+                "container system start --enable-kernel-install",
+            )];
+        }
+    };
+    let mut nodes: Vec<&Node> = nodes.iter().collect();
+    nodes.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
+    futures_util::future::join_all(nodes.into_iter().map(probe_node)).await
+}
+
+/// What one TCP probe found: the address, and why it failed if it did.
+struct Probe {
+    address: String,
+    error: Option<String>,
+}
+
+/// A TCP connect with a time limit. std's `connect_timeout` on the blocking
+/// pool: tokio's `net` feature (and the crate it pulls in) is not enabled.
+async fn connect(address: String) -> Probe {
+    let target = address.clone();
+    let attempt = tokio::task::spawn_blocking(move || -> Result<(), String> {
+        let resolved: Vec<SocketAddr> = target.to_socket_addrs().map_err(|e| e.to_string())?.collect();
+        let first = resolved.first().ok_or_else(|| format!("{target} resolves to no address"))?;
+        TcpStream::connect_timeout(first, CONNECT_TIMEOUT).map(drop).map_err(|e| match e.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())
+            }
+            _ => e.to_string(),
+        })
+    });
+    // The blocking call keeps its own limit; this one only guards the task.
+    let error = match tokio::time::timeout(CONNECT_TIMEOUT * 2, attempt).await {
+        Ok(Ok(result)) => result.err(),
+        Ok(Err(join)) => Some(join.to_string()),
+        Err(_) => Some(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())),
+    };
+    Probe { address, error }
+}
+
+async fn probe_node(node: &Node) -> Check {
+    let Some(ip) = node.ipv4 else {
+        return Check::fail(REACHABILITY, format!("{} is running but has no IPv4 address", node.name), restart(node));
+    };
+    let port = if node.role == ROLE_CONTROL_PLANE { API_SERVER_PORT } else { KUBELET_PORT };
+    let direct = connect(format!("{ip}:{port}"));
+    let published = async {
+        match &node.api_server_endpoint {
+            Some(endpoint) => Some(connect(endpoint.clone()).await),
+            None => None,
+        }
+    };
+    let (direct, published) = tokio::join!(direct, published);
+    verdict(node, &direct, published.as_ref())
+}
+
+fn restart(node: &Node) -> String {
+    format!("kina start cluster --name {} (and see `container logs {}`)", node.cluster, node.name)
+}
+
+fn verdict(node: &Node, direct: &Probe, published: Option<&Probe>) -> Check {
+    let name = &node.name;
+    let ip = direct.address.rsplit_once(':').map_or(direct.address.as_str(), |(ip, _)| ip);
+    let stale_arp = format!("sudo arp -d {ip}, then run `kina doctor` again");
+    match (&direct.error, published) {
+        (None, None) => Check::ok(REACHABILITY, format!("the Mac reaches {name} at {}", direct.address)),
+        (None, Some(Probe { address, error: None })) => {
+            Check::ok(REACHABILITY, format!("the Mac reaches {name} at {} and at {address}", direct.address))
+        }
+        (Some(err), None) => Check::fail(
+            REACHABILITY,
+            format!("the Mac cannot reach {name} at {} ({err}): a stale ARP entry or vmnet", direct.address),
+            format!("{stale_arp}; if that does not help: {}", restart(node)),
+        ),
+        (Some(err), Some(Probe { address, error: None })) => Check::fail(
+            REACHABILITY,
+            format!(
+                "the Mac cannot reach {name} at {} ({err}) but reaches its published port {address}: \
+                 a stale ARP entry / vmnet",
+                direct.address
+            ),
+            stale_arp,
+        ),
+        (None, Some(Probe { address, error: Some(err) })) => Check::fail(
+            REACHABILITY,
+            format!(
+                "the published API server port {address} of {name} does not answer ({err}), but {} does: \
+                 macOS Local Network permission",
+                direct.address
+            ),
+            LOCAL_NETWORK,
+        ),
+        (Some(direct_err), Some(Probe { address, error: Some(err) })) => Check::fail(
+            REACHABILITY,
+            format!(
+                "{name} answers neither at {} ({direct_err}) nor at its published port {address} ({err})",
+                direct.address
+            ),
+            restart(node),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doctor::Status;
+
+    fn node() -> Node {
+        Node {
+            name: "kina-control-plane".into(),
+            cluster: "kina".into(),
+            role: ROLE_CONTROL_PLANE.into(),
+            state: "running".into(),
+            ipv4: Some("192.168.64.3".parse().unwrap()),
+            image: None,
+            kubernetes_version: None,
+            api_server_endpoint: Some("127.0.0.1:6445".into()),
+        }
+    }
+
+    fn probe(address: &str, ok: bool) -> Probe {
+        Probe { address: address.into(), error: (!ok).then(|| "Connection refused".to_string()) }
+    }
+
+    #[test]
+    fn which_probe_fails_names_the_cause() {
+        let n = node();
+        let both = verdict(&n, &probe("192.168.64.3:6443", true), Some(&probe("127.0.0.1:6445", true)));
+        assert_eq!(both.status, Status::Ok);
+
+        let arp = verdict(&n, &probe("192.168.64.3:6443", false), Some(&probe("127.0.0.1:6445", true)));
+        assert_eq!(arp.status, Status::Fail);
+        assert!(arp.message.contains("stale ARP"), "{}", arp.message);
+        assert_eq!(arp.fix.as_deref(), Some("sudo arp -d 192.168.64.3, then run `kina doctor` again"));
+
+        let permission = verdict(&n, &probe("192.168.64.3:6443", true), Some(&probe("127.0.0.1:6445", false)));
+        assert!(permission.fix.unwrap().contains("Local Network"));
+
+        let neither = verdict(&n, &probe("192.168.64.3:6443", false), Some(&probe("127.0.0.1:6445", false)));
+        assert!(neither.fix.unwrap().starts_with("kina start cluster --name kina"));
+    }
+
+    #[test]
+    fn a_node_without_a_published_port_is_probed_directly() {
+        let worker = Node { role: "worker".into(), api_server_endpoint: None, ..node() };
+        assert_eq!(verdict(&worker, &probe("192.168.64.4:10250", true), None).status, Status::Ok);
+        let lost = verdict(&worker, &probe("192.168.64.4:10250", false), None);
+        assert!(lost.fix.unwrap().starts_with("sudo arp -d 192.168.64.4"));
+    }
+}
