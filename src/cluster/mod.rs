@@ -41,3 +41,11 @@ pub const ROLE_CONTROL_PLANE: &str = "control-plane";
 /// kubeadm writes this on the first control-plane node.
 pub const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";
 pub const KUBECTL_KUBECONFIG_FLAG: &str = "--kubeconfig=/etc/kubernetes/admin.conf";
+
+/// One `kubectl wait` inside the control plane for every node to be Ready:
+/// a watch in the node instead of polling from the Mac.
+pub fn wait_for_ready_nodes(wait: std::time::Duration) -> crate::provider::NodeCommand {
+    let timeout = format!("--timeout={}s", wait.as_secs().max(1));
+    let argv = ["kubectl", KUBECTL_KUBECONFIG_FLAG, "wait", "--for=condition=Ready", "node", "--all", timeout.as_str()];
+    crate::provider::NodeCommand::new(argv).timeout(wait.saturating_add(std::time::Duration::from_secs(30)))
+}

@@ -4,24 +4,13 @@
 use std::time::{Duration, Instant};
 
 use super::Context;
-use crate::cluster::KUBECTL_KUBECONFIG_FLAG;
-use crate::provider::{NodeCommand, Provider};
+use crate::cluster::wait_for_ready_nodes;
+use crate::provider::Provider;
 
 pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     let started = Instant::now();
-    let timeout = format!("--timeout={}s", ctx.wait.as_secs().max(1));
-    // One watch inside the node instead of polling from the Mac. Every node,
-    // not only the control plane as kind does: workers are what users wait for.
-    let wait = NodeCommand::new([
-        "kubectl",
-        KUBECTL_KUBECONFIG_FLAG,
-        "wait",
-        "--for=condition=Ready",
-        "node",
-        "--all",
-        timeout.as_str(),
-    ])
-    .timeout(ctx.wait.saturating_add(Duration::from_secs(30)));
+    // Every node, not only the control plane as kind does: workers are what users wait for.
+    let wait = wait_for_ready_nodes(ctx.wait);
     let ready = match ctx.provider.exec(&ctx.bootstrap().name, &wait).await {
         Ok(output) => output.success(),
         Err(err) => {

@@ -13,10 +13,10 @@ use anyhow::Context as _;
 
 use super::actions::cluster_kubeconfig;
 use super::node_boot::{BOOT_TIMEOUT, apply_runtime_settings, wait_for_containerd};
-use super::{ClusterError, KUBECTL_KUBECONFIG_FLAG, ROLE_CONTROL_PLANE};
+use super::{ClusterError, ROLE_CONTROL_PLANE, wait_for_ready_nodes};
 use crate::kubeconfig;
 use crate::output::Printer;
-use crate::provider::{Node, NodeCommand, Provider, Purpose};
+use crate::provider::{Node, Provider, Purpose};
 
 pub struct StartOptions<'a> {
     pub cluster: &'a str,
@@ -76,17 +76,7 @@ async fn boot<P: Provider>(provider: &P, node: &Node) -> anyhow::Result<Node> {
 }
 
 async fn wait_ready<P: Provider>(provider: &P, control_plane: &str, wait: Duration) -> anyhow::Result<()> {
-    let timeout = format!("--timeout={}s", wait.as_secs().max(1));
-    let ready = NodeCommand::new([
-        "kubectl",
-        KUBECTL_KUBECONFIG_FLAG,
-        "wait",
-        "--for=condition=Ready",
-        "node",
-        "--all",
-        timeout.as_str(),
-    ])
-    .timeout(wait.saturating_add(Duration::from_secs(30)));
+    let ready = wait_for_ready_nodes(wait);
     provider.exec_checked(control_plane, &ready).await.context("the nodes did not become Ready")?;
     Ok(())
 }
