@@ -3,6 +3,7 @@
 
 mod create;
 mod delete;
+mod docs;
 mod doctor;
 mod failures;
 mod fake_container;
