@@ -1,4 +1,5 @@
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
 
 use crate::cluster::actions::cluster_kubeconfig;
 use crate::cluster::delete::cluster_names;
@@ -10,11 +11,25 @@ use crate::provider::{Node, Provider};
 #[derive(Debug, Subcommand)]
 pub enum GetCommand {
     /// Lists existing kina clusters by their name
-    Clusters,
+    Clusters(GetClustersArgs),
     /// Lists existing kina nodes by their name
     Nodes(GetNodesArgs),
     /// Prints cluster kubeconfig
     Kubeconfig(GetKubeconfigArgs),
+}
+
+/// `-o`: machine-readable output; without it, kind's plain names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Structured {
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct GetClustersArgs {
+    /// output format (default: one name per line)
+    #[arg(short = 'o', long, value_enum)]
+    pub output: Option<Structured>,
 }
 
 #[derive(Debug, Args)]
@@ -25,6 +40,35 @@ pub struct GetNodesArgs {
     /// If present, list all the available nodes across all cluster contexts. Current context is ignored even if specified with --name.
     #[arg(short = 'A', long)]
     pub all_clusters: bool,
+    /// output format (default: one name per line)
+    #[arg(short = 'o', long, value_enum)]
+    pub output: Option<Structured>,
+}
+
+/// One element of `kina get clusters -o json|yaml` (docs/usage.md).
+#[derive(Debug, Serialize)]
+struct ClusterItem {
+    name: String,
+}
+
+/// One element of `kina get nodes -o json|yaml` (docs/usage.md).
+#[derive(Debug, Serialize)]
+struct NodeItem<'a> {
+    name: &'a str,
+    cluster: &'a str,
+    role: &'a str,
+    state: &'a str,
+    /// None while the node is stopped.
+    ip: Option<String>,
+}
+
+/// Prints `value` as pretty JSON or as a YAML document on stdout.
+pub(super) fn print_structured<T: Serialize>(printer: &Printer, format: Structured, value: &T) -> anyhow::Result<()> {
+    match format {
+        Structured::Json => printer.data_line(&serde_json::to_string_pretty(value)?),
+        Structured::Yaml => printer.data(&crate::yaml::to_string(value)?),
+    }
+    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -39,8 +83,12 @@ pub struct GetKubeconfigArgs {
 
 pub async fn run<P: Provider>(cmd: GetCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     match cmd {
-        GetCommand::Clusters => {
+        GetCommand::Clusters(args) => {
             let clusters = cluster_names(&provider.list_nodes().await?);
+            if let Some(format) = args.output {
+                let items: Vec<ClusterItem> = clusters.into_iter().map(|name| ClusterItem { name }).collect();
+                return print_structured(printer, format, &items);
+            }
             if clusters.is_empty() {
                 printer.info("No kina clusters found.");
             }
@@ -51,7 +99,21 @@ pub async fn run<P: Provider>(cmd: GetCommand, provider: &P, printer: &Printer) 
         GetCommand::Nodes(args) => {
             let nodes = provider.list_nodes().await?;
             let name = super::cluster_name(args.name.as_deref());
-            let selected: Vec<&Node> = nodes.iter().filter(|n| args.all_clusters || n.cluster == name).collect();
+            let mut selected: Vec<&Node> = nodes.iter().filter(|n| args.all_clusters || n.cluster == name).collect();
+            if let Some(format) = args.output {
+                selected.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
+                let items: Vec<NodeItem> = selected
+                    .iter()
+                    .map(|n| NodeItem {
+                        name: &n.name,
+                        cluster: &n.cluster,
+                        role: &n.role,
+                        state: &n.state,
+                        ip: n.ipv4.map(|ip| ip.to_string()),
+                    })
+                    .collect();
+                return print_structured(printer, format, &items);
+            }
             if selected.is_empty() {
                 if args.all_clusters {
                     printer.info("No kina nodes for any cluster.");

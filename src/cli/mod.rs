@@ -1,5 +1,6 @@
 //! The command line, mirroring kind's (kind.md §1) with `kind` → `kina`.
 
+mod completion;
 mod create;
 mod delete;
 mod doctor;
@@ -8,6 +9,7 @@ mod get;
 mod lifecycle;
 mod list;
 mod load;
+mod man;
 mod version;
 
 use std::ffi::OsString;
@@ -69,6 +71,11 @@ pub enum Command {
     Version,
     /// Checks that this Mac can run kina clusters, with a fix for each problem
     Doctor(doctor::DoctorArgs),
+    /// Outputs shell completion code for the specified shell (bash, zsh or fish)
+    Completion(completion::CompletionArgs),
+    /// Writes kina's man pages (kina.1, kina-create-cluster.1, ...) into DIR
+    #[command(hide = true)]
+    GenerateMan(man::GenerateManArgs),
 }
 
 /// Runs kina with `args`; what `main` calls.
@@ -93,9 +100,21 @@ where
     let terminal = Terminal::detect(cli.verbosity > 0);
     init_logging(cli.verbosity, cli.quiet, terminal.color);
     let printer = Printer::new(cli.quiet, terminal);
-    if let Command::Version = cli.command {
-        version::run(&printer, cli.quiet);
-        return ExitCode::SUCCESS;
+    // Commands that need neither `container` nor a runtime.
+    let offline = match &cli.command {
+        Command::Version => {
+            version::run(&printer, cli.quiet);
+            Some(Ok(()))
+        }
+        Command::Completion(args) => Some(completion::run(args, &printer)),
+        Command::GenerateMan(args) => Some(man::run(args, &printer)),
+        _ => None,
+    };
+    if let Some(result) = offline {
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => crate::report::report(&err, &printer),
+        };
     }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -126,7 +145,7 @@ async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
         Command::Load(cmd) => load::run(cmd, &provider, printer).await,
         Command::Stop(cmd) => lifecycle::stop(cmd, &provider, printer).await,
         Command::Start(cmd) => lifecycle::start(cmd, &provider, printer).await,
-        Command::Version | Command::Doctor(_) => Ok(()),
+        Command::Version | Command::Doctor(_) | Command::Completion(_) | Command::GenerateMan(_) => Ok(()),
     }
 }
 

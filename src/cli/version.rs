@@ -1,7 +1,7 @@
 use crate::build_info;
 use crate::output::Printer;
 
-/// kind's format: `kina v0.1.0 darwin/arm64`; `-q` prints just the version.
+/// kind's shape: `kina v0.1.0 <git sha> darwin/arm64`; `-q` prints just the version.
 pub fn run(printer: &Printer, quiet: bool) {
     if quiet {
         printer.data_line(build_info::version());

@@ -343,7 +343,10 @@ fn reachability_names_the_cause_of_each_failure() {
 fn workers_are_probed_on_their_kubelet_port_and_stopped_clusters_are_skipped() {
     let doctor = Doctor::healthy();
     let (ip, published) = doctor.create(&["--workers", "1"]);
-    let worker_ip = format!("127.77.{}.3", doctor.subnet);
+    // Nodes boot in parallel, so which one got which address is read back.
+    let list: Value = serde_json::from_str(&doctor.world.kina(&["list", "-o", "json"]).stdout()).unwrap();
+    let worker_ip = list[0]["nodes"][1]["ip"].as_str().unwrap().to_string();
+    assert_eq!(list[0]["nodes"][1]["name"], "kina-worker");
     let _api = listen(&format!("{ip}:6443"));
     let _published = listen(&published);
     let run = doctor.doctor();

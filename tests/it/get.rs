@@ -115,7 +115,18 @@ fn version_is_kind_shaped() {
     let world = World::new();
     let run = world.kina(&["version"]);
     let out = run.success().stdout();
-    assert!(out.starts_with(&format!("kina v{} ", env!("CARGO_PKG_VERSION"))), "{out}");
+    // `kina v<semver> <git sha> <os>/<arch>`: the sha comes from build.rs, `unknown` outside git.
+    let words: Vec<&str> = out.trim_end().split(' ').collect();
+    assert_eq!(words.len(), 4, "{out}");
+    assert_eq!(words[0], "kina", "{out}");
+    assert_eq!(words[1], format!("v{}", env!("CARGO_PKG_VERSION")), "{out}");
+    let sha = words[2];
+    assert!(sha == "unknown" || (sha.len() == 12 && sha.chars().all(|c| c.is_ascii_hexdigit())), "{out}");
+    if std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.git")).exists() {
+        assert_ne!(sha, "unknown", "built from a git checkout: {out}");
+    }
+    let (os, arch) = words[3].split_once('/').unwrap_or_else(|| panic!("{out}"));
+    assert!(!os.is_empty() && !arch.is_empty(), "{out}");
     world.kina(&["version", "-q"]).success().stdout_is(&format!("{}\n", env!("CARGO_PKG_VERSION")));
     world.kina(&["--version"]).success().stdout_is(&format!("kina version {}\n", env!("CARGO_PKG_VERSION")));
     assert!(world.fake_calls().is_empty(), "version needs no container call");
@@ -130,4 +141,75 @@ fn usage_errors_exit_1_like_kind() {
     quiet.code_is(1);
     assert_eq!(quiet.stderr(), "");
     world.kina(&["--help"]).success().stdout_has("create");
+}
+
+#[test]
+fn get_clusters_and_nodes_machine_readable() {
+    let world = World::new();
+    for format in ["json", "yaml"] {
+        for args in [&["get", "clusters", "-o", format][..], &["get", "nodes", "-A", "-o", format]] {
+            let run = world.kina(args);
+            run.success().stdout_is("[]\n");
+            assert_eq!(run.stderr(), "", "{args:?}: no 'No kina ... found' chatter with -o");
+        }
+    }
+    world.kina(&["create", "cluster", "-n", "zeta"]).success();
+    world.kina(&["create", "cluster", "-n", "alpha"]).success();
+    world.container(&["stop", "zeta-control-plane"]).success();
+
+    let clusters: serde_json::Value =
+        serde_json::from_str(&world.kina(&["get", "clusters", "-o", "json"]).success().stdout()).unwrap();
+    assert_eq!(clusters, serde_json::json!([{ "name": "alpha" }, { "name": "zeta" }]));
+    world.kina(&["get", "clusters", "-o", "yaml"]).success().stdout_is("- name: alpha\n- name: zeta\n");
+
+    let nodes: serde_json::Value =
+        serde_json::from_str(&world.kina(&["get", "nodes", "-A", "-o", "json"]).success().stdout()).unwrap();
+    let nodes = nodes.as_array().unwrap();
+    assert_eq!(nodes.len(), 2, "{nodes:?}");
+    // Sorted by cluster, then name; exactly these keys, in this order.
+    let keys: Vec<&String> = nodes[0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["name", "cluster", "role", "state", "ip"]);
+    assert_eq!(nodes[0]["name"], "alpha-control-plane");
+    assert_eq!(nodes[0]["cluster"], "alpha");
+    assert_eq!(nodes[0]["role"], "control-plane");
+    assert_eq!(nodes[0]["state"], "running");
+    assert!(nodes[0]["ip"].as_str().unwrap().starts_with("192.168.64."), "{nodes:?}");
+    assert_eq!(nodes[1]["name"], "zeta-control-plane");
+    assert_eq!(nodes[1]["state"], "stopped");
+    assert!(nodes[1]["ip"].is_null());
+
+    // --name selects as without -o; YAML carries the same fields.
+    let alpha = world.kina(&["get", "nodes", "-n", "alpha", "-o", "yaml"]);
+    let yaml = alpha.success().stdout();
+    assert!(
+        yaml.starts_with(
+            "- name: alpha-control-plane\n  cluster: alpha\n  role: control-plane\n  state: running\n  ip: "
+        ),
+        "{yaml}"
+    );
+    assert!(!yaml.contains("zeta"), "{yaml}");
+
+    // The default output is still kind's plain names.
+    world.kina(&["get", "clusters"]).success().stdout_is("alpha\nzeta\n");
+    world.kina(&["get", "nodes", "-n", "alpha"]).success().stdout_is("alpha-control-plane\n");
+    world.kina(&["get", "clusters", "-o", "xml"]).code_is(1).stderr_has("xml");
+}
+
+#[test]
+fn list_yaml_matches_list_json() {
+    let world = World::new();
+    world.kina(&["list", "-o", "yaml"]).success().stdout_is("[]\n");
+    world.kina(&["create", "cluster"]).success();
+    let run = world.kina(&["list", "-o", "yaml"]);
+    let yaml = run.success().stdout();
+    assert!(
+        yaml.starts_with(
+            "- name: kina\n  state: running\n  kubernetesVersion: v1.35.5\n  apiServer: https://127.0.0.1:"
+        ),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("  nodes:\n  - name: kina-control-plane\n    role: control-plane\n    state: running\n    ip: "),
+        "{yaml}"
+    );
 }

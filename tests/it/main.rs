@@ -1,6 +1,7 @@
 //! kina's one integration test binary: every test drives the real `kina`
 //! binary (or the fake `container`) as a user would.
 
+mod completion;
 mod create;
 mod delete;
 mod docs;
