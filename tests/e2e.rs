@@ -3,10 +3,18 @@
 //! Run on Apple silicon with `container system start` done:
 //!     KINA_E2E=1 cargo test --test e2e -- --ignored --nocapture
 //! Needs `kubectl` on PATH. Uses its own cluster name and kubeconfig file,
-//! and deletes the cluster even when an assertion fails.
+//! and deletes the cluster even when an assertion fails. With `KINA_E2E_LOGS=DIR`
+//! it runs `kina export logs DIR` first (what .github/workflows/e2e-mac.yml uploads).
+//!
+//! Covers: create → nodes Ready → CoreDNS → a pod runs → load an image from
+//! Apple container's store and run it with `imagePullPolicy: Never` behind a
+//! Service, reached from another pod → stop → start → nodes Ready and the
+//! workload reachable again → delete.
+//! TODO(#4): install an addon once issue #4 adds `kina install`.
 
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 const KINA: &str = env!("CARGO_BIN_EXE_kina");
 const CLUSTER: &str = "kina-e2e";
@@ -30,13 +38,140 @@ fn run(program: &str, args: &[&str], kubeconfig: &PathBuf) -> Output {
     output
 }
 
-/// Deletes the e2e cluster when the test ends, pass or fail.
+/// `run` with `input` on stdin (`kubectl apply -f -`).
+fn run_stdin(program: &str, args: &[&str], input: &str, kubeconfig: &PathBuf) -> Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    let output = child.wait_with_output().expect("wait");
+    eprintln!(
+        "$ {program} {} <<EOF\n{input}EOF\n{}{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Exports the cluster's logs (when `KINA_E2E_LOGS` is set) and deletes it when
+/// the test ends, pass or fail.
 struct Cleanup(PathBuf);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
+        if let Some(dir) = std::env::var_os("KINA_E2E_LOGS") {
+            let dir = dir.to_string_lossy().into_owned();
+            run(KINA, &["export", "logs", &dir, "--name", CLUSTER], &self.0);
+        }
         run(KINA, &["delete", "cluster", "--name", CLUSTER], &self.0);
     }
+}
+
+/// An image the node cannot have pulled itself: it only gets there through
+/// `kina load docker-image`, and the workload uses `imagePullPolicy: Never`.
+const LOADED_IMAGE: &str = "docker.io/library/busybox:1.37";
+
+/// A web server from the loaded image, behind a Service.
+const WORKLOAD: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: e2e-web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: e2e-web}
+  template:
+    metadata:
+      labels: {app: e2e-web}
+    spec:
+      containers:
+      - name: web
+        image: docker.io/library/busybox:1.37
+        imagePullPolicy: Never
+        command: ["sh", "-c", "mkdir -p /www && echo hello-from-loaded-image > /www/index.html && exec httpd -f -p 8080 -h /www"]
+        ports:
+        - containerPort: 8080
+        readinessProbe:
+          tcpSocket: {port: 8080}
+          periodSeconds: 2
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: e2e-web
+spec:
+  selector: {app: e2e-web}
+  ports:
+  - port: 8080
+    targetPort: 8080
+"#;
+
+/// A pod that reaches the workload through its Service name (CoreDNS,
+/// kube-proxy and the CNI all have to work), retrying while they settle.
+const CLIENT: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: e2e-client
+spec:
+  restartPolicy: Never
+  containers:
+  - name: client
+    image: docker.io/library/busybox:1.37
+    imagePullPolicy: Never
+    command: ["sh", "-c", "for i in $(seq 1 60); do wget -qO- -T 5 http://e2e-web:8080/ && exit 0; sleep 2; done; exit 1"]
+"#;
+
+fn kubectl(context: &str, args: &[&str], kubeconfig: &PathBuf) -> Output {
+    let mut all = vec!["--context", context];
+    all.extend_from_slice(args);
+    run("kubectl", &all, kubeconfig)
+}
+
+/// Every node of the cluster is listed and Ready.
+fn assert_nodes_ready(context: &str, kubeconfig: &PathBuf) {
+    let wait = kubectl(context, &["wait", "--for=condition=Ready", "nodes", "--all", "--timeout=5m"], kubeconfig);
+    assert!(wait.status.success(), "nodes did not become Ready");
+    let nodes = kubectl(context, &["get", "nodes", "--no-headers"], kubeconfig);
+    assert!(nodes.status.success());
+    let text = String::from_utf8_lossy(&nodes.stdout);
+    assert!(text.contains(&format!("{CLUSTER}-control-plane")), "{text}");
+    assert!(text.lines().all(|l| l.split_whitespace().nth(1) == Some("Ready")), "{text}");
+}
+
+/// The workload answers a pod that reaches it through its Service.
+fn assert_workload_reachable(context: &str, kubeconfig: &PathBuf) {
+    let rollout = kubectl(context, &["rollout", "status", "deployment/e2e-web", "--timeout=5m"], kubeconfig);
+    assert!(rollout.status.success(), "the loaded image's deployment did not become available");
+    kubectl(context, &["delete", "pod", "e2e-client", "--ignore-not-found", "--wait=true"], kubeconfig);
+    let apply = run_stdin("kubectl", &["--context", context, "apply", "-f", "-"], CLIENT, kubeconfig);
+    assert!(apply.status.success());
+    let done = kubectl(
+        context,
+        &["wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/e2e-client", "--timeout=5m"],
+        kubeconfig,
+    );
+    assert!(done.status.success(), "the client pod could not reach the workload");
+    let logs = kubectl(context, &["logs", "e2e-client"], kubeconfig);
+    assert!(String::from_utf8_lossy(&logs.stdout).contains("hello-from-loaded-image"));
+}
+
+/// The state `kina list -o json` reports for the e2e cluster.
+fn cluster_state(kubeconfig: &PathBuf) -> String {
+    let list = run(KINA, &["list", "-o", "json"], kubeconfig);
+    assert!(list.status.success());
+    let clusters: serde_json::Value = serde_json::from_slice(&list.stdout).expect("kina list -o json");
+    clusters
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["name"] == CLUSTER))
+        .and_then(|c| c["state"].as_str())
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[test]
@@ -104,6 +239,31 @@ fn single_node_cluster_on_a_real_mac() {
     assert!(done.status.success(), "pod did not run to completion");
     let logs = run("kubectl", &["--context", &context, "logs", "e2e-echo"], &kubeconfig);
     assert!(String::from_utf8_lossy(&logs.stdout).contains("hello-from-kina"));
+
+    // Load an image from Apple container's store and run it.
+    let pull = run("container", &["image", "pull", LOADED_IMAGE], &kubeconfig);
+    assert!(pull.status.success(), "container image pull {LOADED_IMAGE} failed");
+    let load = run(KINA, &["load", "docker-image", LOADED_IMAGE, "--name", CLUSTER], &kubeconfig);
+    assert!(load.status.success(), "kina load docker-image failed");
+    let images =
+        run("container", &["exec", &format!("{CLUSTER}-control-plane"), "crictl", "images", "-o", "json"], &kubeconfig);
+    assert!(String::from_utf8_lossy(&images.stdout).contains(LOADED_IMAGE), "image not in the node");
+    let apply = run_stdin("kubectl", &["--context", &context, "apply", "-f", "-"], WORKLOAD, &kubeconfig);
+    assert!(apply.status.success());
+    assert_workload_reachable(&context, &kubeconfig);
+
+    // TODO(#4): install an addon here (e.g. `kina install ingress-nginx`, then wait
+    // for it and reach the workload through it) once issue #4 adds `kina install`.
+
+    // Stop and start: the nodes come back Ready and the workload still answers.
+    let stop = run(KINA, &["stop", "cluster", "--name", CLUSTER], &kubeconfig);
+    assert!(stop.status.success(), "kina stop cluster failed");
+    assert_eq!(cluster_state(&kubeconfig), "stopped");
+    let start = run(KINA, &["start", "cluster", "--name", CLUSTER, "--wait", "5m"], &kubeconfig);
+    assert!(start.status.success(), "kina start cluster failed");
+    assert_eq!(cluster_state(&kubeconfig), "running");
+    assert_nodes_ready(&context, &kubeconfig);
+    assert_workload_reachable(&context, &kubeconfig);
 
     let delete = run(KINA, &["delete", "cluster", "--name", CLUSTER], &kubeconfig);
     assert!(delete.status.success());
