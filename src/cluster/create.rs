@@ -7,7 +7,7 @@ use anyhow::Context as _;
 
 use std::collections::BTreeMap;
 
-use super::actions::{Action, Context, RunState, export_kubeconfig, host_env};
+use super::actions::{Action, Context, NodeFailure, RunState, export_kubeconfig, host_env};
 use super::plan::{Overrides, plan};
 use super::{ClusterError, DEFAULT_IMAGE, interrupt, names};
 use crate::config::types::Cluster;
@@ -69,9 +69,11 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
         if interrupted {
             return Err(err);
         }
+        // Point the hint at the node that failed, when one did.
+        let node = err.downcast_ref::<NodeFailure>().map_or(bootstrap, |f| f.node.clone());
         return Err(ClusterError::Step {
             step: "failed to create cluster".into(),
-            node: bootstrap,
+            node,
             retained: opts.retain,
             source: err,
         }

@@ -73,6 +73,7 @@ fn a_failing_worker_join_removes_every_node() {
         .code_is(1)
         .stderr_has("failed to join node kina-worker2 with kubeadm")
         .stderr_has("injected failure")
+        .stderr_has("container logs kina-worker2")
         .stderr_has("Deleted nodes:");
     assert!(world.container_names().is_empty(), "{:?}", world.container_names());
     assert_eq!(

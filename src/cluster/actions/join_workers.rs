@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::Context;
 use super::write_config::{KUBEADM_CONF, render, write_kubeadm_config};
+use super::{Context, NodeFailure};
 use crate::cluster::plan::PlannedNode;
 use crate::kubeadm::Discovery;
 use crate::provider::{NodeCommand, Provider};
@@ -32,10 +32,10 @@ async fn join<P: Provider>(ctx: &Context<'_, P>, worker: &PlannedNode, discovery
     write_kubeadm_config(ctx, &worker.name, config).await?;
     let config_flag = format!("--config={KUBEADM_CONF}");
     let join = NodeCommand::new(["kubeadm", "join", config_flag.as_str(), "--v=6"]).timeout(JOIN_TIMEOUT);
-    ctx.provider
-        .exec_checked(&worker.name, &join)
-        .await
-        .with_context(|| format!("failed to join node {} with kubeadm", worker.name))?;
+    ctx.provider.exec_checked(&worker.name, &join).await.with_context(|| NodeFailure {
+        node: worker.name.clone(),
+        what: format!("failed to join node {} with kubeadm", worker.name),
+    })?;
     Ok(())
 }
 

@@ -49,6 +49,14 @@ pub struct Context<'a, P: Provider> {
     pub kubernetes_versions: BTreeMap<String, KubeVersion>,
 }
 
+/// A failure on one node, so the hint can point at that node's logs.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+pub struct NodeFailure {
+    pub node: String,
+    pub what: String,
+}
+
 /// Where `container run` for a node stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunState {

@@ -2,7 +2,7 @@
 
 use anyhow::{Context as _, bail};
 
-use super::{Context, RunState, kindnet_conflist};
+use super::{Context, NodeFailure, RunState, kindnet_conflist};
 use crate::cluster::node_boot::{BOOT_TIMEOUT, RUNTIME_SETTINGS, wait_for_containerd};
 use crate::cluster::plan::PlannedNode;
 use crate::exec::ExecError;
@@ -20,7 +20,12 @@ const REPORT_VERSION: &str = "cat /kind/version
 
 pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     // Every node boots at once; each one is ready for kubeadm when its future ends.
-    let boots = ctx.nodes.iter().enumerate().map(|(i, node)| prepare(ctx, node, i == 0));
+    let shared = &*ctx;
+    let boots = shared.nodes.iter().enumerate().map(|(i, node)| async move {
+        prepare(shared, node, i == 0).await.map_err(|err| {
+            err.context(NodeFailure { node: node.name.clone(), what: format!("failed to prepare node {}", node.name) })
+        })
+    });
     let booted = futures_util::future::try_join_all(boots).await?;
     for (node, version) in booted {
         ctx.kubernetes_versions.insert(node.name.clone(), version);
@@ -58,7 +63,8 @@ async fn prepare<P: Provider>(
         }
         None => NodeCommand::new(["sh".to_string(), "-c".to_string(), [RUNTIME_SETTINGS, REPORT_VERSION].concat()]),
     };
-    let output = ctx.provider.exec_checked(node, &prepare).await.context("failed to prepare node")?;
+    let output =
+        ctx.provider.exec_checked(node, &prepare).await.context("failed to apply the node's runtime settings")?;
     let reported = output.stdout.lines().last().unwrap_or_default();
     let version = KubeVersion::parse(reported)
         .with_context(|| format!("node image reported {reported:?} in /kind/version, not a Kubernetes version"))?;
