@@ -66,6 +66,23 @@ fn default_cluster_end_to_end() {
     // kind's choice for v1.35: v1beta3 (v1beta4 from 1.36), so kind's patches match.
     assert!(kubeadm.contains("kubeadm.k8s.io/v1beta3"), "{kubeadm}");
     assert!(kubeadm.contains("kubernetesVersion: v1.35.5"), "{kubeadm}");
+    // A single node runs one CoreDNS replica that reports ready every 2 s.
+    let coredns = world.container(&[
+        "exec",
+        "kina-control-plane",
+        "kubectl",
+        "--kubeconfig=/etc/kubernetes/admin.conf",
+        "-n",
+        "kube-system",
+        "get",
+        "deployment",
+        "coredns",
+        "-o",
+        "json",
+    ]);
+    let coredns: serde_json::Value = serde_json::from_str(&coredns.success().stdout()).unwrap();
+    assert_eq!(coredns["spec"]["replicas"], 1);
+    assert_eq!(coredns["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["periodSeconds"], 2);
     // The CNI config is in place before kubeadm init, for the first node range.
     let conflist = world.container(&["exec", "kina-control-plane", "cat", "/etc/cni/net.d/10-kindnet.conflist"]);
     conflist.success().stdout_has("\"subnet\": \"10.244.0.0/24\"").stdout_has("\"mtu\": 1280");

@@ -37,8 +37,11 @@ fn one_control_plane_and_two_workers() {
     assert!(join.contains("kind: JoinConfiguration") && join.contains("caCertHashes:"), "{join}");
     assert!(!join.contains("unsafeSkipCAVerification"), "{join}");
 
-    // With workers the control plane keeps its taint, as in kind.
+    // With workers the control plane keeps its taint, as in kind, and CoreDNS keeps two replicas.
     assert!(!world.fake_calls().iter().any(|c| c.contains("taint nodes")));
+    let coredns = kubectl_in_node(&world, &["-n", "kube-system", "get", "deployment", "coredns", "-o", "json"]);
+    let coredns: serde_json::Value = serde_json::from_str(&coredns).unwrap();
+    assert_eq!(coredns["spec"]["replicas"], 2);
 
     world
         .kina(&["delete", "cluster"])

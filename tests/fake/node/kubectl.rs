@@ -98,6 +98,8 @@ pub fn program(ctx: &mut Ctx, args: &[String]) -> Out {
     match sub.as_str() {
         "rollout" => super::kubectl_rollout::rollout(ctx, &cp, &words, ns.as_deref()),
         "taint" => taint(ctx, &cp, &words),
+        "scale" => super::kubectl_edit::scale(ctx, &cp, &words, ns.as_deref()),
+        "patch" => super::kubectl_edit::patch(ctx, &cp, &words, ns.as_deref()),
         "label" => label(ctx, &cp, &words),
         "apply" | "create" => match file_arg(&words) {
             Some(f) => apply(ctx, &cp, &f, sub == "create", ns.as_deref()),

@@ -13,6 +13,7 @@ pub mod kubeadm_join;
 pub mod kubeadm_ops;
 pub mod kubectl;
 pub mod kubectl_apply;
+pub mod kubectl_edit;
 pub mod kubectl_get;
 pub mod kubectl_rollout;
 pub mod manifests;
