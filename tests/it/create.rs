@@ -67,34 +67,15 @@ fn default_cluster_end_to_end() {
     assert!(kubeadm.contains("kubeadm.k8s.io/v1beta3"), "{kubeadm}");
     assert!(kubeadm.contains("kubernetesVersion: v1.35.5"), "{kubeadm}");
     // A single node runs one CoreDNS replica that reports ready every 2 s.
-    let coredns = world.container(&[
-        "exec",
-        "kina-control-plane",
-        "kubectl",
-        "--kubeconfig=/etc/kubernetes/admin.conf",
-        "-n",
-        "kube-system",
-        "get",
-        "deployment",
-        "coredns",
-        "-o",
-        "json",
-    ]);
+    let coredns =
+        world.kubectl("kina-control-plane", &["-n", "kube-system", "get", "deployment", "coredns", "-o", "json"]);
     let coredns: serde_json::Value = serde_json::from_str(&coredns.success().stdout()).unwrap();
     assert_eq!(coredns["spec"]["replicas"], 1);
     assert_eq!(coredns["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["periodSeconds"], 2);
     // The CNI config is in place before kubeadm init, for the first node range.
     let conflist = world.container(&["exec", "kina-control-plane", "cat", "/etc/cni/net.d/10-kindnet.conflist"]);
     conflist.success().stdout_has("\"subnet\": \"10.244.0.0/24\"").stdout_has("\"mtu\": 1280");
-    let wait = world.container(&[
-        "exec",
-        "kina-control-plane",
-        "kubectl",
-        "--kubeconfig=/etc/kubernetes/admin.conf",
-        "wait",
-        "--for=condition=Ready",
-        "node/kina-control-plane",
-    ]);
+    let wait = world.kubectl("kina-control-plane", &["wait", "--for=condition=Ready", "node/kina-control-plane"]);
     wait.success().stdout_has("condition met");
 }
 
@@ -236,15 +217,7 @@ fn config_file_from_stdin_sets_networking() {
     assert!(text.contains("server: https://127.0.0.1:6553"), "{text}");
     let conflist = world.container(&["exec", "kina-control-plane", "cat", "/etc/cni/net.d/10-kindnet.conflist"]);
     conflist.success().stdout_has("10.200.0.0/24");
-    let applied = world.container(&[
-        "exec",
-        "kina-control-plane",
-        "kubectl",
-        "--kubeconfig=/etc/kubernetes/admin.conf",
-        "wait",
-        "--for=condition=Ready",
-        "node/kina-control-plane",
-    ]);
+    let applied = world.kubectl("kina-control-plane", &["wait", "--for=condition=Ready", "node/kina-control-plane"]);
     applied.success();
 }
 

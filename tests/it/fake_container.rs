@@ -77,9 +77,7 @@ fn exec_stdin(world: &World, name: &str, argv: &[&str], input: &str) -> Run {
 }
 
 fn kubectl(world: &World, name: &str, argv: &[&str]) -> Run {
-    let mut args = vec!["kubectl", "--kubeconfig=/etc/kubernetes/admin.conf"];
-    args.extend_from_slice(argv);
-    exec(world, name, &args)
+    world.kubectl(name, argv)
 }
 
 fn kubeadm_config(ip: &str, version: &str, pod_subnet: &str) -> String {

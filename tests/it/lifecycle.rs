@@ -15,9 +15,7 @@ fn node_file(world: &World, node: &str, path: &str) -> String {
 }
 
 fn kubectl(world: &World, args: &[&str]) -> crate::support::Run {
-    let mut argv = vec!["exec", "kina-control-plane", "kubectl", "--kubeconfig=/etc/kubernetes/admin.conf"];
-    argv.extend_from_slice(args);
-    world.container(&argv)
+    world.kubectl("kina-control-plane", args)
 }
 
 #[test]

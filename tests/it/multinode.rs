@@ -3,9 +3,7 @@
 use crate::support::World;
 
 fn kubectl_in_node(world: &World, args: &[&str]) -> String {
-    let mut argv = vec!["exec", "kina-control-plane", "kubectl", "--kubeconfig=/etc/kubernetes/admin.conf"];
-    argv.extend_from_slice(args);
-    let run = world.container(&argv);
+    let run = world.kubectl("kina-control-plane", args);
     run.success();
     run.stdout()
 }
@@ -184,32 +182,10 @@ fn kindnet_finds_the_api_server_from_every_node() {
     let endpoint = |log: &str| -> String {
         log.lines().find(|l| l.contains("CONTROL_PLANE_ENDPOINT")).map(str::to_string).unwrap_or_default()
     };
-    let single = world.container(&[
-        "exec",
-        "kina-control-plane",
-        "kubectl",
-        "--kubeconfig=/etc/kubernetes/admin.conf",
-        "get",
-        "daemonset",
-        "kindnet",
-        "-n",
-        "kube-system",
-        "-o",
-        "yaml",
-    ]);
-    let multi = world.container(&[
-        "exec",
-        "multi-control-plane",
-        "kubectl",
-        "--kubeconfig=/etc/kubernetes/admin.conf",
-        "get",
-        "daemonset",
-        "kindnet",
-        "-n",
-        "kube-system",
-        "-o",
-        "yaml",
-    ]);
+    let single =
+        world.kubectl("kina-control-plane", &["get", "daemonset", "kindnet", "-n", "kube-system", "-o", "yaml"]);
+    let multi =
+        world.kubectl("multi-control-plane", &["get", "daemonset", "kindnet", "-n", "kube-system", "-o", "yaml"]);
     let single = single.success().stdout();
     let multi = multi.success().stdout();
     assert!(single.contains("value: 127.0.0.1:6443"), "{}", endpoint(&single));

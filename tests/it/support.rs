@@ -184,6 +184,13 @@ impl World {
         Run { argv, output }
     }
 
+    /// `kubectl` with the admin kubeconfig, inside node `node` (through the fake).
+    pub fn kubectl(&self, node: &str, args: &[&str]) -> Run {
+        let mut argv = vec!["exec", node, "kubectl", "--kubeconfig=/etc/kubernetes/admin.conf"];
+        argv.extend_from_slice(args);
+        self.container(&argv)
+    }
+
     /// Names of all containers the fake currently holds.
     pub fn container_names(&self) -> Vec<String> {
         let run = self.container(&["list", "--all", "--format", "json"]);
