@@ -1,6 +1,7 @@
 //! kina: Kubernetes in Apple Container. kind's workflow, with each node an
 //! Apple `container` VM.
 
+pub mod addons;
 pub mod build_info;
 pub mod cli;
 pub mod cluster;

@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use crate::addons::AddonError;
 use crate::cluster::ClusterError;
 use crate::config::ConfigError;
 use crate::kubeconfig::KubeconfigError;
@@ -37,6 +38,8 @@ fn hint(err: &anyhow::Error) -> Option<String> {
             } else if let Some(e) = cause.downcast_ref::<ConfigError>() {
                 e.hint()
             } else if let Some(e) = cause.downcast_ref::<ClusterError>() {
+                e.hint()
+            } else if let Some(e) = cause.downcast_ref::<AddonError>() {
                 e.hint()
             } else {
                 None

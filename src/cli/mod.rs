@@ -6,6 +6,7 @@ mod delete;
 mod doctor;
 mod export;
 mod get;
+mod install;
 mod lifecycle;
 mod list;
 mod load;
@@ -61,6 +62,10 @@ pub enum Command {
     Load(load::LoadCommand),
     /// Lists clusters with their nodes, state, Kubernetes version and API server
     List(list::ListArgs),
+    /// Installs an addon (load-balancer, gateway, ingress-nginx, metrics-server, ...); --list shows them all
+    Install(install::InstallArgs),
+    /// Removes an addon that `kina install` added
+    Uninstall(install::UninstallArgs),
     /// Stops one of [cluster]
     #[command(subcommand)]
     Stop(lifecycle::StopCommand),
@@ -143,6 +148,8 @@ async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
         Command::Export(cmd) => export::run(cmd, &provider, printer).await,
         Command::List(args) => list::run(args, &provider, printer).await,
         Command::Load(cmd) => load::run(cmd, &provider, printer).await,
+        Command::Install(args) => install::install(args, &provider, printer).await,
+        Command::Uninstall(args) => install::uninstall(args, &provider, printer).await,
         Command::Stop(cmd) => lifecycle::stop(cmd, &provider, printer).await,
         Command::Start(cmd) => lifecycle::start(cmd, &provider, printer).await,
         Command::Version | Command::Doctor(_) | Command::Completion(_) | Command::GenerateMan(_) => Ok(()),

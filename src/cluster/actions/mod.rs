@@ -3,7 +3,7 @@
 
 mod ensure_image;
 mod export_kubeconfig;
-mod install_cni;
+pub(crate) mod install_cni;
 mod install_storage;
 mod join_workers;
 mod kindnet_conflist;

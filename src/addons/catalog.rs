@@ -1,0 +1,168 @@
+//! What `kina install` offers: names, pinned versions, dependencies and
+//! upstream sources (peers.md §4).
+
+use super::AddonError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddonId {
+    LoadBalancer,
+    Gateway,
+    IngressNginx,
+    MetricsServer,
+    LocalPathStorage,
+    Headlamp,
+    Kindnet,
+    Calico,
+}
+
+/// One addon as `kina install --list` shows it.
+#[derive(Debug)]
+pub struct Info {
+    pub id: AddonId,
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    /// The pinned version; `--version` picks another where upstream allows.
+    pub version: &'static str,
+    pub summary: &'static str,
+    /// Installed first when missing.
+    pub requires: &'static [AddonId],
+    /// Whether `--version` means anything (kina's own addons have no other version).
+    pub versioned: bool,
+}
+
+/// A manifest downloaded from upstream. `{version}` in the URL is replaced by
+/// the version installed; the checksum holds only for the pinned version.
+#[derive(Debug, Clone, Copy)]
+pub struct Remote {
+    pub url: &'static str,
+    pub sha256: Option<&'static str>,
+}
+
+pub const CATALOG: &[Info] = &[
+    Info {
+        id: AddonId::LoadBalancer,
+        name: "load-balancer",
+        aliases: &["lb"],
+        version: env!("CARGO_PKG_VERSION"),
+        summary: "Services of type LoadBalancer get a node address the Mac reaches directly (kina-lb)",
+        requires: &[],
+        versioned: false,
+    },
+    Info {
+        id: AddonId::Gateway,
+        name: "gateway",
+        aliases: &["envoy-gateway"],
+        version: "v1.6.1",
+        summary: "Gateway API CRDs (standard) + Envoy Gateway, with a ready GatewayClass and Gateway",
+        requires: &[AddonId::LoadBalancer],
+        versioned: true,
+    },
+    Info {
+        id: AddonId::IngressNginx,
+        name: "ingress-nginx",
+        aliases: &["ingress"],
+        version: "v1.15.1",
+        summary: "ingress-nginx, kind's provider manifest (retired upstream: prefer gateway)",
+        requires: &[AddonId::LoadBalancer],
+        versioned: true,
+    },
+    Info {
+        id: AddonId::MetricsServer,
+        name: "metrics-server",
+        aliases: &["metrics"],
+        version: "v0.9.0",
+        summary: "resource metrics for `kubectl top` and autoscaling",
+        requires: &[],
+        versioned: true,
+    },
+    Info {
+        id: AddonId::LocalPathStorage,
+        name: "local-path-storage",
+        aliases: &["local-path", "storage"],
+        version: "v0.0.37",
+        summary: "local-path-provisioner as the default StorageClass",
+        requires: &[],
+        versioned: true,
+    },
+    Info {
+        id: AddonId::Headlamp,
+        name: "headlamp",
+        aliases: &["dashboard"],
+        version: "v0.40.1",
+        summary: "Headlamp, the Kubernetes web UI (the dashboard is archived upstream)",
+        requires: &[AddonId::LoadBalancer],
+        versioned: true,
+    },
+    Info {
+        id: AddonId::Kindnet,
+        name: "kindnet",
+        aliases: &["cni"],
+        version: "node image",
+        summary: "CNI: kind's routed network from the node image (works on the stock kernel)",
+        requires: &[],
+        versioned: false,
+    },
+    Info {
+        id: AddonId::Calico,
+        name: "calico",
+        aliases: &[],
+        version: "v3.31.2",
+        summary: "CNI: Calico in VXLAN mode (needs a node kernel with VXLAN)",
+        requires: &[],
+        versioned: true,
+    },
+];
+
+pub fn info(id: AddonId) -> &'static Info {
+    CATALOG.iter().find(|i| i.id == id).expect("every addon is in the catalog")
+}
+
+/// The addon a user typed (a name or an alias, any case).
+pub fn find(name: &str) -> Result<&'static Info, AddonError> {
+    let wanted = name.trim().to_ascii_lowercase();
+    CATALOG.iter().find(|i| i.name == wanted || i.aliases.contains(&wanted.as_str())).ok_or_else(|| {
+        AddonError::Unknown {
+            name: name.to_string(),
+            known: CATALOG.iter().map(|i| i.name).collect::<Vec<_>>().join(", "),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_aliases_are_unique() {
+        let mut seen = Vec::new();
+        for i in CATALOG {
+            for n in std::iter::once(&i.name).chain(i.aliases) {
+                assert!(!seen.contains(n), "{n} twice");
+                seen.push(n);
+            }
+        }
+    }
+
+    #[test]
+    fn aliases_find_their_addon() {
+        assert_eq!(find("dashboard").unwrap().id, AddonId::Headlamp);
+        assert_eq!(find("cni").unwrap().id, AddonId::Kindnet);
+        assert_eq!(find("Gateway").unwrap().id, AddonId::Gateway);
+    }
+
+    #[test]
+    fn unknown_names_list_the_known_ones() {
+        let err = find("traefik").unwrap_err().to_string();
+        assert!(err.contains("unknown addon \"traefik\""), "{err}");
+        assert!(err.contains("load-balancer, gateway, ingress-nginx"), "{err}");
+    }
+
+    #[test]
+    fn dependencies_are_in_the_catalog_and_have_none_of_their_own() {
+        for i in CATALOG {
+            for dep in i.requires {
+                assert!(info(*dep).requires.is_empty(), "{} needs a chain", i.name);
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! From an addon's id to its module.
+
+use super::catalog::AddonId;
+use super::{Cx, calico, gateway, headlamp, ingress_nginx, kindnet, load_balancer, local_path, metrics_server};
+use crate::provider::Provider;
+
+/// Applies what the addon consists of (after its prerequisite checks).
+pub async fn install<P: Provider>(cx: &Cx<'_, P>, id: AddonId, version: &str, pinned: bool) -> anyhow::Result<()> {
+    match id {
+        AddonId::LoadBalancer => load_balancer::install(cx).await,
+        AddonId::Gateway => gateway::install(cx, version, pinned).await,
+        AddonId::IngressNginx => ingress_nginx::install(cx, version, pinned).await,
+        AddonId::MetricsServer => metrics_server::install(cx, version, pinned).await,
+        AddonId::LocalPathStorage => local_path::install(cx, version, pinned).await,
+        AddonId::Headlamp => headlamp::install(cx, version, pinned).await,
+        AddonId::Kindnet => kindnet::install(cx).await,
+        AddonId::Calico => calico::install(cx, version, pinned).await,
+    }
+}
+
+/// Waits until the addon works (within what is left of `--wait`).
+pub async fn ready<P: Provider>(cx: &Cx<'_, P>, id: AddonId) -> anyhow::Result<()> {
+    match id {
+        AddonId::LoadBalancer => load_balancer::check_ready(cx).await,
+        AddonId::Gateway => gateway::ready(cx).await,
+        AddonId::IngressNginx => ingress_nginx::ready(cx).await,
+        AddonId::MetricsServer => metrics_server::ready(cx).await,
+        AddonId::LocalPathStorage => local_path::ready(cx).await,
+        AddonId::Headlamp => headlamp::ready(cx).await,
+        AddonId::Kindnet => kindnet::ready(cx).await,
+        AddonId::Calico => calico::ready(cx).await,
+    }
+}
+
+/// Tells the user how to reach or use what was installed.
+pub async fn reach<P: Provider>(cx: &Cx<'_, P>, id: AddonId) -> anyhow::Result<()> {
+    match id {
+        AddonId::LoadBalancer => load_balancer::reach(cx).await,
+        AddonId::Gateway => gateway::reach(cx).await,
+        AddonId::IngressNginx => ingress_nginx::reach(cx).await,
+        AddonId::MetricsServer => metrics_server::reach(cx).await,
+        AddonId::LocalPathStorage => local_path::reach(cx).await,
+        AddonId::Headlamp => headlamp::reach(cx).await,
+        AddonId::Kindnet | AddonId::Calico => Ok(()),
+    }
+}
+
+pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, id: AddonId, version: &str) -> anyhow::Result<()> {
+    match id {
+        AddonId::LoadBalancer => load_balancer::uninstall(cx).await,
+        AddonId::Gateway => gateway::uninstall(cx, version).await,
+        AddonId::IngressNginx => ingress_nginx::uninstall(cx, version).await,
+        AddonId::MetricsServer => metrics_server::uninstall(cx, version).await,
+        AddonId::LocalPathStorage => local_path::uninstall(cx, version).await,
+        AddonId::Headlamp => headlamp::uninstall(cx, version).await,
+        AddonId::Kindnet => kindnet::uninstall(cx).await,
+        AddonId::Calico => calico::uninstall(cx, version).await,
+    }
+}
+
+/// Whether the cluster has the addon now (what `--list` shows, and whether a
+/// dependency must be installed first).
+pub async fn installed<P: Provider>(cx: &Cx<'_, P>, id: AddonId) -> anyhow::Result<bool> {
+    match id {
+        AddonId::LoadBalancer => cx.node_file_exists(load_balancer::UNIT_PATH).await,
+        AddonId::Gateway => gateway::installed(cx).await,
+        AddonId::IngressNginx => ingress_nginx::installed(cx).await,
+        AddonId::MetricsServer => metrics_server::installed(cx).await,
+        AddonId::LocalPathStorage => local_path::installed(cx).await,
+        AddonId::Headlamp => headlamp::installed(cx).await,
+        AddonId::Kindnet => kindnet::installed(cx).await,
+        AddonId::Calico => calico::installed(cx).await,
+    }
+}

@@ -1,0 +1,66 @@
+//! What can go wrong installing an addon, each with a hint the user can act on.
+
+#[derive(Debug, thiserror::Error)]
+pub enum AddonError {
+    #[error("unknown addon {name:?} (known addons: {known})")]
+    Unknown { name: String, known: String },
+
+    #[error("{addon} has no other version than kina's own; drop --version")]
+    NotVersioned { addon: &'static str },
+
+    #[error("failed to download {url}{}: {reason}", .mirror.as_ref().map(|m| format!(" (mirror {m})")).unwrap_or_default())]
+    Download { url: String, mirror: Option<String>, reason: String },
+
+    #[error("{url} does not match the checksum kina recorded (expected sha256 {expected}, got {actual})")]
+    Checksum { url: String, expected: String, actual: String },
+
+    #[error("{addon} is not ready: {what} did not become {condition} within {within}")]
+    NotReady {
+        addon: &'static str,
+        what: String,
+        condition: String,
+        within: String,
+        look: String,
+        #[source]
+        source: anyhow::Error,
+    },
+
+    #[error("{addon} needs kernel features the node {node} lacks: {}", .missing.join(", "))]
+    Kernel { addon: &'static str, node: String, missing: Vec<String> },
+
+    #[error(
+        "the cluster already runs a CNI ({existing}); {addon} is for clusters created with networking.disableDefaultCNI: true"
+    )]
+    CniPresent { addon: &'static str, existing: String },
+
+    #[error("the manifest for {addon} has no {what}; upstream changed its layout")]
+    Layout { addon: &'static str, what: String },
+}
+
+impl AddonError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            AddonError::Unknown { .. } => Some("see what kina offers with `kina install --list`".into()),
+            AddonError::Download { .. } => Some(
+                "check your network, or point kina at a copy with --mirror or KINA_ADDON_MIRROR \
+                 (a base URL or a directory laid out as <host>/<path>, see docs/addons.md)"
+                    .into(),
+            ),
+            AddonError::Checksum { .. } => Some(
+                "the download was changed or truncated; retry, or check the mirror's copy (nothing was installed)"
+                    .into(),
+            ),
+            AddonError::NotReady { look, .. } => Some(format!("look with `{look}`")),
+            AddonError::Kernel { .. } => Some(
+                "create the cluster with a kernel that has them (kina.dev/v1alpha1 `nodes[].kernel`, see \
+                 docs/configuration.md), or use the kindnet CNI, which works on the stock kernel"
+                    .into(),
+            ),
+            AddonError::CniPresent { .. } => {
+                Some("create a cluster with `networking.disableDefaultCNI: true` to choose its CNI".into())
+            }
+            AddonError::Layout { .. } => Some("install the pinned version (drop --version), or report it".into()),
+            AddonError::NotVersioned { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Upstream manifests: downloaded once from their pinned URL (or a mirror)
+//! into the user's cache, checked against the recorded sha256, and reused
+//! offline afterwards.
+//!
+//! A mirror is a base URL or a directory laid out as `<host>/<path>` of the
+//! upstream URL (what `wget --force-directories` produces). Downloads use the
+//! Mac's own `curl`, so proxies and the system's trusted CAs apply as they do
+//! for everything else on the Mac.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use super::AddonError;
+use super::catalog::Remote;
+use crate::exec::{Invocation, ProcessRunner, Runner};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mirror {
+    Url(String),
+    Dir(PathBuf),
+}
+
+impl Mirror {
+    pub fn parse(text: &str) -> Option<Mirror> {
+        let text = text.trim();
+        if text.is_empty() {
+            None
+        } else if text.starts_with("http://") || text.starts_with("https://") {
+            Some(Mirror::Url(text.trim_end_matches('/').to_string()))
+        } else {
+            Some(Mirror::Dir(PathBuf::from(text.strip_prefix("file://").unwrap_or(text))))
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Mirror::Url(u) => u.clone(),
+            Mirror::Dir(d) => d.display().to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    cache: PathBuf,
+    mirror: Option<Mirror>,
+}
+
+/// `https://github.com/a/b/x.yaml` → `github.com/a/b/x.yaml`.
+pub fn relative_path(url: &str) -> &str {
+    url.split_once("://").map(|(_, rest)| rest).unwrap_or(url).trim_start_matches('/')
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Fetcher {
+    pub fn new(cache: PathBuf, mirror: Option<Mirror>) -> Self {
+        Fetcher { cache, mirror }
+    }
+
+    /// The user's cache (`~/Library/Caches/kina/manifests` on macOS) and the
+    /// mirror from `--mirror` or `KINA_ADDON_MIRROR`.
+    pub fn from_settings(mirror: Option<&str>) -> Self {
+        let base = dirs::cache_dir().unwrap_or_else(std::env::temp_dir);
+        Fetcher::new(base.join("kina").join("manifests"), mirror.and_then(Mirror::parse))
+    }
+
+    fn cache_path(&self, url: &str) -> PathBuf {
+        self.cache.join(relative_path(url))
+    }
+
+    /// The manifest at `remote` for `version`; the checksum applies when
+    /// `version` is the pinned one.
+    pub async fn get(&self, remote: &Remote, version: &str, pinned: bool) -> Result<String, AddonError> {
+        let url = remote.url.replace("{version}", version);
+        let expected = remote.sha256.filter(|_| pinned);
+        let cached = self.cache_path(&url);
+        if let Ok(bytes) = std::fs::read(&cached) {
+            if expected.is_none_or(|e| sha256_hex(&bytes) == e) {
+                tracing::debug!("using cached {}", cached.display());
+                return text(&url, bytes);
+            }
+            tracing::debug!("cached {} fails its checksum; downloading again", cached.display());
+        }
+        let bytes = self.download(&url).await?;
+        if let Some(expected) = expected {
+            let actual = sha256_hex(&bytes);
+            if actual != expected {
+                return Err(AddonError::Checksum { url, expected: expected.to_string(), actual });
+            }
+        }
+        store(&cached, &bytes);
+        text(&url, bytes)
+    }
+
+    async fn download(&self, url: &str) -> Result<Vec<u8>, AddonError> {
+        let failed = |reason: String| AddonError::Download {
+            url: url.to_string(),
+            mirror: self.mirror.as_ref().map(Mirror::describe),
+            reason,
+        };
+        match &self.mirror {
+            Some(Mirror::Dir(dir)) => {
+                let path = dir.join(relative_path(url));
+                std::fs::read(&path).map_err(|e| failed(format!("{}: {e}", path.display())))
+            }
+            Some(Mirror::Url(base)) => curl(&format!("{base}/{}", relative_path(url))).await.map_err(failed),
+            None => curl(url).await.map_err(failed),
+        }
+    }
+}
+
+fn text(url: &str, bytes: Vec<u8>) -> Result<String, AddonError> {
+    String::from_utf8(bytes).map_err(|_| AddonError::Download {
+        url: url.to_string(),
+        mirror: None,
+        reason: "the file is not UTF-8 text".into(),
+    })
+}
+
+/// Best effort: a cache that cannot be written only costs a download next time.
+fn store(path: &Path, bytes: &[u8]) {
+    let Some(dir) = path.parent() else { return };
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|_| std::fs::write(&tmp, bytes))
+        .and_then(|_| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        tracing::warn!("could not cache {}: {e}", path.display());
+    }
+}
+
+/// `curl` to stdout; the error is curl's own words (or why it did not run).
+async fn curl(url: &str) -> Result<Vec<u8>, String> {
+    let invocation = Invocation::new("curl", "curl")
+        .args(["--fail", "--silent", "--show-error", "--location", "--retry", "2", "--connect-timeout", "15"])
+        .args(["--max-time", "300", url])
+        .timeout(Duration::from_secs(330));
+    let out = ProcessRunner.run(&invocation).await.map_err(|e| e.to_string())?;
+    if out.success() {
+        Ok(out.stdout.into_bytes())
+    } else {
+        let stderr = out.stderr.trim();
+        Err(if stderr.is_empty() { format!("`{}` failed", invocation.command_line()) } else { stderr.to_string() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REMOTE: Remote = Remote { url: "https://example.com/org/repo/{version}/deploy.yaml", sha256: None };
+
+    fn dir_mirror(root: &Path, body: &str) -> Mirror {
+        let file = root.join("example.com/org/repo/v1/deploy.yaml");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, body).unwrap();
+        Mirror::Dir(root.to_path_buf())
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    }
+
+    #[test]
+    fn mirrors_are_urls_or_directories() {
+        assert_eq!(Mirror::parse("https://m.example/x/"), Some(Mirror::Url("https://m.example/x".into())));
+        assert_eq!(Mirror::parse("file:///srv/m"), Some(Mirror::Dir("/srv/m".into())));
+        assert_eq!(Mirror::parse("/srv/m"), Some(Mirror::Dir("/srv/m".into())));
+        assert_eq!(Mirror::parse(" "), None);
+        assert_eq!(relative_path("https://github.com/a/b.yaml"), "github.com/a/b.yaml");
+    }
+
+    #[test]
+    fn a_mirror_copy_is_cached_and_reused_offline() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mirror = dir_mirror(&tmp.path().join("mirror"), "kind: A\n");
+        let cache = tmp.path().join("cache");
+        let fetched = runtime().block_on(Fetcher::new(cache.clone(), Some(mirror)).get(&REMOTE, "v1", true));
+        assert_eq!(fetched.unwrap(), "kind: A\n");
+        std::fs::remove_dir_all(tmp.path().join("mirror")).unwrap();
+        let offline = Fetcher::new(cache, Some(Mirror::Dir(tmp.path().join("gone"))));
+        assert_eq!(runtime().block_on(offline.get(&REMOTE, "v1", true)).unwrap(), "kind: A\n");
+    }
+
+    #[test]
+    fn a_checksum_mismatch_is_refused_and_not_cached() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mirror = dir_mirror(tmp.path(), "tampered\n");
+        let remote = Remote { sha256: Some("00"), ..REMOTE };
+        let cache = tmp.path().join("cache");
+        let err = runtime().block_on(Fetcher::new(cache.clone(), Some(mirror)).get(&remote, "v1", true)).unwrap_err();
+        assert!(matches!(err, AddonError::Checksum { .. }), "{err}");
+        assert!(err.to_string().contains(&sha256_hex(b"tampered\n")), "{err}");
+        assert!(!cache.join("example.com/org/repo/v1/deploy.yaml").exists());
+    }
+
+    #[test]
+    fn the_checksum_holds_only_for_the_pinned_version() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mirror = dir_mirror(tmp.path(), "other\n");
+        let remote = Remote { sha256: Some("00"), ..REMOTE };
+        let fetched = runtime().block_on(Fetcher::new(tmp.path().join("c"), Some(mirror)).get(&remote, "v1", false));
+        assert_eq!(fetched.unwrap(), "other\n");
+    }
+
+    #[test]
+    fn a_matching_checksum_is_accepted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mirror = dir_mirror(tmp.path(), "good\n");
+        let sum: &'static str = Box::leak(sha256_hex(b"good\n").into_boxed_str());
+        let remote = Remote { sha256: Some(sum), ..REMOTE };
+        let fetched = runtime().block_on(Fetcher::new(tmp.path().join("c"), Some(mirror)).get(&remote, "v1", true));
+        assert_eq!(fetched.unwrap(), "good\n");
+    }
+
+    #[test]
+    fn a_missing_mirror_file_names_url_and_mirror() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fetcher = Fetcher::new(tmp.path().join("c"), Some(Mirror::Dir(tmp.path().join("empty"))));
+        let err = runtime().block_on(fetcher.get(&REMOTE, "v1", true)).unwrap_err().to_string();
+        assert!(err.contains("https://example.com/org/repo/v1/deploy.yaml"), "{err}");
+        assert!(err.contains("(mirror "), "{err}");
+        assert!(err.contains("empty/example.com/org/repo/v1/deploy.yaml"), "{err}");
+    }
+}

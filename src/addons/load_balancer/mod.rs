@@ -1,0 +1,96 @@
+//! `load-balancer`: kina-lb, a small controller in the control-plane node that
+//! gives Services of type LoadBalancer a node address the Mac can reach
+//! (peers.md §1.2: vmnet delivers only frames addressed to a VM's own IP).
+//!
+//! The assignment logic is one awk program (`assign.awk`), run by the node's
+//! `kina-lb` script every 2 s and after `kina start`; the tests run the same
+//! program. Nothing here depends on user input: the script is static.
+
+#[cfg(test)]
+mod tests;
+
+use anyhow::Context as _;
+
+use super::Cx;
+use crate::provider::{NodeCommand, Provider};
+
+pub const SCRIPT_PATH: &str = "/usr/local/bin/kina-lb";
+pub const UNIT: &str = "kina-lb.service";
+pub const UNIT_PATH: &str = "/etc/systemd/system/kina-lb.service";
+
+const SCRIPT_TEMPLATE: &str = include_str!("kina-lb.sh");
+const UNIT_FILE: &str = include_str!("kina-lb.service");
+pub(crate) const QUERY: &str = include_str!("query.jsonpath");
+pub(crate) const ASSIGN: &str = include_str!("assign.awk");
+
+/// The node's `/usr/local/bin/kina-lb`, with the query and the program inlined.
+pub fn script() -> String {
+    SCRIPT_TEMPLATE.replace("@QUERY@", QUERY.trim_end()).replace("@ASSIGN@", ASSIGN.trim_end())
+}
+
+pub async fn install<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
+    let node = cx.control_plane();
+    let write = |path: &str, text: String| NodeCommand::new(["cp", "/dev/stdin", path]).stdin(text);
+    let steps = [
+        write(SCRIPT_PATH, script()),
+        NodeCommand::new(["chmod", "0755", SCRIPT_PATH]),
+        write(UNIT_PATH, UNIT_FILE.to_string()),
+        NodeCommand::new(["systemctl", "daemon-reload"]),
+        NodeCommand::new(["systemctl", "enable", "--now", UNIT]),
+    ];
+    for step in &steps {
+        cx.provider.exec_checked(node, step).await.context("failed to install the kina-lb controller")?;
+    }
+    Ok(())
+}
+
+/// Ready: the service runs, and one pass has given every Service its address.
+pub async fn check_ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
+    let active = NodeCommand::new(["systemctl", "is-active", UNIT]);
+    cx.provider.exec_checked(cx.control_plane(), &active).await.context("kina-lb.service is not active")?;
+    reconcile(cx).await
+}
+
+pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
+    cx.printer.info(&format!(
+        "Services of type LoadBalancer now get a node address within seconds; see them with `kubectl --context {} get services --all-namespaces`",
+        cx.context()
+    ));
+    Ok(())
+}
+
+/// One pass now (after install, and after `kina start` moved the nodes), so
+/// addresses are right before the 2 s loop comes round. Prints what changed.
+pub async fn reconcile<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
+    let once = NodeCommand::new([SCRIPT_PATH, "once"]);
+    let out =
+        cx.provider.exec_checked(cx.control_plane(), &once).await.context("kina-lb could not assign addresses")?;
+    for line in out.stdout.lines().filter(|l| !l.trim().is_empty()) {
+        cx.printer.info(&format!(" • {line}"));
+    }
+    Ok(())
+}
+
+pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
+    let node = cx.control_plane();
+    let installed = cx.node_file_exists(SCRIPT_PATH).await?;
+    if installed {
+        cx.provider
+            .exec_checked(node, &NodeCommand::new([SCRIPT_PATH, "clear"]))
+            .await
+            .context("failed to clear the addresses kina-lb gave")?;
+    }
+    let steps = [
+        NodeCommand::new(["systemctl", "disable", "--now", UNIT]),
+        NodeCommand::new(["rm", "-f", UNIT_PATH, SCRIPT_PATH]),
+        NodeCommand::new(["systemctl", "daemon-reload"]),
+    ];
+    for (i, step) in steps.iter().enumerate() {
+        // A unit that is already gone cannot be disabled; that is fine.
+        if i == 0 && !cx.node_file_exists(UNIT_PATH).await? {
+            continue;
+        }
+        cx.provider.exec_checked(node, step).await.context("failed to remove the kina-lb controller")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! The assignment program, run through the same `awk` invocation as the node's script.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use super::{ASSIGN, QUERY, script};
+
+fn node(name: &str, ip: &str) -> String {
+    format!("Node\t\t{name}\t\t\t\t\t{ip},\t\t\n")
+}
+
+fn service(ns: &str, name: &str, ports: &str, current: &str) -> String {
+    let current = if current.is_empty() { String::new() } else { format!("{current},") };
+    format!("Service\t{ns}\t{name}\tLoadBalancer\t\t{ports}\t{current}\t\t\t\n")
+}
+
+fn slice(ns: &str, service: &str, endpoints: &str) -> String {
+    format!("EndpointSlice\t{ns}\t{service}-abcde\t\t\t\t\t\t{service}\t{endpoints}\n")
+}
+
+fn assign(mode: &str, input: &str) -> Vec<String> {
+    let mut child = Command::new("awk")
+        .args(["-F", "\t", "-v", &format!("mode={mode}"), ASSIGN])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("awk runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "awk failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+}
+
+const CP: &str = "192.168.64.3";
+const W1: &str = "192.168.64.4";
+const W2: &str = "192.168.64.5";
+
+fn three_nodes() -> String {
+    node("kina-control-plane", CP) + &node("kina-worker", W1) + &node("kina-worker2", W2)
+}
+
+#[test]
+fn services_with_different_ports_share_the_single_node() {
+    let input = node("kina-control-plane", CP)
+        + &service("default", "web", "TCP/80,", "")
+        + &service("default", "db", "TCP/5432,", "");
+    assert_eq!(assign("once", &input), [format!("set default web {CP}"), format!("set default db {CP}")]);
+}
+
+#[test]
+fn a_taken_port_moves_the_service_to_another_node() {
+    let input = three_nodes()
+        + &service("a", "one", "TCP/80,TCP/443,", "")
+        + &service("b", "two", "TCP/443,", "")
+        + &service("c", "three", "TCP/80,", "");
+    assert_eq!(
+        assign("once", &input),
+        [format!("set a one {CP}"), format!("set b two {W1}"), format!("set c three {W1}")]
+    );
+}
+
+#[test]
+fn the_same_port_number_over_udp_does_not_collide() {
+    let input = node("n", CP) + &service("d", "tcp", "TCP/53,", "") + &service("d", "udp", "UDP/53,", "");
+    assert_eq!(assign("once", &input), [format!("set d tcp {CP}"), format!("set d udp {CP}")]);
+}
+
+#[test]
+fn when_every_node_serves_the_port_the_service_waits() {
+    let input = node("n", CP) + &service("d", "first", "TCP/80,", "") + &service("d", "second", "TCP/80,", "");
+    assert_eq!(assign("once", &input), [format!("set d first {CP}"), "pending d second".to_string()]);
+}
+
+#[test]
+fn a_node_running_an_endpoint_is_preferred() {
+    let input = three_nodes() + &service("d", "web", "TCP/80,", "") + &slice("d", "web", "kina-worker2=true,");
+    assert_eq!(assign("once", &input), [format!("set d web {W2}")]);
+}
+
+#[test]
+fn endpoints_that_are_not_ready_do_not_count() {
+    let input = three_nodes() + &service("d", "web", "TCP/80,", "") + &slice("d", "web", "kina-worker2=false,");
+    assert_eq!(assign("once", &input), [format!("set d web {CP}")]);
+}
+
+#[test]
+fn an_endpoint_without_a_ready_condition_counts_as_ready() {
+    let input = three_nodes() + &service("d", "web", "TCP/80,", "") + &slice("d", "web", "kina-worker=,");
+    assert_eq!(assign("once", &input), [format!("set d web {W1}")]);
+}
+
+#[test]
+fn services_without_endpoints_still_get_an_address() {
+    let input = three_nodes() + &service("d", "empty", "TCP/8080,", "") + &slice("d", "other", "kina-worker=true,");
+    assert_eq!(assign("once", &input), [format!("set d empty {CP}")]);
+}
+
+#[test]
+fn an_address_that_is_still_a_nodes_stays_put() {
+    let input = three_nodes() + &service("d", "web", "TCP/80,", W2) + &slice("d", "web", "kina-worker=true,");
+    assert!(assign("once", &input).is_empty());
+}
+
+#[test]
+fn after_the_nodes_move_services_follow() {
+    // `kina start` gave the single node a new address.
+    let input = node("kina-control-plane", "192.168.64.9") + &service("d", "web", "TCP/80,", CP);
+    assert_eq!(assign("once", &input), ["set d web 192.168.64.9"]);
+}
+
+#[test]
+fn kept_addresses_claim_their_ports_before_new_services_choose() {
+    let input =
+        node("a", CP) + &node("b", W1) + &service("d", "new", "TCP/80,", "") + &service("d", "old", "TCP/80,", CP);
+    assert_eq!(assign("once", &input), [format!("set d new {W1}")]);
+}
+
+#[test]
+fn a_stale_address_with_no_free_node_is_cleared() {
+    let input = node("n", CP) + &service("d", "holder", "TCP/80,", CP) + &service("d", "stale", "TCP/80,", "10.0.0.1");
+    assert_eq!(assign("once", &input), ["clear d stale"]);
+}
+
+#[test]
+fn other_classes_and_other_types_are_left_alone() {
+    let input = node("n", CP)
+        + "Service\td\tclassy\tLoadBalancer\texample.com/lb\tTCP/80,\t\t\t\t\n"
+        + "Service\td\tplain\tClusterIP\t\tTCP/80,\t\t\t\t\n"
+        + "Service\td\tnodeport\tNodePort\t\tTCP/80,\t\t\t\t\n";
+    assert!(assign("once", &input).is_empty());
+}
+
+#[test]
+fn clear_mode_clears_every_address_given() {
+    let input = node("n", CP) + &service("d", "a", "TCP/80,", CP) + &service("d", "b", "TCP/81,", "");
+    assert_eq!(assign("clear", &input), ["clear d a"]);
+}
+
+#[test]
+fn no_nodes_means_pending() {
+    assert_eq!(assign("once", &service("d", "web", "TCP/80,", "")), ["pending d web"]);
+}
+
+#[test]
+fn the_script_inlines_query_and_program_in_single_quotes() {
+    assert!(!ASSIGN.contains('\''), "the awk program is single-quoted in the script");
+    assert!(!QUERY.contains('\''), "the query is single-quoted in the script");
+    let text = script();
+    assert!(text.contains(&format!("QUERY='{}'\n", QUERY.trim_end())));
+    assert!(text.contains(&format!("ASSIGN='{}'\n", ASSIGN.trim_end())));
+    assert!(!text.contains("@QUERY@") && !text.contains("@ASSIGN@"));
+}
+
+#[test]
+fn the_script_is_valid_posix_shell() {
+    let out = Command::new("sh").args(["-n", "-c", &script()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

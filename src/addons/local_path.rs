@@ -1,0 +1,87 @@
+//! `local-path-storage`: rancher's local-path-provisioner as the default
+//! StorageClass, for clusters created without kind's default storage
+//! (kina.dev/v1alpha1 `disableDefaultStorage: true`). Data lives on the node
+//! VM's disk and survives `kina stop`/`start`.
+
+use super::Cx;
+use super::catalog::Remote;
+use super::kubectl::Wait;
+use super::manifest::{Manifest, annotate};
+use crate::provider::Provider;
+
+const ADDON: &str = "local-path-storage";
+pub const REMOTE: Remote = Remote {
+    url: "https://raw.githubusercontent.com/rancher/local-path-provisioner/{version}/deploy/local-path-storage.yaml",
+    sha256: None,
+};
+const NAMESPACE: &str = "local-path-storage";
+const DEPLOYMENT: &str = "local-path-provisioner";
+const STORAGE_CLASS: &str = "local-path";
+/// kind's default storage from the node image: the same provisioner.
+const KIND_STORAGE_CLASS: &str = "standard";
+const DEFAULT_CLASS: &str = "storageclass.kubernetes.io/is-default-class";
+
+pub fn render(upstream: &str) -> anyhow::Result<String> {
+    let mut manifest = Manifest::parse(ADDON, upstream)?;
+    annotate(manifest.object("StorageClass", STORAGE_CLASS)?, DEFAULT_CLASS, "true");
+    Ok(manifest.render())
+}
+
+pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
+    if cx.exists("storageclass", None, KIND_STORAGE_CLASS).await? {
+        cx.printer.info(
+            "The cluster already has local-path storage from the node image (StorageClass standard); nothing to install",
+        );
+        return Ok(());
+    }
+    let upstream = cx.fetcher.get(&REMOTE, version, pinned).await?;
+    cx.apply(&render(&upstream)?, false).await
+}
+
+pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
+    let wait = Wait::Condition {
+        resource: "deployment",
+        namespace: Some(NAMESPACE),
+        name: DEPLOYMENT,
+        condition: "Available",
+    };
+    cx.wait_for(ADDON, &wait).await
+}
+
+pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
+    let class = if cx.exists("storageclass", None, STORAGE_CLASS).await? { STORAGE_CLASS } else { KIND_STORAGE_CLASS };
+    cx.printer.info(&format!(
+        "PersistentVolumeClaims without a storageClassName now get volumes from StorageClass {class} (bound when a pod uses them)"
+    ));
+    Ok(())
+}
+
+pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str) -> anyhow::Result<()> {
+    if !cx.exists("storageclass", None, STORAGE_CLASS).await? {
+        cx.printer.info("StorageClass local-path is not installed; kind's default storage is left alone");
+        return Ok(());
+    }
+    let upstream = cx.fetcher.get(&REMOTE, version, true).await?;
+    cx.delete(&upstream).await
+}
+
+pub async fn installed<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<bool> {
+    Ok(cx.exists("storageclass", None, STORAGE_CLASS).await?
+        || cx.exists("storageclass", None, KIND_STORAGE_CLASS).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_storage_class_becomes_the_default() {
+        let upstream = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: local-path\nprovisioner: rancher.io/local-path\n";
+        let out = render(upstream).unwrap();
+        assert!(
+            out.contains("storageclass.kubernetes.io/is-default-class: 'true'")
+                || out.contains("storageclass.kubernetes.io/is-default-class: \"true\""),
+            "{out}"
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! `kina install <addon>`: curated, pinned addons applied through the
+//! control-plane node (no kubectl or helm needed on the Mac).
+//!
+//! Each addon is one file with `install`, `ready`, `reach` and `uninstall`;
+//! [`catalog`] pins their versions and sources, [`fetch`] downloads upstream
+//! manifests into a cache (or reads a mirror), and [`kubectl`] is how they
+//! talk to the cluster.
+
+mod calico;
+pub mod catalog;
+mod cx;
+mod dispatch;
+mod error;
+mod fetch;
+mod gateway;
+mod headlamp;
+mod ingress_nginx;
+mod kindnet;
+pub mod kubectl;
+pub mod load_balancer;
+mod local_path;
+mod manifest;
+mod metrics_server;
+mod run;
+
+pub use catalog::{AddonId, CATALOG, Info};
+pub use cx::Cx;
+pub use error::AddonError;
+pub use run::{InstallOptions, UninstallOptions, install, list, uninstall};

@@ -1,0 +1,144 @@
+//! `kina install`, `kina install --list` and `kina uninstall`: dependencies
+//! first, kind-style status lines, then wait until the addon is ready.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use super::catalog::{self, CATALOG, Info};
+use super::fetch::Fetcher;
+use super::{AddonError, Cx, dispatch};
+use crate::output::Printer;
+use crate::provider::Provider;
+
+pub struct InstallOptions<'a> {
+    pub cluster: &'a str,
+    pub addon: &'a str,
+    pub version: Option<&'a str>,
+    pub wait: Duration,
+    pub mirror: Option<&'a str>,
+}
+
+pub struct UninstallOptions<'a> {
+    pub cluster: &'a str,
+    pub addon: &'a str,
+    pub mirror: Option<&'a str>,
+}
+
+/// The version to install and whether it is the pinned one (whose checksum kina knows).
+fn chosen_version<'a>(info: &'a Info, version: Option<&'a str>) -> Result<(&'a str, bool), AddonError> {
+    match version {
+        Some(_) if !info.versioned => Err(AddonError::NotVersioned { addon: info.name }),
+        Some(v) => {
+            let v = v.trim();
+            Ok((v, v == info.version || format!("v{v}") == info.version))
+        }
+        None => Ok((info.version, true)),
+    }
+}
+
+pub async fn install<P: Provider>(provider: &P, printer: &Printer, opts: &InstallOptions<'_>) -> anyhow::Result<()> {
+    let info = catalog::find(opts.addon)?;
+    let (version, pinned) = chosen_version(info, opts.version)?;
+    let version = if pinned { info.version } else { version };
+    let fetcher = Fetcher::from_settings(opts.mirror);
+    let mut cx = Cx::connect(provider, printer, opts.cluster, fetcher, opts.wait).await?;
+    for dep in info.requires {
+        if !dispatch::installed(&cx, *dep).await? {
+            let dep = catalog::info(*dep);
+            printer.info(&format!("{} needs {}; installing it first", info.name, dep.name));
+            install_one(&mut cx, dep, dep.version, true).await?;
+        }
+    }
+    install_one(&mut cx, info, version, pinned).await
+}
+
+async fn install_one<P: Provider>(cx: &mut Cx<'_, P>, info: &Info, version: &str, pinned: bool) -> anyhow::Result<()> {
+    cx.restart_clock();
+    let shown = if info.versioned { format!(" {version}") } else { String::new() };
+    cx.printer.start(&format!("Installing {}{shown} 🧩", info.name));
+    let done = dispatch::install(cx, info.id, version, pinned).await;
+    cx.printer.end(done.is_ok());
+    done.with_context(|| format!("failed to install {}", info.name))?;
+    if cx.waits() {
+        cx.printer.start(&format!("Waiting ≤ {} for {} to be ready ⏳", crate::duration::format(cx.wait), info.name));
+        let ready = dispatch::ready(cx, info.id).await;
+        cx.printer.end(ready.is_ok());
+        ready?;
+        dispatch::reach(cx, info.id).await?;
+    } else {
+        cx.printer.info(&format!("Not waiting for {} to be ready (--wait 0)", info.name));
+    }
+    Ok(())
+}
+
+pub async fn uninstall<P: Provider>(
+    provider: &P,
+    printer: &Printer,
+    opts: &UninstallOptions<'_>,
+) -> anyhow::Result<()> {
+    let info = catalog::find(opts.addon)?;
+    let fetcher = Fetcher::from_settings(opts.mirror);
+    let cx = Cx::connect(provider, printer, opts.cluster, fetcher, Duration::from_secs(300)).await?;
+    for other in CATALOG.iter().filter(|o| o.requires.contains(&info.id)) {
+        if dispatch::installed(&cx, other.id).await? {
+            printer.warn(&format!("{} uses {}; its LoadBalancer address will stay pending", other.name, info.name));
+        }
+    }
+    printer.start(&format!("Removing {} 🧹", info.name));
+    let done = dispatch::uninstall(&cx, info.id, info.version).await;
+    printer.end(done.is_ok());
+    done.with_context(|| format!("failed to remove {}", info.name))
+}
+
+/// `kina install --list`: every addon, and whether the cluster has it (when
+/// the cluster runs).
+pub async fn list<P: Provider>(provider: &P, printer: &Printer, cluster: &str) -> anyhow::Result<()> {
+    let fetcher = Fetcher::from_settings(None);
+    let cx = match Cx::connect(provider, printer, cluster, fetcher, Duration::ZERO).await {
+        Ok(cx) => Some(cx),
+        Err(err) => {
+            printer.info(&format!("Not showing what is installed: {err:#}"));
+            None
+        }
+    };
+    let mut rows = vec![["NAME".to_string(), "VERSION".into(), "INSTALLED".into(), "DESCRIPTION".into()]];
+    for info in CATALOG {
+        let installed = match &cx {
+            Some(cx) => if dispatch::installed(cx, info.id).await? { "yes" } else { "no" }.to_string(),
+            None => "-".into(),
+        };
+        rows.push([info.name.to_string(), info.version.to_string(), installed, info.summary.to_string()]);
+    }
+    let widths: Vec<usize> = (0..3).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    for row in rows {
+        let line = format!(
+            "{:w0$}   {:w1$}   {:w2$}   {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+        printer.data_line(line.trim_end());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_pin_or_override() {
+        let gateway = catalog::find("gateway").unwrap();
+        assert_eq!(chosen_version(gateway, None).unwrap(), (gateway.version, true));
+        assert!(chosen_version(gateway, Some(gateway.version)).unwrap().1);
+        assert!(chosen_version(gateway, Some(&gateway.version[1..])).unwrap().1);
+        assert_eq!(chosen_version(gateway, Some("v9.9.9")).unwrap(), ("v9.9.9", false));
+        let lb = catalog::find("load-balancer").unwrap();
+        assert!(matches!(chosen_version(lb, Some("v1")), Err(AddonError::NotVersioned { .. })));
+    }
+}

@@ -1,0 +1,97 @@
+//! `kina install <addon>`, `kina install --list` and `kina uninstall <addon>`
+//! (kina only: kind has no addons).
+
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::addons::{self, InstallOptions, UninstallOptions};
+use crate::output::Printer;
+use crate::provider::Provider;
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// the addon to install (see --list)
+    #[arg(value_name = "ADDON", required_unless_present = "list")]
+    pub addon: Option<String>,
+    /// list the addons, their pinned versions and whether the cluster has them
+    #[arg(long, conflicts_with_all = ["version", "addon"])]
+    pub list: bool,
+    /// the cluster name (default kina, or KINA_CLUSTER_NAME)
+    #[arg(short = 'n', long)]
+    pub name: Option<String>,
+    /// install this upstream version instead of the pinned one (not checksum-checked)
+    #[arg(long)]
+    pub version: Option<String>,
+    /// how long to wait for the addon to be ready (0 to not wait)
+    #[arg(long, default_value = "5m", value_parser = crate::duration::parse)]
+    pub wait: Duration,
+    /// download manifests from this base URL or directory (laid out as <host>/<path>)
+    #[arg(long, env = "KINA_ADDON_MIRROR", value_name = "URL|DIR")]
+    pub mirror: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// the addon to remove
+    #[arg(value_name = "ADDON")]
+    pub addon: String,
+    /// the cluster name (default kina, or KINA_CLUSTER_NAME)
+    #[arg(short = 'n', long)]
+    pub name: Option<String>,
+    /// download manifests from this base URL or directory (laid out as <host>/<path>)
+    #[arg(long, env = "KINA_ADDON_MIRROR", value_name = "URL|DIR")]
+    pub mirror: Option<String>,
+}
+
+pub async fn install<P: Provider>(args: InstallArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+    let cluster = super::cluster_name(args.name.as_deref());
+    let Some(addon) = args.addon.filter(|_| !args.list) else {
+        return addons::list(provider, printer, &cluster).await;
+    };
+    let opts = InstallOptions {
+        cluster: &cluster,
+        addon: &addon,
+        version: args.version.as_deref(),
+        wait: args.wait,
+        mirror: args.mirror.as_deref(),
+    };
+    addons::install(provider, printer, &opts).await
+}
+
+pub async fn uninstall<P: Provider>(args: UninstallArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+    let cluster = super::cluster_name(args.name.as_deref());
+    let opts = UninstallOptions { cluster: &cluster, addon: &args.addon, mirror: args.mirror.as_deref() };
+    addons::uninstall(provider, printer, &opts).await
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn parse(args: &[&str]) -> Result<InstallArgs, clap::Error> {
+        match Cli::try_parse_from(["kina"].iter().chain(args))?.command {
+            Command::Install(args) => Ok(args),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn install_takes_an_addon_and_kind_style_flags() {
+        let args = parse(&["install", "gateway", "-n", "dev", "--version", "v1.8.0", "--wait", "30s"]).unwrap();
+        assert_eq!(args.addon.as_deref(), Some("gateway"));
+        assert_eq!(args.name.as_deref(), Some("dev"));
+        assert_eq!(args.version.as_deref(), Some("v1.8.0"));
+        assert_eq!(args.wait, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn list_needs_no_addon_and_an_addon_is_otherwise_required() {
+        assert!(parse(&["install", "--list"]).unwrap().list);
+        assert!(parse(&["install"]).is_err());
+        assert!(parse(&["install", "--list", "--version", "1"]).is_err());
+    }
+}
