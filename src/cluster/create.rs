@@ -110,7 +110,7 @@ async fn check_before_create<P: Provider>(provider: &P, name: &str, nodes: usize
 
 async fn run_actions<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     let workers = ctx.workers().next().is_some();
-    for action in Action::plan(ctx.wait, ctx.install_cni(), workers) {
+    for action in Action::plan(ctx.wait, ctx.install_cni(), ctx.install_storage(), workers) {
         ctx.printer.start(&action.label(ctx));
         action.execute(ctx).await?;
     }

@@ -51,6 +51,7 @@ const VALID: &[&str] = &[
     "valid-kind-workers-patches.yaml",
     "valid-port-and-mount.yaml",
     "valid-kina-vm-settings.yaml",
+    "valid-kina-disable-default-storage.yaml",
 ];
 
 const NODE_PREFIX: &str = "invalid configuration for node";
@@ -82,6 +83,14 @@ fn errors() -> Vec<(&'static str, String)> {
         ("invalid-patch-field.yaml", decode(5, "field name not found in type v1alpha4.PatchJSON6902")),
         ("invalid-kina-field-under-kind.yaml", decode(5, "field cpus not found in type v1alpha4.Node")),
         ("invalid-kina-field-typo.yaml", decode(5, "field cpu not found in type v1alpha1.Node")),
+        (
+            "invalid-kina-cluster-field-under-kind.yaml",
+            decode(5, "field disableDefaultStorage not found in type v1alpha4.Cluster"),
+        ),
+        (
+            "invalid-kina-cluster-field-typo.yaml",
+            decode(3, "field disableDefaultStorageClass not found in type v1alpha1.Cluster"),
+        ),
         ("invalid-protocol.yaml", decode(7, "Unknown PortMappingProtocol: \"QUIC\"")),
         ("invalid-propagation-value.yaml", decode(8, "Unknown MountPropagation: \"bidirectional\"")),
         ("invalid-field-type.yaml", decode(4, "cannot unmarshal `high` into int32")),
@@ -235,8 +244,16 @@ fn refusals_and_unknown_fields_carry_hints() {
     assert_eq!(hint("invalid-name.yaml"), None);
     assert_eq!(
         hint("invalid-kina-field-under-kind.yaml").unwrap(),
-        "`cpus` is a kina setting: use `apiVersion: kina.dev/v1alpha1` (kind's schema plus per-node cpus, memory and kernel)"
+        "`cpus` is a kina setting: use `apiVersion: kina.dev/v1alpha1` (kind's schema plus per-node cpus, memory and kernel, and disableDefaultStorage)"
     );
+    assert_eq!(
+        hint("invalid-kina-cluster-field-under-kind.yaml").unwrap(),
+        "`disableDefaultStorage` is a kina setting: use `apiVersion: kina.dev/v1alpha1` (kind's schema plus per-node cpus, memory and kernel, and disableDefaultStorage)"
+    );
+    // Under kina's apiVersion a misspelt field gets the list of allowed fields.
+    let typo = hint("invalid-kina-cluster-field-typo.yaml").unwrap();
+    assert!(typo.starts_with("check the spelling and indentation"), "{typo}");
+    assert!(typo.ends_with("containerdConfigPatchesJSON6902, disableDefaultStorage"), "{typo}");
     assert_eq!(
         hint("invalid-port-mapping-field.yaml").unwrap(),
         "check the spelling and indentation; the fields allowed there are: containerPort, hostPort, listenAddress, protocol"
@@ -476,6 +493,37 @@ fn kina_vm_settings() {
             (Role::Worker, None, None, None),
         ]
     );
+}
+
+#[test]
+fn disable_default_storage_is_kinas_and_off_by_default() {
+    let c = cluster("valid-kina-disable-default-storage.yaml");
+    assert!(c.disable_default_storage);
+    assert_eq!(roles(&c), [Role::ControlPlane, Role::Worker]);
+    assert_eq!(c, Cluster { disable_default_storage: true, nodes: c.nodes.clone(), ..Cluster::default() });
+    assert!(!Cluster::default().disable_default_storage);
+    for name in VALID.iter().filter(|n| **n != "valid-kina-disable-default-storage.yaml") {
+        assert!(!ok(name).cluster.disable_default_storage, "{name}");
+    }
+    let kina = "kind: Cluster\napiVersion: kina.dev/v1alpha1\n";
+    assert!(!parse_cluster(&format!("{kina}disableDefaultStorage: false\n")).unwrap().cluster.disable_default_storage);
+    assert!(parse_cluster(&format!("{kina}disableDefaultStorage: true\n")).unwrap().cluster.disable_default_storage);
+    assert_eq!(
+        parse_cluster(&format!("{kina}disableDefaultStorage: yes please\n")).unwrap_err().to_string(),
+        "unable to decode config: yaml: unmarshal errors:\n  line 3: cannot unmarshal `yes please` into bool"
+    );
+}
+
+#[test]
+fn kina_fields_in_the_wrong_place_are_not_called_kina_settings() {
+    let kind = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n";
+    // A node-level kina field at the top, and the cluster-level one on a node.
+    for text in
+        [format!("{kind}cpus: 2\n"), format!("{kind}nodes:\n- role: control-plane\n  disableDefaultStorage: true\n")]
+    {
+        let hint = parse_cluster(&text).unwrap_err().hint().unwrap();
+        assert!(hint.starts_with("check the spelling and indentation"), "{text}: {hint}");
+    }
 }
 
 #[test]

@@ -1,16 +1,18 @@
 //! Reads `kind`/`apiVersion` first, then decodes the body strictly, wording
 //! failures the way kind's yaml.v3 decoder does.
 
-use super::raw::{self, KinaNode, KindNode};
+use super::raw;
 use super::types::{KINA_API_VERSION, KIND_API_VERSION};
 use super::{ConfigError, UnknownFieldError};
 use crate::yaml::{self, Located};
 
 /// The fields only kina's apiVersion accepts on a node.
 pub const KINA_NODE_FIELDS: &[&str] = &["cpus", "memory", "kernel"];
+/// The fields only kina's apiVersion accepts at the top of the file.
+pub const KINA_CLUSTER_FIELDS: &[&str] = &["disableDefaultStorage"];
 
 /// The decoded file and its apiVersion, or None for an empty document.
-pub fn decode(text: &str) -> Result<Option<(&'static str, raw::Cluster<KinaNode>)>, ConfigError> {
+pub fn decode(text: &str) -> Result<Option<(&'static str, raw::Cluster)>, ConfigError> {
     let head: Option<raw::Head> = yaml::from_str_located(text).map_err(|e| ConfigError::Syntax(yaml_message(&e)))?;
     let Some(head) = head else { return Ok(None) };
     let api_version = head.api_version.unwrap_or_default();
@@ -24,11 +26,9 @@ pub fn decode(text: &str) -> Result<Option<(&'static str, raw::Cluster<KinaNode>
         return Err(ConfigError::Kind { kind, api_version: api_version.to_string() });
     }
     let cluster = if api_version == KIND_API_VERSION {
-        yaml::from_str_located::<raw::Cluster<KindNode>>(text)
-            .map_err(|e| decode_error(e, text, api_version))?
-            .map_nodes(KinaNode::from)
+        yaml::from_str_located::<raw::KindCluster>(text).map_err(|e| decode_error(e, text, api_version))?.into()
     } else {
-        yaml::from_str_located::<raw::Cluster<KinaNode>>(text).map_err(|e| decode_error(e, text, api_version))?
+        yaml::from_str_located::<raw::Cluster>(text).map_err(|e| decode_error(e, text, api_version))?
     };
     Ok(Some((api_version, cluster)))
 }
@@ -70,11 +70,17 @@ fn decode_error(e: Located, text: &str, api_version: &str) -> ConfigError {
             .map(|list| list.split(", ").map(|f| f.trim_matches('`').to_string()).collect())
             .unwrap_or_default();
         let version = api_version.rsplit('/').next().unwrap_or(api_version);
+        let in_type = type_name(&expected);
+        let kina_fields = match in_type {
+            "Cluster" => KINA_CLUSTER_FIELDS,
+            "Node" => KINA_NODE_FIELDS,
+            _ => &[],
+        };
         return ConfigError::UnknownFieldAt(Box::new(UnknownFieldError {
             line,
             field: field.to_string(),
-            in_type: format!("{version}.{}", type_name(&expected)),
-            kina_only: api_version == KIND_API_VERSION && KINA_NODE_FIELDS.contains(&field),
+            in_type: format!("{version}.{in_type}"),
+            kina_only: api_version == KIND_API_VERSION && kina_fields.contains(&field),
             expected,
         }));
     }

@@ -1,5 +1,6 @@
 //! kind cluster config files (`kind.x-k8s.io/v1alpha4`, `kind: Cluster`), and
-//! kina's superset (`kina.dev/v1alpha1`: per-node `cpus`, `memory`, `kernel`).
+//! kina's superset (`kina.dev/v1alpha1`: per-node `cpus`, `memory`, `kernel`,
+//! and the cluster's `disableDefaultStorage`).
 //!
 //! [`parse_cluster`] works as kind does: `kind`/`apiVersion` first, then a
 //! strict decode (an unknown field is an error naming it and its line), kind's
@@ -35,7 +36,8 @@ pub struct UnknownFieldError {
     pub in_type: String,
     /// The fields allowed there.
     pub expected: Vec<String>,
-    /// A kina-only field (`cpus`, `memory`, `kernel`) under kind's apiVersion.
+    /// A kina-only field (a node's `cpus`, `memory`, `kernel`, or the
+    /// cluster's `disableDefaultStorage`) under kind's apiVersion.
     pub kina_only: bool,
 }
 
@@ -70,7 +72,7 @@ impl ConfigError {
     pub fn hint(&self) -> Option<String> {
         match self {
             ConfigError::UnknownFieldAt(e) if e.kina_only => Some(format!(
-                "`{}` is a kina setting: use `apiVersion: {KINA_API_VERSION}` (kind's schema plus per-node cpus, memory and kernel)",
+                "`{}` is a kina setting: use `apiVersion: {KINA_API_VERSION}` (kind's schema plus per-node cpus, memory and kernel, and disableDefaultStorage)",
                 e.field
             )),
             ConfigError::UnknownFieldAt(e) => Some(format!(

@@ -1,5 +1,6 @@
-//! The config file as written: kind's `v1alpha4` schema, decoded strictly
-//! (`deny_unknown_fields` everywhere), before defaults and validation.
+//! The config file as written: kind's `v1alpha4` schema (and kina's superset
+//! of it), decoded strictly (`deny_unknown_fields` everywhere), before
+//! defaults and validation.
 //!
 //! Every field is optional so defaults can be told apart from explicit values.
 //! Field order matters: it is the order serde lists in "expected one of …".
@@ -16,13 +17,38 @@ pub struct Head {
     pub api_version: Option<String>,
 }
 
+/// The file under kina's apiVersion: kind's fields plus `disableDefaultStorage`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Cluster<N> {
+pub struct Cluster {
+    /// Already checked through [`Head`]; declared so the strict decode accepts them.
+    #[allow(dead_code)]
+    pub kind: Option<String>,
+    #[allow(dead_code)]
+    pub api_version: Option<String>,
+    pub name: Option<String>,
+    pub nodes: Option<Vec<KinaNode>>,
+    pub networking: Option<Networking>,
+    pub feature_gates: Option<BTreeMap<String, bool>>,
+    pub runtime_config: Option<BTreeMap<String, String>>,
+    pub kubeadm_config_patches: Option<Vec<String>>,
+    #[serde(rename = "kubeadmConfigPatchesJSON6902")]
+    pub kubeadm_config_patches_json6902: Option<Vec<PatchJson6902>>,
+    pub containerd_config_patches: Option<Vec<String>>,
+    #[serde(rename = "containerdConfigPatchesJSON6902")]
+    pub containerd_config_patches_json6902: Option<Vec<String>>,
+    /// kina only: skip kind's default StorageClass (`standard`).
+    pub disable_default_storage: Option<bool>,
+}
+
+/// The file under kind's apiVersion: exactly kind's fields.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct KindCluster {
     pub kind: Option<String>,
     pub api_version: Option<String>,
     pub name: Option<String>,
-    pub nodes: Option<Vec<N>>,
+    pub nodes: Option<Vec<KindNode>>,
     pub networking: Option<Networking>,
     pub feature_gates: Option<BTreeMap<String, bool>>,
     pub runtime_config: Option<BTreeMap<String, String>>,
@@ -83,20 +109,21 @@ impl From<KindNode> for KinaNode {
     }
 }
 
-impl<N> Cluster<N> {
-    pub fn map_nodes<M>(self, f: impl FnMut(N) -> M) -> Cluster<M> {
+impl From<KindCluster> for Cluster {
+    fn from(c: KindCluster) -> Self {
         Cluster {
-            kind: self.kind,
-            api_version: self.api_version,
-            name: self.name,
-            nodes: self.nodes.map(|nodes| nodes.into_iter().map(f).collect()),
-            networking: self.networking,
-            feature_gates: self.feature_gates,
-            runtime_config: self.runtime_config,
-            kubeadm_config_patches: self.kubeadm_config_patches,
-            kubeadm_config_patches_json6902: self.kubeadm_config_patches_json6902,
-            containerd_config_patches: self.containerd_config_patches,
-            containerd_config_patches_json6902: self.containerd_config_patches_json6902,
+            kind: c.kind,
+            api_version: c.api_version,
+            name: c.name,
+            nodes: c.nodes.map(|nodes| nodes.into_iter().map(KinaNode::from).collect()),
+            networking: c.networking,
+            feature_gates: c.feature_gates,
+            runtime_config: c.runtime_config,
+            kubeadm_config_patches: c.kubeadm_config_patches,
+            kubeadm_config_patches_json6902: c.kubeadm_config_patches_json6902,
+            containerd_config_patches: c.containerd_config_patches,
+            containerd_config_patches_json6902: c.containerd_config_patches_json6902,
+            disable_default_storage: None,
         }
     }
 }

@@ -46,6 +46,10 @@ fn errors_read_like_kinds() {
             "invalid pod subnet failed to parse cidr value:\"nope\" with error: invalid CIDR address: nope",
         ),
         (format!("{head}networking:\n  apiServerPort: 70000\n"), "invalid apiServerPort: invalid port number: 70000"),
+        (
+            format!("{head}disableDefaultStorage: true\n"),
+            "unable to decode config: yaml: unmarshal errors:\n  line 3: field disableDefaultStorage not found in type v1alpha4.Cluster",
+        ),
     ];
     for (text, want) in cases {
         assert_eq!(parse_cluster(&text).unwrap_err().to_string(), want, "{text}");

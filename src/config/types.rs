@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 /// kind's config API, accepted byte-for-byte.
 pub const KIND_API_VERSION: &str = "kind.x-k8s.io/v1alpha4";
-/// kina's config API: kind's schema plus per-node `cpus`, `memory`, `kernel`.
+/// kina's config API: kind's schema plus per-node `cpus`, `memory`, `kernel`,
+/// and the cluster's `disableDefaultStorage`.
 pub const KINA_API_VERSION: &str = "kina.dev/v1alpha1";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub struct Cluster {
     pub kubeadm_config_patches_json6902: Vec<PatchJson6902>,
     pub containerd_config_patches: Vec<String>,
     pub containerd_config_patches_json6902: Vec<String>,
+    /// kina only: no default StorageClass (kind's `standard`) is installed.
+    pub disable_default_storage: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +181,7 @@ impl Default for Cluster {
             kubeadm_config_patches_json6902: Vec::new(),
             containerd_config_patches: Vec::new(),
             containerd_config_patches_json6902: Vec::new(),
+            disable_default_storage: false,
         }
     }
 }

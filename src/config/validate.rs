@@ -25,7 +25,7 @@ struct Problems {
     warnings: Vec<String>,
 }
 
-pub fn build(raw: raw::Cluster<KinaNode>, base: &Path) -> Result<Parsed, ConfigError> {
+pub fn build(raw: raw::Cluster, base: &Path) -> Result<Parsed, ConfigError> {
     let mut p = Problems::default();
 
     let name = raw.name.filter(|n| !n.is_empty());
@@ -91,6 +91,7 @@ pub fn build(raw: raw::Cluster<KinaNode>, base: &Path) -> Result<Parsed, ConfigE
             kubeadm_config_patches_json6902,
             containerd_config_patches: raw.containerd_config_patches.unwrap_or_default(),
             containerd_config_patches_json6902,
+            disable_default_storage: raw.disable_default_storage.unwrap_or(false),
         },
         warnings: p.warnings,
     })

@@ -362,3 +362,35 @@ fn verbose_logs_copy_pasteable_container_commands() {
         "{stderr}"
     );
 }
+
+#[test]
+fn disable_default_storage_skips_the_storage_class() {
+    let world = World::new();
+    // Without the field, kind's default StorageClass is applied.
+    world.kina(&["create", "cluster", "-n", "plain"]).success().stderr_has("Installing StorageClass 💾");
+    let applies_default_storage = |calls: &[String]| calls.iter().any(|c| c.contains("default-storage.yaml"));
+    assert!(applies_default_storage(&world.fake_calls()), "{:?}", world.fake_calls());
+
+    world.clear_fake_log();
+    let config = "kind: Cluster\napiVersion: kina.dev/v1alpha1\ndisableDefaultStorage: true\n";
+    let run = world.kina_stdin(&["create", "cluster", "--config", "-"], config);
+    run.success().stderr_has("Installing CNI 🔌");
+    assert!(!run.stderr().contains("Installing StorageClass"), "{}", run.stderr());
+    let calls = world.fake_calls();
+    assert!(calls.iter().any(|c| c.starts_with("run ")), "the cluster was created: {calls:?}");
+    assert!(!applies_default_storage(&calls), "{calls:?}");
+    assert!(world.container_names().contains(&"kina-control-plane".to_string()));
+}
+
+#[test]
+fn disable_default_storage_is_refused_under_kinds_api_version() {
+    let world = World::new();
+    let config = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\ndisableDefaultStorage: true\n";
+    world
+        .kina_stdin(&["create", "cluster", "--config", "-"], config)
+        .code_is(1)
+        .stderr_has("ERROR: failed to create cluster")
+        .stderr_has("line 3: field disableDefaultStorage not found in type v1alpha4.Cluster")
+        .stderr_has("`disableDefaultStorage` is a kina setting: use `apiVersion: kina.dev/v1alpha1`");
+    assert!(world.fake_calls().is_empty(), "{:?}", world.fake_calls());
+}

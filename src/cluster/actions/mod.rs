@@ -81,6 +81,11 @@ impl<P: Provider> Context<'_, P> {
         !self.config.networking.disable_default_cni
     }
 
+    /// kind's default StorageClass, unless `disableDefaultStorage` (kina.dev/v1alpha1).
+    pub fn install_storage(&self) -> bool {
+        !self.config.disable_default_storage
+    }
+
     /// A node as the runtime reported it after boot.
     pub fn booted(&self, name: &str) -> anyhow::Result<&Node> {
         self.booted.get(name).ok_or_else(|| anyhow::anyhow!("node {name} not prepared yet"))
@@ -115,15 +120,17 @@ pub enum Action {
 }
 
 impl Action {
-    /// kind's order; CNI unless disabled, joins only with workers, the
-    /// Ready wait only with a non-zero `--wait`.
-    pub fn plan(wait: Duration, install_cni: bool, workers: bool) -> Vec<Action> {
+    /// kind's order; CNI and the default StorageClass unless disabled, joins
+    /// only with workers, the Ready wait only with a non-zero `--wait`.
+    pub fn plan(wait: Duration, install_cni: bool, install_storage: bool, workers: bool) -> Vec<Action> {
         let mut plan =
             vec![Action::EnsureImage, Action::PrepareNodes, Action::WriteConfiguration, Action::StartControlPlane];
         if install_cni {
             plan.push(Action::InstallCni);
         }
-        plan.push(Action::InstallStorage);
+        if install_storage {
+            plan.push(Action::InstallStorage);
+        }
         if workers {
             plan.push(Action::JoinWorkers);
         }
@@ -182,16 +189,39 @@ mod tests {
 
     #[test]
     fn plan_waits_only_when_asked() {
-        assert!(!Action::plan(Duration::ZERO, true, false).contains(&Action::WaitForReady));
-        assert_eq!(Action::plan(Duration::from_secs(60), true, true).last(), Some(&Action::WaitForReady));
-        assert!(!Action::plan(Duration::ZERO, true, false).contains(&Action::JoinWorkers));
-        assert!(Action::plan(Duration::ZERO, true, true).contains(&Action::JoinWorkers));
+        assert!(!Action::plan(Duration::ZERO, true, true, false).contains(&Action::WaitForReady));
+        assert_eq!(Action::plan(Duration::from_secs(60), true, true, true).last(), Some(&Action::WaitForReady));
+        assert!(!Action::plan(Duration::ZERO, true, true, false).contains(&Action::JoinWorkers));
+        assert!(Action::plan(Duration::ZERO, true, true, true).contains(&Action::JoinWorkers));
     }
 
     #[test]
     fn plan_skips_cni_when_disabled() {
-        assert!(Action::plan(Duration::ZERO, true, false).contains(&Action::InstallCni));
-        assert!(!Action::plan(Duration::ZERO, false, false).contains(&Action::InstallCni));
+        assert!(Action::plan(Duration::ZERO, true, true, false).contains(&Action::InstallCni));
+        assert!(!Action::plan(Duration::ZERO, false, true, false).contains(&Action::InstallCni));
+    }
+
+    #[test]
+    fn plan_skips_storage_when_disabled() {
+        use Action::*;
+        assert_eq!(
+            Action::plan(Duration::from_secs(60), true, true, true),
+            [
+                EnsureImage,
+                PrepareNodes,
+                WriteConfiguration,
+                StartControlPlane,
+                InstallCni,
+                InstallStorage,
+                JoinWorkers,
+                WaitForReady
+            ]
+        );
+        assert_eq!(
+            Action::plan(Duration::from_secs(60), true, false, true),
+            [EnsureImage, PrepareNodes, WriteConfiguration, StartControlPlane, InstallCni, JoinWorkers, WaitForReady]
+        );
+        assert!(!Action::plan(Duration::ZERO, false, false, false).contains(&InstallStorage));
     }
 
     #[test]
