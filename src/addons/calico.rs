@@ -11,7 +11,7 @@ use crate::provider::{NodeCommand, Provider};
 const ADDON: &str = "calico";
 pub const REMOTE: Remote = Remote {
     url: "https://raw.githubusercontent.com/projectcalico/calico/{version}/manifests/calico-vxlan.yaml",
-    sha256: None,
+    sha256: Some("c2ab4f9a4ecde01d66e6f040d6745cd7f174d5ded573164c809ffb9f40a9d566"),
 };
 const NAMESPACE: &str = "kube-system";
 const NODE_DAEMONSET: &str = "calico-node";
@@ -57,8 +57,8 @@ pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     ready_with(cx, ADDON, NODE_DAEMONSET).await
 }
 
-pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str) -> anyhow::Result<()> {
-    let upstream = cx.fetcher.get(&REMOTE, version, true).await?;
+pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
+    let upstream = cx.fetcher.get(&REMOTE, version, pinned).await?;
     cx.delete(&upstream).await
 }
 

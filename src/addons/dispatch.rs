@@ -45,16 +45,16 @@ pub async fn reach<P: Provider>(cx: &Cx<'_, P>, id: AddonId) -> anyhow::Result<(
     }
 }
 
-pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, id: AddonId, version: &str) -> anyhow::Result<()> {
+pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, id: AddonId, version: &str, pinned: bool) -> anyhow::Result<()> {
     match id {
         AddonId::LoadBalancer => load_balancer::uninstall(cx).await,
-        AddonId::Gateway => gateway::uninstall(cx, version).await,
-        AddonId::IngressNginx => ingress_nginx::uninstall(cx, version).await,
-        AddonId::MetricsServer => metrics_server::uninstall(cx, version).await,
-        AddonId::LocalPathStorage => local_path::uninstall(cx, version).await,
-        AddonId::Headlamp => headlamp::uninstall(cx, version).await,
+        AddonId::Gateway => gateway::uninstall(cx, version, pinned).await,
+        AddonId::IngressNginx => ingress_nginx::uninstall(cx, version, pinned).await,
+        AddonId::MetricsServer => metrics_server::uninstall(cx, version, pinned).await,
+        AddonId::LocalPathStorage => local_path::uninstall(cx, version, pinned).await,
+        AddonId::Headlamp => headlamp::uninstall(cx, version, pinned).await,
         AddonId::Kindnet => kindnet::uninstall(cx).await,
-        AddonId::Calico => calico::uninstall(cx, version).await,
+        AddonId::Calico => calico::uninstall(cx, version, pinned).await,
     }
 }
 

@@ -1,13 +1,21 @@
 //! `gateway`: the Gateway API CRDs (standard channel), Envoy Gateway (the
 //! reference implementation), a `kina` GatewayClass and a `default/kina`
 //! Gateway whose Envoy Service gets a node address from kina-lb.
+//!
+//! Envoy Gateway's install.yaml bundles the Gateway API CRDs of the
+//! experimental channel, which the standard channel's `safe-upgrades` policy
+//! refuses; kina applies the standard CRDs and leaves those documents out of
+//! install.yaml (what upstream advises when the CRDs are managed elsewhere).
 
 use std::time::Duration;
 
-use super::Cx;
+use serde_json::Value;
+
 use super::catalog::Remote;
 use super::kubectl::Wait;
+use super::{AddonError, Cx};
 use crate::provider::Provider;
+use crate::yaml;
 
 const ADDON: &str = "gateway";
 pub const GATEWAY_API_VERSION: &str = "v1.6.1";
@@ -29,9 +37,58 @@ const CRDS: &[&str] = &[
     "httproutes.gateway.networking.k8s.io",
 ];
 
+const GATEWAY_API_GROUPS: &[&str] = &["gateway.networking.k8s.io", "gateway.networking.x-k8s.io"];
+const SAFE_UPGRADES: &str = "safe-upgrades.gateway.networking.k8s.io";
+
+/// install.yaml without the Gateway API's CRDs and admission policy, every
+/// other document byte for byte.
+pub fn without_gateway_api(install: &str) -> Result<String, AddonError> {
+    let mut kept = String::new();
+    let mut controller = false;
+    for doc in documents(install) {
+        let value: Option<Value> = yaml::from_str(doc)
+            .map_err(|e| AddonError::Layout { addon: ADDON, what: format!("valid YAML in install.yaml ({e})") })?;
+        let Some(value) = value else { continue };
+        let kind = value["kind"].as_str().unwrap_or_default();
+        let gateway_api_crd = kind == "CustomResourceDefinition"
+            && GATEWAY_API_GROUPS.contains(&value["spec"]["group"].as_str().unwrap_or_default());
+        let policy = kind.starts_with("ValidatingAdmissionPolicy") && value["metadata"]["name"] == SAFE_UPGRADES;
+        if gateway_api_crd || policy {
+            continue;
+        }
+        controller |= kind == "Deployment" && value["metadata"]["name"] == CONTROLLER;
+        kept.push_str("---\n");
+        kept.push_str(doc.trim_start_matches('\n'));
+        if !doc.ends_with('\n') {
+            kept.push('\n');
+        }
+    }
+    if !controller {
+        return Err(AddonError::Layout { addon: ADDON, what: format!("Deployment {CONTROLLER} in install.yaml") });
+    }
+    Ok(kept)
+}
+
+/// The documents of a YAML stream, split at `---` lines.
+fn documents(stream: &str) -> Vec<&str> {
+    let mut docs = Vec::new();
+    let mut start = 0;
+    let mut offset = 0;
+    for line in stream.split_inclusive('\n') {
+        let bare = line.trim_end();
+        if bare == "---" || bare.starts_with("--- ") || bare.starts_with("---#") {
+            docs.push(&stream[start..offset]);
+            start = offset + line.len();
+        }
+        offset += line.len();
+    }
+    docs.push(&stream[start..]);
+    docs.into_iter().filter(|d| d.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))).collect()
+}
+
 pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
     let crds = cx.fetcher.get(&GATEWAY_API, GATEWAY_API_VERSION, true).await?;
-    let envoy = cx.fetcher.get(&ENVOY_GATEWAY, version, pinned).await?;
+    let envoy = without_gateway_api(&cx.fetcher.get(&ENVOY_GATEWAY, version, pinned).await?)?;
     // The CRDs are too large for client-side apply's annotation.
     cx.apply(&crds, true).await?;
     cx.apply(&envoy, true).await?;
@@ -73,12 +130,12 @@ pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str) -> anyhow::Result<()> {
+pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
     cx.printer.warn("removing the Gateway API CRDs deletes every Gateway and HTTPRoute in the cluster");
     if cx.exists("crd", None, CRDS[1]).await? {
         cx.delete(KINA_OBJECTS).await?;
     }
-    let envoy = cx.fetcher.get(&ENVOY_GATEWAY, version, true).await?;
+    let envoy = without_gateway_api(&cx.fetcher.get(&ENVOY_GATEWAY, version, pinned).await?)?;
     cx.delete(&envoy).await?;
     let crds = cx.fetcher.get(&GATEWAY_API, GATEWAY_API_VERSION, true).await?;
     cx.delete(&crds).await
@@ -86,4 +143,28 @@ pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str) -> anyhow::Re
 
 pub async fn installed<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<bool> {
     cx.exists("deployment", Some(NAMESPACE), CONTROLLER).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INSTALL: &str = "# Source: gateway-crds-helm/templates/crds.yaml\n---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: httproutes.gateway.networking.k8s.io\nspec:\n  group: gateway.networking.k8s.io\n---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: xmeshes.gateway.networking.x-k8s.io\nspec:\n  group: gateway.networking.x-k8s.io\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: safe-upgrades.gateway.networking.k8s.io\n---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: envoyproxies.gateway.envoyproxy.io\nspec:\n  group: gateway.envoyproxy.io   # kept\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: envoy-gateway\n  namespace: envoy-gateway-system\n";
+
+    #[test]
+    fn gateway_api_documents_are_left_out_and_the_rest_kept_verbatim() {
+        let out = without_gateway_api(INSTALL).unwrap();
+        assert!(!out.contains("httproutes"), "{out}");
+        assert!(!out.contains("xmeshes"), "{out}");
+        assert!(!out.contains("safe-upgrades"), "{out}");
+        assert!(out.contains("  group: gateway.envoyproxy.io   # kept\n"), "{out}");
+        assert!(out.contains("kind: Deployment\nmetadata:\n  name: envoy-gateway\n"), "{out}");
+        assert_eq!(out.matches("---\n").count(), 2, "{out}");
+    }
+
+    #[test]
+    fn an_install_yaml_without_the_controller_is_a_layout_error() {
+        let err = without_gateway_api("kind: ConfigMap\nmetadata:\n  name: x\n").unwrap_err().to_string();
+        assert!(err.contains("Deployment envoy-gateway"), "{err}");
+    }
 }

@@ -13,7 +13,7 @@ use crate::provider::Provider;
 const ADDON: &str = "headlamp";
 pub const REMOTE: Remote = Remote {
     url: "https://raw.githubusercontent.com/kubernetes-sigs/headlamp/{version}/kubernetes-headlamp.yaml",
-    sha256: None,
+    sha256: Some("9a893b6ce1f14660f76c5d79848e64979944125406e762f76278143cd2b863a2"),
 };
 const NAMESPACE: &str = "kube-system";
 const NAME: &str = "headlamp";
@@ -21,8 +21,12 @@ const NAME: &str = "headlamp";
 pub const PORT: u16 = 4466;
 const LOGIN: &str = include_str!("headlamp.yaml");
 
-pub fn render(upstream: &str) -> anyhow::Result<String> {
+/// Upstream's manifest runs `:latest`; kina runs the release it pinned.
+const IMAGE: &str = "ghcr.io/headlamp-k8s/headlamp";
+
+pub fn render(upstream: &str, version: &str) -> anyhow::Result<String> {
     let mut manifest = Manifest::parse(ADDON, upstream)?;
+    manifest.container("Deployment", NAME, NAME)?["image"] = json!(format!("{IMAGE}:{version}"));
     let service = manifest.object("Service", NAME)?;
     service["spec"]["type"] = json!("LoadBalancer");
     if let Some(ports) = service["spec"]["ports"].as_array_mut() {
@@ -30,12 +34,12 @@ pub fn render(upstream: &str) -> anyhow::Result<String> {
             port["port"] = json!(PORT);
         }
     }
-    Ok(format!("{}{LOGIN}", manifest.render()))
+    Ok(format!("{}---\n{LOGIN}", manifest.render()))
 }
 
 pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
     let upstream = cx.fetcher.get(&REMOTE, version, pinned).await?;
-    cx.apply(&render(&upstream)?, false).await
+    cx.apply(&render(&upstream, version)?, false).await
 }
 
 pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
@@ -55,11 +59,32 @@ pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str) -> anyhow::Result<()> {
-    let upstream = cx.fetcher.get(&REMOTE, version, true).await?;
-    cx.delete(&render(&upstream)?).await
+pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
+    let upstream = cx.fetcher.get(&REMOTE, version, pinned).await?;
+    cx.delete(&render(&upstream, version)?).await
 }
 
 pub async fn installed<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<bool> {
     cx.exists("deployment", Some(NAMESPACE), NAME).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UPSTREAM: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: headlamp\n  namespace: kube-system\nspec:\n  ports:\n  - port: 80\n    targetPort: 4466\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: headlamp\n  namespace: kube-system\nspec:\n  template:\n    spec:\n      containers:\n      - name: headlamp\n        image: ghcr.io/headlamp-k8s/headlamp:latest\n";
+
+    #[test]
+    fn the_service_is_a_load_balancer_on_headlamps_port_and_the_image_is_pinned() {
+        let out = render(UPSTREAM, "v0.45.0").unwrap();
+        let docs: Vec<serde_json::Value> = crate::yaml::from_multiple(&out).unwrap();
+        assert_eq!(docs[0]["spec"]["type"], "LoadBalancer");
+        assert_eq!(docs[0]["spec"]["ports"][0]["port"], 4466);
+        assert_eq!(docs[0]["spec"]["ports"][0]["targetPort"], 4466);
+        assert_eq!(
+            docs[1]["spec"]["template"]["spec"]["containers"][0]["image"],
+            "ghcr.io/headlamp-k8s/headlamp:v0.45.0"
+        );
+        assert!(docs.iter().any(|d| d["kind"] == "ServiceAccount" && d["metadata"]["name"] == "headlamp-admin"));
+    }
 }

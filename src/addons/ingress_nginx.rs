@@ -10,7 +10,7 @@ use crate::provider::Provider;
 const ADDON: &str = "ingress-nginx";
 pub const REMOTE: Remote = Remote {
     url: "https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-{version}/deploy/static/provider/kind/deploy.yaml",
-    sha256: None,
+    sha256: Some("2a3ae008c8786431115502644e77ab398fdebfb721a5d1195ed3089cde3299df"),
 };
 const NAMESPACE: &str = "ingress-nginx";
 const CONTROLLER: &str = "ingress-nginx-controller";
@@ -25,32 +25,16 @@ pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -
 }
 
 pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    // The admission webhook's certificate comes from these Jobs; Ingress
-    // objects are refused until they are done.
-    cx.wait_all(
-        ADDON,
-        &[
-            Wait::Condition {
-                resource: "job",
-                namespace: Some(NAMESPACE),
-                name: "ingress-nginx-admission-create",
-                condition: "complete",
-            },
-            Wait::Condition {
-                resource: "job",
-                namespace: Some(NAMESPACE),
-                name: "ingress-nginx-admission-patch",
-                condition: "complete",
-            },
-            Wait::Condition {
-                resource: "deployment",
-                namespace: Some(NAMESPACE),
-                name: CONTROLLER,
-                condition: "Available",
-            },
-        ],
-    )
-    .await
+    // The admission Jobs delete themselves when done (ttlSecondsAfterFinished: 0),
+    // so they cannot be waited on; the controller mounts the certificate the
+    // first one makes, so it is Available only after that Job did its work.
+    let controller = Wait::Condition {
+        resource: "deployment",
+        namespace: Some(NAMESPACE),
+        name: CONTROLLER,
+        condition: "Available",
+    };
+    cx.wait_for(ADDON, &controller).await
 }
 
 pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
@@ -62,8 +46,8 @@ pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str) -> anyhow::Result<()> {
-    let manifest = cx.fetcher.get(&REMOTE, version, true).await?;
+pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
+    let manifest = cx.fetcher.get(&REMOTE, version, pinned).await?;
     cx.delete(&manifest).await
 }
 

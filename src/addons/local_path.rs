@@ -12,7 +12,7 @@ use crate::provider::Provider;
 const ADDON: &str = "local-path-storage";
 pub const REMOTE: Remote = Remote {
     url: "https://raw.githubusercontent.com/rancher/local-path-provisioner/{version}/deploy/local-path-storage.yaml",
-    sha256: None,
+    sha256: Some("9781b39c24f3f651bd6d6e41b561e04e4904bbdb6d4f8c7a6009df3a702dcd65"),
 };
 const NAMESPACE: &str = "local-path-storage";
 const DEPLOYMENT: &str = "local-path-provisioner";
@@ -56,12 +56,12 @@ pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str) -> anyhow::Result<()> {
+pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
     if !cx.exists("storageclass", None, STORAGE_CLASS).await? {
         cx.printer.info("StorageClass local-path is not installed; kind's default storage is left alone");
         return Ok(());
     }
-    let upstream = cx.fetcher.get(&REMOTE, version, true).await?;
+    let upstream = cx.fetcher.get(&REMOTE, version, pinned).await?;
     cx.delete(&upstream).await
 }
 

@@ -50,8 +50,8 @@ pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str) -> anyhow::Result<()> {
-    let upstream = cx.fetcher.get(&REMOTE, version, true).await?;
+pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
+    let upstream = cx.fetcher.get(&REMOTE, version, pinned).await?;
     cx.delete(&upstream).await
 }
 

@@ -22,6 +22,7 @@ pub struct InstallOptions<'a> {
 pub struct UninstallOptions<'a> {
     pub cluster: &'a str,
     pub addon: &'a str,
+    pub version: Option<&'a str>,
     pub mirror: Option<&'a str>,
 }
 
@@ -78,6 +79,8 @@ pub async fn uninstall<P: Provider>(
     opts: &UninstallOptions<'_>,
 ) -> anyhow::Result<()> {
     let info = catalog::find(opts.addon)?;
+    let (version, pinned) = chosen_version(info, opts.version)?;
+    let version = if pinned { info.version } else { version };
     let fetcher = Fetcher::from_settings(opts.mirror);
     let cx = Cx::connect(provider, printer, opts.cluster, fetcher, Duration::from_secs(300)).await?;
     for other in CATALOG.iter().filter(|o| o.requires.contains(&info.id)) {
@@ -86,7 +89,7 @@ pub async fn uninstall<P: Provider>(
         }
     }
     printer.start(&format!("Removing {} 🧹", info.name));
-    let done = dispatch::uninstall(&cx, info.id, info.version).await;
+    let done = dispatch::uninstall(&cx, info.id, version, pinned).await;
     printer.end(done.is_ok());
     done.with_context(|| format!("failed to remove {}", info.name))
 }

@@ -39,6 +39,9 @@ pub struct UninstallArgs {
     /// the cluster name (default kina, or KINA_CLUSTER_NAME)
     #[arg(short = 'n', long)]
     pub name: Option<String>,
+    /// the version that was installed with --version (default: the pinned one)
+    #[arg(long)]
+    pub version: Option<String>,
     /// download manifests from this base URL or directory (laid out as <host>/<path>)
     #[arg(long, env = "KINA_ADDON_MIRROR", value_name = "URL|DIR")]
     pub mirror: Option<String>,
@@ -61,7 +64,12 @@ pub async fn install<P: Provider>(args: InstallArgs, provider: &P, printer: &Pri
 
 pub async fn uninstall<P: Provider>(args: UninstallArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let cluster = super::cluster_name(args.name.as_deref());
-    let opts = UninstallOptions { cluster: &cluster, addon: &args.addon, mirror: args.mirror.as_deref() };
+    let opts = UninstallOptions {
+        cluster: &cluster,
+        addon: &args.addon,
+        version: args.version.as_deref(),
+        mirror: args.mirror.as_deref(),
+    };
     addons::uninstall(provider, printer, &opts).await
 }
 

@@ -71,6 +71,24 @@ pub async fn reconcile<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// After `kina start` gave the nodes new addresses: one pass now, if the
+/// cluster has kina-lb, so no Service points at an old address. Best effort:
+/// the controller's own loop catches up within seconds anyway.
+pub async fn refresh_after_start<P: Provider>(provider: &P, printer: &crate::output::Printer, control_plane: &str) {
+    let present = provider.exec(control_plane, &NodeCommand::new(["test", "-x", SCRIPT_PATH])).await;
+    if !present.is_ok_and(|o| o.success()) {
+        return;
+    }
+    match provider.exec_checked(control_plane, &NodeCommand::new([SCRIPT_PATH, "once"])).await {
+        Ok(out) => {
+            for line in out.stdout.lines().filter(|l| !l.trim().is_empty()) {
+                printer.info(&format!(" • LoadBalancer {line}"));
+            }
+        }
+        Err(err) => printer.warn(&format!("kina-lb could not refresh LoadBalancer addresses: {err}")),
+    }
+}
+
 pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     let node = cx.control_plane();
     let installed = cx.node_file_exists(SCRIPT_PATH).await?;

@@ -54,6 +54,9 @@ pub async fn start_cluster<P: Provider>(
         wait_ready(provider, &control_plane.name, opts.wait).await?;
     }
     printer.end(true);
+    if !opts.wait.is_zero() {
+        crate::addons::load_balancer::refresh_after_start(provider, printer, &control_plane.name).await;
+    }
 
     refresh_kubeconfig(provider, printer, control_plane, opts.kubeconfig).await?;
     printer.info(&format!("Cluster {:?} is running", opts.cluster));
