@@ -46,6 +46,12 @@ pub struct Config {
     pub kernel: String,
     /// `KINA_FAKE_DNS_DOMAINS`: the domains `system dns list` shows (comma-separated).
     pub dns_domains: Vec<String>,
+    /// `KINA_FAKE_UNAVAILABLE`: `<namespace>/<name>` patterns (`*` wildcards, comma-
+    /// separated) of workloads whose pods never become ready.
+    pub unavailable: Vec<String>,
+    /// `KINA_FAKE_KERNEL_FEATURES`: what the node kernel has among `vxlan`,
+    /// `br_netfilter`, `bpf`, `ip_set` (unset: Apple's stock kernel, none of them).
+    pub kernel_features: Vec<String>,
 }
 
 /// The commit every emulated version reports.
@@ -59,7 +65,19 @@ fn patterns(name: &str) -> Vec<String> {
     var(name).map(|v| v.split(';').filter(|p| !p.is_empty()).map(str::to_string).collect()).unwrap_or_default()
 }
 
+/// A comma-separated list.
+fn list(name: &str) -> Vec<String> {
+    var(name)
+        .map(|v| v.split(',').map(str::trim).filter(|d| !d.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 impl Config {
+    /// Whether the node kernel has `feature` (`KINA_FAKE_KERNEL_FEATURES`).
+    pub fn kernel_has(&self, feature: &str) -> bool {
+        self.kernel_features.iter().any(|f| f == feature)
+    }
+
     pub fn from_env() -> Config {
         let state_dir = var("KINA_FAKE_STATE")
             .map(PathBuf::from)
@@ -84,9 +102,9 @@ impl Config {
             not_ready: var("KINA_FAKE_NOT_READY").is_some_and(|v| v != "0"),
             macos: var("KINA_FAKE_MACOS").and_then(|v| v.trim().parse().ok()).unwrap_or(26),
             kernel: var("KINA_FAKE_KERNEL").map(|v| v.trim().to_string()).unwrap_or_else(|| "6.18.15".to_string()),
-            dns_domains: var("KINA_FAKE_DNS_DOMAINS")
-                .map(|v| v.split(',').map(str::trim).filter(|d| !d.is_empty()).map(str::to_string).collect())
-                .unwrap_or_default(),
+            dns_domains: list("KINA_FAKE_DNS_DOMAINS"),
+            unavailable: list("KINA_FAKE_UNAVAILABLE"),
+            kernel_features: list("KINA_FAKE_KERNEL_FEATURES"),
         }
     }
 

@@ -36,7 +36,9 @@ pub fn boot(state: &mut State, cfg: &Config, id: &str) {
     let alive = crate::node::boot::on_start(c, cfg);
     if !alive {
         halt(state, id);
+        return;
     }
+    crate::node::controllers::after_boot(state, cfg);
 }
 
 /// Stops a container: addresses go back to the end of their pools.

@@ -14,6 +14,7 @@ mod node;
 mod out;
 mod resources;
 mod runcmd;
+mod sha256;
 mod spec;
 mod spec_parse;
 mod store;

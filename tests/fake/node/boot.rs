@@ -79,6 +79,13 @@ pub fn on_start(c: &mut Container, cfg: &Config) -> bool {
     node.sysctls.clear();
     node.iptables.clear();
     node.offload_off = false;
+    node.links.clear();
+    // systemd starts what is enabled, if its unit file is still there.
+    let files = node.files.clone();
+    node.units.retain(|name, _| files.contains_key(&format!("/etc/systemd/system/{name}")));
+    for unit in node.units.values_mut() {
+        unit.active = unit.enabled;
+    }
     node.files.retain(|k, _| !k.starts_with("/run/") && !k.starts_with("/tmp/"));
     node.dirs.retain(|k| !k.starts_with("/run/") && !k.starts_with("/tmp/"));
     let mut hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n".to_string();

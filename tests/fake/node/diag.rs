@@ -52,6 +52,13 @@ pub fn journalctl(ctx: &mut Ctx, args: &[String]) -> Out {
         Some("containerd") => {
             vec![format!("Aug 07 20:15:03 {host} containerd[201]: containerd successfully booted in 0.2s")]
         }
+        Some(other) if ctx.node().units.contains_key(&format!("{other}.service")) => {
+            let lines = ctx.node().journal.get(&format!("{other}.service")).cloned().unwrap_or_default();
+            if lines.is_empty() {
+                return Out::ok("-- No entries --\n");
+            }
+            lines
+        }
         Some(other) => {
             return Out::ok("-- No entries --\n".to_string())
                 .with_stderr(format!("Unit {other}.service could not be found.\n"));

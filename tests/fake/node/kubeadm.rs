@@ -283,6 +283,8 @@ fn init(ctx: &mut Ctx, args: &[String]) -> Out {
             control_plane: true,
         }],
         objects: vec![],
+        allocated: 0,
+        lb_seen: None,
         token: token.clone(),
         revision: 0,
     };

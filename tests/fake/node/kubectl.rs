@@ -2,8 +2,9 @@
 
 use super::Ctx;
 use super::dial::{dial, kubeconfig_server};
-use super::kubectl_apply::{apply, delete, matches};
-use super::kubectl_get::{get, wait};
+use super::kubectl_apply::{ApplyOpts, apply, matches};
+use super::kubectl_get::get;
+use super::kubectl_wait::wait;
 use super::model::{Cluster, KubeNode};
 use crate::out::{Out, or_return};
 
@@ -95,30 +96,41 @@ pub fn program(ctx: &mut Ctx, args: &[String]) -> Out {
     {
         return raw(&words, &path);
     }
-    match sub.as_str() {
-        "rollout" => super::kubectl_rollout::rollout(ctx, &cp, &words, ns.as_deref()),
-        "taint" => taint(ctx, &cp, &words),
-        "scale" => super::kubectl_edit::scale(ctx, &cp, &words, ns.as_deref()),
-        "patch" => super::kubectl_edit::patch(ctx, &cp, &words, ns.as_deref()),
-        "label" => label(ctx, &cp, &words),
-        "apply" | "create" => match file_arg(&words) {
-            Some(f) => apply(ctx, &cp, &f, sub == "create", ns.as_deref()),
+    // The controllers catch up with what happened since the last call, and react to this one.
+    super::controllers::settle(ctx, &cp);
+    let out = dispatch(ctx, &cp, &sub, &words, ns.as_deref());
+    super::controllers::settle(ctx, &cp);
+    out
+}
+
+fn dispatch(ctx: &mut Ctx, cp: &str, sub: &str, words: &[String], ns: Option<&str>) -> Out {
+    let has =
+        |flag: &str| words.iter().any(|w| w == flag || w.starts_with(&format!("{flag}=")) && !w.ends_with("=false"));
+    match sub {
+        "rollout" => super::kubectl_rollout::rollout(ctx, cp, words, ns),
+        "taint" => taint(ctx, cp, words),
+        "scale" => super::kubectl_edit::scale(ctx, cp, words, ns),
+        "patch" => super::kubectl_edit::patch(ctx, cp, words, ns),
+        "label" => label(ctx, cp, words),
+        "create" if words.first().is_some_and(|w| w == "token") => {
+            super::kubectl_misc::create_token(ctx, cp, &words[1..], ns)
+        }
+        "top" => super::kubectl_misc::top(ctx, cp, words),
+        "apply" | "create" => match file_arg(words) {
+            Some(f) => {
+                let opts = ApplyOpts { create: sub == "create", server_side: sub == "apply" && has("--server-side") };
+                apply(ctx, cp, &f, opts, ns)
+            }
             None => Out::fail(
                 1,
                 format!("error: must specify one of -f and -k\n\nSee 'kubectl {sub} -h' for help and examples"),
             ),
         },
-        "delete" => {
-            let pos = positionals(&words);
-            match pos.split_first() {
-                Some((what, names)) if !names.is_empty() => delete(ctx, &cp, what, names, ns.as_deref()),
-                _ => Out::fail(1, "error: the fake kubectl only deletes '<resource> <name>'"),
-            }
-        }
-        "get" => get(ctx, &cp, &words, ns.as_deref()),
-        "wait" => wait(ctx, &cp, &words, ns.as_deref()),
+        "delete" => super::kubectl_delete::delete(ctx, cp, words, ns),
+        "get" => get(ctx, cp, words, ns),
+        "wait" => wait(ctx, cp, words, ns),
         "version" => {
-            let v = cluster(ctx, &cp).version.clone();
+            let v = cluster(ctx, cp).version.clone();
             Out::lines(&[
                 format!("Client Version: {v}"),
                 "Kustomize Version: v5.7.1".into(),
@@ -126,7 +138,7 @@ pub fn program(ctx: &mut Ctx, args: &[String]) -> Out {
             ])
         }
         "cluster-info" => {
-            let server = cluster(ctx, &cp).server();
+            let server = cluster(ctx, cp).server();
             Out::ok(format!(
                 "Kubernetes control plane is running at {server}\nCoreDNS is running at {server}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n"
             ))

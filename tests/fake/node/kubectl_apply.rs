@@ -1,8 +1,9 @@
 //! `kubectl apply|create|delete -f`: objects are parsed, validated and remembered per cluster.
 
 use super::Ctx;
+use super::kinds::{self, Kind};
 use super::model::Cluster;
-use super::objects::{LAST_APPLIED, after_write, qualified_plural, user_content};
+use super::objects::{LAST_APPLIED, after_write, subset, user_content};
 use crate::out::{Out, or_return};
 use crate::util::compact_json;
 use serde_json::Value;
@@ -26,6 +27,32 @@ const CLUSTER_SCOPED: &[&str] = &[
     "ValidatingAdmissionPolicyBinding",
 ];
 const BUILTIN_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+/// API groups the API server itself serves (no CRD needed).
+pub const BUILTIN_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "batch",
+    "policy",
+    "autoscaling",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "certificates.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "internal.apiserver.k8s.io",
+    "networking.k8s.io",
+    "node.k8s.io",
+    "rbac.authorization.k8s.io",
+    "resource.k8s.io",
+    "scheduling.k8s.io",
+    "storage.k8s.io",
+    "storagemigration.k8s.io",
+];
 
 pub fn plural(kind: &str) -> String {
     let k = kind.to_ascii_lowercase();
@@ -38,16 +65,8 @@ pub fn plural(kind: &str) -> String {
     }
 }
 
-/// `daemonset.apps` for `apps/v1` DaemonSet, `serviceaccount` for `v1`.
-fn resource(api: &str, kind: &str) -> String {
-    match api.split_once('/') {
-        Some((group, _)) => format!("{}.{group}", kind.to_ascii_lowercase()),
-        None => kind.to_ascii_lowercase(),
-    }
-}
-
 /// Reads the manifests named by `-f` (a node path, or `-` for stdin); returns (source, docs).
-fn read_manifests(ctx: &mut Ctx, file: &str) -> Result<(String, Vec<Value>), Out> {
+pub fn read_manifests(ctx: &mut Ctx, file: &str) -> Result<(String, Vec<Value>), Out> {
     let (source, text) = if file == "-" {
         ("STDIN".to_string(), ctx.take_stdin())
     } else {
@@ -70,8 +89,33 @@ fn read_manifests(ctx: &mut Ctx, file: &str) -> Result<(String, Vec<Value>), Out
     Ok((source, out))
 }
 
-/// Applies (`create == false`) or creates the objects in `file` in `cluster`.
-pub fn apply(ctx: &mut Ctx, cp: &str, file: &str, create: bool, default_ns: Option<&str>) -> Out {
+/// `apply|create -f FILE [--server-side] [--force-conflicts] [--field-manager=M]`.
+pub struct ApplyOpts {
+    pub create: bool,
+    pub server_side: bool,
+}
+
+/// The kind an object maps to, if the server knows it: built-in, a CRD's, or a kind
+/// of a built-in group the table lacks (namespaced unless listed cluster-scoped).
+pub fn mapping(cluster: &Cluster, api: &str, kind: &str) -> Option<Kind> {
+    kinds::by_api(cluster, api, kind).or_else(|| {
+        let group = api.rsplit_once('/').map_or("", |(g, _)| g);
+        BUILTIN_GROUPS.contains(&group).then(|| Kind {
+            kind: kind.to_string(),
+            group: group.to_string(),
+            plural: plural(kind),
+            short: vec![],
+            namespaced: !CLUSTER_SCOPED.contains(&kind),
+            versions: vec![],
+        })
+    })
+}
+
+/// Applies (or creates) the objects in `file`. As kubectl, every object is mapped to
+/// a kind before any is written: a custom resource whose CRD arrives in the same
+/// manifest is not found, the others are applied, and the errors come last.
+pub fn apply(ctx: &mut Ctx, cp: &str, file: &str, opts: ApplyOpts, default_ns: Option<&str>) -> Out {
+    let ApplyOpts { create, server_side } = opts;
     let (source, docs) = or_return!(read_manifests(ctx, file));
     for doc in &docs {
         let mut missing = Vec::new();
@@ -98,13 +142,29 @@ pub fn apply(ctx: &mut Ctx, cp: &str, file: &str, create: bool, default_ns: Opti
         return Out::fail(1, "error: no objects passed to apply");
     }
     let cluster: &mut Cluster = ctx.state.containers.get_mut(cp).unwrap().node.cluster.as_mut().unwrap();
-    let mut out = Out::default();
-    for mut doc in docs {
+    let mut mapped = Vec::new();
+    let mut errors = Vec::new();
+    for doc in docs {
         let api = doc["apiVersion"].as_str().unwrap().to_string();
         let kind = doc["kind"].as_str().unwrap().to_string();
+        match mapping(cluster, &api, &kind) {
+            Some(k) => mapped.push((k, doc)),
+            None => errors.push(format!(
+                "error: resource mapping not found for name: {:?} namespace: {:?} from {source:?}: no matches for kind {kind:?} in version {api:?}\nensure CRDs are installed first\n",
+                doc["metadata"]["name"].as_str().unwrap_or_default(),
+                doc["metadata"]["namespace"].as_str().unwrap_or_default(),
+            )),
+        }
+    }
+    let mut out = Out::default();
+    for (k, mut doc) in mapped {
+        let kind = k.kind.clone();
         let name = doc["metadata"]["name"].as_str().unwrap().to_string();
-        let res = resource(&api, &kind);
-        let namespace = if CLUSTER_SCOPED.contains(&kind.as_str()) {
+        let res = k.resource();
+        let namespace = if !k.namespaced {
+            if let Some(meta) = doc["metadata"].as_object_mut() {
+                meta.remove("namespace");
+            }
             None
         } else {
             let own = doc["metadata"]["namespace"].as_str().filter(|n| !n.is_empty()).map(str::to_string);
@@ -119,21 +179,40 @@ pub fn apply(ctx: &mut Ctx, cp: &str, file: &str, create: bool, default_ns: Opti
             doc["metadata"]["namespace"] = Value::String(ns.clone());
             Some(ns)
         };
-        let verb = if create { "creating" } else { "applying" };
-        if let Some(ns) = &namespace {
-            let exists = BUILTIN_NAMESPACES.contains(&ns.as_str())
-                || cluster.objects.iter().any(|o| o.resource == "namespace" && &o.name == ns);
-            if !exists {
-                out.stderr.push_str(&format!(
-                    "Error from server (NotFound): error when {verb} \"{source}\": namespaces \"{ns}\" not found\n"
-                ));
-                out.code = 1;
-                continue;
-            }
-        }
         let existing =
             cluster.objects.iter().position(|o| o.resource == res && o.name == name && o.namespace == namespace);
+        if let Some(ns) = &namespace
+            && existing.is_none()
+            && !namespace_exists(cluster, ns)
+        {
+            let context = if server_side { String::new() } else { format!("error when creating \"{source}\": ") };
+            out.stderr.push_str(&format!("Error from server (NotFound): {context}namespaces \"{ns}\" not found\n"));
+            out.code = 1;
+            continue;
+        }
         let content = user_content(&doc);
+        if server_side {
+            match existing {
+                Some(i) => {
+                    let mut merged = content;
+                    // Server-side apply keeps kubectl's record of an earlier client-side apply.
+                    let old = &cluster.objects[i].body["metadata"]["annotations"][LAST_APPLIED];
+                    if !old.is_null() {
+                        merged["metadata"]["annotations"][LAST_APPLIED] = old.clone();
+                    }
+                    if !subset(&user_content(&merged), &user_content(&cluster.objects[i].body)) {
+                        cluster.update_object(i, merged);
+                        after_write(cluster, i);
+                    }
+                }
+                None => {
+                    let i = cluster.create_object(&res, namespace, content);
+                    after_write(cluster, i);
+                }
+            }
+            out.stdout.push_str(&format!("{res}/{name} serverside-applied\n"));
+            continue;
+        }
         // What `kubectl apply` records: the object as given, without the record itself.
         let mut recorded = doc.clone();
         if let Some(ann) = recorded["metadata"].get_mut("annotations").and_then(Value::as_object_mut) {
@@ -148,7 +227,7 @@ pub fn apply(ctx: &mut Ctx, cp: &str, file: &str, create: bool, default_ns: Opti
         };
         let word = match existing {
             Some(_) if create => {
-                out.stderr.push_str(&format!("Error from server (AlreadyExists): error when creating \"{source}\": {} \"{name}\" already exists\n", qualified_plural(&res)));
+                out.stderr.push_str(&format!("Error from server (AlreadyExists): error when creating \"{source}\": {} \"{name}\" already exists\n", k.qualified_plural()));
                 out.code = 1;
                 continue;
             }
@@ -158,12 +237,15 @@ pub fn apply(ctx: &mut Ctx, cp: &str, file: &str, create: bool, default_ns: Opti
                 if let Some(given) = doc["metadata"]["resourceVersion"].as_str()
                     && given != live_version
                 {
-                    out.stderr.push_str(&format!("Error from server (Conflict): error when applying patch:\n{}\nfor: \"{source}\": error when patching \"{source}\": Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again\n", compact_json(&content), qualified_plural(&res).split('.').next().unwrap()));
+                    out.stderr.push_str(&format!("Error from server (Conflict): error when applying patch:\n{}\nfor: \"{source}\": error when patching \"{source}\": Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again\n", compact_json(&content), k.plural));
                     out.code = 1;
                     continue;
                 }
-                let recorded_before = !live["metadata"]["annotations"][LAST_APPLIED].is_null();
-                if recorded_before && user_content(live) == content {
+                let record = &live["metadata"]["annotations"][LAST_APPLIED];
+                let recorded_before = !record.is_null();
+                let same_record = record.as_str().is_some_and(|r| r.trim_end() == compact_json(&recorded));
+                let same = user_content(live) == content || (same_record && subset(&content, &user_content(live)));
+                if recorded_before && same {
                     "unchanged"
                 } else {
                     if !recorded_before {
@@ -183,7 +265,16 @@ pub fn apply(ctx: &mut Ctx, cp: &str, file: &str, create: bool, default_ns: Opti
         };
         out.stdout.push_str(&format!("{res}/{name} {word}\n"));
     }
+    for e in errors {
+        out.stderr.push_str(&e);
+        out.code = 1;
+    }
     out
+}
+
+/// Whether namespace `ns` exists (the built-in ones always do).
+pub fn namespace_exists(cluster: &Cluster, ns: &str) -> bool {
+    BUILTIN_NAMESPACES.contains(&ns) || cluster.objects.iter().any(|o| o.resource == "namespace" && o.name == ns)
 }
 
 /// Matches a user-typed resource (`ds`, `deployments`, `storageclass.storage.k8s.io`) to a stored one.
@@ -204,42 +295,4 @@ pub fn matches(query: &str, stored: &str) -> bool {
     let (s_kind, s_group) = stored.split_once('.').map(|(k, g)| (k, Some(g))).unwrap_or((stored, None));
     let kind_ok = q_kind == s_kind || q_kind == plural(s_kind);
     kind_ok && q_group.is_none_or(|g| Some(g.as_str()) == s_group)
-}
-
-pub fn delete(ctx: &mut Ctx, cp: &str, what: &str, names: &[String], ns: Option<&str>) -> Out {
-    let cluster = ctx.state.containers.get_mut(cp).unwrap().node.cluster.as_mut().unwrap();
-    let mut out = Out::default();
-    for name in names {
-        if matches(what, "node") {
-            let before = cluster.nodes.len();
-            cluster.nodes.retain(|n| &n.name != name);
-            if before == cluster.nodes.len() {
-                out.stderr.push_str(&format!("Error from server (NotFound): nodes \"{name}\" not found\n"));
-                out.code = 1;
-            } else {
-                out.stdout.push_str(&format!("node \"{name}\" deleted\n"));
-            }
-            continue;
-        }
-        let pos = cluster.objects.iter().position(|o| {
-            matches(what, &o.resource)
-                && &o.name == name
-                && (o.namespace.is_none() || o.namespace.as_deref() == Some(ns.unwrap_or("default")))
-        });
-        match pos {
-            Some(i) => {
-                let o = cluster.objects.remove(i);
-                out.stdout.push_str(&format!("{} \"{name}\" deleted\n", o.resource));
-            }
-            None => {
-                let shown = super::objects::resolve(cluster, what).map(|r| qualified_plural(&r));
-                out.stderr.push_str(&format!(
-                    "Error from server (NotFound): {} \"{name}\" not found\n",
-                    shown.unwrap_or_else(|| what.to_string())
-                ));
-                out.code = 1;
-            }
-        }
-    }
-    out
 }

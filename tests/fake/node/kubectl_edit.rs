@@ -2,8 +2,6 @@
 
 use super::Ctx;
 use super::kubectl::{cluster, positionals};
-use super::kubectl_apply::matches;
-use super::objects::qualified_plural;
 use crate::out::Out;
 
 /// `TYPE/NAME` or `TYPE NAME` → the index of the object in namespace `ns`.
@@ -17,18 +15,14 @@ fn find(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) -> Result<(
         },
     };
     let ns = ns.unwrap_or("default");
-    let objects = &cluster(ctx, cp).objects;
-    let found = objects
-        .iter()
-        .position(|o| matches(&kind, &o.resource) && o.name == name && o.namespace.as_deref().is_none_or(|n| n == ns));
-    match found {
-        Some(i) => Ok((i, objects[i].resource.clone(), name)),
+    let cl = cluster(ctx, cp);
+    let Some(k) = super::kinds::by_name(cl, &kind) else {
+        return Err(Out::fail(1, format!("error: the server doesn't have a resource type \"{kind}\"")));
+    };
+    match cl.find(&k.resource(), k.namespaced.then_some(ns), &name) {
+        Some(i) => Ok((i, k.resource(), name)),
         None => {
-            let resource = super::objects::resolve(cluster(ctx, cp), &kind).unwrap_or(kind);
-            Err(Out::fail(
-                1,
-                format!("Error from server (NotFound): {} \"{name}\" not found", qualified_plural(&resource)),
-            ))
+            Err(Out::fail(1, format!("Error from server (NotFound): {} \"{name}\" not found", k.qualified_plural())))
         }
     }
 }
@@ -57,19 +51,28 @@ pub fn scale(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) -> Out
     Out::lines(&[format!("{resource}/{name} scaled")])
 }
 
-/// `kubectl patch TYPE NAME --type=json -p JSON` (RFC 6902 only).
+/// `kubectl patch TYPE NAME [--subresource=status] --type=json|merge|strategic -p PATCH`
+/// (a strategic merge is emulated as a JSON merge patch).
 pub fn patch(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) -> Out {
-    if flag_value(words, "--type").as_deref() != Some("json") {
-        return Out::fail(1, "error: the fake kubectl patches only with --type=json");
+    let kind = flag_value(words, "--type").unwrap_or_else(|| "strategic".into());
+    if !["json", "merge", "strategic"].contains(&kind.as_str()) {
+        return Out::fail(1, format!("error: --type must be one of [json merge strategic], not \"{kind}\""));
+    }
+    let subresource = flag_value(words, "--subresource");
+    if subresource.as_deref().is_some_and(|s| s != "status" && s != "scale") {
+        return Out::fail(
+            1,
+            format!("error: invalid subresource value: \"{}\". Must be one of [status scale]", subresource.unwrap()),
+        );
     }
     let Some(text) = flag_value(words, "-p").or_else(|| flag_value(words, "--patch")) else {
-        return Out::fail(1, "error: must specify -p to patch");
+        return Out::fail(1, "error: must specify --patch or --patch-file containing the contents of the patch");
     };
-    let operations: json_patch::Patch = match serde_json::from_str(&text) {
-        Ok(p) => p,
+    let value: serde_json::Value = match serde_json::from_str(&text).or_else(|_| serde_saphyr::from_str(&text)) {
+        Ok(v) => v,
         Err(e) => return Out::fail(1, format!("error: unable to parse \"{text}\": {e}")),
     };
-    let skip = ["--type", "-p", "--patch"];
+    let skip = ["--type", "-p", "--patch", "--subresource"];
     let mut rest = Vec::new();
     let mut it = words.iter();
     while let Some(w) = it.next() {
@@ -85,12 +88,29 @@ pub fn patch(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) -> Out
     };
     let c = ctx.state.containers.get_mut(cp).unwrap().node.cluster.as_mut().unwrap();
     let mut body = c.objects[i].body.clone();
-    if let Err(e) = json_patch::patch(&mut body, &operations) {
-        return Out::fail(1, format!("The request is invalid: {e}"));
+    if kind == "json" {
+        let operations: json_patch::Patch = match serde_json::from_value(value) {
+            Ok(p) => p,
+            Err(e) => return Out::fail(1, format!("error: unable to parse \"{text}\": {e}")),
+        };
+        if let Err(e) = json_patch::patch(&mut body, &operations) {
+            return Out::fail(1, format!("The request is invalid: {e}"));
+        }
+    } else {
+        json_patch::merge(&mut body, &value);
     }
-    if body == c.objects[i].body {
+    let changed = if subresource.as_deref() == Some("status") {
+        // Only the status changes through the status subresource.
+        let status = body.get("status").cloned().unwrap_or_else(|| serde_json::json!({}));
+        c.set_status(i, status)
+    } else if body == c.objects[i].body {
+        false
+    } else {
+        c.update_object(i, body);
+        true
+    };
+    if !changed {
         return Out::lines(&[format!("{resource}/{name} patched (no change)")]);
     }
-    c.update_object(i, body);
     Out::lines(&[format!("{resource}/{name} patched")])
 }

@@ -1,7 +1,7 @@
 //! `kubectl rollout restart|status` for DaemonSets and Deployments.
 
 use super::Ctx;
-use super::kubectl::{cluster, node_ready, positionals};
+use super::kubectl::positionals;
 use super::kubectl_apply::matches;
 use super::objects::{RESTARTED_AT, qualified_plural};
 use crate::out::Out;
@@ -48,10 +48,6 @@ pub fn rollout(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) -> O
         Err(out) => return out,
     };
     let ns = ns.unwrap_or("default").to_string();
-    let ready = {
-        let cl = cluster(ctx, cp);
-        cl.network_ready(ctx.cfg) && cl.nodes.iter().any(|n| node_ready(ctx, cp, n))
-    };
     let now = crate::util::iso_now();
     let cl = ctx.state.containers.get_mut(cp).unwrap().node.cluster.as_mut().unwrap();
     let mut out = Out::default();
@@ -70,10 +66,21 @@ pub fn rollout(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) -> O
         };
         let kind = resource.split('.').next().unwrap_or_default();
         if verb == "status" {
-            if ready {
-                let what = if kind == "daemonset" { "daemon set" } else { kind };
+            let what = if kind == "daemonset" { "daemon set" } else { kind };
+            let body = &cl.objects[i].body;
+            if super::workloads::rolled_out(body) {
                 out.stdout.push_str(&format!("{what} \"{name}\" successfully rolled out\n"));
             } else {
+                let s = &body["status"];
+                let (done, want, unit) = match kind {
+                    "daemonset" => (&s["numberAvailable"], &s["desiredNumberScheduled"], "pods"),
+                    _ => (&s["availableReplicas"], &s["replicas"], "replicas"),
+                };
+                out.stdout.push_str(&format!(
+                    "Waiting for {what} \"{name}\" rollout to finish: {} of {} updated {unit} are available...\n",
+                    done.as_u64().unwrap_or(0),
+                    want.as_u64().unwrap_or(1)
+                ));
                 out.stderr.push_str("error: timed out waiting for the condition\n");
                 out.code = 1;
             }

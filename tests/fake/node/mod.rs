@@ -2,28 +2,39 @@
 //! kina runs through `container exec`.
 
 pub mod boot;
+pub mod controllers;
 pub mod ctr;
 pub mod diag;
 pub mod dial;
+pub mod envoy;
 pub mod exec;
 pub mod files;
+pub mod jsonpath;
+pub mod kina_lb;
+pub mod kinds;
 pub mod kubeadm;
 pub mod kubeadm_config;
 pub mod kubeadm_join;
 pub mod kubeadm_ops;
 pub mod kubectl;
 pub mod kubectl_apply;
+pub mod kubectl_delete;
 pub mod kubectl_edit;
 pub mod kubectl_get;
+pub mod kubectl_misc;
 pub mod kubectl_rollout;
+pub mod kubectl_wait;
 pub mod manifests;
 pub mod model;
 pub mod netprog;
 pub mod objects;
 pub mod pki;
 pub mod programs;
+pub mod render;
 pub mod sed;
 pub mod shell;
+pub mod units;
+pub mod workloads;
 
 use crate::config::Config;
 use crate::out::Out;
@@ -74,19 +85,29 @@ pub fn run(ctx: &mut Ctx, argv: &[String], in_shell: bool) -> Out {
             netprog::iptables(ctx, program_name(first), args)
         }
         "ip" => netprog::ip(ctx, args),
-        "systemctl" => programs::systemctl(ctx, args),
+        "systemctl" => units::systemctl(ctx, args),
         "sed" => sed::program(ctx, args),
         "journalctl" => diag::journalctl(ctx, args),
         "crictl" => diag::crictl(ctx, args),
         "ctr" => ctr::program(ctx, args),
         "find" => diag::find(ctx, args),
+        "kina-lb" => match kina_lb::locate(ctx, first) {
+            Some(path) => kina_lb::program(ctx, &path, args),
+            None => not_found(first, in_shell),
+        },
         name => match programs::run(ctx, name, args) {
             Some(out) => out,
-            None if in_shell => Out::fail(127, format!("sh: 1: {first}: not found")),
-            None => Out::fail(
-                127,
-                format!("Error: failed to start process: exec: \"{first}\": executable file not found in $PATH"),
-            ),
+            None => not_found(first, in_shell),
         },
+    }
+}
+
+fn not_found(first: &str, in_shell: bool) -> Out {
+    match () {
+        _ if in_shell => Out::fail(127, format!("sh: 1: {first}: not found")),
+        _ => Out::fail(
+            127,
+            format!("Error: failed to start process: exec: \"{first}\": executable file not found in $PATH"),
+        ),
     }
 }

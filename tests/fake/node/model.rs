@@ -31,6 +31,22 @@ pub struct Node {
     /// `systemctl start|restart kubelet` calls over the node's lifetime.
     #[serde(default)]
     pub kubelet_restarts: u32,
+    /// Units from unit files kina wrote (`kina-lb.service` → state).
+    #[serde(default)]
+    pub units: BTreeMap<String, Unit>,
+    /// What each custom unit wrote to the journal (`journalctl -u`).
+    #[serde(default)]
+    pub journal: BTreeMap<String, Vec<String>>,
+    /// Links added with `ip link add` in this boot: (name, type).
+    #[serde(default)]
+    pub links: Vec<(String, String)>,
+}
+
+/// A systemd unit's enablement (persists) and activity (this boot).
+#[derive(Serialize, Deserialize, Clone, Default, PartialEq)]
+pub struct Unit {
+    pub enabled: bool,
+    pub active: bool,
 }
 
 #[derive(Serialize, Deserialize, Clone)]
@@ -51,6 +67,12 @@ pub struct Cluster {
     /// The last `metadata.resourceVersion` handed out.
     #[serde(default)]
     pub revision: u64,
+    /// Cluster IPs and node ports handed out so far.
+    #[serde(default)]
+    pub allocated: u32,
+    /// What kina-lb's loop last reconciled (nodes, Services, EndpointSlices).
+    #[serde(default)]
+    pub lb_seen: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Clone)]

@@ -11,6 +11,7 @@ fn default_sysctl(ctx: &Ctx, key: &str) -> String {
         "fs.inotify.max_user_watches" => "8192".into(),
         "fs.inotify.max_user_instances" => "128".into(),
         "net.core.somaxconn" => "4096".into(),
+        k if k.starts_with("net.bridge.bridge-nf-call-") => "1".into(),
         _ => "0".into(),
     }
 }
@@ -25,7 +26,7 @@ pub fn sysctl(ctx: &mut Ctx, args: &[String]) -> Out {
             Some((k, v)) => (k.trim().replace('/', "."), Some(v.trim().to_string())),
             None => (arg.replace('/', "."), None),
         };
-        if key.starts_with("net.bridge.") || key.is_empty() {
+        if (key.starts_with("net.bridge.") && !ctx.cfg.kernel_has("br_netfilter")) || key.is_empty() {
             out.stderr.push_str(&format!(
                 "sysctl: cannot stat /proc/sys/{}: No such file or directory\n",
                 key.replace('.', "/")
@@ -162,8 +163,57 @@ pub fn iptables(ctx: &mut Ctx, prog: &str, args: &[String]) -> Out {
     }
 }
 
+/// `ip link add NAME type vxlan id N dstport P [dev eth0]` (a probe for the kernel's
+/// VXLAN support), `ip link del NAME`, `ip link show NAME`.
+fn link(ctx: &mut Ctx, words: &[&str]) -> Option<Out> {
+    match words {
+        ["add", name, "type", kind, ..] => {
+            let supported = match *kind {
+                "vxlan" => ctx.cfg.kernel_has("vxlan"),
+                "dummy" | "bridge" | "veth" => true,
+                _ => false,
+            };
+            if !supported {
+                return Some(Out::fail(2, "Error: Unknown device type."));
+            }
+            if *kind == "vxlan" && !words.contains(&"id") {
+                return Some(Out::fail(
+                    2,
+                    "Error: vxlan: missing virtual network identifier.\nSee \"ip link help vxlan\"",
+                ));
+            }
+            let links = &mut ctx.node().links;
+            if links.iter().any(|(n, _)| n == name) || *name == "eth0" || *name == "lo" {
+                return Some(Out::fail(2, "RTNETLINK answers: File exists"));
+            }
+            links.push((name.to_string(), kind.to_string()));
+            Some(Out::default())
+        }
+        ["del" | "delete", name, ..] | ["show", name, ..] if *name != "eth0" => {
+            let links = &mut ctx.node().links;
+            let Some(at) = links.iter().position(|(n, _)| n == name) else {
+                return Some(Out::fail(1, format!("Cannot find device \"{name}\"")));
+            };
+            if words[0] == "show" {
+                return Some(Out::ok(format!(
+                    "7: {name}: <BROADCAST,MULTICAST> mtu 1230 qdisc noop state DOWN mode DEFAULT group default qlen 1000\n    link/ether 02:42:ac:11:00:07 brd ff:ff:ff:ff:ff:ff\n"
+                )));
+            }
+            links.remove(at);
+            Some(Out::default())
+        }
+        _ => None,
+    }
+}
+
 /// `ip route|addr|link` views of eth0.
 pub fn ip(ctx: &mut Ctx, args: &[String]) -> Out {
+    let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).collect();
+    if let ["link" | "l", rest @ ..] = words.as_slice()
+        && let Some(out) = link(ctx, rest)
+    {
+        return out;
+    }
     let c = ctx.container();
     let Some(att) = c.networks.first().cloned() else {
         return Out::default();

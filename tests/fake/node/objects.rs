@@ -7,48 +7,6 @@ use serde_json::{Value, json};
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 
-/// Built-in resources (`kind.group`, as stored), for names of kinds nobody created yet.
-const BUILTIN: &[&str] = &[
-    "configmap",
-    "secret",
-    "serviceaccount",
-    "service",
-    "pod",
-    "namespace",
-    "endpoints",
-    "event",
-    "persistentvolume",
-    "persistentvolumeclaim",
-    "daemonset.apps",
-    "deployment.apps",
-    "replicaset.apps",
-    "statefulset.apps",
-    "job.batch",
-    "cronjob.batch",
-    "storageclass.storage.k8s.io",
-    "csidriver.storage.k8s.io",
-    "clusterrole.rbac.authorization.k8s.io",
-    "clusterrolebinding.rbac.authorization.k8s.io",
-    "role.rbac.authorization.k8s.io",
-    "rolebinding.rbac.authorization.k8s.io",
-    "customresourcedefinition.apiextensions.k8s.io",
-    "priorityclass.scheduling.k8s.io",
-    "ingressclass.networking.k8s.io",
-    "ingress.networking.k8s.io",
-    "networkpolicy.networking.k8s.io",
-    "lease.coordination.k8s.io",
-];
-
-/// The stored resource a user-typed type (`ds`, `configmaps`, `daemonset.apps`) names.
-pub fn resolve(cluster: &Cluster, query: &str) -> Option<String> {
-    let matches = super::kubectl_apply::matches;
-    BUILTIN
-        .iter()
-        .find(|r| matches(query, r))
-        .map(|r| r.to_string())
-        .or_else(|| cluster.objects.iter().find(|o| matches(query, &o.resource)).map(|o| o.resource.clone()))
-}
-
 /// `daemonset.apps` → `daemonsets.apps`, `configmap` → `configmaps` (kubectl's error wording).
 pub fn qualified_plural(resource: &str) -> String {
     match resource.split_once('.') {
@@ -57,8 +15,49 @@ pub fn qualified_plural(resource: &str) -> String {
     }
 }
 
+/// Whether the API server tracks `metadata.generation` (workloads, CRDs, custom resources...).
 fn has_generation(resource: &str) -> bool {
-    resource.ends_with(".apps") || resource.ends_with(".batch")
+    let group = resource.split_once('.').map_or("", |(_, g)| g);
+    ["apps", "batch", "policy", "autoscaling", "apiextensions.k8s.io", "networking.k8s.io"].contains(&group)
+        || !super::kubectl_apply::BUILTIN_GROUPS.contains(&group)
+}
+
+/// What the Service registry fills in: a cluster IP from the service subnet, and node
+/// ports for NodePort and LoadBalancer Services.
+fn allocate_service(cluster: &mut Cluster, body: &mut Value) {
+    let spec = &mut body["spec"];
+    let kind = spec["type"].as_str().unwrap_or("ClusterIP").to_string();
+    if kind == "ExternalName" {
+        return;
+    }
+    if spec["clusterIP"].as_str().is_none_or(str::is_empty) {
+        cluster.allocated += 1;
+        let base: std::net::Ipv4Addr = cluster
+            .service_subnet
+            .split('/')
+            .next()
+            .and_then(|b| b.parse().ok())
+            .unwrap_or(std::net::Ipv4Addr::new(10, 96, 0, 0));
+        let ip = std::net::Ipv4Addr::from(u32::from(base) + 10 + cluster.allocated);
+        spec["clusterIP"] = json!(ip.to_string());
+        spec["clusterIPs"] = json!([ip.to_string()]);
+    }
+    if spec["type"].is_null() {
+        spec["type"] = json!("ClusterIP");
+    }
+    if (kind == "NodePort" || kind == "LoadBalancer")
+        && let Some(ports) = spec["ports"].as_array_mut()
+    {
+        for p in ports.iter_mut().filter(|p| p["nodePort"].is_null()) {
+            cluster.allocated += 1;
+            p["nodePort"] = json!(30000 + (cluster.allocated * 7919) % 2768);
+        }
+    }
+    for p in spec["ports"].as_array_mut().into_iter().flatten() {
+        if p["protocol"].is_null() {
+            p["protocol"] = json!("TCP");
+        }
+    }
 }
 
 impl Cluster {
@@ -80,13 +79,25 @@ impl Cluster {
         if has_generation(resource) {
             body["metadata"]["generation"] = json!(1);
         }
+        if resource == "service" {
+            allocate_service(self, &mut body);
+        }
         self.objects.push(Object { resource: resource.to_string(), namespace, name, body });
         self.objects.len() - 1
     }
 
-    /// Replaces object `i`'s content with `content` (no server fields), keeping its identity.
+    /// Replaces object `i`'s content with `content` (no server fields), keeping its
+    /// identity and its status (only the status subresource writes that).
     pub fn update_object(&mut self, i: usize, mut content: Value) {
         let old = self.objects[i].body.clone();
+        match old.get("status") {
+            Some(status) => content["status"] = status.clone(),
+            None => {
+                if let Some(map) = content.as_object_mut() {
+                    map.remove("status");
+                }
+            }
+        }
         let spec_changed = old["spec"] != content["spec"];
         for key in ["creationTimestamp", "uid"] {
             if let Some(v) = old["metadata"].get(key) {
@@ -98,7 +109,58 @@ impl Cluster {
             let generation = old["metadata"]["generation"].as_u64().unwrap_or(1);
             content["metadata"]["generation"] = json!(generation + u64::from(spec_changed));
         }
+        if self.objects[i].resource == "service" {
+            keep_allocations(&old["spec"], &mut content["spec"]);
+            allocate_service(self, &mut content);
+        }
         self.objects[i].body = content;
+    }
+}
+
+/// An update keeps the cluster IP and node ports the registry gave, unless it sets them.
+fn keep_allocations(old: &Value, new: &mut Value) {
+    for key in ["clusterIP", "clusterIPs"] {
+        if new[key].is_null() && !old[key].is_null() {
+            new[key] = old[key].clone();
+        }
+    }
+    let old_ports = old["ports"].as_array().cloned().unwrap_or_default();
+    for p in new["ports"].as_array_mut().into_iter().flatten() {
+        if p["nodePort"].is_null()
+            && let Some(o) = old_ports.iter().find(|o| o["port"] == p["port"] && !o["nodePort"].is_null())
+        {
+            p["nodePort"] = o["nodePort"].clone();
+        }
+    }
+}
+
+/// Whether every field of `part` has the same value in `whole` (server defaults aside).
+pub fn subset(part: &Value, whole: &Value) -> bool {
+    match (part, whole) {
+        (Value::Object(p), Value::Object(w)) => p.iter().all(|(k, v)| w.get(k).is_some_and(|x| subset(v, x))),
+        (Value::Array(p), Value::Array(w)) => p.len() == w.len() && p.iter().zip(w).all(|(a, b)| subset(a, b)),
+        _ => part == whole,
+    }
+}
+
+impl Cluster {
+    /// Writes object `i`'s status (the status subresource); false if nothing changed.
+    pub fn set_status(&mut self, i: usize, status: Value) -> bool {
+        if self.objects[i].body.get("status") == Some(&status) {
+            return false;
+        }
+        let revision = self.next_revision();
+        let body = &mut self.objects[i].body;
+        body["status"] = status;
+        body["metadata"]["resourceVersion"] = json!(revision);
+        true
+    }
+
+    /// The index of an object by stored resource, namespace and name.
+    pub fn find(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<usize> {
+        self.objects
+            .iter()
+            .position(|o| o.resource == resource && o.name == name && o.namespace.as_deref() == namespace)
     }
 }
 

@@ -40,7 +40,7 @@ fn echo(args: &[String]) -> Out {
     Out::ok(text)
 }
 
-fn operands(args: &[String]) -> (Vec<&str>, Vec<&str>) {
+pub(super) fn operands(args: &[String]) -> (Vec<&str>, Vec<&str>) {
     let mut flags = Vec::new();
     let mut paths = Vec::new();
     let mut done = false;
@@ -56,7 +56,7 @@ fn operands(args: &[String]) -> (Vec<&str>, Vec<&str>) {
     (flags, paths)
 }
 
-fn has_flag(flags: &[&str], c: char, long: &str) -> bool {
+pub(super) fn has_flag(flags: &[&str], c: char, long: &str) -> bool {
     flags.iter().any(|f| *f == long || (!f.starts_with("--") && f.contains(c)))
 }
 
@@ -258,6 +258,17 @@ fn pgrep(ctx: &mut Ctx, args: &[String]) -> Out {
     if names.iter().any(|n| running(n)) { Out::lines(&["1"]) } else { Out::fail(1, "") }
 }
 
+/// Kernel directories that exist only with a feature (`KINA_FAKE_KERNEL_FEATURES`).
+fn kernel_dir(path: &str) -> Option<&'static str> {
+    match norm(path).as_str() {
+        "/proc/sys/net/bridge" => Some("br_netfilter"),
+        "/sys/fs/bpf" => Some("bpf"),
+        "/sys/module/ip_set" | "/proc/net/ip_set" => Some("ip_set"),
+        "/sys/module/vxlan" => Some("vxlan"),
+        _ => None,
+    }
+}
+
 fn test(ctx: &mut Ctx, args: &[String]) -> Out {
     let args: Vec<&str> = args.iter().map(String::as_str).filter(|a| *a != "]").collect();
     let (negate, args) = match args.split_first() {
@@ -268,7 +279,11 @@ fn test(ctx: &mut Ctx, args: &[String]) -> Out {
         ["-S", p] => norm(p) == "/run/containerd/containerd.sock" && containerd_up(ctx),
         ["-f", p] => ctx.node().read(p).is_some(),
         ["-s", p] => ctx.node().read(p).is_some_and(|t| !t.is_empty()),
-        ["-d", p] => ctx.node().is_dir(p),
+        ["-d", p] => match kernel_dir(p) {
+            Some(feature) => ctx.cfg.kernel_has(feature),
+            None => ctx.node().is_dir(p),
+        },
+        ["-e", p] if kernel_dir(p).is_some() => ctx.cfg.kernel_has(kernel_dir(p).unwrap()),
         ["-e", p] => ctx.node().exists(p) || (norm(p) == "/run/containerd/containerd.sock" && containerd_up(ctx)),
         ["-n", s] => !s.is_empty(),
         ["-z", s] => s.is_empty(),
@@ -279,108 +294,4 @@ fn test(ctx: &mut Ctx, args: &[String]) -> Out {
         _ => return Out::fail(2, "test: unsupported expression in fake"),
     };
     if result != negate { Out::default() } else { Out::fail(1, "") }
-}
-
-/// The state `systemctl is-active` prints for a unit, or `None` if there is no such unit.
-fn unit_state(ctx: &mut Ctx, unit: &str) -> Option<&'static str> {
-    match unit {
-        "containerd" => Some(if containerd_up(ctx) { "active" } else { "activating" }),
-        "kubelet" => {
-            let node = ctx.node();
-            Some(if node.kubelet_stopped {
-                "inactive"
-            } else if node.kubelet_server.is_some() {
-                "active"
-            } else {
-                // No kubelet.conf yet: the kubelet exits and systemd restarts it.
-                "activating"
-            })
-        }
-        _ => unit_exists(ctx, unit).then_some("active"),
-    }
-}
-
-/// Whether the node has this systemd unit (without probing its state).
-fn unit_exists(ctx: &mut Ctx, unit: &str) -> bool {
-    let node = ctx.node();
-    ["containerd", "kubelet", "systemd-journald", "undo-mount-hacks", "dbus"].contains(&unit)
-        || ["/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"]
-            .iter()
-            .any(|d| node.read(&format!("{d}/{unit}.service")).is_some())
-}
-
-pub fn systemctl(ctx: &mut Ctx, args: &[String]) -> Out {
-    let (flags, rest) = operands(args);
-    let quiet = has_flag(&flags, 'q', "--quiet");
-    let unit_of = |u: &&str| u.trim_end_matches(".service").to_string();
-    match rest.split_first() {
-        Some((&"is-active", units)) => {
-            let mut out = Out::default();
-            for unit in units.iter().map(unit_of) {
-                let state = unit_state(ctx, &unit).unwrap_or("inactive");
-                if !quiet {
-                    out.stdout.push_str(&format!("{state}\n"));
-                }
-                if state != "active" {
-                    out.code = 3;
-                }
-            }
-            out
-        }
-        Some((&"status", units)) => {
-            let unit = units.first().map(unit_of).unwrap_or_default();
-            let Some(state) = unit_state(ctx, &unit) else {
-                return Out::fail(4, format!("Unit {unit}.service could not be found."));
-            };
-            let active = match state {
-                "active" => "active (running)",
-                "activating" => "activating (auto-restart) (Result: exit-code)",
-                _ => "inactive (dead)",
-            };
-            let text = format!("● {unit}.service\n     Loaded: loaded\n     Active: {active}\n");
-            if state == "active" { Out::ok(text) } else { Out::ok(text).exit(3) }
-        }
-        Some((&"daemon-reload", _)) => Out::default(),
-        Some((cmd, units))
-            if ["start", "stop", "restart", "reload", "enable", "disable", "mask", "unmask", "try-restart"]
-                .contains(cmd) =>
-        {
-            let now = flags.contains(&"--now");
-            for unit in units.iter().map(unit_of) {
-                if !unit_exists(ctx, &unit) {
-                    return Out::fail(5, format!("Failed to {cmd} {unit}.service: Unit {unit}.service not found."));
-                }
-                let starts = matches!(*cmd, "start" | "restart" | "try-restart") || (*cmd == "enable" && now);
-                let stops = *cmd == "stop" || (*cmd == "disable" && now);
-                if unit == "kubelet" && (starts || stops) {
-                    kubelet_lifecycle(ctx, starts);
-                }
-            }
-            Out::default()
-        }
-        _ => Out::fail(1, "Unknown command verb."),
-    }
-}
-
-/// `systemctl (re)start|stop kubelet`: a started kubelet reads kubelet.conf again.
-fn kubelet_lifecycle(ctx: &mut Ctx, start: bool) {
-    const UNIT: &str = "kubelet.service - kubelet: The Kubernetes Node Agent";
-    let was_running = {
-        let node = ctx.node();
-        node.kubelet_server.is_some() && !node.kubelet_stopped
-    };
-    let mut lines = Vec::new();
-    if was_running {
-        lines.push(format!("         Stopping {UNIT}..."));
-        lines.push(format!("[  OK  ] Stopped {UNIT}."));
-    }
-    let node = ctx.node();
-    if start {
-        node.start_kubelet();
-        node.kubelet_restarts += 1;
-        lines.push(format!("[  OK  ] Started {UNIT}."));
-    } else {
-        node.kubelet_stopped = true;
-    }
-    ctx.container().log.extend(lines);
 }

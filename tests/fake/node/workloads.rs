@@ -1,0 +1,184 @@
+//! What the controller manager, kubelet and apiextensions/aggregator controllers
+//! report in `status`: Deployments, DaemonSets, StatefulSets, Jobs and Pods are
+//! ready once the pod network works and a node is Ready (unless `KINA_FAKE_UNAVAILABLE`
+//! names them), CRDs are Established, APIServices Available when their backend is.
+
+use super::Ctx;
+use super::kubectl::{cluster, node_ready};
+use super::model::Cluster;
+use serde_json::{Value, json};
+
+/// Whether workload `ns/name` can run: pods start and pass their probes.
+pub fn runs(ctx: &Ctx, cp: &str, ns: &str, name: &str) -> bool {
+    let cl = cluster(ctx, cp);
+    cl.network_ready(ctx.cfg)
+        && cl.nodes.iter().any(|n| node_ready(ctx, cp, n))
+        && !ctx.cfg.unavailable.iter().any(|p| glob(p, &format!("{ns}/{name}")))
+}
+
+/// `*` matches any run of characters.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, tail)) => {
+            text.starts_with(head)
+                && (0..=text.len() - head.len())
+                    .any(|i| text.is_char_boundary(head.len() + i) && glob(tail, &text[head.len() + i..]))
+        }
+    }
+}
+
+fn cond(kind: &str, ok: bool, yes: (&str, &str), no: (&str, &str)) -> Value {
+    let (reason, message) = if ok { yes } else { no };
+    json!({"type": kind, "status": if ok { "True" } else { "False" }, "reason": reason, "message": message})
+}
+
+fn deployment(body: &Value, ok: bool) -> Value {
+    let replicas = body["spec"]["replicas"].as_u64().unwrap_or(1);
+    let name = body["metadata"]["name"].as_str().unwrap_or_default();
+    let ready = if ok { replicas } else { 0 };
+    let mut s = json!({
+        "observedGeneration": body["metadata"]["generation"],
+        "replicas": replicas,
+        "updatedReplicas": replicas,
+        "conditions": [
+            cond("Available", ok || replicas == 0, ("MinimumReplicasAvailable", "Deployment has minimum availability."), ("MinimumReplicasUnavailable", "Deployment does not have minimum availability.")),
+            cond("Progressing", true, ("NewReplicaSetAvailable", &format!("ReplicaSet \"{name}-{}\" has successfully progressed.", crate::util::stable_hex(name, 10))), ("", "")),
+        ],
+    });
+    if ready > 0 {
+        s["readyReplicas"] = json!(ready);
+        s["availableReplicas"] = json!(ready);
+    }
+    if replicas > ready {
+        s["unavailableReplicas"] = json!(replicas - ready);
+    }
+    s
+}
+
+fn daemonset(body: &Value, ok: bool, nodes: u64) -> Value {
+    let ready = if ok { nodes } else { 0 };
+    json!({
+        "observedGeneration": body["metadata"]["generation"],
+        "currentNumberScheduled": nodes,
+        "desiredNumberScheduled": nodes,
+        "numberMisscheduled": 0,
+        "numberReady": ready,
+        "numberAvailable": ready,
+        "updatedNumberScheduled": nodes,
+    })
+}
+
+fn statefulset(body: &Value, ok: bool) -> Value {
+    let replicas = body["spec"]["replicas"].as_u64().unwrap_or(1);
+    let ready = if ok { replicas } else { 0 };
+    json!({
+        "observedGeneration": body["metadata"]["generation"],
+        "replicas": replicas,
+        "currentReplicas": replicas,
+        "updatedReplicas": replicas,
+        "readyReplicas": ready,
+        "availableReplicas": ready,
+    })
+}
+
+fn job(ok: bool) -> Value {
+    if ok {
+        json!({"succeeded": 1, "ready": 0, "conditions": [
+            cond("SuccessCriteriaMet", true, ("CompletionsReached", "Reached expected number of succeeded pods"), ("", "")),
+            cond("Complete", true, ("CompletionsReached", "Reached expected number of succeeded pods"), ("", "")),
+        ]})
+    } else {
+        json!({"active": 1, "ready": 0})
+    }
+}
+
+fn pod(ok: bool) -> Value {
+    json!({
+        "phase": if ok { "Running" } else { "Pending" },
+        "conditions": [cond("Ready", ok, ("", ""), ("ContainersNotReady", "containers with unready status"))],
+    })
+}
+
+fn crd(body: &Value) -> Value {
+    let stored: Vec<Value> = body["spec"]["versions"]
+        .as_array()
+        .map(|vs| vs.iter().filter(|v| v["storage"] == true).map(|v| v["name"].clone()).collect())
+        .unwrap_or_default();
+    json!({
+        "acceptedNames": body["spec"]["names"],
+        "conditions": [
+            cond("NamesAccepted", true, ("NoConflicts", "no conflicts found"), ("", "")),
+            cond("Established", true, ("InitialNamesAccepted", "the initial names have been accepted"), ("", "")),
+        ],
+        "storedVersions": stored,
+    })
+}
+
+/// Whether a Deployment-like object's pod template carries every label of `selector`.
+fn selected(selector: &Value, template_labels: &Value) -> bool {
+    selector.as_object().is_some_and(|m| !m.is_empty() && m.iter().all(|(k, v)| &template_labels[k] == v))
+}
+
+fn apiservice(cl: &Cluster, body: &Value) -> Value {
+    let svc = &body["spec"]["service"];
+    if svc.is_null() {
+        return json!({"conditions": [cond("Available", true, ("Local", "Local APIServices are always available"), ("", ""))]});
+    }
+    let (ns, name) = (svc["namespace"].as_str().unwrap_or_default(), svc["name"].as_str().unwrap_or_default());
+    let ok = cl.find("service", Some(ns), name).is_some_and(|i| {
+        let selector = &cl.objects[i].body["spec"]["selector"];
+        let backends: Vec<&Value> = cl
+            .objects
+            .iter()
+            .filter(|o| o.namespace.as_deref() == Some(ns) && o.resource == "deployment.apps")
+            .filter(|o| selected(selector, &o.body["spec"]["template"]["metadata"]["labels"]))
+            .map(|o| &o.body)
+            .collect();
+        !backends.is_empty() && backends.iter().all(|b| super::kubectl_wait::condition_true(b, "Available"))
+    });
+    let missing = format!("endpoints for service/{name} in \"{ns}\" have no addresses with port name \"https\"");
+    json!({"conditions": [cond("Available", ok, ("Passed", "all checks passed"), ("MissingEndpoints", &missing))]})
+}
+
+/// Brings every object's status up to date; true if any changed.
+pub fn reconcile(ctx: &mut Ctx, cp: &str) -> bool {
+    let nodes = cluster(ctx, cp).nodes.len() as u64;
+    let plans: Vec<(usize, Option<bool>)> = cluster(ctx, cp)
+        .objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (i, o.namespace.as_ref().map(|ns| runs(ctx, cp, ns, &o.name))))
+        .collect();
+    let mut changed = false;
+    // Workloads first: APIServices look at their Deployments' conditions.
+    for pass in 0..2 {
+        for (i, ok) in &plans {
+            let cl = ctx.state.containers.get_mut(cp).unwrap().node.cluster.as_mut().unwrap();
+            let body = &cl.objects[*i].body;
+            let ok = ok.unwrap_or(false);
+            let status = match (pass, cl.objects[*i].resource.as_str()) {
+                (0, "deployment.apps") => deployment(body, ok),
+                (0, "daemonset.apps") => daemonset(body, ok, nodes),
+                (0, "statefulset.apps") => statefulset(body, ok),
+                (0, "job.batch") => job(ok),
+                (0, "pod") => pod(ok),
+                (0, super::kinds::CRD) => crd(body),
+                (1, "apiservice.apiregistration.k8s.io") => apiservice(cl, body),
+                _ => continue,
+            };
+            changed |= cl.set_status(*i, status);
+        }
+    }
+    changed
+}
+
+/// `rollout status`: every replica updated and available.
+pub fn rolled_out(body: &Value) -> bool {
+    let s = &body["status"];
+    match body["kind"].as_str() {
+        Some("DaemonSet") => s["numberReady"] == s["desiredNumberScheduled"],
+        Some("StatefulSet") => s["readyReplicas"] == s["replicas"],
+        _ => super::kubectl_wait::condition_true(body, "Available"),
+    }
+}
