@@ -68,9 +68,11 @@ pub(super) fn cluster<'a>(ctx: &'a Ctx, cp: &str) -> &'a Cluster {
 
 /// Ready: the pod network works and the node's kubelet reaches this API server.
 pub(super) fn node_ready(ctx: &Ctx, cp: &str, n: &KubeNode) -> bool {
-    if !cluster(ctx, cp).network_ready(ctx.cfg) {
-        return false;
-    }
+    cluster(ctx, cp).network_ready(ctx.cfg) && kubelet_up(ctx, cp, n)
+}
+
+/// The node's kubelet runs and reaches this API server (host-network pods can run).
+pub(super) fn kubelet_up(ctx: &Ctx, cp: &str, n: &KubeNode) -> bool {
     let Some(c) = ctx.state.containers.get(&n.container).filter(|c| c.running()) else { return false };
     // The running kubelet uses the server it read when it started, whatever kubelet.conf says now.
     let Some(server) = c.node.kubelet_server.as_ref().filter(|_| !c.node.kubelet_stopped) else { return false };

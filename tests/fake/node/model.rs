@@ -93,6 +93,10 @@ pub struct Object {
     pub body: Value,
 }
 
+/// CNI DaemonSets in kube-system: (name, env var with the pod subnet, kernel feature needed).
+const CNIS: &[(&str, &str, Option<&str>)] =
+    &[("kindnet", "POD_SUBNET", None), ("calico-node", "CALICO_IPV4POOL_CIDR", Some("vxlan"))];
+
 pub const DEFAULT_VERSION: &str = "v1.35.5";
 pub const CONTROL_PLANE_TAINT: &str = "node-role.kubernetes.io/control-plane:NoSchedule";
 
@@ -170,16 +174,20 @@ impl Node {
 }
 
 impl Cluster {
-    /// The kindnet DaemonSet's `POD_SUBNET` value, if such a DaemonSet was applied.
-    pub fn cni_pod_subnet(&self) -> Option<String> {
-        let ds = self.objects.iter().find(|o| {
-            o.resource == "daemonset.apps" && o.name == "kindnet" && o.namespace.as_deref() == Some("kube-system")
-        })?;
-        let containers = ds.body["spec"]["template"]["spec"]["containers"].as_array()?;
-        containers
-            .iter()
-            .flat_map(|c| c["env"].as_array().cloned().unwrap_or_default())
-            .find_map(|e| (e["name"] == "POD_SUBNET").then(|| e["value"].as_str().unwrap_or_default().to_string()))
+    /// The pod subnet the cluster's CNI DaemonSet was given (kindnet's `POD_SUBNET`,
+    /// Calico's `CALICO_IPV4POOL_CIDR`) and the kernel feature it needs, if one was applied.
+    pub fn cni_pod_subnet(&self) -> Option<(String, Option<&'static str>)> {
+        CNIS.iter().find_map(|(name, var, needs)| {
+            let ds = self.objects.iter().find(|o| {
+                o.resource == "daemonset.apps" && o.name == *name && o.namespace.as_deref() == Some("kube-system")
+            })?;
+            let containers = ds.body["spec"]["template"]["spec"]["containers"].as_array()?;
+            containers
+                .iter()
+                .flat_map(|c| c["env"].as_array().cloned().unwrap_or_default())
+                .find_map(|e| (e["name"] == *var).then(|| e["value"].as_str().unwrap_or_default().to_string()))
+                .map(|subnet| (subnet, *needs))
+        })
     }
 
     /// Node Ready: initialised, a working kindnet matching the pod subnet, not forced NotReady.
@@ -188,7 +196,9 @@ impl Cluster {
             return false;
         }
         match (self.cni_pod_subnet(), &self.pod_subnet) {
-            (Some(cni), Some(pod)) => crate::util::is_ipv4_cidr(&cni) && &cni == pod,
+            (Some((cni, needs)), Some(pod)) => {
+                crate::util::is_ipv4_cidr(&cni) && &cni == pod && needs.is_none_or(|f| cfg.kernel_has(f))
+            }
             _ => false,
         }
     }

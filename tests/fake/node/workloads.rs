@@ -4,16 +4,23 @@
 //! names them), CRDs are Established, APIServices Available when their backend is.
 
 use super::Ctx;
-use super::kubectl::{cluster, node_ready};
+use super::kubectl::{cluster, kubelet_up, node_ready};
 use super::model::Cluster;
 use serde_json::{Value, json};
 
-/// Whether workload `ns/name` can run: pods start and pass their probes.
-pub fn runs(ctx: &Ctx, cp: &str, ns: &str, name: &str) -> bool {
+/// Whether workload `ns/name` can run: pods start and pass their probes. Host-network
+/// pods (CNI and kube-proxy DaemonSets) need only a running kubelet, the others a
+/// Ready node; a CNI also needs its kernel features.
+pub fn runs(ctx: &Ctx, cp: &str, ns: &str, name: &str, host_network: bool) -> bool {
     let cl = cluster(ctx, cp);
-    cl.network_ready(ctx.cfg)
-        && cl.nodes.iter().any(|n| node_ready(ctx, cp, n))
-        && !ctx.cfg.unavailable.iter().any(|p| glob(p, &format!("{ns}/{name}")))
+    let scheduled = if host_network {
+        cl.nodes.iter().any(|n| kubelet_up(ctx, cp, n))
+    } else {
+        cl.network_ready(ctx.cfg) && cl.nodes.iter().any(|n| node_ready(ctx, cp, n))
+    };
+    // calico-node (VXLAN mode) crashes on a kernel without VXLAN.
+    let kernel = !(ns == "kube-system" && name == "calico-node") || ctx.cfg.kernel_has("vxlan");
+    scheduled && kernel && !ctx.cfg.unavailable.iter().any(|p| glob(p, &format!("{ns}/{name}")))
 }
 
 /// `*` matches any run of characters.
@@ -148,7 +155,11 @@ pub fn reconcile(ctx: &mut Ctx, cp: &str) -> bool {
         .objects
         .iter()
         .enumerate()
-        .map(|(i, o)| (i, o.namespace.as_ref().map(|ns| runs(ctx, cp, ns, &o.name))))
+        .map(|(i, o)| {
+            let spec = &o.body["spec"]["template"]["spec"];
+            let host = spec["hostNetwork"] == true || o.body["spec"]["hostNetwork"] == true;
+            (i, o.namespace.as_ref().map(|ns| runs(ctx, cp, ns, &o.name, host)))
+        })
         .collect();
     let mut changed = false;
     // Workloads first: APIServices look at their Deployments' conditions.
