@@ -1218,3 +1218,411 @@ fn a_restarted_cluster_heals_by_hand() {
     assert_eq!(node_state(&world, "kina-worker")["kubelet_restarts"], 1);
     assert_eq!(node_state(&world, "kina-control-plane")["kubelet_restarts"], 1);
 }
+
+// ---- Addons: what `kina install` drives through the control plane's kubectl ----
+
+#[path = "../fake/node/jsonpath.rs"]
+mod jsonpath;
+
+#[test]
+fn jsonpath_evaluates_kubectls_template_subset() {
+    let doc: Value = serde_json::json!({
+        "kind": "List",
+        "items": [
+            {"kind": "Node", "metadata": {"name": "a", "labels": {"kubernetes.io/hostname": "a"}},
+             "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.1"}, {"type": "Hostname", "address": "a"}],
+                        "conditions": [{"type": "Ready", "status": "True"}]}},
+            {"kind": "Service", "metadata": {"name": "web", "namespace": "default"},
+             "spec": {"type": "LoadBalancer", "ports": [{"port": 80, "protocol": "TCP"}, {"port": 443, "protocol": "TCP"}]}},
+            {"kind": "EndpointSlice", "metadata": {"name": "web-x", "labels": {"kubernetes.io/service-name": "web"}},
+             "endpoints": [{"nodeName": "a", "conditions": {"ready": true}}]},
+        ],
+    });
+    let eval = |t: &str| jsonpath::evaluate(t, &doc).unwrap_or_else(|e| panic!("{t}: {e}"));
+    assert_eq!(eval("{.items[*].metadata.name}"), "a web web-x");
+    assert_eq!(eval("{.items[0].kind}/{.items[-1].kind}"), "Node/EndpointSlice");
+    assert_eq!(eval("{.items[0:2].kind}"), "Node Service");
+    assert_eq!(eval("{.items[2].metadata.labels.kubernetes\\.io/service-name}"), "web");
+    assert_eq!(eval("{.items[0].status.addresses[?(@.type==\"InternalIP\")].address}"), "10.0.0.1");
+    assert_eq!(eval("{.items[1].spec.ports[?(@.port>100)].port}"), "443");
+    assert_eq!(eval("{.items[?(@.spec.type)].metadata.name}"), "web");
+    assert_eq!(eval("{..address}"), "10.0.0.1 a");
+    assert_eq!(eval("{.items[1].spec.ports[0]}"), r#"{"port":80,"protocol":"TCP"}"#);
+    // Missing keys print nothing; literals; nested ranges.
+    assert_eq!(eval("x{.items[1].spec.loadBalancerClass}{.nope[*].x}y"), "xy");
+    assert_eq!(
+        eval(
+            "{range .items[*]}{.kind}{\"\\t\"}{range .spec.ports[*]}{.protocol}/{.port},{end}{range .endpoints[*]}{.nodeName}={.conditions.ready},{end}{\"\\n\"}{end}"
+        ),
+        "Node\t\nService\tTCP/80,TCP/443,\nEndpointSlice\ta=true,\n"
+    );
+    assert_eq!(eval("{range .items[0].status.conditions}{.type}={.status}{end}"), "Ready=True");
+    assert_eq!(eval("{$.kind}"), "List");
+    assert!(jsonpath::evaluate("{.items[*]", &doc).unwrap_err().contains("unclosed action"));
+    assert!(jsonpath::evaluate("{range .items[*]}{.kind}", &doc).unwrap_err().contains("unclosed range"));
+    assert!(jsonpath::evaluate("{end}", &doc).is_err());
+}
+
+/// A control plane that is Ready (kindnet with the pod subnet applied).
+fn ready_cluster(world: &World) -> String {
+    let ip = init_node(world, "cp");
+    install_cni(world, "cp", "10.244.0.0/16");
+    ip
+}
+
+const ADMIN: &str = "--kubeconfig=/etc/kubernetes/admin.conf";
+
+fn apply(world: &World, manifest: &str, extra: &[&str]) -> Run {
+    let mut argv = vec!["kubectl", ADMIN, "apply", "-f", "-"];
+    argv.extend_from_slice(extra);
+    exec_stdin(world, "cp", &argv, manifest)
+}
+
+const GATEWAY_CRDS: &str = r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gatewayclasses.gateway.networking.k8s.io
+spec:
+  group: gateway.networking.k8s.io
+  scope: Cluster
+  names: {kind: GatewayClass, plural: gatewayclasses, singular: gatewayclass, shortNames: [gc], listKind: GatewayClassList}
+  versions: [{name: v1, served: true, storage: true}]
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gateways.gateway.networking.k8s.io
+spec:
+  group: gateway.networking.k8s.io
+  scope: Namespaced
+  names: {kind: Gateway, plural: gateways, singular: gateway, shortNames: [gtw], listKind: GatewayList}
+  versions: [{name: v1, served: true, storage: true}]
+"#;
+
+const GATEWAY: &str = r#"apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: eg
+spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: eg
+  namespace: default
+spec:
+  gatewayClassName: eg
+  listeners:
+  - {name: http, protocol: HTTP, port: 80}
+"#;
+
+fn deployment(ns: &str, name: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {ns}\n\
+         spec:\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n\
+         \x20   spec: {{containers: [{{name: c, image: registry.k8s.io/pause:3.10}}]}}\n"
+    )
+}
+
+#[test]
+fn apply_maps_kinds_through_crds_and_namespaces_like_the_api_server() {
+    let world = World::new();
+    ready_cluster(&world);
+    // A custom resource before its CRD, and an object in a namespace that does not exist.
+    apply(&world, GATEWAY, &[]).code_is(1).stderr_has(
+        "error: resource mapping not found for name: \"eg\" namespace: \"\" from \"STDIN\": no matches for kind \"GatewayClass\" in version \"gateway.networking.k8s.io/v1\"\nensure CRDs are installed first",
+    );
+    apply(&world, &deployment("demo", "web"), &[])
+        .code_is(1)
+        .stderr_has("Error from server (NotFound): error when creating \"STDIN\": namespaces \"demo\" not found");
+    apply(&world, &deployment("demo", "web"), &["--server-side"])
+        .code_is(1)
+        .stderr_has("Error from server (NotFound): namespaces \"demo\" not found");
+    // CRDs with their custom resources in one manifest: the CRDs apply, the CRs wait for the next apply.
+    let both = format!("{GATEWAY_CRDS}---\n{GATEWAY}");
+    apply(&world, &both, &[])
+        .code_is(1)
+        .stdout_is("customresourcedefinition.apiextensions.k8s.io/gatewayclasses.gateway.networking.k8s.io created\ncustomresourcedefinition.apiextensions.k8s.io/gateways.gateway.networking.k8s.io created\n")
+        .stderr_has("no matches for kind \"Gateway\" in version \"gateway.networking.k8s.io/v1\"");
+    kubectl(
+        &world,
+        "cp",
+        &["wait", "--for=condition=Established", "crd/gateways.gateway.networking.k8s.io", "--timeout=60s"],
+    )
+    .success()
+    .stdout_is("customresourcedefinition.apiextensions.k8s.io/gateways.gateway.networking.k8s.io condition met\n");
+    apply(&world, &both, &["--server-side", "--force-conflicts", "--field-manager=kina"]).success().stdout_is(
+        "customresourcedefinition.apiextensions.k8s.io/gatewayclasses.gateway.networking.k8s.io serverside-applied\n\
+         customresourcedefinition.apiextensions.k8s.io/gateways.gateway.networking.k8s.io serverside-applied\n\
+         gatewayclass.gateway.networking.k8s.io/eg serverside-applied\ngateway.gateway.networking.k8s.io/eg serverside-applied\n",
+    );
+    // Kinds from CRDs answer to their plural, singular and short names; scope follows the CRD.
+    kubectl(&world, "cp", &["get", "gc", "-o", "name"])
+        .success()
+        .stdout_is("gatewayclass.gateway.networking.k8s.io/eg\n");
+    kubectl(
+        &world,
+        "cp",
+        &["get", "gateways.gateway.networking.k8s.io", "-A", "-o", "jsonpath={.items[*].metadata.namespace}"],
+    )
+    .success()
+    .stdout_is("default");
+    // Namespace, Deployment: created, then unchanged.
+    let app = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n---\n{}", deployment("demo", "web"));
+    apply(&world, &app, &[]).success().stdout_is("namespace/demo created\ndeployment.apps/web created\n");
+    apply(&world, &app, &[]).success().stdout_is("namespace/demo unchanged\ndeployment.apps/web unchanged\n");
+    // Several types make a List whose items keep their kind.
+    let list = json(&kubectl(&world, "cp", &["get", "deploy,ns", "-A", "-o", "json"]));
+    let kinds: Vec<&str> = list["items"].as_array().unwrap().iter().map(|i| i["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"Deployment") && kinds.contains(&"Namespace"), "{list}");
+    let one = json(&kubectl(&world, "cp", &["get", "deployment", "web", "-n", "demo", "-o", "json"]));
+    assert_eq!(one["status"]["conditions"][0]["type"], "Available", "{one}");
+    assert_eq!(one["status"]["conditions"][0]["status"], "True", "{one}");
+}
+
+#[test]
+fn delete_cascades_and_waits_report_like_kubectl() {
+    let mut world = World::new();
+    ready_cluster(&world);
+    let app = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n---\n{}", deployment("demo", "web"));
+    apply(&world, &app, &[]).success();
+    apply(&world, &format!("{GATEWAY_CRDS}---\n{GATEWAY}"), &[]).code_is(1);
+    apply(&world, GATEWAY, &[]).success();
+    kubectl(&world, "cp", &["wait", "--for=condition=Available", "deployment/web", "-n", "demo", "--timeout=30s"])
+        .success()
+        .stdout_is("deployment.apps/web condition met\n");
+    kubectl(&world, "cp", &["rollout", "status", "deployment/web", "--namespace=demo", "--timeout=30s"])
+        .success()
+        .stdout_is("deployment \"web\" successfully rolled out\n");
+    kubectl(&world, "cp", &["wait", "--for=condition=Available", "deployment/nope", "-n", "demo"])
+        .code_is(1)
+        .stderr_has("Error from server (NotFound): deployments.apps \"nope\" not found");
+    // KINA_FAKE_UNAVAILABLE: the workload never becomes ready; waits time out at once.
+    world.env("KINA_FAKE_UNAVAILABLE", "demo/*");
+    kubectl(&world, "cp", &["wait", "--for=condition=Available", "deployment/web", "-n", "demo", "--timeout=1s"])
+        .code_is(1)
+        .stderr_has("error: timed out waiting for the condition on deployments/web");
+    kubectl(&world, "cp", &["rollout", "status", "deployment/web", "-n", "demo", "--timeout=1s"])
+        .code_is(1)
+        .stdout_has("Waiting for deployment \"web\" rollout to finish: 0 of 1 updated replicas are available...")
+        .stderr_has("error: timed out waiting for the condition");
+    world.remove_env("KINA_FAKE_UNAVAILABLE");
+    // Deleting a Namespace deletes what is in it; a CRD its custom resources.
+    kubectl(&world, "cp", &["delete", "namespace", "demo"]).success().stdout_is("namespace \"demo\" deleted\n");
+    kubectl(&world, "cp", &["get", "deployments", "-A", "-o", "name"]).success().stdout_is("deployment.apps/coredns\n");
+    let delete = ["kubectl", ADMIN, "delete", "-f", "-", "--ignore-not-found", "--wait=true", "--timeout=300s"];
+    exec_stdin(&world, "cp", &delete, GATEWAY_CRDS).success().stdout_is(
+        "customresourcedefinition.apiextensions.k8s.io \"gatewayclasses.gateway.networking.k8s.io\" deleted\n\
+         customresourcedefinition.apiextensions.k8s.io \"gateways.gateway.networking.k8s.io\" deleted\n",
+    );
+    kubectl(&world, "cp", &["get", "gateways"])
+        .code_is(1)
+        .stderr_has("the server doesn't have a resource type \"gateways\"");
+    exec_stdin(&world, "cp", &delete, &deployment("default", "web")).success().stdout_is("");
+    exec_stdin(&world, "cp", &["kubectl", ADMIN, "delete", "-f", "-"], &deployment("default", "web"))
+        .code_is(1)
+        .stderr_has("Error from server (NotFound): error when deleting \"STDIN\": deployments.apps \"web\" not found");
+    apply(&world, &deployment("default", "web"), &[]).success();
+    kubectl(&world, "cp", &["delete", "deploy", "web"])
+        .success()
+        .stdout_is("deployment.apps \"web\" deleted from default namespace\n");
+    kubectl(&world, "cp", &["delete", "svc", "web", "--ignore-not-found"]).success().stdout_is("");
+    kubectl(&world, "cp", &["delete", "svc", "web"])
+        .code_is(1)
+        .stderr_has("Error from server (NotFound): services \"web\" not found");
+}
+
+/// kina's real kina-lb script, assembled as `load_balancer::script()` does.
+fn kina_lb_script() -> String {
+    include_str!("../../src/addons/load_balancer/kina-lb.sh")
+        .replace("@QUERY@", include_str!("../../src/addons/load_balancer/query.jsonpath").trim_end())
+        .replace("@ASSIGN@", include_str!("../../src/addons/load_balancer/assign.awk").trim_end())
+}
+
+fn install_kina_lb(world: &World) {
+    exec_stdin(world, "cp", &["cp", "/dev/stdin", "/usr/local/bin/kina-lb"], &kina_lb_script()).success();
+    exec(world, "cp", &["chmod", "0755", "/usr/local/bin/kina-lb"]).success();
+    let unit = include_str!("../../src/addons/load_balancer/kina-lb.service");
+    exec_stdin(world, "cp", &["cp", "/dev/stdin", "/etc/systemd/system/kina-lb.service"], unit).success();
+    exec(world, "cp", &["systemctl", "daemon-reload"]).success();
+    exec(world, "cp", &["systemctl", "enable", "--now", "kina-lb.service"]).success().stderr_has(
+        "Created symlink '/etc/systemd/system/multi-user.target.wants/kina-lb.service' → '/etc/systemd/system/kina-lb.service'.",
+    );
+}
+
+fn lb_ip(world: &World, ns: &str, name: &str) -> String {
+    kubectl(world, "cp", &["get", "service", name, "-n", ns, "-o=jsonpath={.status.loadBalancer.ingress[0].ip}"])
+        .success()
+        .stdout()
+}
+
+#[test]
+fn systemd_units_kina_writes_are_tracked_across_restarts() {
+    let world = World::new();
+    ready_cluster(&world);
+    exec(&world, "cp", &["systemctl", "enable", "--now", "kina-lb.service"])
+        .code_is(1)
+        .stderr_has("Failed to enable unit: Unit file kina-lb.service does not exist.");
+    exec(&world, "cp", &["systemctl", "is-enabled", "kina-lb.service"])
+        .code_is(1)
+        .stderr_has("Failed to get unit file state for kina-lb.service: No such file or directory");
+    exec(&world, "cp", &["systemctl", "stop", "kina-lb"]).code_is(5).stderr_has("Unit kina-lb.service not loaded.");
+    exec(&world, "cp", &["/usr/local/bin/kina-lb", "once"]).code_is(127).stderr_has("executable file not found");
+    exec(&world, "cp", &["sh", "-c", "kina-lb once"]).code_is(127).stderr_has("sh: 1: kina-lb: not found");
+    install_kina_lb(&world);
+    exec(&world, "cp", &["systemctl", "is-enabled", "kina-lb.service"]).success().stdout_is("enabled\n");
+    exec(&world, "cp", &["systemctl", "is-active", "kina-lb"]).success().stdout_is("active\n");
+    exec(&world, "cp", &["systemctl", "stop", "kina-lb.service"]).success();
+    exec(&world, "cp", &["systemctl", "is-active", "kina-lb.service"]).code_is(3).stdout_is("inactive\n");
+    // An enabled unit starts again with its node.
+    world.container(&["stop", "cp"]).success();
+    world.container(&["start", "cp"]).success();
+    exec(&world, "cp", &["systemctl", "is-active", "kina-lb.service"]).success().stdout_is("active\n");
+    exec(&world, "cp", &["systemctl", "disable", "--now", "kina-lb.service"])
+        .success()
+        .stderr_has("Removed '/etc/systemd/system/multi-user.target.wants/kina-lb.service'.");
+    exec(&world, "cp", &["systemctl", "is-enabled", "kina-lb.service"]).code_is(1).stdout_is("disabled\n");
+    world.container(&["stop", "cp"]).success();
+    world.container(&["start", "cp"]).success();
+    exec(&world, "cp", &["systemctl", "is-active", "kina-lb.service"]).code_is(3);
+}
+
+#[test]
+fn kina_lb_and_envoy_gateway_give_load_balancer_addresses() {
+    let world = World::new();
+    let ip = ready_cluster(&world);
+    let svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  type: LoadBalancer\n  selector: {app: web}\n  ports:\n  - {port: 8080}\n";
+    apply(&world, svc, &[]).success().stdout_is("service/web created\n");
+    assert_eq!(lb_ip(&world, "default", "web"), "", "no controller yet");
+    // Installed like kina does: the service's first turn assigns the node address.
+    install_kina_lb(&world);
+    assert_eq!(lb_ip(&world, "default", "web"), ip);
+    exec(&world, "cp", &["journalctl", "-u", "kina-lb"]).success().stdout_has(&format!("default/web: {ip}"));
+    // A second Service on the same port has no free node address: pending.
+    apply(&world, &svc.replace("name: web", "name: web2"), &[]).success();
+    assert_eq!(lb_ip(&world, "default", "web2"), "");
+    exec(&world, "cp", &["/usr/local/bin/kina-lb", "once"])
+        .success()
+        .stdout_is("default/web2: pending (every node address already serves its ports)\n");
+    kubectl(&world, "cp", &["delete", "service", "web2"]).success();
+
+    // Envoy Gateway: the class is Accepted once its controller runs; each Gateway gets a
+    // LoadBalancer Service in envoy-gateway-system and is Programmed with its address.
+    apply(&world, GATEWAY_CRDS, &[]).success();
+    apply(&world, GATEWAY, &[]).success();
+    kubectl(&world, "cp", &["wait", "--for=condition=Accepted", "gatewayclass/eg", "--timeout=5s"])
+        .code_is(1)
+        .stderr_has("error: timed out waiting for the condition on gatewayclasses/eg");
+    let ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: envoy-gateway-system\n---\n";
+    apply(&world, &format!("{ns}{}", deployment("envoy-gateway-system", "envoy-gateway")), &[]).success();
+    kubectl(&world, "cp", &["wait", "--for=condition=Accepted", "gatewayclass/eg", "--timeout=5s"])
+        .success()
+        .stdout_is("gatewayclass.gateway.networking.k8s.io/eg condition met\n");
+    let proxy = kubectl(
+        &world,
+        "cp",
+        &[
+            "get",
+            "svc",
+            "-n",
+            "envoy-gateway-system",
+            "-l",
+            "gateway.envoyproxy.io/owning-gateway-name=eg",
+            "-o",
+            "name",
+        ],
+    )
+    .success()
+    .stdout();
+    // sha256("default/eg") starts with e41e7b31.
+    assert_eq!(proxy, "service/envoy-default-eg-e41e7b31\n");
+    // The web Service holds port 8080 on the only node; the proxy's port 80 is free there.
+    assert_eq!(lb_ip(&world, "envoy-gateway-system", "envoy-default-eg-e41e7b31"), ip);
+    kubectl(&world, "cp", &["wait", "--for=condition=Programmed", "gateway/eg", "-n", "default", "--timeout=5s"])
+        .success()
+        .stdout_is("gateway.gateway.networking.k8s.io/eg condition met\n");
+    kubectl(&world, "cp", &["get", "gateway", "eg", "-o=jsonpath={.status.addresses[0].value}"])
+        .success()
+        .stdout_is(&ip);
+    // clear takes back every address; the loop then gives them again on the next change.
+    let cleared = exec(&world, "cp", &["/usr/local/bin/kina-lb", "clear"]).success().stdout();
+    assert!(
+        cleared.contains("default/web: cleared") && cleared.contains("envoy-default-eg-e41e7b31: cleared"),
+        "{cleared}"
+    );
+    // Deleting the Gateway deletes its proxy Service.
+    kubectl(&world, "cp", &["delete", "gateway", "eg"]).success();
+    kubectl(&world, "cp", &["get", "svc", "-n", "envoy-gateway-system", "-o", "name"]).success().stdout_is("");
+    // A status patch, as kina-lb's script sends it.
+    kubectl(
+        &world,
+        "cp",
+        &[
+            "patch",
+            "service",
+            "web",
+            "--namespace=default",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            r#"{"status":{"loadBalancer":{"ingress":[{"ip":"10.1.2.3"}]}}}"#,
+        ],
+    )
+    .success()
+    .stdout_is("service/web patched\n");
+}
+
+#[test]
+fn kernel_features_tokens_and_metrics() {
+    let mut world = World::new();
+    ready_cluster(&world);
+    let vxlan = ["ip", "link", "add", "kina-probe", "type", "vxlan", "id", "42", "dstport", "4789", "dev", "eth0"];
+    exec(&world, "cp", &vxlan).code_is(2).stderr_has("Error: Unknown device type.");
+    exec(&world, "cp", &["test", "-d", "/proc/sys/net/bridge"]).code_is(1);
+    exec(&world, "cp", &["test", "-d", "/sys/fs/bpf"]).code_is(1);
+    world.env("KINA_FAKE_KERNEL_FEATURES", "vxlan,br_netfilter,bpf,ip_set");
+    exec(&world, "cp", &vxlan).success();
+    exec(&world, "cp", &vxlan).code_is(2).stderr_has("RTNETLINK answers: File exists");
+    exec(&world, "cp", &["ip", "link", "del", "kina-probe"]).success();
+    exec(&world, "cp", &["ip", "link", "del", "kina-probe"]).code_is(1).stderr_has("Cannot find device \"kina-probe\"");
+    exec(&world, "cp", &["test", "-d", "/proc/sys/net/bridge"]).success();
+    exec(&world, "cp", &["test", "-d", "/sys/fs/bpf"]).success();
+    exec(&world, "cp", &["ip", "route"]).success().stdout_has("default via");
+
+    let token =
+        kubectl(&world, "cp", &["create", "token", "default", "-n", "kube-system", "--duration=1h"]).success().stdout();
+    assert_eq!(token.trim().split('.').count(), 3, "{token}");
+    kubectl(&world, "cp", &["create", "token", "headlamp", "-n", "kube-system"])
+        .code_is(1)
+        .stderr_has("error: failed to create token: serviceaccounts \"headlamp\" not found");
+    let sa = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: headlamp\n  namespace: kube-system\n";
+    apply(&world, sa, &[]).success();
+    kubectl(&world, "cp", &["create", "token", "headlamp", "-n", "kube-system"]).success().stdout_has("eyJ");
+
+    kubectl(&world, "cp", &["top", "nodes"]).code_is(1).stderr_has("error: Metrics API not available");
+    let metrics = "apiVersion: v1\nkind: Service\nmetadata:\n  name: metrics-server\n  namespace: kube-system\nspec:\n  selector: {app: metrics-server}\n  ports:\n  - {name: https, port: 443}\n---\napiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata:\n  name: v1beta1.metrics.k8s.io\nspec:\n  group: metrics.k8s.io\n  version: v1beta1\n  service: {name: metrics-server, namespace: kube-system}\n";
+    apply(&world, &format!("{metrics}---\n{}", deployment("kube-system", "metrics-server")), &[]).success();
+    kubectl(&world, "cp", &["wait", "--for=condition=Available", "apiservice/v1beta1.metrics.k8s.io"])
+        .success()
+        .stdout_is("apiservice.apiregistration.k8s.io/v1beta1.metrics.k8s.io condition met\n");
+    kubectl(&world, "cp", &["top", "nodes"]).success().stdout_has("CPU(cores)").stdout_has("cp ");
+    world.env("KINA_FAKE_UNAVAILABLE", "kube-system/metrics-server");
+    kubectl(&world, "cp", &["wait", "--for=condition=Available", "apiservice/v1beta1.metrics.k8s.io"])
+        .code_is(1)
+        .stderr_has("timed out waiting for the condition on apiservices/v1beta1.metrics.k8s.io");
+    kubectl(&world, "cp", &["top", "nodes"]).code_is(1).stderr_has("error: Metrics API not available");
+}
+
+#[test]
+fn nodes_are_objects_for_jsonpath() {
+    let world = World::new();
+    let ip = ready_cluster(&world);
+    let path = r#"jsonpath={range .items[*]}{.metadata.name}{"\t"}{.status.addresses[?(@.type=="InternalIP")].address}{"\t"}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}"#;
+    kubectl(&world, "cp", &["get", "nodes", "-o", path]).success().stdout_is(&format!("cp\t{ip}\tTrue\n"));
+    let node = json(&kubectl(&world, "cp", &["get", "node", "cp", "-o", "json"]));
+    assert_eq!(node["kind"], "Node");
+    assert_eq!(node["metadata"]["labels"]["kubernetes.io/hostname"], "cp");
+    kubectl(&world, "cp", &["get", "nodes"]).success().stdout_has("cp     Ready    control-plane");
+    kubectl(&world, "cp", &["get", "nodes", "-o", "name"]).success().stdout_is("node/cp\n");
+}
