@@ -8,9 +8,10 @@
 //!
 //! Covers: create → nodes Ready → CoreDNS → a pod runs → load an image from
 //! Apple container's store and run it with `imagePullPolicy: Never` behind a
-//! Service, reached from another pod → stop → start → nodes Ready and the
-//! workload reachable again → delete.
-//! TODO(#4): install an addon once issue #4 adds `kina install`.
+//! Service, reached from another pod → `kina install load-balancer` and reach
+//! the workload from the Mac at its LoadBalancer address → `kina install
+//! gateway` and reach it through an HTTPRoute → stop → start → nodes Ready, the
+//! workload reachable again, also from the Mac at the new address → delete.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -161,6 +162,70 @@ fn assert_workload_reachable(context: &str, kubeconfig: &PathBuf) {
     assert!(String::from_utf8_lossy(&logs.stdout).contains("hello-from-loaded-image"));
 }
 
+/// The workload as a LoadBalancer Service, and an HTTPRoute on kina's Gateway.
+const LB_SERVICE: &str = r#"apiVersion: v1
+kind: Service
+metadata:
+  name: e2e-web-lb
+spec:
+  type: LoadBalancer
+  selector: {app: e2e-web}
+  ports:
+  - port: 8080
+    targetPort: 8080
+"#;
+
+const ROUTE: &str = r#"apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: e2e-web
+spec:
+  parentRefs: [{name: kina, namespace: default}]
+  rules:
+  - backendRefs: [{name: e2e-web, port: 8080}]
+"#;
+
+/// A plain HTTP GET from the Mac, retried for a minute while routes settle.
+fn http_get_with_retries(address: &str, path: &str) -> String {
+    use std::io::Read;
+    let mut last = String::new();
+    for _ in 0..30 {
+        if let Ok(mut stream) = std::net::TcpStream::connect(address) {
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let request = format!("GET {path} HTTP/1.0\r\nHost: e2e\r\n\r\n");
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let mut body = String::new();
+                let _ = stream.read_to_string(&mut body);
+                if body.starts_with("HTTP/1.") && body.contains(" 200 ") {
+                    return body;
+                }
+                last = body;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
+    panic!("http://{address}{path} did not answer 200 from the Mac; last answer: {last}");
+}
+
+/// The LoadBalancer Service has a node address, and the Mac reaches the workload there.
+fn assert_reachable_from_the_mac(context: &str, kubeconfig: &PathBuf) {
+    let mut ip = String::new();
+    for _ in 0..30 {
+        let out = kubectl(
+            context,
+            &["get", "service", "e2e-web-lb", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"],
+            kubeconfig,
+        );
+        ip = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if !ip.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    assert!(!ip.is_empty(), "the LoadBalancer Service got no address");
+    assert!(http_get_with_retries(&format!("{ip}:8080"), "/").contains("hello-from-loaded-image"));
+}
+
 /// The state `kina list -o json` reports for the e2e cluster.
 fn cluster_state(kubeconfig: &PathBuf) -> String {
     let list = run(KINA, &["list", "-o", "json"], kubeconfig);
@@ -252,8 +317,21 @@ fn single_node_cluster_on_a_real_mac() {
     assert!(apply.status.success());
     assert_workload_reachable(&context, &kubeconfig);
 
-    // TODO(#4): install an addon here (e.g. `kina install ingress-nginx`, then wait
-    // for it and reach the workload through it) once issue #4 adds `kina install`.
+    // Addons: the workload from the Mac, through a LoadBalancer address and a Gateway.
+    let lb = run(KINA, &["install", "load-balancer", "--name", CLUSTER], &kubeconfig);
+    assert!(lb.status.success(), "kina install load-balancer failed");
+    let expose = run_stdin("kubectl", &["--context", &context, "apply", "-f", "-"], LB_SERVICE, &kubeconfig);
+    assert!(expose.status.success());
+    assert_reachable_from_the_mac(&context, &kubeconfig);
+    let gateway = run(KINA, &["install", "gateway", "--name", CLUSTER], &kubeconfig);
+    assert!(gateway.status.success(), "kina install gateway failed");
+    let route = run_stdin("kubectl", &["--context", &context, "apply", "-f", "-"], ROUTE, &kubeconfig);
+    assert!(route.status.success());
+    let address =
+        kubectl(&context, &["get", "gateway", "kina", "-o", "jsonpath={.status.addresses[0].value}"], &kubeconfig);
+    let address = String::from_utf8_lossy(&address.stdout).trim().to_string();
+    assert!(!address.is_empty(), "the Gateway has no address");
+    assert!(http_get_with_retries(&format!("{address}:80"), "/").contains("hello-from-loaded-image"));
 
     // Stop and start: the nodes come back Ready and the workload still answers.
     let stop = run(KINA, &["stop", "cluster", "--name", CLUSTER], &kubeconfig);
@@ -264,6 +342,7 @@ fn single_node_cluster_on_a_real_mac() {
     assert_eq!(cluster_state(&kubeconfig), "running");
     assert_nodes_ready(&context, &kubeconfig);
     assert_workload_reachable(&context, &kubeconfig);
+    assert_reachable_from_the_mac(&context, &kubeconfig);
 
     let delete = run(KINA, &["delete", "cluster", "--name", CLUSTER], &kubeconfig);
     assert!(delete.status.success());

@@ -144,6 +144,8 @@ impl<P: Provider> Cx<'_, P> {
 
     /// A wait with its own limit, for steps that must finish whatever `--wait` says.
     pub async fn wait_for_at_most(&self, addon: &'static str, wait: &Wait<'_>, limit: Duration) -> anyhow::Result<()> {
+        // kubectl takes whole seconds; round up so a 3 s wait is not shown as 2.988 s.
+        let limit = Duration::from_secs(limit.as_secs() + u64::from(limit.subsec_nanos() > 0));
         let command = self.command(&wait.argv(limit)).timeout(limit + Duration::from_secs(30));
         match self.provider.exec_checked(self.control_plane(), &command).await {
             Ok(_) => Ok(()),

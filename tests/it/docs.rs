@@ -28,8 +28,15 @@ fn every_command_is_documented_in_usage_md() {
 fn the_guides_exist_and_link_up() {
     let root = env!("CARGO_MANIFEST_DIR");
     let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
-    for doc in ["usage.md", "configuration.md", "troubleshooting.md", "kind-users.md", "architecture.md", "testing.md"]
-    {
+    for doc in [
+        "usage.md",
+        "configuration.md",
+        "addons.md",
+        "troubleshooting.md",
+        "kind-users.md",
+        "architecture.md",
+        "testing.md",
+    ] {
         assert!(std::path::Path::new(&format!("{root}/docs/{doc}")).exists(), "{doc}");
         assert!(readme.contains(&format!("docs/{doc}")), "README does not link docs/{doc}");
     }

@@ -1,6 +1,7 @@
 //! kina's one integration test binary: every test drives the real `kina`
 //! binary (or the fake `container`) as a user would.
 
+mod addons;
 mod completion;
 mod create;
 mod delete;
@@ -9,6 +10,7 @@ mod doctor;
 mod failures;
 mod fake_container;
 mod get;
+mod http_mirror;
 mod kubectl;
 mod lifecycle;
 mod load;

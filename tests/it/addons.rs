@@ -1,0 +1,363 @@
+//! `kina install` / `uninstall` through the real binary: manifests come from
+//! tests/fixtures/addons (a directory or HTTP mirror), the fake `container`
+//! applies them in the control-plane node and emulates what would run there.
+
+use crate::http_mirror::HttpMirror;
+use crate::support::{Run, World};
+
+const CP: &str = "kina-control-plane";
+
+fn fixtures() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/addons")
+}
+
+/// A world whose addon downloads come from the fixture directory.
+fn world() -> World {
+    let mut world = World::new();
+    world.env("KINA_ADDON_MIRROR", fixtures().display().to_string());
+    world
+}
+
+fn cluster(world: &World) {
+    world.kina(&["create", "cluster"]).success();
+}
+
+fn ip_of(world: &World, node: &str) -> String {
+    let inspect: serde_json::Value = serde_json::from_str(&world.container(&["inspect", node]).stdout()).unwrap();
+    inspect[0]["status"]["networks"][0]["ipv4Address"].as_str().unwrap_or("").split('/').next().unwrap().to_string()
+}
+
+fn kubectl(world: &World, args: &[&str]) -> Run {
+    world.kubectl(CP, args)
+}
+
+fn jsonpath(world: &World, args: &[&str], path: &str) -> String {
+    let mut argv = args.to_vec();
+    let flag = format!("-o=jsonpath={path}");
+    argv.push(&flag);
+    let run = kubectl(world, &argv);
+    run.success();
+    run.stdout().trim().to_string()
+}
+
+fn applied(world: &World) -> Vec<String> {
+    world.fake_calls().into_iter().filter(|c| c.contains(" apply -f -")).collect()
+}
+
+const WEB_SERVICE: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  type: LoadBalancer\n  selector:\n    app: web\n  ports:\n  - port: 8080\n    protocol: TCP\n";
+
+#[test]
+fn list_shows_every_addon_and_what_the_cluster_has() {
+    let world = world();
+    let run = world.kina(&["install", "--list"]);
+    run.success().stderr_has("Not showing what is installed");
+    let out = run.stdout();
+    assert!(out.starts_with("NAME "), "{out}");
+    for name in [
+        "load-balancer",
+        "gateway",
+        "ingress-nginx",
+        "metrics-server",
+        "local-path-storage",
+        "headlamp",
+        "kindnet",
+        "calico",
+    ] {
+        assert!(out.lines().any(|l| l.starts_with(name)), "{name} missing:\n{out}");
+    }
+    assert!(out.contains("v1.15.1"), "{out}");
+
+    cluster(&world);
+    let out = world.kina(&["install", "--list"]).success().stdout();
+    let row = |name: &str| out.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap().to_string();
+    assert!(row("load-balancer").contains("   no   "), "{out}");
+    // Kind's default CNI and storage come with every cluster.
+    assert!(row("kindnet").contains("   yes   "), "{out}");
+    assert!(row("local-path-storage").contains("   yes   "), "{out}");
+    world.kina(&["install", "load-balancer"]).success();
+    let out = world.kina(&["install", "--list"]).success().stdout();
+    assert!(out.lines().any(|l| l.starts_with("load-balancer") && l.contains("   yes   ")), "{out}");
+}
+
+#[test]
+fn unknown_addons_and_missing_clusters_are_clear_errors() {
+    let world = world();
+    world
+        .kina(&["install", "traefik"])
+        .code_is(1)
+        .stderr_has("ERROR: unknown addon \"traefik\" (known addons: load-balancer, gateway, ingress-nginx")
+        .stderr_has("hint: see what kina offers with `kina install --list`");
+    world.kina(&["install", "metrics-server"]).code_is(1).stderr_has("unknown cluster \"kina\"");
+    world.kina(&["install", "load-balancer", "--version", "v2"]).code_is(1).stderr_has("has no other version");
+}
+
+#[test]
+fn load_balancer_gives_services_a_node_address_and_uninstalls_cleanly() {
+    let world = world();
+    cluster(&world);
+    let ip = ip_of(&world, CP);
+    world
+        .kina(&["install", "load-balancer"])
+        .success()
+        .stdout_is("")
+        .stderr_has(" ✓ Installing load-balancer 🧩")
+        .stderr_has(" ✓ Waiting ≤ 5m0s for load-balancer to be ready ⏳")
+        .stderr_has("Services of type LoadBalancer now get a node address");
+    let script = world.container(&["exec", CP, "cat", "/usr/local/bin/kina-lb"]).success().stdout();
+    assert!(script.starts_with("#!/bin/sh"), "{script}");
+    world.container(&["exec", CP, "systemctl", "is-active", "kina-lb.service"]).success();
+
+    // A Service created afterwards gets the node's address from the running loop.
+    world
+        .container_stdin(
+            &["exec", "-i", CP, "kubectl", "--kubeconfig=/etc/kubernetes/admin.conf", "apply", "-f", "-"],
+            WEB_SERVICE,
+        )
+        .success();
+    assert_eq!(jsonpath(&world, &["get", "service", "web"], "{.status.loadBalancer.ingress[0].ip}"), ip);
+
+    // Installing again changes nothing and is fine.
+    world.kina(&["install", "lb"]).success();
+    assert_eq!(jsonpath(&world, &["get", "service", "web"], "{.status.loadBalancer.ingress[0].ip}"), ip);
+
+    world.kina(&["uninstall", "load-balancer"]).success().stderr_has(" ✓ Removing load-balancer 🧹");
+    assert_eq!(jsonpath(&world, &["get", "service", "web"], "{.status.loadBalancer.ingress}"), "");
+    world.container(&["exec", CP, "test", "-e", "/usr/local/bin/kina-lb"]).failure();
+    world.container(&["exec", CP, "test", "-e", "/etc/systemd/system/kina-lb.service"]).failure();
+    world.kina(&["uninstall", "load-balancer"]).success();
+}
+
+#[test]
+fn services_follow_the_node_after_a_restart_with_a_new_address() {
+    let world = world();
+    cluster(&world);
+    world.kina(&["install", "load-balancer"]).success();
+    world
+        .container_stdin(
+            &["exec", "-i", CP, "kubectl", "--kubeconfig=/etc/kubernetes/admin.conf", "apply", "-f", "-"],
+            WEB_SERVICE,
+        )
+        .success();
+    let before = ip_of(&world, CP);
+    world.kina(&["stop", "cluster"]).success();
+    world.kina(&["start", "cluster"]).success();
+    let after = ip_of(&world, CP);
+    assert_ne!(before, after);
+    assert_eq!(jsonpath(&world, &["get", "service", "web"], "{.status.loadBalancer.ingress[0].ip}"), after);
+}
+
+#[test]
+fn gateway_installs_its_dependency_and_answers_at_the_gateway_address() {
+    let world = world();
+    cluster(&world);
+    let ip = ip_of(&world, CP);
+    let run = world.kina(&["install", "gateway"]);
+    run.success()
+        .stderr_has("gateway needs load-balancer; installing it first")
+        .stderr_has(" ✓ Installing load-balancer 🧩")
+        .stderr_has(" ✓ Installing gateway v1.9.0 🧩")
+        .stderr_has(" ✓ Waiting ≤ 5m0s for gateway to be ready ⏳")
+        .stderr_has(&format!("answers at http://{ip}/"));
+    assert_eq!(jsonpath(&world, &["get", "gateway", "kina"], "{.status.addresses[0].value}"), ip);
+    kubectl(&world, &["get", "crd", "httproutes.gateway.networking.k8s.io"]).success();
+    // The bundled experimental CRDs were left out of Envoy Gateway's install.yaml.
+    kubectl(&world, &["get", "crd", "xmeshes.gateway.networking.x-k8s.io"]).failure();
+    kubectl(&world, &["get", "crd", "envoyproxies.gateway.envoyproxy.io"]).success();
+    assert!(applied(&world).iter().any(|c| c.contains("--server-side")), "{:?}", applied(&world));
+
+    world.kina(&["install", "gateway"]).success();
+    world.kina(&["uninstall", "gateway"]).success().stderr_has("deletes every Gateway and HTTPRoute");
+    kubectl(&world, &["get", "crd", "gateways.gateway.networking.k8s.io"]).failure();
+    kubectl(&world, &["get", "deployment", "envoy-gateway", "-n", "envoy-gateway-system"]).failure();
+}
+
+#[test]
+fn ingress_nginx_over_http_warns_of_its_retirement_and_prints_its_address() {
+    let world = {
+        let mut w = World::new();
+        w.env("KINA_ADDON_MIRROR", "");
+        w
+    };
+    let mirror = HttpMirror::serve(fixtures());
+    cluster(&world);
+    let ip = ip_of(&world, CP);
+    world
+        .kina(&["install", "ingress-nginx", "--version", "v1.15.0", "--mirror", &mirror.base])
+        .success()
+        .stderr_has("ingress-nginx is retired upstream")
+        .stderr_has("kina install gateway")
+        .stderr_has(&format!("Ingress objects answer at http://{ip}/"))
+        .stderr_has("extraPortMappings");
+    assert!(
+        mirror
+            .requests()
+            .contains(&"/raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.15.0/deploy/static/provider/kind/deploy.yaml".to_string()),
+        "{:?}",
+        mirror.requests()
+    );
+    let requests = mirror.requests().len();
+    // The second install reads the cache.
+    world.kina(&["install", "ingress-nginx", "--version", "v1.15.0", "--mirror", &mirror.base]).success();
+    assert_eq!(mirror.requests().len(), requests);
+    world.kina(&["uninstall", "ingress-nginx", "--version", "v1.15.0"]).success();
+    kubectl(&world, &["get", "namespace", "ingress-nginx"]).failure();
+}
+
+#[test]
+fn a_pinned_manifest_that_fails_its_checksum_is_refused() {
+    let world = world();
+    cluster(&world);
+    world
+        .kina(&["install", "ingress-nginx"])
+        .code_is(1)
+        .stderr_has("does not match the checksum kina recorded (expected sha256 2a3ae008")
+        .stderr_has("hint: the download was changed or truncated");
+    kubectl(&world, &["get", "namespace", "ingress-nginx"]).failure();
+}
+
+#[test]
+fn a_failed_download_names_the_url_and_the_mirror() {
+    let mut world = World::new();
+    world.env("KINA_ADDON_MIRROR", "http://127.0.0.1:9/");
+    cluster(&world);
+    world
+        .kina(&["install", "metrics-server"])
+        .code_is(1)
+        .stderr_has("failed to download https://github.com/kubernetes-sigs/metrics-server/releases/download/v0.9.0/components.yaml (mirror http://127.0.0.1:9)")
+        .stderr_has("hint: check your network, or point kina at a copy with --mirror or KINA_ADDON_MIRROR");
+    assert!(applied(&world).iter().all(|c| !c.contains("metrics")), "nothing was applied");
+}
+
+#[test]
+fn metrics_server_skips_kubelet_certificate_checks_and_serves_top() {
+    let world = world();
+    cluster(&world);
+    kubectl(&world, &["top", "nodes"]).failure();
+    world.kina(&["install", "metrics-server"]).success().stderr_has("top nodes");
+    let args = jsonpath(
+        &world,
+        &["get", "deployment", "metrics-server", "-n", "kube-system"],
+        "{.spec.template.spec.containers[0].args}",
+    );
+    assert!(args.contains("--kubelet-insecure-tls"), "{args}");
+    kubectl(&world, &["top", "nodes"]).success().stdout_has(CP);
+
+    // Reused offline: the mirror is gone, the cache is not.
+    let mut offline = world;
+    offline.env("KINA_ADDON_MIRROR", "/nonexistent");
+    offline.kina(&["uninstall", "metrics-server"]).success();
+    offline.kina(&["install", "metrics-server"]).success();
+}
+
+#[test]
+fn an_addon_that_never_becomes_ready_says_what_and_how_to_look() {
+    let mut world = world();
+    world.env("KINA_FAKE_UNAVAILABLE", "kube-system/metrics-server");
+    cluster(&world);
+    world
+        .kina(&["install", "metrics-server", "--wait", "3s"])
+        .code_is(1)
+        .stderr_has("ERROR: metrics-server is not ready: deployment kube-system/metrics-server did not become Available within 3s")
+        .stderr_has("hint: look with `kubectl --context kina-kina --namespace kube-system describe deployment metrics-server`");
+    // Without waiting it reports that it did not wait.
+    world.kina(&["install", "metrics-server", "--wait", "0"]).success().stderr_has("Not waiting for metrics-server");
+}
+
+#[test]
+fn local_path_storage_is_the_default_class_when_the_cluster_has_none() {
+    let world = world();
+    cluster(&world);
+    world
+        .kina(&["install", "local-path-storage", "--version", "v0.0.36"])
+        .success()
+        .stderr_has("already has local-path storage from the node image");
+    kubectl(&world, &["get", "storageclass", "local-path"]).failure();
+
+    let bare = world_without_default_storage();
+    bare.kina(&["install", "local-path", "--version", "v0.0.36"]).success().stderr_has("StorageClass local-path");
+    let default = jsonpath(
+        &bare,
+        &["get", "storageclass", "local-path"],
+        "{.metadata.annotations.storageclass\\.kubernetes\\.io/is-default-class}",
+    );
+    assert_eq!(default, "true");
+    bare.kina(&["uninstall", "local-path-storage", "--version", "v0.0.36"]).success();
+    kubectl(&bare, &["get", "storageclass", "local-path"]).failure();
+}
+
+fn world_without_default_storage() -> World {
+    let world = world();
+    let config = world.path("kina.yaml");
+    std::fs::write(&config, "kind: Cluster\napiVersion: kina.dev/v1alpha1\ndisableDefaultStorage: true\n").unwrap();
+    world.kina(&["create", "cluster", "--config", config.to_str().unwrap()]).success();
+    world
+}
+
+#[test]
+fn headlamp_is_reachable_with_a_login_token() {
+    let world = world();
+    cluster(&world);
+    let ip = ip_of(&world, CP);
+    world
+        .kina(&["install", "dashboard", "--version", "v0.44.0"])
+        .success()
+        .stderr_has(&format!("Headlamp: http://{ip}:4466/"))
+        .stderr_has("create token headlamp-admin --namespace kube-system");
+    kubectl(&world, &["create", "token", "headlamp-admin", "-n", "kube-system"]).success();
+    let image = jsonpath(
+        &world,
+        &["get", "deployment", "headlamp", "-n", "kube-system"],
+        "{.spec.template.spec.containers[0].image}",
+    );
+    assert_eq!(image, "ghcr.io/headlamp-k8s/headlamp:v0.44.0");
+    world.kina(&["uninstall", "headlamp", "--version", "v0.44.0"]).success();
+    kubectl(&world, &["get", "deployment", "headlamp", "-n", "kube-system"]).failure();
+}
+
+fn world_without_cni(kernel_features: Option<&str>) -> World {
+    let mut world = world();
+    if let Some(features) = kernel_features {
+        world.env("KINA_FAKE_KERNEL_FEATURES", features);
+    }
+    let config = world.path("kind.yaml");
+    std::fs::write(
+        &config,
+        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnetworking:\n  disableDefaultCNI: true\n",
+    )
+    .unwrap();
+    world.kina(&["create", "cluster", "--config", config.to_str().unwrap()]).success();
+    world
+}
+
+#[test]
+fn kindnet_networks_a_cluster_created_without_a_cni() {
+    let world = world_without_cni(None);
+    kubectl(&world, &["wait", "--for=condition=Ready", "node", "--all", "--timeout=1s"]).failure();
+    world.kina(&["install", "cni"]).success().stderr_has(" ✓ Installing kindnet 🧩");
+    kubectl(&world, &["wait", "--for=condition=Ready", "node", "--all", "--timeout=1s"]).success();
+    world
+        .kina(&["install", "calico", "--version", "v3.32.0"])
+        .code_is(1)
+        .stderr_has("the cluster already runs a CNI (kindnet)");
+}
+
+#[test]
+fn calico_checks_the_kernel_first() {
+    let world = world_without_cni(None);
+    world
+        .kina(&["install", "calico", "--version", "v3.32.0"])
+        .code_is(1)
+        .stderr_has("calico needs kernel features the node kina-control-plane lacks: VXLAN (CONFIG_VXLAN)")
+        .stderr_has("nodes[].kernel");
+    assert!(applied(&world).iter().all(|c| !c.contains("calico")));
+
+    let world = world_without_cni(Some("vxlan,ip_set"));
+    world.kina(&["install", "calico", "--version", "v3.32.0"]).success();
+    let env = jsonpath(
+        &world,
+        &["get", "daemonset", "calico-node", "-n", "kube-system"],
+        "{.spec.template.spec.containers[0].env[?(@.name==\"CALICO_IPV4POOL_CIDR\")].value}",
+    );
+    assert_eq!(env, "10.244.0.0/16");
+    kubectl(&world, &["wait", "--for=condition=Ready", "node", "--all", "--timeout=1s"]).success();
+}
