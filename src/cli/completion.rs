@@ -33,9 +33,62 @@ pub fn run(args: &CompletionArgs, printer: &Printer) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The completion script for `shell`, generated from the clap tree.
+/// The completion script for `shell`, generated from the clap tree, with
+/// cluster names completed from `kina get clusters` at TAB time.
 pub fn script(shell: ClapShell) -> anyhow::Result<String> {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "kina", &mut out);
-    Ok(String::from_utf8(out)?)
+    Ok(complete_cluster_names(shell, &String::from_utf8(out)?))
+}
+
+/// What lists the clusters when the shell completes `--name`.
+const CLUSTERS: &str = "kina get clusters 2>/dev/null";
+
+/// clap's static scripts complete `--name` as a file; make them ask kina
+/// (except `create cluster`, whose name is a new one). A clap release that
+/// words its scripts differently leaves them static, which the tests catch.
+fn complete_cluster_names(shell: ClapShell, script: &str) -> String {
+    let mut section = "";
+    let mut out: Vec<String> = Vec::new();
+    let mut lines = script.lines().peekable();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim();
+        match shell {
+            ClapShell::Bash => {
+                if trimmed.starts_with("kina__") && trimmed.ends_with(')') {
+                    section = trimmed;
+                }
+                out.push(line.to_string());
+                let names_flag = trimmed == "--name)" || trimmed == "-n)";
+                if names_flag
+                    && !section.starts_with("kina__subcmd__create")
+                    && let Some(next) = lines.next_if(|l| l.trim() == "COMPREPLY=($(compgen -f \"${cur}\"))")
+                {
+                    let indent = &next[..next.len() - next.trim_start().len()];
+                    out.push(format!("{indent}COMPREPLY=($(compgen -W \"$({CLUSTERS})\" -- \"${{cur}}\"))"));
+                }
+            }
+            ClapShell::Zsh => {
+                let spec = trimmed.trim_start_matches('\'');
+                let spec =
+                    if spec.starts_with('(') { spec.split_once(')').map_or(spec, |(_, rest)| rest) } else { spec };
+                let name_flag = spec.starts_with("-n+[") || spec.starts_with("--name=[");
+                if name_flag && !spec.contains("[cluster name, overrides") && line.contains(":NAME:_default'") {
+                    out.push(line.replace(":NAME:_default'", &format!(":NAME:{{compadd -- $({CLUSTERS})}}'")));
+                } else {
+                    out.push(line.to_string());
+                }
+            }
+            ClapShell::Fish => {
+                let creating = line.contains("__fish_kina_using_subcommand create");
+                if line.contains(" -l name ") && line.ends_with(" -r") && !creating {
+                    out.push(format!("{line} -f -a \"({CLUSTERS})\""));
+                } else {
+                    out.push(line.to_string());
+                }
+            }
+            _ => out.push(line.to_string()),
+        }
+    }
+    out.join("\n") + "\n"
 }

@@ -12,7 +12,7 @@ use crate::provider::Provider;
 #[derive(Debug, Args)]
 pub struct InstallArgs {
     /// the addon to install (see --list)
-    #[arg(value_name = "ADDON", required_unless_present = "list")]
+    #[arg(value_name = "ADDON", required_unless_present = "list", value_parser = AddonName)]
     pub addon: Option<String>,
     /// list the addons, their pinned versions and whether the cluster has them
     #[arg(long, conflicts_with_all = ["version", "addon"])]
@@ -34,7 +34,7 @@ pub struct InstallArgs {
 #[derive(Debug, Args)]
 pub struct UninstallArgs {
     /// the addon to remove
-    #[arg(value_name = "ADDON")]
+    #[arg(value_name = "ADDON", value_parser = AddonName)]
     pub addon: String,
     /// the cluster name (default kina, or KINA_CLUSTER_NAME)
     #[arg(short = 'n', long)]
@@ -45,6 +45,32 @@ pub struct UninstallArgs {
     /// download manifests from this base URL or directory (laid out as <host>/<path>)
     #[arg(long, env = "KINA_ADDON_MIRROR", value_name = "URL|DIR")]
     pub mirror: Option<String>,
+}
+
+/// Offers the catalog's names to shell completion and help, but lets any
+/// name through so an unknown one gets kina's own error (with its hint).
+#[derive(Debug, Clone, Copy)]
+struct AddonName;
+
+impl clap::builder::TypedValueParser for AddonName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            addons::CATALOG
+                .iter()
+                .map(|i| clap::builder::PossibleValue::new(i.name).aliases(i.aliases.iter().copied())),
+        ))
+    }
 }
 
 pub async fn install<P: Provider>(args: InstallArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {

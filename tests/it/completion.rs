@@ -48,3 +48,55 @@ fn generate_man_writes_one_page_per_command() {
     assert!(!dir.join("kina-generate-man.1").exists());
     assert!(world.fake_calls().is_empty());
 }
+
+/// Runs bash's completion function for `words` (the last one being completed)
+/// with the real `kina` on PATH, as a user's TAB would.
+fn bash_complete(world: &crate::support::World, words: &[&str]) -> Vec<String> {
+    let script = world.path("kina.bash");
+    std::fs::write(&script, world.kina(&["completion", "bash"]).success().stdout()).unwrap();
+    let bin_dir = std::path::Path::new(crate::support::KINA).parent().unwrap();
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "source '{}'; COMP_WORDS=({}); COMP_CWORD={}; _kina kina {} {}; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        quoted.join(" "),
+        words.len() - 1,
+        quoted[words.len() - 1],
+        quoted[words.len() - 2]
+    );
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let out = world.command_for("bash", &["--norc", "-c", &program]).env("PATH", path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+#[test]
+fn cluster_names_complete_from_the_running_clusters() {
+    let world = World::new();
+    world.kina(&["create", "cluster", "--name", "dev"]).success();
+    world.kina(&["create", "cluster", "--name", "demo"]).success();
+    assert_eq!(bash_complete(&world, &["kina", "delete", "cluster", "--name", "de"]), ["demo", "dev"]);
+    assert_eq!(bash_complete(&world, &["kina", "install", "metrics-server", "-n", "dev"]), ["dev"]);
+    // A new cluster's name is not one of the existing ones.
+    assert!(!bash_complete(&world, &["kina", "create", "cluster", "--name", "de"]).contains(&"dev".to_string()));
+    let zsh = world.kina(&["completion", "zsh"]).success().stdout();
+    assert!(zsh.contains("'--name=[the cluster name (default kina, or KINA_CLUSTER_NAME)]:NAME:{compadd -- $(kina get clusters 2>/dev/null)}'"), "{zsh}");
+    assert!(
+        zsh.contains("'--name=[cluster name, overrides KINA_CLUSTER_NAME, config (default kina)]:NAME:_default'"),
+        "{zsh}"
+    );
+    let fish = world.kina(&["completion", "fish"]).success().stdout();
+    let name_lines: Vec<&str> = fish.lines().filter(|l| l.contains(" -l name ")).collect();
+    assert!(name_lines.len() > 5, "{fish}");
+    for line in name_lines {
+        let dynamic = line.ends_with(" -f -a \"(kina get clusters 2>/dev/null)\"");
+        assert_eq!(dynamic, !line.contains("using_subcommand create"), "{line}");
+    }
+}
+
+#[test]
+fn addon_names_complete() {
+    let world = World::new();
+    let offered = bash_complete(&world, &["kina", "install", "me"]);
+    assert_eq!(offered, ["metrics-server"]);
+}

@@ -162,6 +162,11 @@ impl World {
         self.run(FAKE, args, Some(input))
     }
 
+    /// Any program with this world's environment (e.g. a shell running completions).
+    pub fn command_for(&self, program: &str, args: &[&str]) -> Command {
+        self.command(program, args)
+    }
+
     /// A `kina` command that the caller starts and controls (signals, timing).
     pub fn kina_command(&self, args: &[&str]) -> Command {
         self.command(KINA, args)
