@@ -2,9 +2,12 @@
 //! Its controller listens on hostPort 80/443 and its Service is of type
 //! LoadBalancer, which kina-lb gives the address of the node it runs on.
 
+use serde_json::json;
+
 use super::Cx;
 use super::catalog::Remote;
 use super::kubectl::Wait;
+use super::manifest::Manifest;
 use crate::provider::Provider;
 
 const ADDON: &str = "ingress-nginx";
@@ -15,13 +18,28 @@ pub const REMOTE: Remote = Remote {
 const NAMESPACE: &str = "ingress-nginx";
 const CONTROLLER: &str = "ingress-nginx-controller";
 
+/// kind's convention for the node that publishes ports 80/443 on the host
+/// (extraPortMappings); manifests since v1.13 no longer select it themselves.
+const INGRESS_READY: &str = "ingress-ready";
+
 pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
     cx.printer.warn(
         "ingress-nginx is retired upstream (final release v1.15.1, March 2026) and gets no more fixes; \
          for new work use `kina install gateway` (Gateway API)",
     );
     let manifest = cx.fetcher.get(&REMOTE, version, pinned).await?;
+    let labelled = cx.kubectl(&["get", "nodes", "--selector=ingress-ready=true", "-o=name"]).await?.stdout;
+    let manifest = if labelled.trim().is_empty() { manifest } else { on_ingress_ready_nodes(&manifest)? };
     cx.apply(&manifest, false).await
+}
+
+/// Runs the controller on the nodes labelled `ingress-ready=true`, where
+/// kind's ingress guide publishes ports 80 and 443 on the Mac.
+pub fn on_ingress_ready_nodes(upstream: &str) -> anyhow::Result<String> {
+    let mut manifest = Manifest::parse(ADDON, upstream)?;
+    let controller = manifest.object("Deployment", CONTROLLER)?;
+    controller["spec"]["template"]["spec"]["nodeSelector"][INGRESS_READY] = json!("true");
+    Ok(manifest.render())
 }
 
 pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
@@ -53,4 +71,18 @@ pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool)
 
 pub async fn installed<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<bool> {
     cx.exists("deployment", Some(NAMESPACE), CONTROLLER).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_controller_can_be_pinned_to_ingress_ready_nodes() {
+        let upstream = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ingress-nginx-controller\n  namespace: ingress-nginx\nspec:\n  template:\n    spec:\n      nodeSelector:\n        kubernetes.io/os: linux\n      containers: []\n";
+        let out = on_ingress_ready_nodes(upstream).unwrap();
+        let docs: Vec<serde_json::Value> = crate::yaml::from_multiple(&out).unwrap();
+        let selector = &docs[0]["spec"]["template"]["spec"]["nodeSelector"];
+        assert_eq!(selector, &json!({"kubernetes.io/os": "linux", "ingress-ready": "true"}));
+    }
 }

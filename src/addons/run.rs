@@ -63,9 +63,12 @@ async fn install_one<P: Provider>(cx: &mut Cx<'_, P>, info: &Info, version: &str
     done.with_context(|| format!("failed to install {}", info.name))?;
     if cx.waits() {
         cx.printer.start(&format!("Waiting ≤ {} for {} to be ready ⏳", crate::duration::format(cx.wait), info.name));
+        let started = std::time::Instant::now();
         let ready = dispatch::ready(cx, info.id).await;
         cx.printer.end(ready.is_ok());
         ready?;
+        let took = std::time::Duration::from_secs(started.elapsed().as_secs());
+        cx.printer.info(&format!(" • {} ready after {} 💚", info.name, crate::duration::format(took)));
         dispatch::reach(cx, info.id).await?;
     } else {
         cx.printer.info(&format!("Not waiting for {} to be ready (--wait 0)", info.name));

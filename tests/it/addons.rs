@@ -361,3 +361,88 @@ fn calico_checks_the_kernel_first() {
     assert_eq!(env, "10.244.0.0/16");
     kubectl(&world, &["wait", "--for=condition=Ready", "node", "--all", "--timeout=1s"]).success();
 }
+
+fn apply(world: &World, manifest: &str) {
+    let argv = ["exec", "-i", CP, "kubectl", "--kubeconfig=/etc/kubernetes/admin.conf", "apply", "-f", "-"];
+    world.container_stdin(&argv, manifest).success();
+}
+
+fn service(name: &str, port: u16) -> String {
+    format!(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: default\nspec:\n  type: LoadBalancer\n  ports:\n  - port: {port}\n    protocol: TCP\n"
+    )
+}
+
+#[test]
+fn services_sharing_a_port_land_on_different_nodes() {
+    let world = world();
+    world.kina(&["create", "cluster", "--workers", "1"]).success();
+    let (cp, worker) = (ip_of(&world, CP), ip_of(&world, "kina-worker"));
+    world.kina(&["install", "load-balancer"]).success();
+    apply(&world, &service("one", 80));
+    apply(&world, &service("two", 80));
+    apply(&world, &service("three", 80));
+    let ip = |name: &str| jsonpath(&world, &["get", "service", name], "{.status.loadBalancer.ingress[0].ip}");
+    let mut given = vec![ip("one"), ip("two")];
+    given.sort();
+    let mut nodes = vec![cp.clone(), worker.clone()];
+    nodes.sort();
+    assert_eq!(given, nodes);
+    // Both nodes serve port 80 already: the third waits, and gets an address when one frees up.
+    assert_eq!(ip("three"), "");
+    let once = world.container(&["exec", CP, "/usr/local/bin/kina-lb", "once"]).success().stdout();
+    assert!(once.contains("default/three: pending"), "{once}");
+    kubectl(&world, &["delete", "service", "one"]).success();
+    assert!(!ip("three").is_empty());
+}
+
+#[test]
+fn ingress_nginx_runs_on_the_node_kind_users_label_ingress_ready() {
+    let world = world();
+    let config = world.path("kind.yaml");
+    std::fs::write(
+        &config,
+        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n  labels:\n    ingress-ready: \"true\"\n  extraPortMappings:\n  - containerPort: 80\n    hostPort: 8080\n",
+    )
+    .unwrap();
+    world.kina(&["create", "cluster", "--config", config.to_str().unwrap()]).success();
+    world.kina(&["install", "ingress-nginx", "--version", "v1.15.0"]).success();
+    let selector = jsonpath(
+        &world,
+        &["get", "deployment", "ingress-nginx-controller", "-n", "ingress-nginx"],
+        "{.spec.template.spec.nodeSelector.ingress-ready}",
+    );
+    assert_eq!(selector, "true");
+}
+
+#[test]
+fn installs_wait_on_what_makes_each_addon_work() {
+    let world = world();
+    cluster(&world);
+    world.kina(&["install", "gateway"]).success().stderr_has(" • gateway ready after ");
+    world.kina(&["install", "metrics-server"]).success();
+    let waits: Vec<String> =
+        world.fake_calls().into_iter().map(|c| c.replace('\'', "")).filter(|c| c.contains(" wait ")).collect();
+    for expected in [
+        "wait --for=condition=Established crd/gateways.gateway.networking.k8s.io",
+        "wait --for=condition=Available deployment/envoy-gateway --timeout=300s --namespace=envoy-gateway-system",
+        "wait --for=condition=Accepted gatewayclass/kina",
+        "wait --for=condition=Programmed gateway/kina --timeout=300s --namespace=default",
+        "wait --for=condition=Available deployment/metrics-server --timeout=300s --namespace=kube-system",
+        "wait --for=condition=Available apiservice/v1beta1.metrics.k8s.io",
+    ] {
+        assert!(waits.iter().any(|w| w.contains(expected)), "no {expected:?} in {waits:#?}");
+    }
+}
+
+#[test]
+fn cnis_uninstall_and_the_nodes_lose_their_network() {
+    let world = world_without_cni(Some("vxlan"));
+    world.kina(&["install", "calico", "--version", "v3.32.0"]).success();
+    world.kina(&["uninstall", "calico", "--version", "v3.32.0"]).success();
+    kubectl(&world, &["get", "daemonset", "calico-node", "-n", "kube-system"]).failure();
+    world.kina(&["install", "kindnet"]).success();
+    world.kina(&["uninstall", "cni"]).success();
+    kubectl(&world, &["get", "daemonset", "kindnet", "-n", "kube-system"]).failure();
+    kubectl(&world, &["wait", "--for=condition=Ready", "node", "--all", "--timeout=1s"]).failure();
+}

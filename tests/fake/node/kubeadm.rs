@@ -278,6 +278,7 @@ fn init(ctx: &mut Ctx, args: &[String]) -> Out {
             ]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
+            .chain(plan.extra_node_labels())
             .collect(),
             taints: vec![CONTROL_PLANE_TAINT.into()],
             control_plane: true,

@@ -17,6 +17,8 @@ pub struct Plan {
     pub skip_phases: Vec<String>,
     pub ignore_preflight: Vec<String>,
     pub node_ip: Option<String>,
+    /// kubelet's `--node-labels` (`a=b,c=d`), which it sets when it registers the Node.
+    pub node_labels: Option<String>,
     pub token: Option<String>,
     /// JoinConfiguration: API server endpoint to discover.
     pub join_endpoint: Option<String>,
@@ -138,6 +140,7 @@ pub fn parse(text: &str) -> Result<Plan, String> {
                 plan.bind_port = doc["localAPIEndpoint"]["bindPort"].as_u64().map(|p| p as u16);
                 plan.node_name = s(&doc["nodeRegistration"]["name"]).or(plan.node_name.take());
                 plan.node_ip = extra_arg(&doc["nodeRegistration"]["kubeletExtraArgs"], "node-ip");
+                plan.node_labels = extra_arg(&doc["nodeRegistration"]["kubeletExtraArgs"], "node-labels");
                 plan.skip_phases.extend(strings(&doc["skipPhases"]));
                 plan.ignore_preflight.extend(strings(&doc["nodeRegistration"]["ignorePreflightErrors"]));
                 if let Some(tokens) = doc["bootstrapTokens"].as_array() {
@@ -157,6 +160,8 @@ pub fn parse(text: &str) -> Result<Plan, String> {
                 plan.node_name = plan.node_name.take().or(s(&doc["nodeRegistration"]["name"]));
                 plan.node_ip =
                     plan.node_ip.take().or(extra_arg(&doc["nodeRegistration"]["kubeletExtraArgs"], "node-ip"));
+                plan.node_labels =
+                    plan.node_labels.take().or(extra_arg(&doc["nodeRegistration"]["kubeletExtraArgs"], "node-labels"));
                 plan.skip_phases.extend(strings(&doc["skipPhases"]));
                 plan.ignore_preflight.extend(strings(&doc["nodeRegistration"]["ignorePreflightErrors"]));
             }
@@ -173,5 +178,16 @@ pub fn first_ip(cidr: &str) -> String {
     match ip.parse::<std::net::Ipv4Addr>() {
         Ok(a) => std::net::Ipv4Addr::from(u32::from(a) + 1).to_string(),
         Err(_) => "10.96.0.1".into(),
+    }
+}
+
+impl Plan {
+    /// The labels kubelet's `--node-labels` adds to the Node it registers.
+    pub fn extra_node_labels(&self) -> Vec<(String, String)> {
+        self.node_labels
+            .iter()
+            .flat_map(|l| l.split(','))
+            .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+            .collect()
     }
 }

@@ -106,7 +106,7 @@ pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
     super::pki::write_worker(ctx.node(), &cluster.name, &bootstrap_server, &ca, &node_name, plan.node_ip.as_deref());
     ctx.node().member_of = Some(cp_id.clone());
     ctx.node().start_kubelet();
-    let mut labels = std::collections::BTreeMap::new();
+    let mut labels: std::collections::BTreeMap<String, String> = plan.extra_node_labels().into_iter().collect();
     let mut taints = vec![];
     if plan.join_control_plane {
         labels.insert("node-role.kubernetes.io/control-plane".to_string(), String::new());
