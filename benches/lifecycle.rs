@@ -85,6 +85,12 @@ fn main() {
     samples.push(measure(&world, "get clusters (8 clusters)", &["get", "clusters"]));
     samples.push(measure(&world, "list (8 clusters)", &["list"]));
     samples.push(measure(&world, "get kubeconfig", &["get", "kubeconfig"]));
+    let mirror = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/addons");
+    world.env("KINA_ADDON_MIRROR", mirror);
+    samples.push(measure(&world, "install load-balancer", &["install", "load-balancer"]));
+    samples.push(measure(&world, "install metrics-server (from a mirror dir)", &["install", "metrics-server"]));
+    samples.push(measure(&world, "install metrics-server (again, cached)", &["install", "metrics-server"]));
+    samples.push(measure(&world, "install --list", &["install", "--list"]));
     world.kina(&["stop", "cluster"]).success();
     samples.push(measure(&world, "start cluster (new IP, healed)", &["start", "cluster"]));
     samples.push(measure(&world, "start cluster (already running)", &["start", "cluster"]));

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
+use futures_util::future::try_join_all;
 
 use super::catalog::{self, CATALOG, Info};
 use super::fetch::Fetcher;
@@ -108,13 +109,21 @@ pub async fn list<P: Provider>(provider: &P, printer: &Printer, cluster: &str) -
             None
         }
     };
+    // Every addon's check at once: each is a round trip into the node.
+    let installed: Vec<Option<bool>> = match &cx {
+        Some(cx) => {
+            try_join_all(CATALOG.iter().map(|i| dispatch::installed(cx, i.id))).await?.into_iter().map(Some).collect()
+        }
+        None => vec![None; CATALOG.len()],
+    };
     let mut rows = vec![["NAME".to_string(), "VERSION".into(), "INSTALLED".into(), "DESCRIPTION".into()]];
-    for info in CATALOG {
-        let installed = match &cx {
-            Some(cx) => if dispatch::installed(cx, info.id).await? { "yes" } else { "no" }.to_string(),
-            None => "-".into(),
+    for (info, installed) in CATALOG.iter().zip(installed) {
+        let installed = match installed {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "-",
         };
-        rows.push([info.name.to_string(), info.version.to_string(), installed, info.summary.to_string()]);
+        rows.push([info.name.to_string(), info.version.to_string(), installed.to_string(), info.summary.to_string()]);
     }
     let widths: Vec<usize> = (0..3).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     for row in rows {

@@ -75,11 +75,9 @@ pub async fn reconcile<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
 /// cluster has kina-lb, so no Service points at an old address. Best effort:
 /// the controller's own loop catches up within seconds anyway.
 pub async fn refresh_after_start<P: Provider>(provider: &P, printer: &crate::output::Printer, control_plane: &str) {
-    let present = provider.exec(control_plane, &NodeCommand::new(["test", "-x", SCRIPT_PATH])).await;
-    if !present.is_ok_and(|o| o.success()) {
-        return;
-    }
-    match provider.exec_checked(control_plane, &NodeCommand::new([SCRIPT_PATH, "once"])).await {
+    // One call whether or not the cluster has kina-lb (a static script, no input).
+    let if_installed = format!("[ ! -x {SCRIPT_PATH} ] || exec {SCRIPT_PATH} once");
+    match provider.exec_checked(control_plane, &NodeCommand::new(["sh", "-c", &if_installed])).await {
         Ok(out) => {
             for line in out.stdout.lines().filter(|l| !l.trim().is_empty()) {
                 printer.info(&format!(" • LoadBalancer {line}"));

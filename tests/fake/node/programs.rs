@@ -278,6 +278,8 @@ fn test(ctx: &mut Ctx, args: &[String]) -> Out {
     let result = match args.as_slice() {
         ["-S", p] => norm(p) == "/run/containerd/containerd.sock" && containerd_up(ctx),
         ["-f", p] => ctx.node().read(p).is_some(),
+        // The fake keeps no file modes: a file is executable if it exists.
+        ["-x", p] => ctx.node().read(p).is_some(),
         ["-s", p] => ctx.node().read(p).is_some_and(|t| !t.is_empty()),
         ["-d", p] => match kernel_dir(p) {
             Some(feature) => ctx.cfg.kernel_has(feature),

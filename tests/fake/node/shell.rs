@@ -428,7 +428,12 @@ fn run_simple(ctx: &mut Ctx, cmd: &Simple) -> Out {
         }
         None => None,
     };
-    let mut result = super::run(ctx, &cmd.words, true);
+    // `exec cmd` runs cmd in place of the shell: the same, for the last command.
+    let words = match cmd.words.split_first() {
+        Some((first, rest)) if first == "exec" && !rest.is_empty() => rest,
+        _ => &cmd.words[..],
+    };
+    let mut result = super::run(ctx, words, true);
     ctx.env = saved_env;
     if let Some(previous) = saved_stdin {
         ctx.stdin = previous;
