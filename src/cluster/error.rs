@@ -53,9 +53,9 @@ impl ClusterError {
                 Some("list clusters with `kina get clusters`".into())
             }
             ClusterError::NoControlPlane(_) => Some("list clusters with `kina get clusters`".into()),
-            ClusterError::NodeNotRunning { node, .. } => {
-                Some(format!("start the node VM with `container start {node}`, or recreate the cluster"))
-            }
+            ClusterError::NodeNotRunning { cluster, node, .. } => Some(format!(
+                "start the cluster with `kina start cluster --name {cluster}` (or the node VM alone with `container start {node}`)"
+            )),
             ClusterError::Step { node, retained: true, .. } => Some(format!(
                 "the node was kept (--retain): look inside with `container logs {node}` and `container exec {node} journalctl -u kubelet`, then `kina delete cluster`"
             )),

@@ -449,3 +449,15 @@ fn cnis_uninstall_and_the_nodes_lose_their_network() {
     kubectl(&world, &["get", "daemonset", "kindnet", "-n", "kube-system"]).failure();
     kubectl(&world, &["wait", "--for=condition=Ready", "node", "--all", "--timeout=1s"]).failure();
 }
+
+#[test]
+fn a_stopped_cluster_is_started_first() {
+    let world = world();
+    cluster(&world);
+    world.kina(&["stop", "cluster"]).success();
+    world
+        .kina(&["install", "load-balancer"])
+        .code_is(1)
+        .stderr_has("node \"kina-control-plane\" of cluster \"kina\" is not running (state: stopped)")
+        .stderr_has("hint: start the cluster with `kina start cluster --name kina`");
+}
