@@ -183,7 +183,8 @@ fn raw(words: &[String], path: &str) -> Out {
     }
 }
 
-fn file_arg(words: &[String]) -> Option<String> {
+/// `-f FILE`, `--filename=FILE`.
+pub(super) fn file_arg(words: &[String]) -> Option<String> {
     let mut it = words.iter();
     while let Some(w) = it.next() {
         if w == "-f" || w == "--filename" {

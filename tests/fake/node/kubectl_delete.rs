@@ -4,27 +4,13 @@
 
 use super::Ctx;
 use super::kinds::{self, CRD, Kind};
-use super::kubectl::positionals;
+use super::kubectl::{file_arg, positionals};
 use super::kubectl_apply::{mapping, read_manifests};
 use super::model::Cluster;
 use crate::out::{Out, or_return};
 
 fn flag_on(words: &[String], name: &str) -> bool {
     words.iter().any(|w| w == name || w == &format!("{name}=true"))
-}
-
-/// `-f FILE`, `--filename=FILE`.
-fn file_arg(words: &[String]) -> Option<String> {
-    let mut it = words.iter();
-    while let Some(w) = it.next() {
-        if w == "-f" || w == "--filename" {
-            return it.next().cloned();
-        }
-        if let Some(v) = w.strip_prefix("--filename=").or_else(|| w.strip_prefix("-f=")) {
-            return Some(v.to_string());
-        }
-    }
-    None
 }
 
 /// What to remove once the command is done (the API server's finalizers and GC).
