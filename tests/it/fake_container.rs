@@ -1504,11 +1504,13 @@ fn kina_lb_and_envoy_gateway_give_load_balancer_addresses() {
     assert_eq!(lb_ip(&world, "default", "web2"), "");
     exec(&world, "cp", &["/usr/local/bin/kina-lb", "once"])
         .success()
-        .stdout_is("default/web2: pending (every node address already serves its ports)\n");
+        .stdout_is("default/web2: pending (its ports are taken on every node)\n");
     kubectl(&world, "cp", &["delete", "service", "web2"]).success();
 
     // Envoy Gateway: the class is Accepted once its controller runs; each Gateway gets a
     // LoadBalancer Service in envoy-gateway-system and is Programmed with its address.
+    // Its proxy pod needs a node that takes pods (the Service is externalTrafficPolicy: Local).
+    kubectl(&world, "cp", &["taint", "nodes", "--all", "node-role.kubernetes.io/control-plane-"]);
     apply(&world, GATEWAY_CRDS, &[]).success();
     apply(&world, GATEWAY, &[]).success();
     kubectl(&world, "cp", &["wait", "--for=condition=Accepted", "gatewayclass/eg", "--timeout=5s"])

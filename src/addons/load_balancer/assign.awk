@@ -1,8 +1,10 @@
 # Gives each Service of type LoadBalancer one node address whose ports it can
 # have to itself. Input: one tab-separated line per object (query.jsonpath):
-#   kind ns name type lbClass ports(TCP/80,) ingressIPs(ip,) nodeIPs(ip,) svcName endpoints(node=ready,)
-# Output: "set ns name ip", "clear ns name" or "pending ns name".
-# mode=clear clears every address this controller may have set.
+#   1 kind  2 ns  3 name  4 type  5 lbClass  6 ports (TCP/80,)  7 ingress IPs (ip,)
+#   8 node IPs (ip,)  9 svcName  10 endpoints (node=ready,)  11 externalTrafficPolicy
+#   12 node ports (TCP/31234,)
+# Output: "set ns name ip", "clear ns name" or "pending ns name reason".
+# mode=clear clears every node address this controller may have set.
 function first(list,    parts) {
     split(list, parts, ",")
     return parts[1]
@@ -18,6 +20,12 @@ function take(ip, ports, key,    n, p, i) {
     for (i = 1; i <= n; i++)
         if (p[i] != "") taken[ip, p[i]] = key
 }
+# A LoadBalancer rule on a node address would take over the port there: keep
+# the API server (6443), etcd (2379, 2380), the kubelet (10250) and
+# kube-proxy (10256) out of reach on every node.
+function reserve(ip) {
+    take(ip, "TCP/6443,TCP/2379,TCP/2380,TCP/10250,TCP/10256,", "cluster")
+}
 $1 == "Node" {
     ip = first($8)
     if (ip != "") {
@@ -28,13 +36,16 @@ $1 == "Node" {
     }
     next
 }
-$1 == "Service" && $4 == "LoadBalancer" && $5 == "" {
+$1 == "Service" {
+    node_ports = node_ports $12
+    if ($4 != "LoadBalancer" || $5 != "") next
     key = $2 "/" $3
     services++
     svc[services] = key
     svc_ns[key] = $2
     svc_name[key] = $3
     svc_ports[key] = $6
+    svc_local[key] = ($11 == "Local")
     current[key] = first($7)
     next
 }
@@ -44,37 +55,52 @@ $1 == "EndpointSlice" && $9 != "" {
     for (i = 1; i <= n; i++) {
         split(eps[i], ep, "=")
         # An endpoint without a ready condition counts as ready (API semantics).
-        if (ep[1] != "" && ep[2] != "false") hosts[key, ep[1]] = 1
+        if (ep[1] != "" && ep[2] != "false") {
+            hosts[key, ep[1]] = 1
+            has_endpoints[key] = 1
+        }
     }
     next
 }
+function runs_endpoint(key, ip,    name) {
+    for (name in ip_of)
+        if (ip_of[name] == ip && ((key, name) in hosts)) return 1
+    return 0
+}
 END {
+    # Without nodes the list was incomplete: change nothing rather than clear all.
+    if (nodes == 0) exit
     if (mode == "clear") {
         for (s = 1; s <= services; s++)
-            if (current[svc[s]] != "") print "clear", svc_ns[svc[s]], svc_name[svc[s]]
+            if (current[svc[s]] in is_node_ip) print "clear", svc_ns[svc[s]], svc_name[svc[s]]
         exit
     }
-    # Addresses already given stay put while they still belong to a node and are free.
+    for (i = 1; i <= nodes; i++) {
+        reserve(node_ip[i])
+        take(node_ip[i], node_ports, "node port")
+    }
+    # Addresses already given stay put while they still belong to a node and
+    # are free there, unless the Service only answers where its endpoints run
+    # (externalTrafficPolicy: Local) and some now run elsewhere.
     for (s = 1; s <= services; s++) {
         key = svc[s]
         ip = current[key]
-        if (ip != "" && (ip in is_node_ip) && fits(ip, svc_ports[key])) {
-            take(ip, svc_ports[key], key)
-            done[key] = 1
-        }
+        if (ip == "" || !(ip in is_node_ip) || !fits(ip, svc_ports[key])) continue
+        if (svc_local[key] && (key in has_endpoints) && !runs_endpoint(key, ip)) continue
+        take(ip, svc_ports[key], key)
+        done[key] = 1
     }
     for (s = 1; s <= services; s++) {
         key = svc[s]
         if (key in done) continue
         chosen = ""
-        # Prefer a node that runs an endpoint of the Service.
+        # Prefer a node that runs an endpoint of the Service; with the Local
+        # policy, only such a node answers at all.
         for (pass = 1; pass <= 2 && chosen == ""; pass++) {
+            if (pass == 2 && svc_local[key]) break
             for (i = 1; i <= nodes && chosen == ""; i++) {
                 ip = node_ip[i]
-                local = 0
-                for (name in ip_of)
-                    if (ip_of[name] == ip && ((key, name) in hosts)) local = 1
-                if ((pass == 1 && !local) || !fits(ip, svc_ports[key])) continue
+                if ((pass == 1 && !runs_endpoint(key, ip)) || !fits(ip, svc_ports[key])) continue
                 chosen = ip
             }
         }
@@ -83,8 +109,12 @@ END {
             print "set", svc_ns[key], svc_name[key], chosen
         } else if (current[key] != "") {
             print "clear", svc_ns[key], svc_name[key]
+        } else if (svc_local[key] && !(key in has_endpoints)) {
+            print "pending", svc_ns[key], svc_name[key], "no ready endpoint yet (externalTrafficPolicy: Local)"
+        } else if (svc_local[key]) {
+            print "pending", svc_ns[key], svc_name[key], "its ports are taken on the nodes that run its endpoints"
         } else {
-            print "pending", svc_ns[key], svc_name[key]
+            print "pending", svc_ns[key], svc_name[key], "its ports are taken on every node"
         }
     }
 }

@@ -11,26 +11,40 @@ INTERVAL=2
 QUERY='@QUERY@'
 ASSIGN='@ASSIGN@'
 
+# One pass; exits non-zero if the cluster could not be listed or a patch failed.
 reconcile() {
-	$KUBECTL get nodes,services,endpointslices --all-namespaces -o "jsonpath=$QUERY" |
-		awk -F '\t' -v mode="$1" "$ASSIGN" |
-		while read -r action ns name ip; do
+	# dash has no pipefail: keep the listing apart so its failure is seen.
+	objects=$($KUBECTL get nodes,services,endpointslices --all-namespaces -o "jsonpath=$QUERY") || {
+		echo "kina-lb: could not list nodes, services and endpointslices" >&2
+		return 1
+	}
+	printf '%s\n' "$objects" | awk -F '\t' -v mode="$1" "$ASSIGN" | {
+		failed=0
+		while read -r action ns name detail; do
 			case "$action" in
 			set)
-				$KUBECTL patch service "$name" --namespace="$ns" --subresource=status --type=merge \
-					-p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$ip\"}]}}}" >/dev/null &&
-					echo "$ns/$name: $ip"
+				if $KUBECTL patch service "$name" --namespace="$ns" --subresource=status --type=merge \
+					-p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$detail\"}]}}}" >/dev/null; then
+					echo "$ns/$name: $detail"
+				else
+					failed=1
+				fi
 				;;
 			clear)
-				$KUBECTL patch service "$name" --namespace="$ns" --subresource=status --type=merge \
-					-p '{"status":{"loadBalancer":{"ingress":null}}}' >/dev/null &&
+				if $KUBECTL patch service "$name" --namespace="$ns" --subresource=status --type=merge \
+					-p '{"status":{"loadBalancer":{"ingress":null}}}' >/dev/null; then
 					echo "$ns/$name: cleared"
+				else
+					failed=1
+				fi
 				;;
 			pending)
-				[ "$1" = once ] && echo "$ns/$name: pending (every node address already serves its ports)"
+				[ "$1" = loop ] || echo "$ns/$name: pending ($detail)"
 				;;
 			esac
 		done
+		exit "$failed"
+	}
 }
 
 case "${1:-run}" in

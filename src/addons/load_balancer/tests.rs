@@ -10,8 +10,12 @@ fn node(name: &str, ip: &str) -> String {
 }
 
 fn service(ns: &str, name: &str, ports: &str, current: &str) -> String {
+    service_with(ns, name, ports, current, "Cluster", "")
+}
+
+fn service_with(ns: &str, name: &str, ports: &str, current: &str, policy: &str, node_ports: &str) -> String {
     let current = if current.is_empty() { String::new() } else { format!("{current},") };
-    format!("Service\t{ns}\t{name}\tLoadBalancer\t\t{ports}\t{current}\t\t\t\n")
+    format!("Service\t{ns}\t{name}\tLoadBalancer\t\t{ports}\t{current}\t\t\t\t{policy}\t{node_ports}\n")
 }
 
 fn slice(ns: &str, service: &str, endpoints: &str) -> String {
@@ -69,7 +73,10 @@ fn the_same_port_number_over_udp_does_not_collide() {
 #[test]
 fn when_every_node_serves_the_port_the_service_waits() {
     let input = node("n", CP) + &service("d", "first", "TCP/80,", "") + &service("d", "second", "TCP/80,", "");
-    assert_eq!(assign("once", &input), [format!("set d first {CP}"), "pending d second".to_string()]);
+    assert_eq!(
+        assign("once", &input),
+        [format!("set d first {CP}"), "pending d second its ports are taken on every node".to_string()]
+    );
 }
 
 #[test]
@@ -132,14 +139,68 @@ fn other_classes_and_other_types_are_left_alone() {
 }
 
 #[test]
-fn clear_mode_clears_every_address_given() {
-    let input = node("n", CP) + &service("d", "a", "TCP/80,", CP) + &service("d", "b", "TCP/81,", "");
+fn clear_mode_clears_the_node_addresses_it_gave() {
+    let input = node("n", CP)
+        + &service("d", "a", "TCP/80,", CP)
+        + &service("d", "b", "TCP/81,", "")
+        + &service("d", "elsewhere", "TCP/82,", "10.9.9.9");
     assert_eq!(assign("clear", &input), ["clear d a"]);
 }
 
 #[test]
-fn no_nodes_means_pending() {
-    assert_eq!(assign("once", &service("d", "web", "TCP/80,", "")), ["pending d web"]);
+fn an_incomplete_listing_without_nodes_changes_nothing() {
+    assert!(assign("once", &service("d", "web", "TCP/80,", CP)).is_empty());
+    assert!(assign("clear", &service("d", "web", "TCP/80,", CP)).is_empty());
+}
+
+#[test]
+fn the_clusters_own_ports_are_never_given_away() {
+    let input = three_nodes()
+        + &service("d", "api", "TCP/6443,", "")
+        + &service("d", "kubelet", "TCP/10250,", "")
+        + &service("d", "udp", "UDP/6443,", "");
+    assert_eq!(
+        assign("once", &input),
+        [
+            "pending d api its ports are taken on every node".to_string(),
+            "pending d kubelet its ports are taken on every node".to_string(),
+            format!("set d udp {CP}"),
+        ]
+    );
+}
+
+#[test]
+fn node_ports_of_any_service_are_kept_free() {
+    let input = node("n", CP)
+        + "Service\td\tnp\tNodePort\t\tTCP/80,\t\t\t\t\tCluster\tTCP/30080,\n"
+        + &service("d", "clash", "TCP/30080,", "");
+    assert_eq!(assign("once", &input), ["pending d clash its ports are taken on every node"]);
+}
+
+#[test]
+fn a_local_policy_service_waits_for_an_endpoint_and_goes_where_it_runs() {
+    let local = |current: &str| service_with("d", "gw", "TCP/80,", current, "Local", "TCP/31000,");
+    // Created before its pod is ready: no node would answer yet.
+    assert_eq!(
+        assign("once", &(three_nodes() + &local(""))),
+        ["pending d gw no ready endpoint yet (externalTrafficPolicy: Local)"]
+    );
+    // The pod is ready on a worker.
+    let ready = slice("d", "gw", "kina-worker=true,");
+    assert_eq!(assign("once", &(three_nodes() + &local("") + &ready)), [format!("set d gw {W1}")]);
+    // It moved: the address follows, and a rollout with no ready pod keeps it.
+    let moved = slice("d", "gw", "kina-worker=false,kina-worker2=true,");
+    assert_eq!(assign("once", &(three_nodes() + &local(W1) + &moved)), [format!("set d gw {W2}")]);
+    assert!(assign("once", &(three_nodes() + &local(W2) + &slice("d", "gw", "kina-worker2=false,"))).is_empty());
+}
+
+#[test]
+fn a_local_policy_service_never_lands_on_a_node_without_its_endpoint() {
+    let input = three_nodes()
+        + &service("x", "holder", "TCP/80,", W1)
+        + &service_with("d", "gw", "TCP/80,", "", "Local", "")
+        + &slice("d", "gw", "kina-worker=true,");
+    assert_eq!(assign("once", &input), ["pending d gw its ports are taken on the nodes that run its endpoints"]);
 }
 
 #[test]

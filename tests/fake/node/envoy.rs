@@ -15,6 +15,28 @@ pub const OWNER_NAME: &str = "gateway.envoyproxy.io/owning-gateway-name";
 pub const OWNER_NAMESPACE: &str = "gateway.envoyproxy.io/owning-gateway-namespace";
 const GATEWAY_CLASS: &str = "gatewayclass.gateway.networking.k8s.io";
 const GATEWAY: &str = "gateway.gateway.networking.k8s.io";
+const SLICE: &str = "endpointslice.discovery.k8s.io";
+const SERVICE_NAME: &str = "kubernetes.io/service-name";
+
+/// Where the scheduler puts the proxy: the first node without a NoSchedule taint.
+fn proxy_node(cl: &Cluster) -> Option<String> {
+    let mut nodes: Vec<&super::model::KubeNode> =
+        cl.nodes.iter().filter(|n| !n.taints.iter().any(|t| t.ends_with(":NoSchedule"))).collect();
+    nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    nodes.first().map(|n| n.name.clone())
+}
+
+/// The EndpointSlice of a proxy Service with its one ready pod on `node`.
+fn proxy_slice(service: &str, node: &str) -> Value {
+    json!({
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {"name": format!("{service}-slice"), "namespace": NAMESPACE, "labels": {SERVICE_NAME: service}},
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": ["10.244.0.10"], "conditions": {"ready": true}, "nodeName": node}],
+        "ports": [{"name": "tcp-80", "port": 10080, "protocol": "TCP"}],
+    })
+}
 
 /// `envoy-<ns>-<name>-<first 8 hex of sha256("<ns>/<name>")>` (Envoy Gateway's
 /// `ExpectedResourceHashedName`, names up to 48 characters before the hash).
@@ -118,6 +140,24 @@ pub fn reconcile(ctx: &mut Ctx, cp: &str) -> bool {
             }
             None => {}
         }
+        // The proxy pod runs on the first node that takes pods; the
+        // EndpointSlice controller lists it there (the Service is Local).
+        if let Some(node) = proxy_node(cl) {
+            let slice = proxy_slice(&svc_name, &node);
+            let slice_name = slice["metadata"]["name"].as_str().unwrap().to_string();
+            match cl.find(SLICE, Some(NAMESPACE), &slice_name) {
+                Some(i) if cl.objects[i].body["endpoints"] == slice["endpoints"] => {}
+                Some(i) => {
+                    cl.update_object(i, slice);
+                    changed = true;
+                }
+                None if cl.find("service", Some(NAMESPACE), &svc_name).is_some() => {
+                    cl.create_object(SLICE, Some(NAMESPACE.into()), slice);
+                    changed = true;
+                }
+                None => {}
+            }
+        }
         let ip = cl.find("service", Some(NAMESPACE), &svc_name).and_then(|si| {
             cl.objects[si].body["status"]["loadBalancer"]["ingress"][0]["ip"].as_str().map(str::to_string)
         });
@@ -137,6 +177,14 @@ pub fn reconcile(ctx: &mut Ctx, cp: &str) -> bool {
     }
     // Services of Gateways that are gone are garbage collected.
     let before = cl.objects.len();
+    let services: Vec<String> = gateways.iter().map(|(ns, n)| service_name(ns, n)).collect();
+    cl.objects.retain(|o| {
+        let owner = o.body["metadata"]["labels"][SERVICE_NAME].as_str().unwrap_or_default();
+        o.resource != SLICE
+            || o.namespace.as_deref() != Some(NAMESPACE)
+            || !owner.starts_with("envoy-")
+            || services.iter().any(|s| s == owner)
+    });
     cl.objects.retain(|o| {
         let labels = &o.body["metadata"]["labels"];
         o.resource != "service"

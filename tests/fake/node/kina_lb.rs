@@ -100,8 +100,8 @@ pub fn reconcile(ctx: &mut Ctx, cp: &str, path: &str, mode: &str) -> Result<Vec<
             ["clear", ns, name, ..] if patch(ctx, cp, ns, name, Value::Null) => {
                 lines.push(format!("{ns}/{name}: cleared"));
             }
-            ["pending", ns, name, ..] if mode == "once" => {
-                lines.push(format!("{ns}/{name}: pending (every node address already serves its ports)"))
+            ["pending", ns, name, reason @ ..] if mode != "loop" => {
+                lines.push(format!("{ns}/{name}: pending ({})", reason.join(" ")))
             }
             _ => {}
         }
