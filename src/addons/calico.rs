@@ -31,13 +31,17 @@ async fn check_kernels<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     let add = NodeCommand::new(["ip", "link", "add", PROBE_LINK, "type", "vxlan", "id", "4242", "dstport", "4789"]);
     let del = NodeCommand::new(["ip", "link", "del", PROBE_LINK]);
     for node in &cx.nodes {
+        // A probe left behind by an interrupted run would make `add` fail with "File exists".
+        cx.provider.exec(&node.name, &del).await?;
         let probe = cx.provider.exec(&node.name, &add).await?;
         if !probe.success() {
-            tracing::debug!("VXLAN probe on {}: {}", node.name, probe.stderr.trim());
             return Err(AddonError::Kernel {
                 addon: ADDON,
                 node: node.name.clone(),
-                missing: vec!["VXLAN (CONFIG_VXLAN)".into()],
+                missing: vec![format!(
+                    "VXLAN (CONFIG_VXLAN; `ip link add … type vxlan` said: {})",
+                    probe.stderr.trim()
+                )],
             }
             .into());
         }

@@ -4,6 +4,33 @@ use super::catalog::AddonId;
 use super::{Cx, calico, gateway, headlamp, ingress_nginx, kindnet, load_balancer, local_path, metrics_server};
 use crate::provider::Provider;
 
+/// Downloads (or finds in the cache) every upstream manifest the addon needs,
+/// before anything is applied: a failed download then changes nothing.
+pub async fn prefetch<P: Provider>(cx: &Cx<'_, P>, id: AddonId, version: &str, pinned: bool) -> anyhow::Result<()> {
+    let remote = match id {
+        AddonId::LoadBalancer | AddonId::Kindnet => return Ok(()),
+        AddonId::Gateway => {
+            cx.fetcher.get(&gateway::GATEWAY_API, gateway::GATEWAY_API_VERSION, true).await?;
+            gateway::ENVOY_GATEWAY
+        }
+        AddonId::IngressNginx => ingress_nginx::REMOTE,
+        AddonId::MetricsServer => metrics_server::REMOTE,
+        AddonId::LocalPathStorage => local_path::REMOTE,
+        AddonId::Headlamp => headlamp::REMOTE,
+        AddonId::Calico => calico::REMOTE,
+    };
+    cx.fetcher.get(&remote, version, pinned).await?;
+    Ok(())
+}
+
+/// What `--list` shows in its INSTALLED column.
+pub async fn list_state<P: Provider>(cx: &Cx<'_, P>, id: AddonId) -> anyhow::Result<&'static str> {
+    if id == AddonId::LocalPathStorage && !local_path::upstream_installed(cx).await? {
+        return Ok(if installed(cx, id).await? { "node image" } else { "no" });
+    }
+    Ok(if installed(cx, id).await? { "yes" } else { "no" })
+}
+
 /// Applies what the addon consists of (after its prerequisite checks).
 pub async fn install<P: Provider>(cx: &Cx<'_, P>, id: AddonId, version: &str, pinned: bool) -> anyhow::Result<()> {
     match id {

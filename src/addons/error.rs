@@ -14,7 +14,7 @@ pub enum AddonError {
     #[error("{url} does not match the checksum kina recorded (expected sha256 {expected}, got {actual})")]
     Checksum { url: String, expected: String, actual: String },
 
-    #[error("{addon} is not ready: {what} did not become {condition} within {within}")]
+    #[error("{addon} is not ready: {what} did not {condition} within {within}")]
     NotReady {
         addon: &'static str,
         what: String,
@@ -24,6 +24,15 @@ pub enum AddonError {
         #[source]
         source: anyhow::Error,
     },
+
+    #[error("kubectl could not apply every object")]
+    Apply(#[source] anyhow::Error),
+
+    #[error("{service} cannot get a LoadBalancer address: {reason}")]
+    Pending { service: String, reason: String, context: String },
+
+    #[error("invalid version {0:?}: use an upstream release tag such as v1.2.3")]
+    Version(String),
 
     #[error("{addon} needs kernel features the node {node} lacks: {}", .missing.join(", "))]
     Kernel { addon: &'static str, node: String, missing: Vec<String> },
@@ -47,7 +56,7 @@ impl AddonError {
                     .into(),
             ),
             AddonError::Checksum { .. } => Some(
-                "the download was changed or truncated; retry, or check the mirror's copy (nothing was installed)"
+                "the download was changed or truncated; retry, or check the mirror's copy (the addon was not applied)"
                     .into(),
             ),
             AddonError::NotReady { look, .. } => Some(format!("look with `{look}`")),
@@ -60,7 +69,16 @@ impl AddonError {
                 Some("create a cluster with `networking.disableDefaultCNI: true` to choose its CNI".into())
             }
             AddonError::Layout { .. } => Some("install the pinned version (drop --version), or report it".into()),
-            AddonError::NotVersioned { .. } => None,
+            AddonError::Apply(_) => Some(
+                "some objects may be applied already: run the same `kina install` again to finish, or `kina uninstall` \
+                 the addon to remove them"
+                    .into(),
+            ),
+            AddonError::Pending { context, .. } => Some(format!(
+                "another Service holds those ports on every node: see EXTERNAL-IP and PORT(S) in \
+                 `kubectl --context {context} get services --all-namespaces`; remove one of them, or add a worker node"
+            )),
+            AddonError::NotVersioned { .. } | AddonError::Version(_) => None,
         }
     }
 }

@@ -77,6 +77,10 @@ impl Fetcher {
     /// `version` is the pinned one.
     pub async fn get(&self, remote: &Remote, version: &str, pinned: bool) -> Result<String, AddonError> {
         let url = remote.url.replace("{version}", version);
+        if relative_path(&url).split('/').any(|segment| segment == ".." || segment == ".") {
+            let reason = "the URL has a `.` or `..` path segment".to_string();
+            return Err(AddonError::Download { url, mirror: None, reason });
+        }
         let expected = remote.sha256.filter(|_| pinned);
         let cached = self.cache_path(&url);
         if let Ok(bytes) = std::fs::read(&cached) {

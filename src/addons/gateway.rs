@@ -103,12 +103,7 @@ pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     cx.wait_all(
         ADDON,
         &[
-            Wait::Condition {
-                resource: "deployment",
-                namespace: Some(NAMESPACE),
-                name: CONTROLLER,
-                condition: "Available",
-            },
+            Wait::Rollout { resource: "deployment", namespace: NAMESPACE, name: CONTROLLER },
             Wait::Condition { resource: "gatewayclass", namespace: None, name: GATEWAY, condition: "Accepted" },
             Wait::Condition {
                 resource: "gateway",

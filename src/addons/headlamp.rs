@@ -43,9 +43,7 @@ pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -
 }
 
 pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    let wait =
-        Wait::Condition { resource: "deployment", namespace: Some(NAMESPACE), name: NAME, condition: "Available" };
-    cx.wait_for(ADDON, &wait).await?;
+    cx.wait_for(ADDON, &Wait::Rollout { resource: "deployment", namespace: NAMESPACE, name: NAME }).await?;
     cx.load_balancer_ip(ADDON, NAMESPACE, NAME).await.map(|_| ())
 }
 
@@ -53,8 +51,10 @@ pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     let ip = cx.load_balancer_ip(ADDON, NAMESPACE, NAME).await?;
     cx.printer.info(&format!("Headlamp: http://{ip}:{PORT}/"));
     cx.printer.info(&format!(
-        "Log in with a token from `kubectl --context {} create token headlamp-admin --namespace kube-system`",
-        cx.context()
+        "Log in with a token (valid for an hour) from `kubectl --context {} create token headlamp-admin --namespace kube-system`, \
+         or without kubectl on the Mac: `container exec {} kubectl --kubeconfig=/etc/kubernetes/admin.conf create token headlamp-admin --namespace kube-system`",
+        cx.context(),
+        cx.control_plane()
     ));
     Ok(())
 }

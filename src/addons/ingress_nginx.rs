@@ -45,14 +45,10 @@ pub fn on_ingress_ready_nodes(upstream: &str) -> anyhow::Result<String> {
 pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     // The admission Jobs delete themselves when done (ttlSecondsAfterFinished: 0),
     // so they cannot be waited on; the controller mounts the certificate the
-    // first one makes, so it is Available only after that Job did its work.
-    let controller = Wait::Condition {
-        resource: "deployment",
-        namespace: Some(NAMESPACE),
-        name: CONTROLLER,
-        condition: "Available",
-    };
-    cx.wait_for(ADDON, &controller).await
+    // first one makes, so it rolls out only after that Job did its work.
+    let controller = Wait::Rollout { resource: "deployment", namespace: NAMESPACE, name: CONTROLLER };
+    cx.wait_for(ADDON, &controller).await?;
+    cx.load_balancer_ip(ADDON, NAMESPACE, CONTROLLER).await.map(|_| ())
 }
 
 pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {

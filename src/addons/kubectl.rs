@@ -59,11 +59,12 @@ impl Wait<'_> {
         }
     }
 
+    /// What did not happen, as in "did not {condition}".
     fn condition(&self) -> String {
         match self {
-            Wait::Condition { condition, .. } => condition.to_string(),
-            Wait::Rollout { .. } => "rolled out".into(),
-            Wait::NodesReady => "Ready".into(),
+            Wait::Condition { condition, .. } => format!("become {condition}"),
+            Wait::Rollout { .. } => "finish rolling out".into(),
+            Wait::NodesReady => "become Ready".into(),
         }
     }
 }
@@ -87,8 +88,10 @@ impl<P: Provider> Cx<'_, P> {
             args.extend(["--server-side", "--force-conflicts", "--field-manager=kina"]);
         }
         let command = self.command(&args).stdin(manifest.to_string()).timeout(Duration::from_secs(300));
-        self.provider.exec_checked(self.control_plane(), &command).await?;
-        Ok(())
+        match self.provider.exec_checked(self.control_plane(), &command).await {
+            Ok(_) => Ok(()),
+            Err(err) => Err(AddonError::Apply(err.into()).into()),
+        }
     }
 
     /// Deletes what a manifest created; what is already gone is fine.
@@ -185,16 +188,22 @@ impl<P: Provider> Cx<'_, P> {
     ) -> anyhow::Result<String> {
         let deadline = std::time::Instant::now() + self.remaining();
         let mut pause = Duration::from_millis(100);
+        let mut asked = false;
         loop {
             let ip = self.field("service", Some(namespace), service, "{.status.loadBalancer.ingress[0].ip}").await?;
             if !ip.is_empty() {
                 return Ok(ip);
             }
+            // Once, ask kina-lb why: ports taken everywhere will not free up by waiting.
+            if !asked {
+                asked = true;
+                self.fail_if_ports_taken(namespace, service).await?;
+            }
             if std::time::Instant::now() + pause > deadline {
                 return Err(AddonError::NotReady {
                     addon,
                     what: format!("service {namespace}/{service}"),
-                    condition: "assigned a LoadBalancer address".into(),
+                    condition: "get a LoadBalancer address".into(),
                     within: crate::duration::format(self.wait),
                     look: format!(
                         "kubectl --context {} --namespace {namespace} get service {service}` and `container exec {} journalctl -u kina-lb",
@@ -207,6 +216,23 @@ impl<P: Provider> Cx<'_, P> {
             }
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(2));
+        }
+    }
+
+    /// Fails at once when kina-lb reports that no node has the Service's ports free.
+    async fn fail_if_ports_taken(&self, namespace: &str, service: &str) -> anyhow::Result<()> {
+        let once = NodeCommand::new([super::load_balancer::SCRIPT_PATH, "once"]);
+        let Ok(out) = self.provider.exec(self.control_plane(), &once).await else { return Ok(()) };
+        let prefix = format!("{namespace}/{service}: pending (");
+        let reason = out.stdout.lines().find_map(|l| l.strip_prefix(&prefix)).map(|r| r.trim_end_matches(')'));
+        match reason {
+            Some(reason) if reason.contains("ports are taken") => Err(AddonError::Pending {
+                service: format!("service {namespace}/{service}"),
+                reason: reason.to_string(),
+                context: self.context(),
+            }
+            .into()),
+            _ => Ok(()),
         }
     }
 }

@@ -39,13 +39,10 @@ pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -
 }
 
 pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    let wait = Wait::Condition {
-        resource: "deployment",
-        namespace: Some(NAMESPACE),
-        name: DEPLOYMENT,
-        condition: "Available",
-    };
-    cx.wait_for(ADDON, &wait).await
+    if !cx.exists("storageclass", None, STORAGE_CLASS).await? {
+        return Ok(()); // kind's default storage from the node image: nothing was applied.
+    }
+    cx.wait_for(ADDON, &Wait::Rollout { resource: "deployment", namespace: NAMESPACE, name: DEPLOYMENT }).await
 }
 
 pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
@@ -63,6 +60,11 @@ pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool)
     }
     let upstream = cx.fetcher.get(&REMOTE, version, pinned).await?;
     cx.delete(&upstream).await
+}
+
+/// Whether upstream's StorageClass is there (not kind's from the node image).
+pub async fn upstream_installed<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<bool> {
+    cx.exists("storageclass", None, STORAGE_CLASS).await
 }
 
 pub async fn installed<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<bool> {

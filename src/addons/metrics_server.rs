@@ -35,7 +35,7 @@ pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     cx.wait_all(
         ADDON,
         &[
-            Wait::Condition { resource: "deployment", namespace: Some(NAMESPACE), name: NAME, condition: "Available" },
+            Wait::Rollout { resource: "deployment", namespace: NAMESPACE, name: NAME },
             Wait::Condition { resource: "apiservice", namespace: None, name: API_SERVICE, condition: "Available" },
         ],
     )

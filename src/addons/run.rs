@@ -27,24 +27,36 @@ pub struct UninstallOptions<'a> {
     pub mirror: Option<&'a str>,
 }
 
-/// The version to install and whether it is the pinned one (whose checksum kina knows).
-fn chosen_version<'a>(info: &'a Info, version: Option<&'a str>) -> Result<(&'a str, bool), AddonError> {
-    match version {
-        Some(_) if !info.versioned => Err(AddonError::NotVersioned { addon: info.name }),
-        Some(v) => {
-            let v = v.trim();
-            Ok((v, v == info.version || format!("v{v}") == info.version))
-        }
-        None => Ok((info.version, true)),
+/// The version to install and whether it is the pinned one (whose checksum
+/// kina knows). `1.2.3` means `v1.2.3` where the pinned tag has the `v`;
+/// anything but a plain tag (it goes into URLs and cache paths) is refused.
+fn chosen_version(info: &Info, version: Option<&str>) -> Result<(String, bool), AddonError> {
+    let Some(given) = version else { return Ok((info.version.to_string(), true)) };
+    if !info.versioned {
+        return Err(AddonError::NotVersioned { addon: info.name });
     }
+    let given = given.trim();
+    let plain = given.chars().all(|c| c.is_ascii_alphanumeric() || ".+_-".contains(c));
+    if given.is_empty() || !plain || given.contains("..") || given.starts_with(['.', '-']) {
+        return Err(AddonError::Version(given.to_string()));
+    }
+    let tag = match info.version.starts_with('v') && given.starts_with(|c: char| c.is_ascii_digit()) {
+        true => format!("v{given}"),
+        false => given.to_string(),
+    };
+    let pinned = tag == info.version;
+    Ok((tag, pinned))
 }
 
 pub async fn install<P: Provider>(provider: &P, printer: &Printer, opts: &InstallOptions<'_>) -> anyhow::Result<()> {
     let info = catalog::find(opts.addon)?;
     let (version, pinned) = chosen_version(info, opts.version)?;
-    let version = if pinned { info.version } else { version };
+    let version = version.as_str();
     let fetcher = Fetcher::from_settings(opts.mirror);
     let mut cx = Cx::connect(provider, printer, opts.cluster, fetcher, opts.wait).await?;
+    dispatch::prefetch(&cx, info.id, version, pinned)
+        .await
+        .with_context(|| format!("failed to install {}", info.name))?;
     for dep in info.requires {
         if !dispatch::installed(&cx, *dep).await? {
             let dep = catalog::info(*dep);
@@ -84,9 +96,13 @@ pub async fn uninstall<P: Provider>(
 ) -> anyhow::Result<()> {
     let info = catalog::find(opts.addon)?;
     let (version, pinned) = chosen_version(info, opts.version)?;
-    let version = if pinned { info.version } else { version };
+    let version = version.as_str();
     let fetcher = Fetcher::from_settings(opts.mirror);
     let cx = Cx::connect(provider, printer, opts.cluster, fetcher, Duration::from_secs(300)).await?;
+    if !dispatch::installed(&cx, info.id).await? {
+        printer.info(&format!("{} is not installed on cluster {:?}; nothing to remove", info.name, opts.cluster));
+        return Ok(());
+    }
     for other in CATALOG.iter().filter(|o| o.requires.contains(&info.id)) {
         if dispatch::installed(&cx, other.id).await? {
             printer.warn(&format!("{} uses {}; its LoadBalancer address will stay pending", other.name, info.name));
@@ -110,20 +126,13 @@ pub async fn list<P: Provider>(provider: &P, printer: &Printer, cluster: &str) -
         }
     };
     // Every addon's check at once: each is a round trip into the node.
-    let installed: Vec<Option<bool>> = match &cx {
-        Some(cx) => {
-            try_join_all(CATALOG.iter().map(|i| dispatch::installed(cx, i.id))).await?.into_iter().map(Some).collect()
-        }
-        None => vec![None; CATALOG.len()],
+    let states: Vec<&str> = match &cx {
+        Some(cx) => try_join_all(CATALOG.iter().map(|i| dispatch::list_state(cx, i.id))).await?,
+        None => vec!["-"; CATALOG.len()],
     };
     let mut rows = vec![["NAME".to_string(), "VERSION".into(), "INSTALLED".into(), "DESCRIPTION".into()]];
-    for (info, installed) in CATALOG.iter().zip(installed) {
-        let installed = match installed {
-            Some(true) => "yes",
-            Some(false) => "no",
-            None => "-",
-        };
-        rows.push([info.name.to_string(), info.version.to_string(), installed.to_string(), info.summary.to_string()]);
+    for (info, state) in CATALOG.iter().zip(states) {
+        rows.push([info.name.to_string(), info.version.to_string(), state.to_string(), info.summary.to_string()]);
     }
     let widths: Vec<usize> = (0..3).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     for row in rows {
@@ -149,10 +158,14 @@ mod tests {
     #[test]
     fn versions_pin_or_override() {
         let gateway = catalog::find("gateway").unwrap();
-        assert_eq!(chosen_version(gateway, None).unwrap(), (gateway.version, true));
+        assert_eq!(chosen_version(gateway, None).unwrap(), (gateway.version.to_string(), true));
         assert!(chosen_version(gateway, Some(gateway.version)).unwrap().1);
         assert!(chosen_version(gateway, Some(&gateway.version[1..])).unwrap().1);
-        assert_eq!(chosen_version(gateway, Some("v9.9.9")).unwrap(), ("v9.9.9", false));
+        assert_eq!(chosen_version(gateway, Some("v9.9.9")).unwrap(), ("v9.9.9".to_string(), false));
+        assert_eq!(chosen_version(gateway, Some("1.8.3")).unwrap(), ("v1.8.3".to_string(), false));
+        for bad in ["../../etc", "v1/../x", "v1?x", "v1#x", "", " ", "-v1", "v1 2"] {
+            assert!(matches!(chosen_version(gateway, Some(bad)), Err(AddonError::Version(_))), "{bad:?}");
+        }
         let lb = catalog::find("load-balancer").unwrap();
         assert!(matches!(chosen_version(lb, Some("v1")), Err(AddonError::NotVersioned { .. })));
     }

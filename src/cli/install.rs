@@ -20,7 +20,7 @@ pub struct InstallArgs {
     /// the cluster name (default kina, or KINA_CLUSTER_NAME)
     #[arg(short = 'n', long)]
     pub name: Option<String>,
-    /// install this upstream version instead of the pinned one (not checksum-checked)
+    /// install this upstream release tag instead of the pinned one (not checksum-checked; for gateway, Envoy Gateway's)
     #[arg(long)]
     pub version: Option<String>,
     /// how long to wait for the addon to be ready (0 to not wait)

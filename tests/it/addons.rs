@@ -73,7 +73,7 @@ fn list_shows_every_addon_and_what_the_cluster_has() {
     assert!(row("load-balancer").contains("   no   "), "{out}");
     // Kind's default CNI and storage come with every cluster.
     assert!(row("kindnet").contains("   yes   "), "{out}");
-    assert!(row("local-path-storage").contains("   yes   "), "{out}");
+    assert!(row("local-path-storage").contains("   node image   "), "{out}");
     world.kina(&["install", "load-balancer"]).success();
     let out = world.kina(&["install", "--list"]).success().stdout();
     assert!(out.lines().any(|l| l.starts_with("load-balancer") && l.contains("   yes   ")), "{out}");
@@ -260,7 +260,7 @@ fn an_addon_that_never_becomes_ready_says_what_and_how_to_look() {
     world
         .kina(&["install", "metrics-server", "--wait", "3s"])
         .code_is(1)
-        .stderr_has("ERROR: metrics-server is not ready: deployment kube-system/metrics-server did not become Available within 3s")
+        .stderr_has("ERROR: metrics-server is not ready: deployment kube-system/metrics-server did not finish rolling out within 3s")
         .stderr_has("hint: look with `kubectl --context kina-kina --namespace kube-system describe deployment metrics-server`");
     // Without waiting it reports that it did not wait.
     world.kina(&["install", "metrics-server", "--wait", "0"]).success().stderr_has("Not waiting for metrics-server");
@@ -350,7 +350,7 @@ fn calico_checks_the_kernel_first() {
     world
         .kina(&["install", "calico", "--version", "v3.32.0"])
         .code_is(1)
-        .stderr_has("calico needs kernel features the node kina-control-plane lacks: VXLAN (CONFIG_VXLAN)")
+        .stderr_has("calico needs kernel features the node kina-control-plane lacks: VXLAN (CONFIG_VXLAN; `ip link add … type vxlan` said: Error: Unknown device type.)")
         .stderr_has("nodes[].kernel");
     assert!(applied(&world).iter().all(|c| !c.contains("calico")));
 
@@ -424,14 +424,18 @@ fn installs_wait_on_what_makes_each_addon_work() {
     cluster(&world);
     world.kina(&["install", "gateway"]).success().stderr_has(" • gateway ready after ");
     world.kina(&["install", "metrics-server"]).success();
-    let waits: Vec<String> =
-        world.fake_calls().into_iter().map(|c| c.replace('\'', "")).filter(|c| c.contains(" wait ")).collect();
+    let waits: Vec<String> = world
+        .fake_calls()
+        .into_iter()
+        .map(|c| c.replace('\'', ""))
+        .filter(|c| c.contains(" wait ") || c.contains(" rollout status "))
+        .collect();
     for expected in [
         "wait --for=condition=Established crd/gateways.gateway.networking.k8s.io",
-        "wait --for=condition=Available deployment/envoy-gateway --timeout=300s --namespace=envoy-gateway-system",
+        "rollout status deployment/envoy-gateway --timeout=300s --namespace=envoy-gateway-system",
         "wait --for=condition=Accepted gatewayclass/kina",
         "wait --for=condition=Programmed gateway/kina --timeout=300s --namespace=default",
-        "wait --for=condition=Available deployment/metrics-server --timeout=300s --namespace=kube-system",
+        "rollout status deployment/metrics-server --timeout=300s --namespace=kube-system",
         "wait --for=condition=Available apiservice/v1beta1.metrics.k8s.io",
     ] {
         assert!(waits.iter().any(|w| w.contains(expected)), "no {expected:?} in {waits:#?}");
@@ -460,4 +464,42 @@ fn a_stopped_cluster_is_started_first() {
         .code_is(1)
         .stderr_has("node \"kina-control-plane\" of cluster \"kina\" is not running (state: stopped)")
         .stderr_has("hint: start the cluster with `kina start cluster --name kina`");
+}
+
+#[test]
+fn a_port_taken_on_every_node_fails_at_once_and_says_by_what() {
+    let world = world();
+    cluster(&world);
+    world.kina(&["install", "gateway"]).success();
+    let started = std::time::Instant::now();
+    world
+        .kina(&["install", "ingress-nginx", "--version", "v1.15.0"])
+        .code_is(1)
+        .stderr_has("service ingress-nginx/ingress-nginx-controller cannot get a LoadBalancer address: its ports are taken on every node")
+        .stderr_has("hint: another Service holds those ports on every node");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "it did not wait for --wait to run out");
+}
+
+#[test]
+fn a_failed_download_installs_no_dependency_either() {
+    let mut world = World::new();
+    world.env("KINA_ADDON_MIRROR", world.path("empty-mirror").display().to_string());
+    cluster(&world);
+    world.kina(&["install", "headlamp"]).code_is(1).stderr_has("failed to download");
+    world.container(&["exec", CP, "test", "-e", "/usr/local/bin/kina-lb"]).failure();
+}
+
+#[test]
+fn versions_are_plain_tags_and_uninstalling_what_is_absent_is_a_no_op() {
+    let mut world = World::new();
+    world.env("KINA_ADDON_MIRROR", "http://127.0.0.1:9");
+    cluster(&world);
+    world
+        .kina(&["install", "metrics-server", "--version", "../../etc/passwd"])
+        .code_is(1)
+        .stderr_has("invalid version \"../../etc/passwd\"");
+    world
+        .kina(&["uninstall", "metrics-server"])
+        .success()
+        .stderr_has("metrics-server is not installed on cluster \"kina\"; nothing to remove");
 }

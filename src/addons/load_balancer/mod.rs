@@ -31,12 +31,18 @@ pub fn script() -> String {
 pub async fn install<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     let node = cx.control_plane();
     let write = |path: &str, text: String| NodeCommand::new(["cp", "/dev/stdin", path]).stdin(text);
+    // The running loop's shell reads its script as it goes: replace the file
+    // (a new inode) rather than write into it, then restart the service so a
+    // reinstall runs the new program.
+    let staged = format!("{SCRIPT_PATH}.new");
     let steps = [
-        write(SCRIPT_PATH, script()),
-        NodeCommand::new(["chmod", "0755", SCRIPT_PATH]),
+        write(&staged, script()),
+        NodeCommand::new(["chmod", "0755", &staged]),
+        NodeCommand::new(["mv", "-f", &staged, SCRIPT_PATH]),
         write(UNIT_PATH, UNIT_FILE.to_string()),
         NodeCommand::new(["systemctl", "daemon-reload"]),
-        NodeCommand::new(["systemctl", "enable", "--now", UNIT]),
+        NodeCommand::new(["systemctl", "enable", UNIT]),
+        NodeCommand::new(["systemctl", "restart", UNIT]),
     ];
     for step in &steps {
         cx.provider.exec_checked(node, step).await.context("failed to install the kina-lb controller")?;
@@ -87,26 +93,25 @@ pub async fn refresh_after_start<P: Provider>(provider: &P, printer: &crate::out
     }
 }
 
+/// Stops the loop first (or it would give the addresses back), then clears
+/// what it gave and removes its files.
 pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     let node = cx.control_plane();
-    let installed = cx.node_file_exists(SCRIPT_PATH).await?;
-    if installed {
+    let removing = "failed to remove the kina-lb controller";
+    if cx.node_file_exists(UNIT_PATH).await? {
+        let stop = NodeCommand::new(["systemctl", "disable", "--now", UNIT]);
+        cx.provider.exec_checked(node, &stop).await.context(removing)?;
+    }
+    if cx.node_file_exists(SCRIPT_PATH).await? {
         cx.provider
             .exec_checked(node, &NodeCommand::new([SCRIPT_PATH, "clear"]))
             .await
             .context("failed to clear the addresses kina-lb gave")?;
     }
-    let steps = [
-        NodeCommand::new(["systemctl", "disable", "--now", UNIT]),
-        NodeCommand::new(["rm", "-f", UNIT_PATH, SCRIPT_PATH]),
-        NodeCommand::new(["systemctl", "daemon-reload"]),
-    ];
-    for (i, step) in steps.iter().enumerate() {
-        // A unit that is already gone cannot be disabled; that is fine.
-        if i == 0 && !cx.node_file_exists(UNIT_PATH).await? {
-            continue;
-        }
-        cx.provider.exec_checked(node, step).await.context("failed to remove the kina-lb controller")?;
+    for step in
+        [NodeCommand::new(["rm", "-f", UNIT_PATH, SCRIPT_PATH]), NodeCommand::new(["systemctl", "daemon-reload"])]
+    {
+        cx.provider.exec_checked(node, &step).await.context(removing)?;
     }
     Ok(())
 }
