@@ -33,6 +33,14 @@ pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -
     cx.apply(&manifest, false).await
 }
 
+/// `127.0.0.1:8080` → `http://localhost:8080/`, `127.0.0.1:443` → `https://localhost/`.
+fn mac_url(scheme: &str, endpoint: &str) -> String {
+    let (host, port) = endpoint.rsplit_once(':').unwrap_or((endpoint, ""));
+    let host = if host == "127.0.0.1" { "localhost" } else { host };
+    let default = (scheme == "http" && port == "80") || (scheme == "https" && port == "443");
+    if default || port.is_empty() { format!("{scheme}://{host}/") } else { format!("{scheme}://{host}:{port}/") }
+}
+
 /// Runs the controller on the nodes labelled `ingress-ready=true`, where
 /// kind's ingress guide publishes ports 80 and 443 on the Mac.
 pub fn on_ingress_ready_nodes(upstream: &str) -> anyhow::Result<String> {
@@ -54,9 +62,22 @@ pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
 pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     let ip = cx.load_balancer_ip(ADDON, NAMESPACE, CONTROLLER).await?;
     cx.printer.info(&format!("Ingress objects answer at http://{ip}/ and https://{ip}/ (ports 80 and 443 of a node)"));
-    cx.printer.info(
-        "To use http://localhost/ instead, create the cluster with extraPortMappings for containerPort 80 and 443 (docs/addons.md)",
-    );
+    // The address is the node the controller runs on; its hostPorts are what
+    // the node's published ports reach.
+    let node = cx.nodes.iter().find(|n| n.ipv4.is_some_and(|a| a.to_string() == ip));
+    let published = |port: u16| {
+        node.and_then(|n| n.published_tcp.iter().find(|(p, _)| *p == port)).map(|(_, endpoint)| endpoint.clone())
+    };
+    match (published(80), published(443)) {
+        (Some(http), https) => {
+            let https = https.map(|e| format!(" and {}", mac_url("https", &e))).unwrap_or_default();
+            cx.printer.info(&format!("and on this Mac at {}{https}", mac_url("http", &http)));
+        }
+        _ => cx.printer.info(
+            "To use http://localhost/ as well, create the cluster with extraPortMappings for containerPort 80 and 443 \
+             on a node labelled ingress-ready=true (docs/addons.md)",
+        ),
+    }
     Ok(())
 }
 
@@ -72,6 +93,14 @@ pub async fn installed<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn published_ports_read_as_mac_urls() {
+        assert_eq!(mac_url("http", "127.0.0.1:80"), "http://localhost/");
+        assert_eq!(mac_url("https", "127.0.0.1:443"), "https://localhost/");
+        assert_eq!(mac_url("http", "127.0.0.1:8080"), "http://localhost:8080/");
+        assert_eq!(mac_url("https", "192.168.1.5:8443"), "https://192.168.1.5:8443/");
+    }
 
     #[test]
     fn the_controller_can_be_pinned_to_ingress_ready_nodes() {

@@ -101,6 +101,7 @@ mod tests {
             image: None,
             kubernetes_version: Some("v1.35.5".into()),
             api_server_endpoint: (role == "control-plane").then(|| "127.0.0.1:6445".into()),
+            published_tcp: Vec::new(),
         }
     }
 

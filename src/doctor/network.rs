@@ -144,6 +144,7 @@ mod tests {
             image: None,
             kubernetes_version: None,
             api_server_endpoint: Some("127.0.0.1:6445".into()),
+            published_tcp: vec![(6443, "127.0.0.1:6445".into())],
         }
     }
 

@@ -94,6 +94,8 @@ pub struct Node {
     pub kubernetes_version: Option<String>,
     /// `host:port` on the Mac that reaches the API server, if published.
     pub api_server_endpoint: Option<String>,
+    /// TCP ports published on the Mac: (port in the node, `host:port` on the Mac).
+    pub published_tcp: Vec<(u16, String)>,
 }
 
 impl Node {

@@ -409,7 +409,11 @@ fn ingress_nginx_runs_on_the_node_kind_users_label_ingress_ready() {
     )
     .unwrap();
     world.kina(&["create", "cluster", "--config", config.to_str().unwrap()]).success();
-    world.kina(&["install", "ingress-nginx", "--version", "v1.15.0"]).success();
+    world
+        .kina(&["install", "ingress-nginx", "--version", "v1.15.0"])
+        .success()
+        .stderr_has(&format!("Ingress objects answer at http://{}/", ip_of(&world, "kina-worker")))
+        .stderr_has("and on this Mac at http://localhost:8080/");
     let selector = jsonpath(
         &world,
         &["get", "deployment", "ingress-nginx-controller", "-n", "ingress-nginx"],

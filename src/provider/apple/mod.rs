@@ -142,11 +142,17 @@ fn app_root_of(status_json: &str) -> Option<PathBuf> {
 
 fn to_node(record: ContainerRecord) -> Option<Node> {
     let cluster = record.labels.get(LABEL_CLUSTER)?.clone();
-    let api_server_endpoint =
-        record.published_ports.iter().find(|p| p.container_port == API_SERVER_PORT && p.proto == "tcp").map(|p| {
+    let published_tcp: Vec<(u16, String)> = record
+        .published_ports
+        .iter()
+        .filter(|p| p.proto == "tcp")
+        .map(|p| {
             let host = if p.host_address == "0.0.0.0" { "127.0.0.1" } else { p.host_address.as_str() };
-            format!("{host}:{}", p.host_port)
-        });
+            (p.container_port, format!("{host}:{}", p.host_port))
+        })
+        .collect();
+    let api_server_endpoint =
+        published_tcp.iter().find(|(port, _)| *port == API_SERVER_PORT).map(|(_, endpoint)| endpoint.clone());
     Some(Node {
         name: record.id,
         cluster,
@@ -156,6 +162,7 @@ fn to_node(record: ContainerRecord) -> Option<Node> {
         image: record.image,
         kubernetes_version: record.labels.get(LABEL_KUBERNETES_VERSION).cloned(),
         api_server_endpoint,
+        published_tcp,
     })
 }
 

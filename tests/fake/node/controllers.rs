@@ -1,10 +1,11 @@
 //! The cluster's controllers, run after every kubectl call and container start (the
-//! fake has no background processes): status writers (workloads.rs), Envoy Gateway
+//! fake has no background processes): status writers (workloads.rs), the scheduler
+//! and EndpointSlice controller (endpoints.rs), Envoy Gateway
 //! (envoy.rs), and kina-lb.service's 2-second loop (kina_lb.rs) when it runs.
 
 use super::kina_lb;
 use super::kubectl::cluster;
-use super::{Ctx, envoy, workloads};
+use super::{Ctx, endpoints, envoy, workloads};
 use crate::config::Config;
 use crate::store::State;
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 pub fn settle(ctx: &mut Ctx, cp: &str) {
     for _ in 0..6 {
         let mut changed = workloads::reconcile(ctx, cp);
+        changed |= endpoints::reconcile(ctx, cp);
         changed |= envoy::reconcile(ctx, cp);
         changed |= lb_loop(ctx, cp);
         if !changed {

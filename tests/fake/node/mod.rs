@@ -6,6 +6,7 @@ pub mod controllers;
 pub mod ctr;
 pub mod diag;
 pub mod dial;
+pub mod endpoints;
 pub mod envoy;
 pub mod exec;
 pub mod files;
