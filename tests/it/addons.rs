@@ -507,3 +507,25 @@ fn versions_are_plain_tags_and_uninstalling_what_is_absent_is_a_no_op() {
         .success()
         .stderr_has("metrics-server is not installed on cluster \"kina\"; nothing to remove");
 }
+
+#[test]
+fn every_addon_can_be_installed_twice() {
+    let world = world_without_default_storage();
+    for args in [
+        &["install", "metrics-server"][..],
+        &["install", "headlamp", "--version", "v0.44.0"],
+        &["install", "local-path-storage", "--version", "v0.0.36"],
+        &["install", "gateway"],
+    ] {
+        world.kina(args).success();
+        let objects =
+            kubectl(&world, &["get", "deployments,services,storageclasses", "-A", "-o", "name"]).success().stdout();
+        world.kina(args).success();
+        let again =
+            kubectl(&world, &["get", "deployments,services,storageclasses", "-A", "-o", "name"]).success().stdout();
+        assert_eq!(objects, again, "{args:?} changed what exists");
+    }
+    let cni = world_without_cni(None);
+    cni.kina(&["install", "kindnet"]).success();
+    cni.kina(&["install", "kindnet"]).success();
+}
