@@ -529,3 +529,15 @@ fn every_addon_can_be_installed_twice() {
     cni.kina(&["install", "kindnet"]).success();
     cni.kina(&["install", "kindnet"]).success();
 }
+
+#[test]
+fn ipvs_clusters_are_warned_about() {
+    let world = world();
+    let config = world.path("ipvs.yaml");
+    std::fs::write(&config, "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnetworking:\n  kubeProxyMode: ipvs\n")
+        .unwrap();
+    world.kina(&["create", "cluster", "--config", config.to_str().unwrap()]).success();
+    world.kina(&["install", "load-balancer"]).success().stderr_has("WARNING: kube-proxy runs in IPVS mode");
+    let plain = world_without_cni(None);
+    assert!(!plain.kina(&["install", "load-balancer"]).success().stderr().contains("IPVS"));
+}

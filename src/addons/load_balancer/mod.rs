@@ -29,6 +29,7 @@ pub fn script() -> String {
 }
 
 pub async fn install<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
+    warn_about_ipvs(cx).await;
     let node = cx.control_plane();
     let write = |path: &str, text: String| NodeCommand::new(["cp", "/dev/stdin", path]).stdin(text);
     // The running loop's shell reads its script as it goes: replace the file
@@ -48,6 +49,20 @@ pub async fn install<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
         cx.provider.exec_checked(node, step).await.context("failed to install the kina-lb controller")?;
     }
     Ok(())
+}
+
+/// kube-proxy in iptables or nftables mode forwards a node's own address as a
+/// LoadBalancer address; in IPVS mode it also binds that address to its dummy
+/// interface, which kina has not tried.
+async fn warn_about_ipvs<P: Provider>(cx: &Cx<'_, P>) {
+    let config = cx.field("configmap", Some("kube-system"), "kube-proxy", "{.data.config\\.conf}").await;
+    if config.is_ok_and(|c| c.lines().any(|l| l.trim() == "mode: ipvs")) {
+        cx.printer.warn(
+            "kube-proxy runs in IPVS mode (kubeProxyMode: ipvs): kina-lb is built for the iptables and nftables \
+             modes; in IPVS mode kube-proxy also binds each LoadBalancer address (here a node's own) to kube-ipvs0, \
+             which kina has not verified",
+        );
+    }
 }
 
 /// Ready: the service runs, and one pass has given every Service its address.
