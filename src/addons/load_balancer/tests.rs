@@ -218,3 +218,75 @@ fn the_script_is_valid_posix_shell() {
     let out = Command::new("sh").args(["-n", "-c", &script()]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Runs the real script with `sh` and a stub `kubectl` that answers `get` with
+/// `listing` (or fails when it is None) and records every `patch`.
+fn run_script(mode: &str, listing: Option<&str>, patch_fails: bool) -> (std::process::Output, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kina-lb");
+    std::fs::write(&path, script()).unwrap();
+    std::fs::write(dir.path().join("listing"), listing.unwrap_or("")).unwrap();
+    let stub = format!(
+        "#!/bin/sh\ncase \"$2\" in\nget) {};;\npatch) printf '%s\\n' \"$*\" >> '{}/patches'; {} ;;\nesac\n",
+        if listing.is_some() {
+            format!("cat '{}/listing'", dir.path().display())
+        } else {
+            "echo boom >&2; exit 1".into()
+        },
+        dir.path().display(),
+        if patch_fails { "exit 1" } else { "true" },
+    );
+    let kubectl = dir.path().join("kubectl");
+    std::fs::write(&kubectl, stub).unwrap();
+    let chmod = Command::new("chmod").arg("755").arg(&kubectl).status().unwrap();
+    assert!(chmod.success());
+    let search = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
+    let out = Command::new("sh").arg(&path).arg(mode).env("PATH", search).output().unwrap();
+    let patches = std::fs::read_to_string(dir.path().join("patches")).unwrap_or_default();
+    (out, patches)
+}
+
+#[test]
+fn the_script_patches_what_the_program_decides() {
+    // `gone` shows an address no node has any more, and its port is taken now.
+    let listing =
+        node("n", CP) + &service("default", "web", "TCP/80,", "") + &service("d", "gone", "TCP/80,", "10.1.1.1");
+    let (out, patches) = run_script("once", Some(&listing), false);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("default/web: {CP}\nd/gone: cleared\n"));
+    let lines: Vec<&str> = patches.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "--kubeconfig=/etc/kubernetes/admin.conf patch service web --namespace=default --subresource=status --type=merge -p {{\"status\":{{\"loadBalancer\":{{\"ingress\":[{{\"ip\":\"{CP}\"}}]}}}}}}"
+            ),
+            "--kubeconfig=/etc/kubernetes/admin.conf patch service gone --namespace=d --subresource=status --type=merge -p {\"status\":{\"loadBalancer\":{\"ingress\":null}}}".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn the_script_reports_pending_services_only_when_asked_once() {
+    let listing = node("n", CP) + &service("d", "api", "TCP/6443,", "");
+    let (out, _) = run_script("once", Some(&listing), false);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "d/api: pending (its ports are taken on every node)\n");
+}
+
+#[test]
+fn a_failed_listing_or_patch_fails_the_pass_and_changes_nothing_else() {
+    let (out, patches) = run_script("once", None, false);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("could not list"), "{out:?}");
+    assert!(patches.is_empty());
+    let listing = node("n", CP) + &service("default", "web", "TCP/80,", "");
+    let (out, _) = run_script("once", Some(&listing), true);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+}
+
+#[test]
+fn the_script_refuses_unknown_modes() {
+    let (out, _) = run_script("sideways", Some(""), false);
+    assert_eq!(out.status.code(), Some(2));
+}
