@@ -54,7 +54,7 @@ extensions:
     owner: "yes"
 "#;
 
-fn kubectl() -> PathBuf {
+pub fn kubectl() -> PathBuf {
     if let Some(path) = std::env::var_os("KINA_TEST_KUBECTL") {
         return PathBuf::from(path);
     }

@@ -11,6 +11,7 @@ mod failures;
 mod fake_container;
 mod get;
 mod http_mirror;
+mod kina_lb_kubectl;
 mod kubectl;
 mod lifecycle;
 mod load;

@@ -1,0 +1,175 @@
+//! kina-lb's JSONPath query evaluated by a real kubectl 1.35 against a small
+//! stand-in API server on loopback (plain HTTP: discovery plus three lists),
+//! then kina-lb's awk program on what kubectl printed: the node-side pipeline
+//! as it runs in the control plane, minus the cluster.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+fn query_and_program() -> (String, String) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |f: &str| std::fs::read_to_string(format!("{root}/src/addons/load_balancer/{f}")).unwrap();
+    (read("query.jsonpath").trim_end().to_string(), read("assign.awk"))
+}
+
+fn resources(group_version: &str, list: &[(&str, &str, bool)]) -> Value {
+    let resources: Vec<Value> = list
+        .iter()
+        .map(|(name, kind, namespaced)| {
+            json!({"name": name, "singularName": "", "namespaced": namespaced, "kind": kind, "verbs": ["get", "list"]})
+        })
+        .collect();
+    json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources})
+}
+
+fn list(kind: &str, api_version: &str, items: Vec<Value>) -> Value {
+    json!({"kind": format!("{kind}List"), "apiVersion": api_version, "metadata": {"resourceVersion": "1"}, "items": items})
+}
+
+/// What the stand-in API server answers for `path`.
+fn answer(path: &str) -> Option<Value> {
+    let path = path.split('?').next().unwrap_or(path);
+    Some(match path {
+        "/api" => json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}),
+        "/apis" => json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": [{
+            "name": "discovery.k8s.io",
+            "versions": [{"groupVersion": "discovery.k8s.io/v1", "version": "v1"}],
+            "preferredVersion": {"groupVersion": "discovery.k8s.io/v1", "version": "v1"},
+        }]}),
+        "/api/v1" => resources("v1", &[("nodes", "Node", false), ("services", "Service", true)]),
+        "/apis/discovery.k8s.io/v1" => resources("discovery.k8s.io/v1", &[("endpointslices", "EndpointSlice", true)]),
+        "/api/v1/nodes" => list(
+            "Node",
+            "v1",
+            vec![
+                json!({"metadata": {"name": "kina-control-plane", "labels": {"node-role.kubernetes.io/control-plane": ""}},
+                   "status": {"addresses": [{"type": "InternalIP", "address": "192.168.64.3"}, {"type": "Hostname", "address": "kina-control-plane"}]}}),
+                json!({"metadata": {"name": "kina-worker"},
+                   "status": {"addresses": [{"type": "Hostname", "address": "kina-worker"}, {"type": "InternalIP", "address": "192.168.64.4"}]}}),
+            ],
+        ),
+        "/api/v1/services" => list(
+            "Service",
+            "v1",
+            vec![
+                json!({"metadata": {"name": "kubernetes", "namespace": "default"},
+                   "spec": {"type": "ClusterIP", "ports": [{"port": 443, "protocol": "TCP"}]}}),
+                json!({"metadata": {"name": "web", "namespace": "default"},
+                   "spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Cluster",
+                            "ports": [{"port": 8080, "protocol": "TCP", "nodePort": 31080}]},
+                   "status": {"loadBalancer": {}}}),
+                json!({"metadata": {"name": "envoy-default-kina-1a2b3c4d", "namespace": "envoy-gateway-system"},
+                   "spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local",
+                            "ports": [{"port": 80, "protocol": "TCP", "nodePort": 30080}]},
+                   "status": {"loadBalancer": {"ingress": [{"ip": "192.168.64.3", "ipMode": "VIP"}]}}}),
+                json!({"metadata": {"name": "other", "namespace": "x"},
+                   "spec": {"type": "LoadBalancer", "loadBalancerClass": "example.com/lb", "ports": [{"port": 80, "protocol": "TCP"}]}}),
+            ],
+        ),
+        "/apis/discovery.k8s.io/v1/endpointslices" => list(
+            "EndpointSlice",
+            "discovery.k8s.io/v1",
+            vec![
+                json!({"metadata": {"name": "envoy-abc", "namespace": "envoy-gateway-system",
+                                "labels": {"kubernetes.io/service-name": "envoy-default-kina-1a2b3c4d"}},
+                   "addressType": "IPv4",
+                   "endpoints": [{"addresses": ["10.244.1.5"], "conditions": {"ready": true}, "nodeName": "kina-worker"}]}),
+                json!({"metadata": {"name": "web-xyz", "namespace": "default", "labels": {"kubernetes.io/service-name": "web"}},
+                   "addressType": "IPv4", "endpoints": null}),
+            ],
+        ),
+        _ => return None,
+    })
+}
+
+fn serve(listener: TcpListener) {
+    for stream in listener.incoming() {
+        let Ok(mut stream) = stream else { return };
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut request = String::new();
+        if reader.read_line(&mut request).is_err() {
+            continue;
+        }
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+            line.clear();
+        }
+        let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
+        if path == "/quit" {
+            return;
+        }
+        let (status, body) = match answer(&path) {
+            Some(v) => ("200 OK", v.to_string()),
+            None => (
+                "404 Not Found",
+                json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 404, "reason": "NotFound"})
+                    .to_string(),
+            ),
+        };
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    }
+}
+
+#[test]
+fn a_real_kubectl_evaluates_the_query_the_way_the_program_expects() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || serve(listener));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://{addr}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user: {{}}\n"
+        ),
+    )
+    .unwrap();
+    let (query, program) = query_and_program();
+    let out = Command::new(crate::kubectl::kubectl())
+        .args(["--kubeconfig", kubeconfig.to_str().unwrap(), "--cache-dir", dir.path().join("cache").to_str().unwrap()])
+        .args(["get", "nodes,services,endpointslices", "--all-namespaces", "-o", &format!("jsonpath={query}")])
+        .env_clear()
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let _ = std::net::TcpStream::connect(addr).and_then(|mut s| s.write_all(b"GET /quit HTTP/1.1\r\n\r\n"));
+    let _ = server.join();
+    assert!(out.status.success(), "kubectl: {}", String::from_utf8_lossy(&out.stderr));
+    let listing = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = listing.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "Node\t\tkina-control-plane\t\t\t\t\t192.168.64.3,\t\t\t\t",
+            "Node\t\tkina-worker\t\t\t\t\t192.168.64.4,\t\t\t\t",
+            "Service\tdefault\tkubernetes\tClusterIP\t\tTCP/443,\t\t\t\t\t\tTCP/,",
+            "Service\tdefault\tweb\tLoadBalancer\t\tTCP/8080,\t\t\t\t\tCluster\tTCP/31080,",
+            "Service\tenvoy-gateway-system\tenvoy-default-kina-1a2b3c4d\tLoadBalancer\t\tTCP/80,\t192.168.64.3,\t\t\t\tLocal\tTCP/30080,",
+            "Service\tx\tother\tLoadBalancer\texample.com/lb\tTCP/80,\t\t\t\t\t\tTCP/,",
+            "EndpointSlice\tenvoy-gateway-system\tenvoy-abc\t\t\t\t\t\tenvoy-default-kina-1a2b3c4d\tkina-worker=true,\t\t",
+            "EndpointSlice\tdefault\tweb-xyz\t\t\t\t\t\tweb\t\t\t",
+        ],
+        "{listing}"
+    );
+    // And the program's decisions on it: web gets the first node; the Local
+    // Envoy Service moves to the worker that runs its pod.
+    let mut awk = Command::new("awk")
+        .args(["-F", "\t", "-v", "mode=once", &program])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    awk.stdin.take().unwrap().write_all(listing.as_bytes()).unwrap();
+    let decided = String::from_utf8(awk.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(
+        decided,
+        "set default web 192.168.64.3\nset envoy-gateway-system envoy-default-kina-1a2b3c4d 192.168.64.4\n"
+    );
+}
