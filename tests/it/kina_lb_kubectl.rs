@@ -39,7 +39,7 @@ fn answer(path: &str) -> Option<Value> {
             "versions": [{"groupVersion": "discovery.k8s.io/v1", "version": "v1"}],
             "preferredVersion": {"groupVersion": "discovery.k8s.io/v1", "version": "v1"},
         }]}),
-        "/api/v1" => resources("v1", &[("nodes", "Node", false), ("services", "Service", true)]),
+        "/api/v1" => resources("v1", &[("nodes", "Node", false), ("services", "Service", true), ("pods", "Pod", true)]),
         "/apis/discovery.k8s.io/v1" => resources("discovery.k8s.io/v1", &[("endpointslices", "EndpointSlice", true)]),
         "/api/v1/nodes" => list(
             "Node",
@@ -62,7 +62,7 @@ fn answer(path: &str) -> Option<Value> {
                             "ports": [{"port": 8080, "protocol": "TCP", "nodePort": 31080}]},
                    "status": {"loadBalancer": {}}}),
                 json!({"metadata": {"name": "envoy-default-kina-1a2b3c4d", "namespace": "envoy-gateway-system"},
-                   "spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local",
+                   "spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local", "healthCheckNodePort": 32000,
                             "ports": [{"port": 80, "protocol": "TCP", "nodePort": 30080}]},
                    "status": {"loadBalancer": {"ingress": [{"ip": "192.168.64.3", "ipMode": "VIP"}]}}}),
                 json!({"metadata": {"name": "other", "namespace": "x"},
@@ -76,9 +76,21 @@ fn answer(path: &str) -> Option<Value> {
                 json!({"metadata": {"name": "envoy-abc", "namespace": "envoy-gateway-system",
                                 "labels": {"kubernetes.io/service-name": "envoy-default-kina-1a2b3c4d"}},
                    "addressType": "IPv4",
-                   "endpoints": [{"addresses": ["10.244.1.5"], "conditions": {"ready": true}, "nodeName": "kina-worker"}]}),
+                   "endpoints": [{"addresses": ["10.244.1.5"], "conditions": {"ready": true}, "nodeName": "kina-worker",
+                                  "targetRef": {"kind": "Pod", "name": "envoy-default-kina-1a2b3c4d-xyz", "namespace": "envoy-gateway-system"}}]}),
                 json!({"metadata": {"name": "web-xyz", "namespace": "default", "labels": {"kubernetes.io/service-name": "web"}},
                    "addressType": "IPv4", "endpoints": null}),
+            ],
+        ),
+        "/api/v1/pods" => list(
+            "Pod",
+            "v1",
+            vec![
+                json!({"metadata": {"name": "controller-abc", "namespace": "ingress-nginx"},
+                   "spec": {"nodeName": "kina-worker", "containers": [
+                       {"name": "controller", "ports": [{"containerPort": 80, "hostPort": 80, "protocol": "TCP"}, {"containerPort": 8443, "protocol": "TCP"}]},
+                       {"name": "sidecar"}]}}),
+                json!({"metadata": {"name": "pending", "namespace": "default"}, "spec": {"containers": [{"name": "c"}]}}),
             ],
         ),
         _ => return None,
@@ -134,7 +146,7 @@ fn a_real_kubectl_evaluates_the_query_the_way_the_program_expects() {
     let (query, program) = query_and_program();
     let out = Command::new(crate::kubectl::kubectl())
         .args(["--kubeconfig", kubeconfig.to_str().unwrap(), "--cache-dir", dir.path().join("cache").to_str().unwrap()])
-        .args(["get", "nodes,services,endpointslices", "--all-namespaces", "-o", &format!("jsonpath={query}")])
+        .args(["get", "nodes,services,endpointslices,pods", "--all-namespaces", "-o", &format!("jsonpath={query}")])
         .env_clear()
         .env("HOME", dir.path())
         .output()
@@ -147,19 +159,22 @@ fn a_real_kubectl_evaluates_the_query_the_way_the_program_expects() {
     assert_eq!(
         lines,
         [
-            "Node\t\tkina-control-plane\t\t\t\t\t192.168.64.3,\t\t\t\t",
-            "Node\t\tkina-worker\t\t\t\t\t192.168.64.4,\t\t\t\t",
-            "Service\tdefault\tkubernetes\tClusterIP\t\tTCP/443,\t\t\t\t\t\tTCP/,",
-            "Service\tdefault\tweb\tLoadBalancer\t\tTCP/8080,\t\t\t\t\tCluster\tTCP/31080,",
-            "Service\tenvoy-gateway-system\tenvoy-default-kina-1a2b3c4d\tLoadBalancer\t\tTCP/80,\t192.168.64.3,\t\t\t\tLocal\tTCP/30080,",
-            "Service\tx\tother\tLoadBalancer\texample.com/lb\tTCP/80,\t\t\t\t\t\tTCP/,",
-            "EndpointSlice\tenvoy-gateway-system\tenvoy-abc\t\t\t\t\t\tenvoy-default-kina-1a2b3c4d\tkina-worker=true,\t\t",
-            "EndpointSlice\tdefault\tweb-xyz\t\t\t\t\t\tweb\t\t\t",
+            "Node\t\tkina-control-plane\t\t\t\t\t192.168.64.3,\t\t\t\tTCP/,\t\t",
+            "Node\t\tkina-worker\t\t\t\t\t192.168.64.4,\t\t\t\tTCP/,\t\t",
+            "Service\tdefault\tkubernetes\tClusterIP\t\tTCP/443,\t\t\t\t\t\tTCP/,TCP/,\t\t",
+            "Service\tdefault\tweb\tLoadBalancer\t\tTCP/8080,\t\t\t\t\tCluster\tTCP/31080,TCP/,\t\t",
+            "Service\tenvoy-gateway-system\tenvoy-default-kina-1a2b3c4d\tLoadBalancer\t\tTCP/80,\t192.168.64.3,\t\t\t\tLocal\tTCP/30080,TCP/32000,\t\t",
+            "Service\tx\tother\tLoadBalancer\texample.com/lb\tTCP/80,\t\t\t\t\t\tTCP/,TCP/,\t\t",
+            "EndpointSlice\tenvoy-gateway-system\tenvoy-abc\t\t\t\t\t\tenvoy-default-kina-1a2b3c4d\tkina-worker=true=envoy-default-kina-1a2b3c4d-xyz,\t\tTCP/,\t\t",
+            "EndpointSlice\tdefault\tweb-xyz\t\t\t\t\t\tweb\t\t\tTCP/,\t\t",
+            "Pod\tingress-nginx\tcontroller-abc\t\t\t\t\t\t\t\t\tTCP/,\tkina-worker\tTCP/80,TCP/,",
+            "Pod\tdefault\tpending\t\t\t\t\t\t\t\t\tTCP/,\t\t",
         ],
         "{listing}"
     );
-    // And the program's decisions on it: web gets the first node; the Local
-    // Envoy Service moves to the worker that runs its pod.
+    // And the program's decisions on it: the Local Envoy Service may only be
+    // where its pod runs, the worker, but ingress-nginx's pod holds hostPort 80
+    // there: its stale address is cleared (it waits); web gets the first node.
     let mut awk = Command::new("awk")
         .args(["-F", "\t", "-v", "mode=once", &program])
         .stdin(Stdio::piped())
@@ -170,6 +185,6 @@ fn a_real_kubectl_evaluates_the_query_the_way_the_program_expects() {
     let decided = String::from_utf8(awk.wait_with_output().unwrap().stdout).unwrap();
     assert_eq!(
         decided,
-        "set default web 192.168.64.3\nset envoy-gateway-system envoy-default-kina-1a2b3c4d 192.168.64.4\n"
+        "clear envoy-gateway-system envoy-default-kina-1a2b3c4d\nset default web 192.168.64.3\n"
     );
 }

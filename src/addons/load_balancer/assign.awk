@@ -1,18 +1,24 @@
 # Gives each Service of type LoadBalancer one node address whose ports it can
 # have to itself. Input: one tab-separated line per object (query.jsonpath):
 #   1 kind  2 ns  3 name  4 type  5 lbClass  6 ports (TCP/80,)  7 ingress IPs (ip,)
-#   8 node IPs (ip,)  9 svcName  10 endpoints (node=ready,)  11 externalTrafficPolicy
-#   12 node ports (TCP/31234,)
+#   8 node IPs (ip,)  9 svcName  10 endpoints (node=ready=pod,)  11 externalTrafficPolicy
+#   12 node ports and health check port (TCP/31234,)  13 a pod node  14 its hostPorts (TCP/80,)
 # Output: "set ns name ip", "clear ns name" or "pending ns name reason".
 # mode=clear clears every node address this controller may have set.
+# Exits 2 when the listing has no node (it was incomplete: change nothing).
 function first(list,    parts) {
     split(list, parts, ",")
     return parts[1]
 }
-function fits(ip, ports,    n, p, i) {
+# Whether every port is free on ip for Service key. A hostPort of a pod there is
+# no obstacle to a Service that has that very pod as an endpoint.
+function fits(ip, ports, key,    n, p, i, owner) {
     n = split(ports, p, ",")
-    for (i = 1; i <= n; i++)
-        if (p[i] != "" && ((ip, p[i]) in taken)) return 0
+    for (i = 1; i <= n; i++) {
+        if (p[i] == "" || !((ip, p[i]) in taken)) continue
+        owner = taken[ip, p[i]]
+        if (!(index(owner, "pod:") == 1 && ((key, substr(owner, 5)) in endpoint_pod))) return 0
+    }
     return 1
 }
 function take(ip, ports, key,    n, p, i) {
@@ -34,6 +40,13 @@ $1 == "Node" {
         ip_of[$3] = ip
         is_node_ip[ip] = 1
     }
+    next
+}
+$1 == "Pod" && $13 != "" {
+    host_ports[$13] = host_ports[$13] $14
+    n = split($14, hp, ",")
+    for (i = 1; i <= n; i++)
+        if (hp[i] != "") host_port_owner[$13, hp[i]] = "pod:" $2 "/" $3
     next
 }
 $1 == "Service" {
@@ -59,6 +72,7 @@ $1 == "EndpointSlice" && $9 != "" {
             hosts[key, ep[1]] = 1
             has_endpoints[key] = 1
         }
+        if (ep[3] != "") endpoint_pod[key, $2 "/" ep[3]] = 1
     }
     next
 }
@@ -69,7 +83,7 @@ function runs_endpoint(key, ip,    name) {
 }
 END {
     # Without nodes the list was incomplete: change nothing rather than clear all.
-    if (nodes == 0) exit
+    if (nodes == 0) exit 2
     if (mode == "clear") {
         for (s = 1; s <= services; s++)
             if (current[svc[s]] in is_node_ip) print "clear", svc_ns[svc[s]], svc_name[svc[s]]
@@ -79,20 +93,28 @@ END {
         reserve(node_ip[i])
         take(node_ip[i], node_ports, "node port")
     }
+    for (name in ip_of) {
+        n = split(host_ports[name], hp, ",")
+        for (i = 1; i <= n; i++)
+            if (hp[i] != "" && !((ip_of[name], hp[i]) in taken)) taken[ip_of[name], hp[i]] = host_port_owner[name, hp[i]]
+    }
     # Addresses already given stay put while they still belong to a node and
     # are free there, unless the Service only answers where its endpoints run
     # (externalTrafficPolicy: Local) and some now run elsewhere.
     for (s = 1; s <= services; s++) {
         key = svc[s]
         ip = current[key]
-        if (ip == "" || !(ip in is_node_ip) || !fits(ip, svc_ports[key])) continue
+        if (ip == "" || !(ip in is_node_ip) || !fits(ip, svc_ports[key], key)) continue
         if (svc_local[key] && (key in has_endpoints) && !runs_endpoint(key, ip)) continue
         take(ip, svc_ports[key], key)
         done[key] = 1
     }
-    for (s = 1; s <= services; s++) {
+    # Local Services can only use nodes that run their endpoints: they choose
+    # first, then the others.
+    for (round = 1; round <= 2; round++) for (s = 1; s <= services; s++) {
         key = svc[s]
-        if (key in done) continue
+        if ((key in done) || (round == 1) != svc_local[key]) continue
+        done[key] = 1
         chosen = ""
         # Prefer a node that runs an endpoint of the Service; with the Local
         # policy, only such a node answers at all.
@@ -100,7 +122,7 @@ END {
             if (pass == 2 && svc_local[key]) break
             for (i = 1; i <= nodes && chosen == ""; i++) {
                 ip = node_ip[i]
-                if ((pass == 1 && !runs_endpoint(key, ip)) || !fits(ip, svc_ports[key])) continue
+                if ((pass == 1 && !runs_endpoint(key, ip)) || !fits(ip, svc_ports[key], key)) continue
                 chosen = ip
             }
         }

@@ -14,11 +14,16 @@ ASSIGN='@ASSIGN@'
 # One pass; exits non-zero if the cluster could not be listed or a patch failed.
 reconcile() {
 	# dash has no pipefail: keep the listing apart so its failure is seen.
-	objects=$($KUBECTL get nodes,services,endpointslices --all-namespaces -o "jsonpath=$QUERY") || {
-		echo "kina-lb: could not list nodes, services and endpointslices" >&2
+	objects=$($KUBECTL get nodes,services,endpointslices,pods --all-namespaces -o "jsonpath=$QUERY") || {
+		echo "kina-lb: could not list nodes, services, endpointslices and pods" >&2
 		return 1
 	}
-	printf '%s\n' "$objects" | awk -F '\t' -v mode="$1" "$ASSIGN" | {
+	actions=$(printf '%s\n' "$objects" | awk -F '\t' -v mode="$1" "$ASSIGN") || {
+		echo "kina-lb: the listing had no nodes, or awk failed; nothing changed" >&2
+		return 1
+	}
+	[ -n "$actions" ] || return 0
+	printf '%s\n' "$actions" | {
 		failed=0
 		while read -r action ns name detail; do
 			case "$action" in

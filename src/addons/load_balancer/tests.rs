@@ -22,6 +22,25 @@ fn slice(ns: &str, service: &str, endpoints: &str) -> String {
     format!("EndpointSlice\t{ns}\t{service}-abcde\t\t\t\t\t\t{service}\t{endpoints}\n")
 }
 
+fn pod(ns: &str, name: &str, node: &str, host_ports: &str) -> String {
+    format!("Pod\t{ns}\t{name}\t\t\t\t\t\t\t\t\t\t{node}\t{host_ports}\n")
+}
+
+/// awk's exit code and output lines.
+fn assign_status(mode: &str, input: &str) -> (i32, Vec<String>) {
+    let mut child = Command::new("awk")
+        .args(["-F", "\t", "-v", &format!("mode={mode}"), ASSIGN])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("awk runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
+    (out.status.code().unwrap_or(-1), lines)
+}
+
 fn assign(mode: &str, input: &str) -> Vec<String> {
     let mut child = Command::new("awk")
         .args(["-F", "\t", "-v", &format!("mode={mode}"), ASSIGN])
@@ -148,9 +167,48 @@ fn clear_mode_clears_the_node_addresses_it_gave() {
 }
 
 #[test]
-fn an_incomplete_listing_without_nodes_changes_nothing() {
-    assert!(assign("once", &service("d", "web", "TCP/80,", CP)).is_empty());
-    assert!(assign("clear", &service("d", "web", "TCP/80,", CP)).is_empty());
+fn an_incomplete_listing_without_nodes_changes_nothing_and_says_so() {
+    assert_eq!(assign_status("once", &service("d", "web", "TCP/80,", CP)), (2, vec![]));
+    assert_eq!(assign_status("clear", &service("d", "web", "TCP/80,", CP)), (2, vec![]));
+}
+
+#[test]
+fn a_pods_host_port_keeps_other_services_off_its_node() {
+    // ingress-nginx's controller listens on hostPort 80 of the worker.
+    let input = three_nodes()
+        + &pod("ingress-nginx", "controller-abc", "kina-worker", "TCP/80,TCP/443,TCP/,")
+        + &service("ingress-nginx", "controller", "TCP/80,TCP/443,", "")
+        + &slice("ingress-nginx", "controller", "kina-worker=true=controller-abc,")
+        + &service("default", "web", "TCP/80,", "");
+    // Its own Service may use the worker's hostPorts; another Service on :80 may not.
+    let (code, lines) = assign_status("once", &input);
+    assert_eq!(code, 0);
+    assert_eq!(lines, [format!("set ingress-nginx controller {W1}"), format!("set default web {CP}")]);
+    let only_worker = node("kina-worker", W1)
+        + &pod("ingress-nginx", "controller-abc", "kina-worker", "TCP/80,")
+        + &service("default", "web", "TCP/80,", "");
+    assert_eq!(assign("once", &only_worker), ["pending default web its ports are taken on every node"]);
+}
+
+#[test]
+fn local_services_choose_before_the_others() {
+    // Both want port 80; the Local one can only go where its pod runs (the
+    // control plane), so it goes first and the other takes the worker.
+    let input = node("kina-control-plane", CP)
+        + &node("kina-worker", W1)
+        + &service("a", "cluster-wide", "TCP/80,", "")
+        + &service_with("z", "gateway", "TCP/80,", "", "Local", "")
+        + &slice("a", "cluster-wide", "kina-control-plane=true,")
+        + &slice("z", "gateway", "kina-control-plane=true,");
+    assert_eq!(assign("once", &input), [format!("set z gateway {CP}"), format!("set a cluster-wide {W1}")]);
+}
+
+#[test]
+fn health_check_node_ports_are_kept_free() {
+    let input = node("n", CP)
+        + &service_with("d", "local", "TCP/80,", CP, "Local", "TCP/30080,TCP/32000,")
+        + &service("d", "clash", "TCP/32000,", "");
+    assert_eq!(assign("once", &input), ["pending d clash its ports are taken on every node"]);
 }
 
 #[test]
