@@ -28,7 +28,7 @@ pub fn render(upstream: &str, pod_subnet: &str) -> anyhow::Result<String> {
 
 /// Probes each node's kernel for what Calico's VXLAN mode needs.
 async fn check_kernels<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    let add = NodeCommand::new(["ip", "link", "add", PROBE_LINK, "type", "vxlan", "id", "4242", "dstport", "4789"]);
+    let add = NodeCommand::new(["ip", "link", "add", PROBE_LINK, "type", "vxlan", "id", "4242", "dstport", "47891"]);
     let del = NodeCommand::new(["ip", "link", "del", PROBE_LINK]);
     for node in &cx.nodes {
         // A probe left behind by an interrupted run would make `add` fail with "File exists".

@@ -15,6 +15,8 @@ pub async fn prefetch<P: Provider>(cx: &Cx<'_, P>, id: AddonId, version: &str, p
         }
         AddonId::IngressNginx => ingress_nginx::REMOTE,
         AddonId::MetricsServer => metrics_server::REMOTE,
+        // Nothing to download when the node image's storage is already there.
+        AddonId::LocalPathStorage if local_path::kind_storage_present(cx).await? => return Ok(()),
         AddonId::LocalPathStorage => local_path::REMOTE,
         AddonId::Headlamp => headlamp::REMOTE,
         AddonId::Calico => calico::REMOTE,

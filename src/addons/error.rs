@@ -11,6 +11,9 @@ pub enum AddonError {
     #[error("failed to download {url}{}: {reason}", .mirror.as_ref().map(|m| format!(" (mirror {m})")).unwrap_or_default())]
     Download { url: String, mirror: Option<String>, reason: String },
 
+    #[error("{url} is not in kina's cache")]
+    NotCached { url: String },
+
     #[error("{url} does not match the checksum kina recorded (expected sha256 {expected}, got {actual})")]
     Checksum { url: String, expected: String, actual: String },
 
@@ -29,7 +32,7 @@ pub enum AddonError {
     Apply(#[source] anyhow::Error),
 
     #[error("{service} cannot get a LoadBalancer address: {reason}")]
-    Pending { service: String, reason: String, context: String },
+    Pending { service: String, reason: String, context: String, local: bool },
 
     #[error("invalid version {0:?}: use an upstream release tag such as v1.2.3")]
     Version(String),
@@ -74,11 +77,17 @@ impl AddonError {
                  the addon to remove them"
                     .into(),
             ),
-            AddonError::Pending { context, .. } => Some(format!(
-                "another Service holds those ports on every node: see EXTERNAL-IP and PORT(S) in \
-                 `kubectl --context {context} get services --all-namespaces`; remove one of them, or add a worker node"
+            AddonError::Pending { context, local: false, .. } => Some(format!(
+                "on every node another Service, a pod's hostPort, a NodePort or one of the cluster's own ports \
+                 (6443, 2379, 2380, 10250, 10256) holds them: see EXTERNAL-IP and PORT(S) in \
+                 `kubectl --context {context} get services --all-namespaces`; remove the other one, or add a worker node"
             )),
-            AddonError::NotVersioned { .. } | AddonError::Version(_) => None,
+            AddonError::Pending { context, local: true, .. } => Some(format!(
+                "the Service only answers where its pods run (externalTrafficPolicy: Local), and there another \
+                 Service, hostPort or NodePort holds its ports: see `kubectl --context {context} get services,pods \
+                 --all-namespaces -o wide`; move the other Service or the pods (e.g. with a nodeSelector)"
+            )),
+            AddonError::NotVersioned { .. } | AddonError::Version(_) | AddonError::NotCached { .. } => None,
         }
     }
 }

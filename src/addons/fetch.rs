@@ -46,6 +46,8 @@ impl Mirror {
 pub struct Fetcher {
     cache: PathBuf,
     mirror: Option<Mirror>,
+    /// Only what is cached: for cleaning up after an install that never finished.
+    cache_only: bool,
 }
 
 /// `https://github.com/a/b/x.yaml` → `github.com/a/b/x.yaml`.
@@ -59,7 +61,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 impl Fetcher {
     pub fn new(cache: PathBuf, mirror: Option<Mirror>) -> Self {
-        Fetcher { cache, mirror }
+        Fetcher { cache, mirror, cache_only: false }
+    }
+
+    /// This fetcher, answering from the cache alone.
+    pub fn cache_only(mut self) -> Self {
+        self.cache_only = true;
+        self
     }
 
     /// The user's cache (`~/Library/Caches/kina/manifests` on macOS) and the
@@ -107,6 +115,9 @@ impl Fetcher {
             mirror: self.mirror.as_ref().map(Mirror::describe),
             reason,
         };
+        if self.cache_only {
+            return Err(AddonError::NotCached { url: url.to_string() });
+        }
         match &self.mirror {
             Some(Mirror::Dir(dir)) => {
                 let path = dir.join(relative_path(url));

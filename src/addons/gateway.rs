@@ -105,19 +105,61 @@ pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
         &[
             Wait::Rollout { resource: "deployment", namespace: NAMESPACE, name: CONTROLLER },
             Wait::Condition { resource: "gatewayclass", namespace: None, name: GATEWAY, condition: "Accepted" },
-            Wait::Condition {
-                resource: "gateway",
-                namespace: Some(GATEWAY_NAMESPACE),
-                name: GATEWAY,
-                condition: "Programmed",
-            },
         ],
     )
-    .await
+    .await?;
+    // The Gateway is Programmed once its Envoy Service has an address; a
+    // Service whose port is taken everywhere would keep it waiting to the end.
+    let proxy = proxy_service(cx).await?;
+    cx.load_balancer_ip(ADDON, NAMESPACE, &proxy).await?;
+    let programmed = Wait::Condition {
+        resource: "gateway",
+        namespace: Some(GATEWAY_NAMESPACE),
+        name: GATEWAY,
+        condition: "Programmed",
+    };
+    cx.wait_for(ADDON, &programmed).await
+}
+
+/// The name of the Envoy Service Envoy Gateway makes for kina's Gateway
+/// (a hash in it), polled until it exists.
+async fn proxy_service<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<String> {
+    let selector = format!(
+        "--selector=gateway.envoyproxy.io/owning-gateway-name={GATEWAY},gateway.envoyproxy.io/owning-gateway-namespace={GATEWAY_NAMESPACE}"
+    );
+    let limit = cx.remaining();
+    let deadline = std::time::Instant::now() + limit;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        // `-o name`: a JSONPath index into an empty list is an error in kubectl.
+        let args = ["get", "services", &format!("--namespace={NAMESPACE}"), &selector, "-o=name"];
+        let listed = cx.kubectl(&args).await?.stdout;
+        if let Some(name) = listed.lines().next().and_then(|l| l.trim().strip_prefix("service/")) {
+            return Ok(name.to_string());
+        }
+        if std::time::Instant::now() + pause > deadline {
+            return Err(AddonError::NotReady {
+                addon: ADDON,
+                what: format!("gateway {GATEWAY_NAMESPACE}/{GATEWAY}"),
+                condition: "get an Envoy Service from Envoy Gateway".into(),
+                within: crate::duration::format(Duration::from_secs(limit.as_secs())),
+                look: format!(
+                    "kubectl --context {} --namespace {NAMESPACE} logs deployment/{CONTROLLER}",
+                    cx.context()
+                ),
+                source: anyhow::anyhow!("no Service with the Gateway's owner labels in {NAMESPACE}"),
+            }
+            .into());
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
 }
 
 pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    let address = cx.field("gateway", Some(GATEWAY_NAMESPACE), GATEWAY, "{.status.addresses[0].value}").await?;
+    // `[*]`, not `[0]`: kubectl fails on an index into an empty list.
+    let addresses = cx.field("gateway", Some(GATEWAY_NAMESPACE), GATEWAY, "{.status.addresses[*].value}").await?;
+    let address = addresses.split_whitespace().next().unwrap_or_default();
     cx.printer.info(&format!(
         "Gateway {GATEWAY_NAMESPACE}/{GATEWAY} (class {GATEWAY}) answers at http://{address}/ for HTTPRoutes with \
          parentRefs: [{{name: {GATEWAY}, namespace: {GATEWAY_NAMESPACE}}}]"

@@ -36,7 +36,11 @@ pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -
 /// `127.0.0.1:8080` → `http://localhost:8080/`, `127.0.0.1:443` → `https://localhost/`.
 fn mac_url(scheme: &str, endpoint: &str) -> String {
     let (host, port) = endpoint.rsplit_once(':').unwrap_or((endpoint, ""));
-    let host = if host == "127.0.0.1" { "localhost" } else { host };
+    let host = match host {
+        "127.0.0.1" => "localhost".to_string(),
+        v6 if v6.contains(':') && !v6.starts_with('[') => format!("[{v6}]"),
+        other => other.to_string(),
+    };
     let default = (scheme == "http" && port == "80") || (scheme == "https" && port == "443");
     if default || port.is_empty() { format!("{scheme}://{host}/") } else { format!("{scheme}://{host}:{port}/") }
 }
@@ -100,6 +104,7 @@ mod tests {
         assert_eq!(mac_url("https", "127.0.0.1:443"), "https://localhost/");
         assert_eq!(mac_url("http", "127.0.0.1:8080"), "http://localhost:8080/");
         assert_eq!(mac_url("https", "192.168.1.5:8443"), "https://192.168.1.5:8443/");
+        assert_eq!(mac_url("http", "::1:8080"), "http://[::1]:8080/");
     }
 
     #[test]

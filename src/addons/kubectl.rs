@@ -170,45 +170,49 @@ impl<P: Provider> Cx<'_, P> {
             Wait::Condition { resource, name, .. } | Wait::Rollout { resource, name, .. } => (*resource, *name),
             Wait::NodesReady => return format!("kubectl --context {} describe nodes", self.context()),
         };
-        match wait.namespace() {
-            Some(ns) => format!("kubectl --context {} --namespace {ns} describe {resource} {name}", self.context()),
-            None => format!("kubectl --context {} describe {resource} {name}", self.context()),
+        let context = self.context();
+        match (wait, wait.namespace()) {
+            // A rollout that hangs is usually pods that cannot be scheduled or started: their events say why.
+            (Wait::Rollout { .. }, Some(ns)) => format!(
+                "kubectl --context {context} --namespace {ns} describe {resource} {name}` and `kubectl --context {context} --namespace {ns} get events --sort-by=.lastTimestamp"
+            ),
+            (_, Some(ns)) => format!("kubectl --context {context} --namespace {ns} describe {resource} {name}"),
+            (_, None) => format!("kubectl --context {context} describe {resource} {name}"),
         }
     }
 }
 
 impl<P: Provider> Cx<'_, P> {
     /// The address kina-lb gives a Service of type LoadBalancer, polled with
-    /// backoff within what is left of `--wait`.
+    /// backoff within what is left of `--wait`. Fails at once when kina-lb
+    /// says the Service's ports are taken wherever it could go.
     pub async fn load_balancer_ip(
         &self,
         addon: &'static str,
         namespace: &str,
         service: &str,
     ) -> anyhow::Result<String> {
-        let deadline = std::time::Instant::now() + self.remaining();
+        let limit = self.remaining();
+        let deadline = std::time::Instant::now() + limit;
         let mut pause = Duration::from_millis(100);
-        let mut asked = false;
         loop {
-            let ip = self.field("service", Some(namespace), service, "{.status.loadBalancer.ingress[0].ip}").await?;
-            if !ip.is_empty() {
-                return Ok(ip);
+            // `[*]`, not `[0]`: kubectl fails on an index into an empty list.
+            let ips = self.field("service", Some(namespace), service, "{.status.loadBalancer.ingress[*].ip}").await?;
+            if let Some(ip) = ips.split_whitespace().next() {
+                return Ok(ip.to_string());
             }
-            // Once, ask kina-lb why: ports taken everywhere will not free up by waiting.
-            if !asked {
-                asked = true;
-                self.fail_if_ports_taken(namespace, service).await?;
-            }
+            self.fail_if_ports_taken(namespace, service).await?;
             if std::time::Instant::now() + pause > deadline {
                 return Err(AddonError::NotReady {
                     addon,
                     what: format!("service {namespace}/{service}"),
                     condition: "get a LoadBalancer address".into(),
-                    within: crate::duration::format(self.wait),
+                    within: crate::duration::format(Duration::from_secs(limit.as_secs())),
                     look: format!(
-                        "kubectl --context {} --namespace {namespace} get service {service}` and `container exec {} journalctl -u kina-lb",
+                        "container exec {} {} once` (why Services wait) and `kubectl --context {} --namespace {namespace} get endpointslices",
+                        self.control_plane(),
+                        super::load_balancer::SCRIPT_PATH,
                         self.context(),
-                        self.control_plane()
                     ),
                     source: anyhow::anyhow!("the Service has no load-balancer ingress address yet"),
                 }
@@ -219,20 +223,24 @@ impl<P: Provider> Cx<'_, P> {
         }
     }
 
-    /// Fails at once when kina-lb reports that no node has the Service's ports free.
+    /// Asks kina-lb for one pass and fails when it reports the Service's
+    /// ports taken (a state that waiting does not change).
     async fn fail_if_ports_taken(&self, namespace: &str, service: &str) -> anyhow::Result<()> {
         let once = NodeCommand::new([super::load_balancer::SCRIPT_PATH, "once"]);
         let Ok(out) = self.provider.exec(self.control_plane(), &once).await else { return Ok(()) };
         let prefix = format!("{namespace}/{service}: pending (");
         let reason = out.stdout.lines().find_map(|l| l.strip_prefix(&prefix)).map(|r| r.trim_end_matches(')'));
-        match reason {
-            Some(reason) if reason.contains("ports are taken") => Err(AddonError::Pending {
-                service: format!("service {namespace}/{service}"),
-                reason: reason.to_string(),
-                context: self.context(),
-            }
-            .into()),
-            _ => Ok(()),
+        let local = match reason {
+            Some(super::load_balancer::PORTS_TAKEN) => false,
+            Some(super::load_balancer::PORTS_TAKEN_LOCAL) => true,
+            _ => return Ok(()),
+        };
+        Err(AddonError::Pending {
+            service: format!("service {namespace}/{service}"),
+            reason: reason.unwrap_or_default().to_string(),
+            context: self.context(),
+            local,
         }
+        .into())
     }
 }

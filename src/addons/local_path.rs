@@ -27,8 +27,13 @@ pub fn render(upstream: &str) -> anyhow::Result<String> {
     Ok(manifest.render())
 }
 
+/// Whether the cluster has kind's default storage from the node image.
+pub async fn kind_storage_present<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<bool> {
+    cx.exists("storageclass", None, KIND_STORAGE_CLASS).await
+}
+
 pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
-    if cx.exists("storageclass", None, KIND_STORAGE_CLASS).await? {
+    if kind_storage_present(cx).await? {
         cx.printer.info(
             "The cluster already has local-path storage from the node image (StorageClass standard); nothing to install",
         );

@@ -98,10 +98,12 @@ pub async fn uninstall<P: Provider>(
     let (version, pinned) = chosen_version(info, opts.version)?;
     let version = version.as_str();
     let fetcher = Fetcher::from_settings(opts.mirror);
-    let cx = Cx::connect(provider, printer, opts.cluster, fetcher, Duration::from_secs(300)).await?;
-    if !dispatch::installed(&cx, info.id).await? {
-        printer.info(&format!("{} is not installed on cluster {:?}; nothing to remove", info.name, opts.cluster));
-        return Ok(());
+    let mut cx = Cx::connect(provider, printer, opts.cluster, fetcher, Duration::from_secs(300)).await?;
+    // Not installed: remove what an unfinished install may have left, if its
+    // manifests are cached; never download just to find nothing.
+    let installed = dispatch::installed(&cx, info.id).await?;
+    if !installed {
+        cx.fetcher = cx.fetcher.clone().cache_only();
     }
     for other in CATALOG.iter().filter(|o| o.requires.contains(&info.id)) {
         if dispatch::installed(&cx, other.id).await? {
@@ -110,6 +112,14 @@ pub async fn uninstall<P: Provider>(
     }
     printer.start(&format!("Removing {} 🧹", info.name));
     let done = dispatch::uninstall(&cx, info.id, version, pinned).await;
+    let never_fetched = done.as_ref().err().is_some_and(|e| {
+        e.chain().any(|c| matches!(c.downcast_ref::<AddonError>(), Some(AddonError::NotCached { .. })))
+    });
+    if !installed && never_fetched {
+        printer.end(true);
+        printer.info(&format!("{} is not installed on cluster {:?}; nothing to remove", info.name, opts.cluster));
+        return Ok(());
+    }
     printer.end(done.is_ok());
     done.with_context(|| format!("failed to remove {}", info.name))
 }

@@ -480,7 +480,7 @@ fn a_port_taken_on_every_node_fails_at_once_and_says_by_what() {
         .kina(&["install", "ingress-nginx", "--version", "v1.15.0"])
         .code_is(1)
         .stderr_has("service ingress-nginx/ingress-nginx-controller cannot get a LoadBalancer address: its ports are taken on every node")
-        .stderr_has("hint: another Service holds those ports on every node");
+        .stderr_has("hint: on every node another Service, a pod's hostPort, a NodePort or one of the cluster's own ports");
     assert!(started.elapsed() < std::time::Duration::from_secs(60), "it did not wait for --wait to run out");
 }
 
@@ -540,4 +540,33 @@ fn ipvs_clusters_are_warned_about() {
     world.kina(&["install", "load-balancer"]).success().stderr_has("WARNING: kube-proxy runs in IPVS mode");
     let plain = world_without_cni(None);
     assert!(!plain.kina(&["install", "load-balancer"]).success().stderr().contains("IPVS"));
+}
+
+#[test]
+fn gateway_after_ingress_nginx_on_one_node_fails_at_once() {
+    let world = world();
+    cluster(&world);
+    world.kina(&["install", "ingress-nginx", "--version", "v1.15.0"]).success();
+    let started = std::time::Instant::now();
+    world
+        .kina(&["install", "gateway"])
+        .code_is(1)
+        .stderr_has("cannot get a LoadBalancer address: its ports are taken on the nodes that run its endpoints")
+        .stderr_has("hint: the Service only answers where its pods run (externalTrafficPolicy: Local)");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "it did not wait for --wait to run out");
+}
+
+#[test]
+fn uninstall_cleans_up_after_an_install_that_never_finished() {
+    let mut world = world();
+    cluster(&world);
+    world.kina(&["install", "gateway"]).success();
+    // As if the install stopped before Envoy Gateway's Deployment: the CRDs stay.
+    kubectl(&world, &["delete", "deployment", "envoy-gateway", "-n", "envoy-gateway-system"]).success();
+    world.kina(&["install", "--list"]).success().stdout_has("gateway ");
+    // The manifests are in the cache: uninstall removes the rest without downloading.
+    world.env("KINA_ADDON_MIRROR", "http://127.0.0.1:9");
+    world.kina(&["uninstall", "gateway"]).success();
+    kubectl(&world, &["get", "crd", "gateways.gateway.networking.k8s.io"]).failure();
+    kubectl(&world, &["get", "namespace", "envoy-gateway-system"]).failure();
 }

@@ -183,8 +183,5 @@ fn a_real_kubectl_evaluates_the_query_the_way_the_program_expects() {
         .unwrap();
     awk.stdin.take().unwrap().write_all(listing.as_bytes()).unwrap();
     let decided = String::from_utf8(awk.wait_with_output().unwrap().stdout).unwrap();
-    assert_eq!(
-        decided,
-        "clear envoy-gateway-system envoy-default-kina-1a2b3c4d\nset default web 192.168.64.3\n"
-    );
+    assert_eq!(decided, "clear envoy-gateway-system envoy-default-kina-1a2b3c4d\nset default web 192.168.64.3\n");
 }

@@ -22,6 +22,9 @@ const SCRIPT_TEMPLATE: &str = include_str!("kina-lb.sh");
 const UNIT_FILE: &str = include_str!("kina-lb.service");
 pub(crate) const QUERY: &str = include_str!("query.jsonpath");
 pub(crate) const ASSIGN: &str = include_str!("assign.awk");
+/// Why assign.awk leaves a Service pending when waiting will not help.
+pub const PORTS_TAKEN: &str = "its ports are taken on every node";
+pub const PORTS_TAKEN_LOCAL: &str = "its ports are taken on the nodes that run its endpoints";
 
 /// The node's `/usr/local/bin/kina-lb`, with the query and the program inlined.
 pub fn script() -> String {

@@ -272,6 +272,13 @@ fn the_script_inlines_query_and_program_in_single_quotes() {
 }
 
 #[test]
+fn kina_reads_the_programs_own_reasons() {
+    for reason in [super::PORTS_TAKEN, super::PORTS_TAKEN_LOCAL] {
+        assert!(ASSIGN.contains(&format!("\"{reason}\"")), "{reason}");
+    }
+}
+
+#[test]
 fn the_script_is_valid_posix_shell() {
     let out = Command::new("sh").args(["-n", "-c", &script()]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
