@@ -11,6 +11,12 @@ INTERVAL=2
 QUERY='@QUERY@'
 ASSIGN='@ASSIGN@'
 
+# Sets a Service's status.loadBalancer and says so.
+status() {
+	$KUBECTL patch service "$2" --namespace="$1" --subresource=status --type=merge \
+		-p "{\"status\":{\"loadBalancer\":$3}}" >/dev/null && echo "$1/$2: $4"
+}
+
 # One pass; exits non-zero if the cluster could not be listed or a patch failed.
 reconcile() {
 	# dash has no pipefail: keep the listing apart so its failure is seen.
@@ -27,22 +33,8 @@ reconcile() {
 		failed=0
 		while read -r action ns name detail; do
 			case "$action" in
-			set)
-				if $KUBECTL patch service "$name" --namespace="$ns" --subresource=status --type=merge \
-					-p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$detail\"}]}}}" >/dev/null; then
-					echo "$ns/$name: $detail"
-				else
-					failed=1
-				fi
-				;;
-			clear)
-				if $KUBECTL patch service "$name" --namespace="$ns" --subresource=status --type=merge \
-					-p '{"status":{"loadBalancer":{"ingress":null}}}' >/dev/null; then
-					echo "$ns/$name: cleared"
-				else
-					failed=1
-				fi
-				;;
+			set) status "$ns" "$name" "{\"ingress\":[{\"ip\":\"$detail\"}]}" "$detail" || failed=1 ;;
+			clear) status "$ns" "$name" '{"ingress":null}' cleared || failed=1 ;;
 			pending)
 				[ "$1" = loop ] || echo "$ns/$name: pending ($detail)"
 				;;
