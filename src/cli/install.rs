@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::addons::{self, InstallOptions, UninstallOptions};
+use crate::cluster::ClusterError;
 use crate::output::Printer;
 use crate::provider::Provider;
 
@@ -85,7 +86,18 @@ pub async fn install<P: Provider>(args: InstallArgs, provider: &P, printer: &Pri
         wait: args.wait,
         mirror: args.mirror.as_deref(),
     };
-    addons::install(provider, printer, &opts).await
+    until_interrupted(addons::install(provider, printer, &opts), &format!("kina install {addon}")).await
+}
+
+/// Runs `work` until it ends or the user interrupts; an interrupt drops it,
+/// which stops the commands it runs, and exits 130.
+async fn until_interrupted(work: impl Future<Output = anyhow::Result<()>>, what: &str) -> anyhow::Result<()> {
+    tokio::select! {
+        result = work => result,
+        () = crate::cluster::interrupt::requested() => Err(anyhow::Error::new(ClusterError::Interrupted).context(
+            format!("{what} was interrupted: what it applied so far stays; run it again to finish, or `kina uninstall` the addon"),
+        )),
+    }
 }
 
 pub async fn uninstall<P: Provider>(args: UninstallArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {
@@ -96,7 +108,7 @@ pub async fn uninstall<P: Provider>(args: UninstallArgs, provider: &P, printer: 
         version: args.version.as_deref(),
         mirror: args.mirror.as_deref(),
     };
-    addons::uninstall(provider, printer, &opts).await
+    until_interrupted(addons::uninstall(provider, printer, &opts), &format!("kina uninstall {}", args.addon)).await
 }
 
 #[cfg(test)]

@@ -570,3 +570,46 @@ fn uninstall_cleans_up_after_an_install_that_never_finished() {
     kubectl(&world, &["get", "crd", "gateways.gateway.networking.k8s.io"]).failure();
     kubectl(&world, &["get", "namespace", "envoy-gateway-system"]).failure();
 }
+
+#[test]
+fn ctrl_c_during_an_install_stops_it_and_its_commands() {
+    let mut world = world();
+    cluster(&world);
+    world.env("KINA_FAKE_HANG", "rollout status deployment/metrics-server");
+    let child = world
+        .kina_command(&["install", "metrics-server"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The hanging call only logs when it ends: wait for the apply before it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !world.fake_calls().iter().any(|c| c.contains(" apply -f -")) {
+        assert!(std::time::Instant::now() < deadline, "{:?}", world.fake_calls());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("ERROR: kina install metrics-server was interrupted"), "{stderr}");
+    assert!(stderr.contains("Caused by: interrupted"), "{stderr}");
+    // The hanging `container exec` was stopped with it (this world's, by its state dir).
+    // SIGKILL lands asynchronously: give it a moment.
+    let state = world.path("state").display().to_string();
+    let running = || {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
+            let cmdline = std::fs::read(p.path().join("cmdline")).unwrap_or_default();
+            let environ = std::fs::read(p.path().join("environ")).unwrap_or_default();
+            String::from_utf8_lossy(&cmdline).contains("rollout")
+                && String::from_utf8_lossy(&environ).contains(&format!("KINA_FAKE_STATE={state}"))
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while running() {
+        assert!(std::time::Instant::now() < deadline, "a container exec outlived kina");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
