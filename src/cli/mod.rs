@@ -141,17 +141,33 @@ async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
         other => other,
     };
     let provider = AppleContainer::from_env()?;
+    let command = match command {
+        // create cleans up after an interrupt itself.
+        Command::Create(cmd) => return create::run(cmd, &provider, printer).await,
+        other => other,
+    };
+    let work = run_command(command, &provider, printer);
+    // On Ctrl-C the command's future is dropped, which stops the processes it
+    // started (they run in their own process group, out of the terminal's reach).
+    tokio::select! {
+        biased;
+        result = work => result,
+        () = crate::cluster::interrupt::requested() => Err(crate::cluster::ClusterError::Interrupted.into()),
+    }
+}
+
+async fn run_command(command: Command, provider: &AppleContainer, printer: &Printer) -> anyhow::Result<()> {
     match command {
-        Command::Create(cmd) => create::run(cmd, &provider, printer).await,
-        Command::Delete(cmd) => delete::run(cmd, &provider, printer).await,
-        Command::Get(cmd) => get::run(cmd, &provider, printer).await,
-        Command::Export(cmd) => export::run(cmd, &provider, printer).await,
-        Command::List(args) => list::run(args, &provider, printer).await,
-        Command::Load(cmd) => load::run(cmd, &provider, printer).await,
-        Command::Install(args) => install::install(args, &provider, printer).await,
-        Command::Uninstall(args) => install::uninstall(args, &provider, printer).await,
-        Command::Stop(cmd) => lifecycle::stop(cmd, &provider, printer).await,
-        Command::Start(cmd) => lifecycle::start(cmd, &provider, printer).await,
+        Command::Create(cmd) => create::run(cmd, provider, printer).await,
+        Command::Delete(cmd) => delete::run(cmd, provider, printer).await,
+        Command::Get(cmd) => get::run(cmd, provider, printer).await,
+        Command::Export(cmd) => export::run(cmd, provider, printer).await,
+        Command::List(args) => list::run(args, provider, printer).await,
+        Command::Load(cmd) => load::run(cmd, provider, printer).await,
+        Command::Install(args) => install::install(args, provider, printer).await,
+        Command::Uninstall(args) => install::uninstall(args, provider, printer).await,
+        Command::Stop(cmd) => lifecycle::stop(cmd, provider, printer).await,
+        Command::Start(cmd) => lifecycle::start(cmd, provider, printer).await,
         Command::Version | Command::Doctor(_) | Command::Completion(_) | Command::GenerateMan(_) => Ok(()),
     }
 }

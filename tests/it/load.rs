@@ -309,3 +309,43 @@ fn a_failing_save_is_reported_with_its_command_and_stderr() {
         .stderr_has("injected failure: image save");
     assert!(imports(&world, "kina-control-plane").is_empty());
 }
+
+#[test]
+fn ctrl_c_during_a_load_stops_the_stream_and_exits_130() {
+    let mut world = world();
+    world.kina(&["create", "cluster"]).success();
+    pull(&world, "docker.io/library/foo:1.0");
+    world.env("KINA_FAKE_HANG", "images import");
+    let child = world
+        .kina_command(&["load", "docker-image", "docker.io/library/foo:1.0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let state = world.path("state").display().to_string();
+    let importing = || {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
+            let cmdline =
+                String::from_utf8_lossy(&std::fs::read(p.path().join("cmdline")).unwrap_or_default()).into_owned();
+            let environ =
+                String::from_utf8_lossy(&std::fs::read(p.path().join("environ")).unwrap_or_default()).into_owned();
+            cmdline.contains("import") && environ.contains(&format!("KINA_FAKE_STATE={state}"))
+        })
+    };
+    while !importing() {
+        assert!(std::time::Instant::now() < deadline, "the import never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("ERROR: interrupted"), "{stderr}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while importing() {
+        assert!(std::time::Instant::now() < deadline, "the import outlived kina");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
