@@ -63,6 +63,7 @@ pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
 
 pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
     let upstream = cx.fetcher.get(&REMOTE, version, pinned).await?;
+    super::kindnet::warn_network_goes(cx, ADDON);
     cx.delete(&upstream).await
 }
 

@@ -75,7 +75,16 @@ pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     ready_with(cx, ADDON, "kindnet").await
 }
 
+/// Said before a CNI is removed: the cluster has no pod network afterwards.
+pub fn warn_network_goes<P: Provider>(cx: &Cx<'_, P>, addon: &str) {
+    cx.printer.warn(&format!(
+        "removing {addon} leaves the cluster without a pod network: nodes turn NotReady until another CNI runs \
+         (`kina install kindnet` or `kina install calico`)"
+    ));
+}
+
 pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
+    warn_network_goes(cx, ADDON);
     let node = cx.control_plane();
     let manifest = cx.provider.exec_checked(node, &NodeCommand::new(["cat", MANIFEST])).await?.stdout;
     let rendered = install_cni::render(&manifest, &pod_subnet(cx).await?, "127.0.0.1:6443")?;

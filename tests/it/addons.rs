@@ -453,7 +453,10 @@ fn cnis_uninstall_and_the_nodes_lose_their_network() {
     world.kina(&["uninstall", "calico", "--version", "v3.32.0"]).success();
     kubectl(&world, &["get", "daemonset", "calico-node", "-n", "kube-system"]).failure();
     world.kina(&["install", "kindnet"]).success();
-    world.kina(&["uninstall", "cni"]).success();
+    world
+        .kina(&["uninstall", "cni"])
+        .success()
+        .stderr_has("WARNING: removing kindnet leaves the cluster without a pod network");
     kubectl(&world, &["get", "daemonset", "kindnet", "-n", "kube-system"]).failure();
     kubectl(&world, &["wait", "--for=condition=Ready", "node", "--all", "--timeout=1s"]).failure();
 }
