@@ -63,7 +63,6 @@ pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
 
 pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
     let upstream = cx.fetcher.get(&REMOTE, version, pinned).await?;
-    super::kindnet::warn_network_goes(cx, ADDON);
     cx.delete(&upstream).await
 }
 

@@ -1,6 +1,6 @@
 //! From an addon's id to its module.
 
-use super::catalog::AddonId;
+use super::catalog::{self, AddonId};
 use super::{Cx, calico, gateway, headlamp, ingress_nginx, kindnet, load_balancer, local_path, metrics_server};
 use crate::provider::Provider;
 
@@ -23,6 +23,29 @@ pub async fn prefetch<P: Provider>(cx: &Cx<'_, P>, id: AddonId, version: &str, p
     };
     cx.fetcher.get(&remote, version, pinned).await?;
     Ok(())
+}
+
+/// Why installing would change nothing, when the cluster already has it.
+pub async fn provided_already<P: Provider>(cx: &Cx<'_, P>, id: AddonId) -> anyhow::Result<Option<String>> {
+    Ok(match id {
+        AddonId::LocalPathStorage if local_path::kind_storage_present(cx).await? => Some(
+            "The cluster already has local-path storage from the node image (StorageClass standard, the default); \
+             nothing to install"
+                .into(),
+        ),
+        _ => None,
+    })
+}
+
+/// What removing the addon costs, said before it starts.
+pub fn warn_before_removing<P: Provider>(cx: &Cx<'_, P>, id: AddonId) {
+    match id {
+        AddonId::Kindnet | AddonId::Calico => kindnet::warn_network_goes(cx, catalog::info(id).name),
+        AddonId::Gateway => {
+            cx.printer.warn("removing the Gateway API CRDs deletes every Gateway and HTTPRoute in the cluster")
+        }
+        _ => {}
+    }
 }
 
 /// What `--list` shows in its INSTALLED column.

@@ -168,7 +168,6 @@ pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
 }
 
 pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
-    cx.printer.warn("removing the Gateway API CRDs deletes every Gateway and HTTPRoute in the cluster");
     if cx.exists("crd", None, CRDS[1]).await? {
         cx.delete(KINA_OBJECTS).await?;
     }

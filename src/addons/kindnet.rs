@@ -84,7 +84,6 @@ pub fn warn_network_goes<P: Provider>(cx: &Cx<'_, P>, addon: &str) {
 }
 
 pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    warn_network_goes(cx, ADDON);
     let node = cx.control_plane();
     let manifest = cx.provider.exec_checked(node, &NodeCommand::new(["cat", MANIFEST])).await?.stdout;
     let rendered = install_cni::render(&manifest, &pod_subnet(cx).await?, "127.0.0.1:6443")?;

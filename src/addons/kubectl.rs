@@ -70,6 +70,11 @@ impl Wait<'_> {
 }
 
 impl<P: Provider> Cx<'_, P> {
+    /// kubectl with the admin kubeconfig, for callers that read its failures themselves.
+    pub fn kubectl_command<S: AsRef<str>>(&self, args: &[S]) -> NodeCommand {
+        self.command(args)
+    }
+
     fn command<S: AsRef<str>>(&self, args: &[S]) -> NodeCommand {
         let mut argv = vec!["kubectl".to_string(), KUBECTL_KUBECONFIG_FLAG.to_string()];
         argv.extend(args.iter().map(|a| a.as_ref().to_string()));

@@ -33,12 +33,6 @@ pub async fn kind_storage_present<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result
 }
 
 pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
-    if kind_storage_present(cx).await? {
-        cx.printer.info(
-            "The cluster already has local-path storage from the node image (StorageClass standard); nothing to install",
-        );
-        return Ok(());
-    }
     let upstream = cx.fetcher.get(&REMOTE, version, pinned).await?;
     cx.apply(&render(&upstream)?, false).await
 }

@@ -21,6 +21,7 @@ pub mod load_balancer;
 mod local_path;
 mod manifest;
 mod metrics_server;
+mod record;
 mod run;
 
 pub use catalog::{AddonId, CATALOG, Info};

@@ -57,6 +57,10 @@ pub async fn install<P: Provider>(provider: &P, printer: &Printer, opts: &Instal
     dispatch::prefetch(&cx, info.id, version, pinned)
         .await
         .with_context(|| format!("failed to install {}", info.name))?;
+    if let Some(note) = dispatch::provided_already(&cx, info.id).await? {
+        printer.info(&note);
+        return Ok(());
+    }
     for dep in info.requires {
         if !dispatch::installed(&cx, *dep).await? {
             let dep = catalog::info(*dep);
@@ -71,7 +75,10 @@ async fn install_one<P: Provider>(cx: &mut Cx<'_, P>, info: &Info, version: &str
     cx.restart_clock();
     let shown = if info.versioned { format!(" {version}") } else { String::new() };
     cx.printer.start(&format!("Installing {}{shown} 🧩", info.name));
-    let done = dispatch::install(cx, info.id, version, pinned).await;
+    let mut done = dispatch::install(cx, info.id, version, pinned).await;
+    if done.is_ok() {
+        done = super::record::remember(cx, info.name, version).await;
+    }
     cx.printer.end(done.is_ok());
     done.with_context(|| format!("failed to install {}", info.name))?;
     if cx.waits() {
@@ -95,30 +102,37 @@ pub async fn uninstall<P: Provider>(
     opts: &UninstallOptions<'_>,
 ) -> anyhow::Result<()> {
     let info = catalog::find(opts.addon)?;
-    let (version, pinned) = chosen_version(info, opts.version)?;
-    let version = version.as_str();
     let fetcher = Fetcher::from_settings(opts.mirror);
     let mut cx = Cx::connect(provider, printer, opts.cluster, fetcher, Duration::from_secs(300)).await?;
+    // What was installed is what goes: `--version`, else the version kina recorded.
+    let recorded = super::record::version_of(&cx, info.name).await?;
+    let recorded = recorded.filter(|_| info.versioned);
+    let (version, pinned) = chosen_version(info, opts.version.or(recorded.as_deref()))?;
+    let version = version.as_str();
     // Not installed: remove what an unfinished install may have left, if its
     // manifests are cached; never download just to find nothing.
     let installed = dispatch::installed(&cx, info.id).await?;
     if !installed {
         cx.fetcher = cx.fetcher.clone().cache_only();
+        let cached = dispatch::prefetch(&cx, info.id, version, pinned).await;
+        let never_fetched = cached.as_ref().err().is_some_and(|e| {
+            e.chain().any(|c| matches!(c.downcast_ref::<AddonError>(), Some(AddonError::NotCached { .. })))
+        });
+        if never_fetched {
+            printer.info(&format!("{} is not installed on cluster {:?}; nothing to remove", info.name, opts.cluster));
+            return Ok(());
+        }
     }
     for other in CATALOG.iter().filter(|o| o.requires.contains(&info.id)) {
         if dispatch::installed(&cx, other.id).await? {
             printer.warn(&format!("{} uses {}; its LoadBalancer address will stay pending", other.name, info.name));
         }
     }
+    dispatch::warn_before_removing(&cx, info.id);
     printer.start(&format!("Removing {} 🧹", info.name));
-    let done = dispatch::uninstall(&cx, info.id, version, pinned).await;
-    let never_fetched = done.as_ref().err().is_some_and(|e| {
-        e.chain().any(|c| matches!(c.downcast_ref::<AddonError>(), Some(AddonError::NotCached { .. })))
-    });
-    if !installed && never_fetched {
-        printer.end(true);
-        printer.info(&format!("{} is not installed on cluster {:?}; nothing to remove", info.name, opts.cluster));
-        return Ok(());
+    let mut done = dispatch::uninstall(&cx, info.id, version, pinned).await;
+    if done.is_ok() {
+        done = super::record::forget(&cx, info.name).await;
     }
     printer.end(done.is_ok());
     done.with_context(|| format!("failed to remove {}", info.name))
@@ -136,13 +150,21 @@ pub async fn list<P: Provider>(provider: &P, printer: &Printer, cluster: &str) -
         }
     };
     // Every addon's check at once: each is a round trip into the node.
-    let states: Vec<&str> = match &cx {
-        Some(cx) => try_join_all(CATALOG.iter().map(|i| dispatch::list_state(cx, i.id))).await?,
-        None => vec!["-"; CATALOG.len()],
+    let (states, recorded) = match &cx {
+        Some(cx) => (
+            try_join_all(CATALOG.iter().map(|i| dispatch::list_state(cx, i.id))).await?,
+            super::record::versions(cx).await?,
+        ),
+        None => (vec!["-"; CATALOG.len()], Default::default()),
     };
     let mut rows = vec![["NAME".to_string(), "VERSION".into(), "INSTALLED".into(), "DESCRIPTION".into()]];
     for (info, state) in CATALOG.iter().zip(states) {
-        rows.push([info.name.to_string(), info.version.to_string(), state.to_string(), info.summary.to_string()]);
+        // The pinned version, or the one installed when it differs.
+        let version = match recorded.get(info.name) {
+            Some(v) if state == "yes" && v != info.version => format!("{v} (pinned {})", info.version),
+            _ => info.version.to_string(),
+        };
+        rows.push([info.name.to_string(), version, state.to_string(), info.summary.to_string()]);
     }
     let widths: Vec<usize> = (0..3).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     for row in rows {

@@ -202,7 +202,7 @@ fn ingress_nginx_over_http_warns_of_its_retirement_and_prints_its_address() {
     // The second install reads the cache.
     world.kina(&["install", "ingress-nginx", "--version", "v1.15.0", "--mirror", &mirror.base]).success();
     assert_eq!(mirror.requests().len(), requests);
-    world.kina(&["uninstall", "ingress-nginx", "--version", "v1.15.0"]).success();
+    world.kina(&["uninstall", "ingress-nginx"]).success();
     kubectl(&world, &["get", "namespace", "ingress-nginx"]).failure();
 }
 
@@ -313,7 +313,10 @@ fn headlamp_is_reachable_with_a_login_token() {
         "{.spec.template.spec.containers[0].image}",
     );
     assert_eq!(image, "ghcr.io/headlamp-k8s/headlamp:v0.44.0");
-    world.kina(&["uninstall", "headlamp", "--version", "v0.44.0"]).success();
+    let list = world.kina(&["install", "--list"]).success().stdout();
+    assert!(list.lines().any(|l| l.starts_with("headlamp") && l.contains("v0.44.0 (pinned v0.45.0)")), "{list}");
+    // The version installed is remembered: no --version needed to remove it.
+    world.kina(&["uninstall", "dashboard"]).success();
     kubectl(&world, &["get", "deployment", "headlamp", "-n", "kube-system"]).failure();
 }
 

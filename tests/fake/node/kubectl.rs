@@ -118,6 +118,9 @@ fn dispatch(ctx: &mut Ctx, cp: &str, sub: &str, words: &[String], ns: Option<&st
             super::kubectl_misc::create_token(ctx, cp, &words[1..], ns)
         }
         "top" => super::kubectl_misc::top(ctx, cp, words),
+        "create" if words.first().is_some_and(|w| w == "configmap" || w == "cm") => {
+            super::kubectl_misc::create_configmap(ctx, &cp, &words[1..], ns.as_deref())
+        }
         "apply" | "create" => match file_arg(words) {
             Some(f) => {
                 let opts = ApplyOpts { create: sub == "create", server_side: sub == "apply" && has("--server-side") };

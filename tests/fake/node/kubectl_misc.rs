@@ -88,3 +88,35 @@ pub fn top(ctx: &mut Ctx, cp: &str, words: &[String]) -> Out {
     }
     Out::ok(table(&rows))
 }
+
+/// `kubectl create configmap NAME [--from-literal=key=value]... [-n ns]`.
+pub fn create_configmap(ctx: &mut Ctx, cp: &str, words: &[String], ns: Option<&str>) -> Out {
+    let Some(name) = words.iter().find(|w| !w.starts_with('-')).cloned() else {
+        return Out::fail(
+            1,
+            "error: exactly one NAME is required, got 0\nSee 'kubectl create configmap -h' for help and examples",
+        );
+    };
+    let ns = ns.unwrap_or("default").to_string();
+    let mut data = serde_json::Map::new();
+    for literal in words.iter().filter_map(|w| w.strip_prefix("--from-literal=")) {
+        let Some((k, v)) = literal.split_once('=') else {
+            return Out::fail(1, format!("error: invalid literal source {literal}, expected key=value"));
+        };
+        data.insert(k.to_string(), serde_json::json!(v));
+    }
+    let cl = ctx.state.containers.get_mut(cp).unwrap().node.cluster.as_mut().unwrap();
+    if !super::kubectl_apply::namespace_exists(cl, &ns) {
+        return Out::fail(1, format!("error: failed to create configmap: namespaces \"{ns}\" not found"));
+    }
+    if cl.find("configmap", Some(&ns), &name).is_some() {
+        return Out::fail(1, format!("error: failed to create configmap: configmaps \"{name}\" already exists"));
+    }
+    let body = serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": ns},
+        "data": data,
+    });
+    cl.create_object("configmap", Some(ns), body);
+    Out::lines(&[format!("configmap/{name} created")])
+}
