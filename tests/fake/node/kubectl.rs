@@ -119,7 +119,7 @@ fn dispatch(ctx: &mut Ctx, cp: &str, sub: &str, words: &[String], ns: Option<&st
         }
         "top" => super::kubectl_misc::top(ctx, cp, words),
         "create" if words.first().is_some_and(|w| w == "configmap" || w == "cm") => {
-            super::kubectl_misc::create_configmap(ctx, &cp, &words[1..], ns.as_deref())
+            super::kubectl_misc::create_configmap(ctx, cp, &words[1..], ns)
         }
         "apply" | "create" => match file_arg(words) {
             Some(f) => {
