@@ -28,6 +28,8 @@ pub struct Info {
     pub requires: &'static [AddonId],
     /// Whether `--version` means anything (kina's own addons have no other version).
     pub versioned: bool,
+    /// What upstream puts before the version in its tags (`controller-` for ingress-nginx).
+    pub tag_prefix: &'static str,
 }
 
 /// A manifest downloaded from upstream. `{version}` in the URL is replaced by
@@ -47,6 +49,7 @@ pub const CATALOG: &[Info] = &[
         summary: "Services of type LoadBalancer get a node address the Mac reaches directly (kina-lb)",
         requires: &[],
         versioned: false,
+        tag_prefix: "",
     },
     Info {
         id: AddonId::Gateway,
@@ -56,6 +59,7 @@ pub const CATALOG: &[Info] = &[
         summary: "Gateway API v1.6.1 CRDs (standard) + Envoy Gateway, with a ready GatewayClass and Gateway",
         requires: &[AddonId::LoadBalancer],
         versioned: true,
+        tag_prefix: "",
     },
     Info {
         id: AddonId::IngressNginx,
@@ -65,6 +69,7 @@ pub const CATALOG: &[Info] = &[
         summary: "ingress-nginx, kind's provider manifest (retired upstream: prefer gateway)",
         requires: &[AddonId::LoadBalancer],
         versioned: true,
+        tag_prefix: "controller-",
     },
     Info {
         id: AddonId::MetricsServer,
@@ -74,6 +79,7 @@ pub const CATALOG: &[Info] = &[
         summary: "resource metrics for `kubectl top` and autoscaling",
         requires: &[],
         versioned: true,
+        tag_prefix: "",
     },
     Info {
         id: AddonId::LocalPathStorage,
@@ -83,6 +89,7 @@ pub const CATALOG: &[Info] = &[
         summary: "local-path-provisioner as the default StorageClass",
         requires: &[],
         versioned: true,
+        tag_prefix: "",
     },
     Info {
         id: AddonId::Headlamp,
@@ -92,6 +99,7 @@ pub const CATALOG: &[Info] = &[
         summary: "Headlamp, the Kubernetes web UI (the dashboard is archived upstream)",
         requires: &[AddonId::LoadBalancer],
         versioned: true,
+        tag_prefix: "",
     },
     Info {
         id: AddonId::Kindnet,
@@ -101,6 +109,7 @@ pub const CATALOG: &[Info] = &[
         summary: "CNI: kind's routed network from the node image (works on the stock kernel)",
         requires: &[],
         versioned: false,
+        tag_prefix: "",
     },
     Info {
         id: AddonId::Calico,
@@ -110,6 +119,7 @@ pub const CATALOG: &[Info] = &[
         summary: "CNI: Calico in VXLAN mode (needs a node kernel with VXLAN)",
         requires: &[],
         versioned: true,
+        tag_prefix: "",
     },
 ];
 
@@ -121,11 +131,42 @@ pub fn info(id: AddonId) -> &'static Info {
 pub fn find(name: &str) -> Result<&'static Info, AddonError> {
     let wanted = name.trim().to_ascii_lowercase();
     CATALOG.iter().find(|i| i.name == wanted || i.aliases.contains(&wanted.as_str())).ok_or_else(|| {
-        AddonError::Unknown {
-            name: name.to_string(),
-            known: CATALOG.iter().map(|i| i.name).collect::<Vec<_>>().join(", "),
-        }
+        let known = CATALOG
+            .iter()
+            .map(|i| match i.aliases {
+                [] => i.name.to_string(),
+                aliases => format!("{} ({})", i.name, aliases.join(", ")),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        AddonError::Unknown { name: name.to_string(), known, suggestion: closest(&wanted) }
     })
+}
+
+/// The name (or alias) a typo most likely meant, if one is close enough.
+fn closest(typed: &str) -> Option<&'static str> {
+    let candidates = CATALOG.iter().flat_map(|i| std::iter::once(&i.name).chain(i.aliases).map(move |n| (*n, i.name)));
+    candidates
+        .map(|(word, name)| (edit_distance(typed, word), name))
+        .filter(|(d, _)| *d <= 2 + typed.len() / 6)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, name)| name)
+}
+
+/// Levenshtein distance, over bytes (names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]
@@ -154,7 +195,22 @@ mod tests {
     fn unknown_names_list_the_known_ones() {
         let err = find("traefik").unwrap_err().to_string();
         assert!(err.contains("unknown addon \"traefik\""), "{err}");
-        assert!(err.contains("load-balancer, gateway, ingress-nginx"), "{err}");
+        assert!(err.contains("load-balancer (lb), gateway (envoy-gateway), ingress-nginx (ingress)"), "{err}");
+        assert!(!err.contains("did you mean"), "{err}");
+    }
+
+    #[test]
+    fn typos_get_a_suggestion() {
+        for (typed, meant) in [
+            ("ingres", "ingress-nginx"),
+            ("ingress-ngnix", "ingress-nginx"),
+            ("metric-server", "metrics-server"),
+            ("headlmap", "headlamp"),
+            ("callico", "calico"),
+        ] {
+            let err = find(typed).unwrap_err().to_string();
+            assert!(err.ends_with(&format!("did you mean {meant}?")), "{typed}: {err}");
+        }
     }
 
     #[test]

@@ -2,14 +2,14 @@
 
 #[derive(Debug, thiserror::Error)]
 pub enum AddonError {
-    #[error("unknown addon {name:?} (known addons: {known})")]
-    Unknown { name: String, known: String },
+    #[error("unknown addon {name:?} (known addons: {known}){}", .suggestion.map(|s| format!("; did you mean {s}?")).unwrap_or_default())]
+    Unknown { name: String, known: String, suggestion: Option<&'static str> },
 
-    #[error("{addon} has no other version than kina's own; drop --version")]
-    NotVersioned { addon: &'static str },
+    #[error("{addon} has no version to choose ({origin}); drop --version")]
+    NotVersioned { addon: &'static str, origin: &'static str },
 
     #[error("failed to download {url}{}: {reason}", .mirror.as_ref().map(|m| format!(" (mirror {m})")).unwrap_or_default())]
-    Download { url: String, mirror: Option<String>, reason: String },
+    Download { url: String, mirror: Option<String>, reason: String, mirror_is_dir: bool },
 
     #[error("{url} is not in kina's cache")]
     NotCached { url: String },
@@ -31,8 +31,8 @@ pub enum AddonError {
     #[error("kubectl could not apply every object")]
     Apply(#[source] anyhow::Error),
 
-    #[error("{service} cannot get a LoadBalancer address: {reason}")]
-    Pending { service: String, reason: String, context: String, local: bool },
+    #[error("{addon}'s {service} cannot get a LoadBalancer address: {reason}")]
+    Pending { addon: &'static str, service: String, reason: String, context: String, local: bool, one_node: bool },
 
     #[error("invalid version {0:?}: use an upstream release tag such as v1.2.3")]
     Version(String),
@@ -40,9 +40,7 @@ pub enum AddonError {
     #[error("{addon} needs kernel features the node {node} lacks: {}", .missing.join(", "))]
     Kernel { addon: &'static str, node: String, missing: Vec<String> },
 
-    #[error(
-        "the cluster already runs a CNI ({existing}); {addon} is for clusters created with networking.disableDefaultCNI: true"
-    )]
+    #[error("the cluster already runs a CNI ({existing}); a cluster runs one CNI at a time")]
     CniPresent { addon: &'static str, existing: String },
 
     #[error("the manifest for {addon} has no {what}; upstream changed its layout")]
@@ -53,40 +51,50 @@ impl AddonError {
     pub fn hint(&self) -> Option<String> {
         match self {
             AddonError::Unknown { .. } => Some("see what kina offers with `kina install --list`".into()),
-            AddonError::Download { .. } => Some(
-                "check your network, or point kina at a copy with --mirror or KINA_ADDON_MIRROR \
-                 (a base URL or a directory laid out as <host>/<path>, see docs/addons.md)"
+            AddonError::Download { mirror: None, .. } => Some(
+                "check your network (curl honours HTTPS_PROXY), or point kina at a copy with --mirror or \
+                 KINA_ADDON_MIRROR (a base URL or a directory laid out as <host>/<path>, see docs/addons.md)"
                     .into(),
             ),
+            AddonError::Download { mirror_is_dir: true, .. } => Some(
+                "put the file into the mirror directory at <host>/<path> of the URL (e.g. with `wget --force-directories URL`), \
+                 or check --version"
+                    .into(),
+            ),
+            AddonError::Download { .. } => {
+                Some("check that the mirror serves <host>/<path> of the URL, and --version if you gave one".into())
+            }
             AddonError::Checksum { .. } => Some(
-                "the download was changed or truncated; retry, or check the mirror's copy (the addon was not applied)"
+                "the download was changed or truncated; retry, or check the mirror's copy (nothing was applied from it)"
                     .into(),
             ),
             AddonError::NotReady { look, .. } => Some(format!("look with `{look}`")),
-            AddonError::Kernel { .. } => Some(
-                "create the cluster with a kernel that has them (kina.dev/v1alpha1 `nodes[].kernel`, see \
-                 docs/configuration.md), or use the kindnet CNI, which works on the stock kernel"
-                    .into(),
-            ),
-            AddonError::CniPresent { .. } => {
-                Some("create a cluster with `networking.disableDefaultCNI: true` to choose its CNI".into())
-            }
-            AddonError::Layout { .. } => Some("install the pinned version (drop --version), or report it".into()),
             AddonError::Apply(_) => Some(
                 "some objects may be applied already: run the same `kina install` again to finish, or `kina uninstall` \
                  the addon to remove them"
                     .into(),
             ),
-            AddonError::Pending { context, local: false, .. } => Some(format!(
-                "on every node another Service, a pod's hostPort, a NodePort or one of the cluster's own ports \
-                 (6443, 2379, 2380, 10250, 10256) holds them: see EXTERNAL-IP and PORT(S) in \
-                 `kubectl --context {context} get services --all-namespaces`; remove the other one, or add a worker node"
+            AddonError::Pending { addon, context, local, one_node, .. } => {
+                let holders = format!(
+                    "see who holds the ports with `kubectl --context {context} get services,pods --all-namespaces -o wide`"
+                );
+                let remedy = match (local, one_node) {
+                    (_, true) => "on a single node, use one or the other (`kina uninstall` the one in the way), or \
+                                  recreate the cluster with a worker (`kina create cluster --workers 1`)",
+                    (true, false) => "remove what holds them, or move the Service's pods to another node (a nodeSelector)",
+                    (false, false) => "remove what holds them, or recreate the cluster with more workers",
+                };
+                Some(format!("{holders}; {remedy}; `kina uninstall {addon}` removes what this install applied"))
+            }
+            AddonError::Kernel { .. } => Some(
+                "create the cluster with a kernel that has them (kina.dev/v1alpha1 `nodes[].kernel`, see \
+                 docs/configuration.md), or use the kindnet CNI, which works on the stock kernel"
+                    .into(),
+            ),
+            AddonError::CniPresent { existing, .. } => Some(format!(
+                "remove it first with `kina uninstall {existing}` (the nodes have no pod network until the new CNI runs)"
             )),
-            AddonError::Pending { context, local: true, .. } => Some(format!(
-                "the Service only answers where its pods run (externalTrafficPolicy: Local), and there another \
-                 Service, hostPort or NodePort holds its ports: see `kubectl --context {context} get services,pods \
-                 --all-namespaces -o wide`; move the other Service or the pods (e.g. with a nodeSelector)"
-            )),
+            AddonError::Layout { .. } => Some("install the pinned version (drop --version), or report it".into()),
             AddonError::NotVersioned { .. } | AddonError::Version(_) | AddonError::NotCached { .. } => None,
         }
     }

@@ -87,7 +87,7 @@ impl Fetcher {
         let url = remote.url.replace("{version}", version);
         if relative_path(&url).split('/').any(|segment| segment == ".." || segment == ".") {
             let reason = "the URL has a `.` or `..` path segment".to_string();
-            return Err(AddonError::Download { url, mirror: None, reason });
+            return Err(AddonError::Download { url, mirror: None, reason, mirror_is_dir: false });
         }
         let expected = remote.sha256.filter(|_| pinned);
         let cached = self.cache_path(&url);
@@ -114,6 +114,7 @@ impl Fetcher {
             url: url.to_string(),
             mirror: self.mirror.as_ref().map(Mirror::describe),
             reason,
+            mirror_is_dir: matches!(self.mirror, Some(Mirror::Dir(_))),
         };
         if self.cache_only {
             return Err(AddonError::NotCached { url: url.to_string() });
@@ -133,6 +134,7 @@ fn text(url: &str, bytes: Vec<u8>) -> Result<String, AddonError> {
     String::from_utf8(bytes).map_err(|_| AddonError::Download {
         url: url.to_string(),
         mirror: None,
+        mirror_is_dir: false,
         reason: "the file is not UTF-8 text".into(),
     })
 }
@@ -160,8 +162,9 @@ async fn curl(url: &str) -> Result<Vec<u8>, String> {
     if out.success() {
         Ok(out.stdout.into_bytes())
     } else {
-        let stderr = out.stderr.trim();
-        Err(if stderr.is_empty() { format!("`{}` failed", invocation.command_line()) } else { stderr.to_string() })
+        // With --retry curl says the same thing once per attempt: the last is enough.
+        let last = out.stderr.lines().map(str::trim).filter(|l| !l.is_empty()).last();
+        Err(last.map(str::to_string).unwrap_or_else(|| format!("`{}` failed", invocation.command_line())))
     }
 }
 

@@ -206,7 +206,7 @@ impl<P: Provider> Cx<'_, P> {
             if let Some(ip) = ips.split_whitespace().next() {
                 return Ok(ip.to_string());
             }
-            self.fail_if_ports_taken(namespace, service).await?;
+            self.fail_if_ports_taken(addon, namespace, service).await?;
             if std::time::Instant::now() + pause > deadline {
                 return Err(AddonError::NotReady {
                     addon,
@@ -230,7 +230,7 @@ impl<P: Provider> Cx<'_, P> {
 
     /// Asks kina-lb for one pass and fails when it reports the Service's
     /// ports taken (a state that waiting does not change).
-    async fn fail_if_ports_taken(&self, namespace: &str, service: &str) -> anyhow::Result<()> {
+    async fn fail_if_ports_taken(&self, addon: &'static str, namespace: &str, service: &str) -> anyhow::Result<()> {
         let once = NodeCommand::new([super::load_balancer::SCRIPT_PATH, "once"]);
         let Ok(out) = self.provider.exec(self.control_plane(), &once).await else { return Ok(()) };
         let prefix = format!("{namespace}/{service}: pending (");
@@ -241,6 +241,8 @@ impl<P: Provider> Cx<'_, P> {
             _ => return Ok(()),
         };
         Err(AddonError::Pending {
+            addon,
+            one_node: self.nodes.len() == 1,
             service: format!("service {namespace}/{service}"),
             reason: reason.unwrap_or_default().to_string(),
             context: self.context(),

@@ -33,9 +33,21 @@ pub struct UninstallOptions<'a> {
 fn chosen_version(info: &Info, version: Option<&str>) -> Result<(String, bool), AddonError> {
     let Some(given) = version else { return Ok((info.version.to_string(), true)) };
     if !info.versioned {
-        return Err(AddonError::NotVersioned { addon: info.name });
+        let origin =
+            if info.id == super::AddonId::Kindnet { "it comes from the node image" } else { "it is part of kina" };
+        return Err(AddonError::NotVersioned { addon: info.name, origin });
     }
+    // Upstream's own tag (`controller-v1.15.0`) and a capital V work too.
     let given = given.trim();
+    let given = given.strip_prefix(info.tag_prefix).filter(|_| !info.tag_prefix.is_empty()).unwrap_or(given);
+    let lowered;
+    let given = match given.strip_prefix('V') {
+        Some(rest) => {
+            lowered = format!("v{rest}");
+            lowered.as_str()
+        }
+        None => given,
+    };
     let plain = given.chars().all(|c| c.is_ascii_alphanumeric() || ".+_-".contains(c));
     if given.is_empty() || !plain || given.contains("..") || given.starts_with(['.', '-']) {
         return Err(AddonError::Version(given.to_string()));
@@ -195,6 +207,10 @@ mod tests {
         assert!(chosen_version(gateway, Some(&gateway.version[1..])).unwrap().1);
         assert_eq!(chosen_version(gateway, Some("v9.9.9")).unwrap(), ("v9.9.9".to_string(), false));
         assert_eq!(chosen_version(gateway, Some("1.8.3")).unwrap(), ("v1.8.3".to_string(), false));
+        assert_eq!(chosen_version(gateway, Some("V1.8.3")).unwrap(), ("v1.8.3".to_string(), false));
+        let ingress = catalog::find("ingress-nginx").unwrap();
+        assert_eq!(chosen_version(ingress, Some("controller-v1.15.0")).unwrap(), ("v1.15.0".to_string(), false));
+        assert!(chosen_version(ingress, Some("controller-v1.15.1")).unwrap().1);
         for bad in ["../../etc", "v1/../x", "v1?x", "v1#x", "", " ", "-v1", "v1 2"] {
             assert!(matches!(chosen_version(gateway, Some(bad)), Err(AddonError::Version(_))), "{bad:?}");
         }

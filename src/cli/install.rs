@@ -27,8 +27,8 @@ pub struct InstallArgs {
     /// how long to wait for the addon to be ready (0 to not wait)
     #[arg(long, default_value = "5m", value_parser = crate::duration::parse)]
     pub wait: Duration,
-    /// download manifests from this base URL or directory (laid out as <host>/<path>)
-    #[arg(long, env = "KINA_ADDON_MIRROR", value_name = "URL|DIR")]
+    /// download manifests from this base URL or directory (laid out as <host>/<path>) [default: $KINA_ADDON_MIRROR]
+    #[arg(long, value_name = "URL|DIR")]
     pub mirror: Option<String>,
 }
 
@@ -43,8 +43,8 @@ pub struct UninstallArgs {
     /// the version that was installed with --version (default: the pinned one)
     #[arg(long)]
     pub version: Option<String>,
-    /// download manifests from this base URL or directory (laid out as <host>/<path>)
-    #[arg(long, env = "KINA_ADDON_MIRROR", value_name = "URL|DIR")]
+    /// download manifests from this base URL or directory (laid out as <host>/<path>) [default: $KINA_ADDON_MIRROR]
+    #[arg(long, value_name = "URL|DIR")]
     pub mirror: Option<String>,
 }
 
@@ -74,41 +74,54 @@ impl clap::builder::TypedValueParser for AddonName {
     }
 }
 
+/// `--mirror`, else `KINA_ADDON_MIRROR` (read here rather than by clap, whose
+/// usage line would then show `--mirror` as if it were required).
+fn mirror(flag: Option<String>) -> Option<String> {
+    flag.or_else(|| std::env::var("KINA_ADDON_MIRROR").ok()).filter(|m| !m.trim().is_empty())
+}
+
 pub async fn install<P: Provider>(args: InstallArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let cluster = super::cluster_name(args.name.as_deref());
     let Some(addon) = args.addon.filter(|_| !args.list) else {
         return addons::list(provider, printer, &cluster).await;
     };
+    let mirror = mirror(args.mirror);
     let opts = InstallOptions {
         cluster: &cluster,
         addon: &addon,
         version: args.version.as_deref(),
         wait: args.wait,
-        mirror: args.mirror.as_deref(),
+        mirror: mirror.as_deref(),
     };
-    until_interrupted(addons::install(provider, printer, &opts), &format!("kina install {addon}")).await
+    let advice = format!("run it again to finish, or `kina uninstall {addon}`");
+    until_interrupted(addons::install(provider, printer, &opts), &format!("kina install {addon}"), &advice).await
 }
 
 /// Runs `work` until it ends or the user interrupts; an interrupt drops it,
 /// which stops the commands it runs, and exits 130.
-async fn until_interrupted(work: impl Future<Output = anyhow::Result<()>>, what: &str) -> anyhow::Result<()> {
+async fn until_interrupted(
+    work: impl Future<Output = anyhow::Result<()>>,
+    what: &str,
+    advice: &str,
+) -> anyhow::Result<()> {
     tokio::select! {
         result = work => result,
-        () = crate::cluster::interrupt::requested() => Err(anyhow::Error::new(ClusterError::Interrupted).context(
-            format!("{what} was interrupted: what it applied so far stays; run it again to finish, or `kina uninstall` the addon"),
-        )),
+        () = crate::cluster::interrupt::requested() => Err(anyhow::Error::new(ClusterError::Interrupted)
+            .context(format!("{what} was interrupted: what it did so far stays; {advice}"))),
     }
 }
 
 pub async fn uninstall<P: Provider>(args: UninstallArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let cluster = super::cluster_name(args.name.as_deref());
+    let mirror = mirror(args.mirror);
     let opts = UninstallOptions {
         cluster: &cluster,
         addon: &args.addon,
         version: args.version.as_deref(),
-        mirror: args.mirror.as_deref(),
+        mirror: mirror.as_deref(),
     };
-    until_interrupted(addons::uninstall(provider, printer, &opts), &format!("kina uninstall {}", args.addon)).await
+    let what = format!("kina uninstall {}", args.addon);
+    until_interrupted(addons::uninstall(provider, printer, &opts), &what, "run it again to finish").await
 }
 
 #[cfg(test)]

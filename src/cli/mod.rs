@@ -54,7 +54,7 @@ pub enum Command {
     /// Gets one of [clusters, nodes, kubeconfig]
     #[command(subcommand)]
     Get(get::GetCommand),
-    /// Exports one of [kubeconfig]
+    /// Exports one of [kubeconfig, logs]
     #[command(subcommand)]
     Export(export::ExportCommand),
     /// Loads images into nodes

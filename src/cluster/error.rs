@@ -53,8 +53,8 @@ impl ClusterError {
                 Some("list clusters with `kina get clusters`".into())
             }
             ClusterError::NoControlPlane(_) => Some("list clusters with `kina get clusters`".into()),
-            ClusterError::NodeNotRunning { cluster, node, .. } => Some(format!(
-                "start the cluster with `kina start cluster --name {cluster}` (or the node VM alone with `container start {node}`)"
+            ClusterError::NodeNotRunning { cluster, .. } => Some(format!(
+                "start the cluster with `kina start cluster --name {cluster}` (it also heals new addresses)"
             )),
             ClusterError::Step { node, retained: true, .. } => Some(format!(
                 "the node was kept (--retain): look inside with `container logs {node}` and `container exec {node} journalctl -u kubelet`, then `kina delete cluster`"

@@ -91,7 +91,7 @@ fn get_kubeconfig_of_a_stopped_cluster_says_so() {
         .kina(&["get", "kubeconfig"])
         .code_is(1)
         .stderr_has("is not running")
-        .stderr_has("container start kina-control-plane");
+        .stderr_has("hint: start the cluster with `kina start cluster --name kina`");
 }
 
 #[test]

@@ -27,6 +27,12 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
     } else {
         ctx.printer.end(false);
         ctx.printer.info(" • WARNING: Timed out waiting for Ready ⚠️");
+        if !ctx.install_cni() {
+            ctx.printer.info(
+                " • The cluster has no CNI (networking.disableDefaultCNI: true): its nodes stay NotReady until one runs; \
+                 `kina install kindnet` or `kina install calico`",
+            );
+        }
     }
     Ok(())
 }
