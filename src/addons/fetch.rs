@@ -163,7 +163,7 @@ async fn curl(url: &str) -> Result<Vec<u8>, String> {
         Ok(out.stdout.into_bytes())
     } else {
         // With --retry curl says the same thing once per attempt: the last is enough.
-        let last = out.stderr.lines().map(str::trim).filter(|l| !l.is_empty()).last();
+        let last = out.stderr.lines().map(str::trim).rfind(|l| !l.is_empty());
         Err(last.map(str::to_string).unwrap_or_else(|| format!("`{}` failed", invocation.command_line())))
     }
 }
