@@ -12,7 +12,7 @@ use crate::provider::Provider;
 
 #[derive(Debug, Args)]
 pub struct InstallArgs {
-    /// the addon to install (see --list)
+    /// the addon to install (`kina install --list` shows them all)
     #[arg(value_name = "ADDON", required_unless_present = "list", value_parser = AddonName)]
     pub addon: Option<String>,
     /// list the addons, their pinned versions and whether the cluster has them
@@ -40,7 +40,7 @@ pub struct UninstallArgs {
     /// the cluster name (default kina, or KINA_CLUSTER_NAME)
     #[arg(short = 'n', long)]
     pub name: Option<String>,
-    /// the version that was installed with --version (default: the pinned one)
+    /// the version to remove (default: the one kina recorded at install, else the pinned one)
     #[arg(long)]
     pub version: Option<String>,
     /// download manifests from this base URL or directory (laid out as <host>/<path>) [default: $KINA_ADDON_MIRROR]
