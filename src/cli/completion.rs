@@ -37,8 +37,19 @@ pub fn run(args: &CompletionArgs, printer: &Printer) -> anyhow::Result<()> {
 /// cluster names completed from `kina get clusters` at TAB time.
 pub fn script(shell: ClapShell) -> anyhow::Result<String> {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "kina", &mut out);
+    clap_complete::generate(shell, &mut without_hidden_commands(Cli::command()), "kina", &mut out);
     Ok(complete_cluster_names(shell, &String::from_utf8(out)?))
+}
+
+/// The command tree without its hidden subcommands (`generate-man`), which
+/// clap's generators would offer otherwise.
+fn without_hidden_commands(cli: clap::Command) -> clap::Command {
+    let visible: Vec<clap::Command> = cli.get_subcommands().filter(|c| !c.is_hide_set()).cloned().collect();
+    let mut trimmed = clap::Command::new("kina").version(env!("CARGO_PKG_VERSION")).disable_help_subcommand(true);
+    for arg in cli.get_arguments().filter(|a| !matches!(a.get_id().as_str(), "help" | "version")) {
+        trimmed = trimmed.arg(arg.clone());
+    }
+    trimmed.subcommands(visible)
 }
 
 /// What lists the clusters when the shell completes `--name`.

@@ -14,6 +14,11 @@ fn completion_scripts_for_bash_zsh_and_fish() {
         }
         assert_eq!(run.stderr(), "");
     }
+    for shell in ["bash", "zsh", "fish"] {
+        let script = world.kina(&["completion", shell]).stdout();
+        assert!(!script.contains("generate-man"), "{shell} offers the hidden command");
+        assert!(script.contains("uninstall"), "{shell}");
+    }
     world.kina(&["completion", "tcsh"]).code_is(1).stderr_has("tcsh");
     world.kina(&["completion"]).code_is(1);
     assert!(world.fake_calls().is_empty(), "completion needs no container call");
