@@ -151,8 +151,8 @@ pub async fn uninstall<P: Provider>(
 }
 
 /// `kina install --list`: every addon, and whether the cluster has it (when
-/// the cluster runs).
-pub async fn list<P: Provider>(provider: &P, printer: &Printer, cluster: &str) -> anyhow::Result<()> {
+/// the cluster runs), as a table or as JSON (`-o json`).
+pub async fn list<P: Provider>(provider: &P, printer: &Printer, cluster: &str, json: bool) -> anyhow::Result<()> {
     let fetcher = Fetcher::from_settings(None);
     let cx = match Cx::connect(provider, printer, cluster, fetcher, Duration::ZERO).await {
         Ok(cx) => Some(cx),
@@ -169,11 +169,32 @@ pub async fn list<P: Provider>(provider: &P, printer: &Printer, cluster: &str) -
         ),
         None => (vec!["-"; CATALOG.len()], Default::default()),
     };
+    let installed_version = |info: &Info, state: &str| recorded.get(info.name).filter(|_| state == "yes").cloned();
+    if json {
+        let entries: Vec<serde_json::Value> = CATALOG
+            .iter()
+            .zip(&states)
+            .map(|(info, state)| {
+                serde_json::json!({
+                    "name": info.name,
+                    "aliases": info.aliases,
+                    "pinnedVersion": info.version,
+                    // null when the cluster is not running (not known), else yes | no | node image.
+                    "installed": (*state != "-").then_some(*state),
+                    "installedVersion": installed_version(info, state),
+                    "requires": info.requires.iter().map(|d| catalog::info(*d).name).collect::<Vec<_>>(),
+                    "description": info.summary,
+                })
+            })
+            .collect();
+        printer.data_line(&serde_json::to_string_pretty(&entries)?);
+        return Ok(());
+    }
     let mut rows = vec![["NAME".to_string(), "VERSION".into(), "INSTALLED".into(), "DESCRIPTION".into()]];
-    for (info, state) in CATALOG.iter().zip(states) {
+    for (info, state) in CATALOG.iter().zip(&states) {
         // The pinned version, or the one installed when it differs.
-        let version = match recorded.get(info.name) {
-            Some(v) if state == "yes" && v != info.version => format!("{v} (pinned {})", info.version),
+        let version = match installed_version(info, state) {
+            Some(v) if v != info.version => format!("{v} (pinned {})", info.version),
             _ => info.version.to_string(),
         };
         rows.push([info.name.to_string(), version, state.to_string(), info.summary.to_string()]);

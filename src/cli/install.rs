@@ -18,6 +18,9 @@ pub struct InstallArgs {
     /// list the addons, their pinned versions and whether the cluster has them
     #[arg(long, conflicts_with_all = ["version", "addon"])]
     pub list: bool,
+    /// --list's output format [default: table]
+    #[arg(short = 'o', long, value_enum)]
+    pub output: Option<ListFormat>,
     /// the cluster name (default kina, or KINA_CLUSTER_NAME)
     #[arg(short = 'n', long)]
     pub name: Option<String>,
@@ -30,6 +33,12 @@ pub struct InstallArgs {
     /// download manifests from this base URL or directory (laid out as <host>/<path>) [default: $KINA_ADDON_MIRROR]
     #[arg(long, value_name = "URL|DIR")]
     pub mirror: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -82,8 +91,12 @@ fn mirror(flag: Option<String>) -> Option<String> {
 
 pub async fn install<P: Provider>(args: InstallArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let cluster = super::cluster_name(args.name.as_deref());
+    // clap's `requires` counts --list's default `false` as given, so check here.
+    if args.output.is_some() && !args.list {
+        anyhow::bail!("-o/--output formats `kina install --list`; it does not go with installing an addon");
+    }
     let Some(addon) = args.addon.filter(|_| !args.list) else {
-        return addons::list(provider, printer, &cluster).await;
+        return addons::list(provider, printer, &cluster, args.output == Some(ListFormat::Json)).await;
     };
     let mirror = mirror(args.mirror);
     let opts = InstallOptions {

@@ -623,3 +623,25 @@ fn ctrl_c_during_an_install_stops_it_and_its_commands() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn list_as_json_for_scripts() {
+    let world = world();
+    let offline: serde_json::Value =
+        serde_json::from_str(&world.kina(&["install", "--list", "-o", "json"]).success().stdout()).unwrap();
+    assert_eq!(offline[0]["name"], "load-balancer");
+    assert_eq!(offline[0]["installed"], serde_json::Value::Null, "no cluster: not known");
+    cluster(&world);
+    world.kina(&["install", "headlamp", "--version", "v0.44.0"]).success();
+    let list: serde_json::Value =
+        serde_json::from_str(&world.kina(&["install", "--list", "--output", "json"]).success().stdout()).unwrap();
+    let headlamp = list.as_array().unwrap().iter().find(|a| a["name"] == "headlamp").unwrap();
+    assert_eq!(headlamp["installed"], "yes");
+    assert_eq!(headlamp["installedVersion"], "v0.44.0");
+    assert_eq!(headlamp["pinnedVersion"], "v0.45.0");
+    assert_eq!(headlamp["aliases"], serde_json::json!(["dashboard"]));
+    assert_eq!(headlamp["requires"], serde_json::json!(["load-balancer"]));
+    let storage = list.as_array().unwrap().iter().find(|a| a["name"] == "local-path-storage").unwrap();
+    assert_eq!(storage["installed"], "node image");
+    world.kina(&["install", "gateway", "-o", "json"]).code_is(1).stderr_has("--list");
+}
