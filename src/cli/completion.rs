@@ -16,7 +16,7 @@ pub enum Shell {
 #[derive(Debug, Args)]
 #[command(long_about = "Outputs shell completion code for bash, zsh or fish.\n\n\
                   bash:  source <(kina completion bash)\n\
-                  zsh:   kina completion zsh > \"${fpath[1]}/_kina\"\n\
+                  zsh:   kina completion zsh > \"$(brew --prefix)/share/zsh/site-functions/_kina\"\n\
                   fish:  kina completion fish > ~/.config/fish/completions/kina.fish")]
 pub struct CompletionArgs {
     /// the shell to complete for
@@ -70,6 +70,14 @@ fn complete_cluster_names(shell: ClapShell, script: &str) -> String {
                     section = trimmed;
                 }
                 out.push(line.to_string());
+                // Durations and versions are not file names.
+                if (trimmed == "--wait)" || trimmed == "--version)")
+                    && let Some(next) = lines.next_if(|l| l.trim() == "COMPREPLY=($(compgen -f \"${cur}\"))")
+                {
+                    let indent = &next[..next.len() - next.trim_start().len()];
+                    out.push(format!("{indent}COMPREPLY=()"));
+                    continue;
+                }
                 let names_flag = trimmed == "--name)" || trimmed == "-n)";
                 if names_flag
                     && !section.starts_with("kina__subcmd__create")
@@ -86,6 +94,8 @@ fn complete_cluster_names(shell: ClapShell, script: &str) -> String {
                 let name_flag = spec.starts_with("-n+[") || spec.starts_with("--name=[");
                 if name_flag && !spec.contains("[cluster name, overrides") && line.contains(":NAME:_default'") {
                     out.push(line.replace(":NAME:_default'", &format!(":NAME:{{compadd -- $({CLUSTERS})}}'")));
+                } else if line.contains(":WAIT:_default'") || line.contains(":VERSION:_default'") {
+                    out.push(line.replace(":WAIT:_default'", ":WAIT: '").replace(":VERSION:_default'", ":VERSION: '"));
                 } else {
                     out.push(line.to_string());
                 }

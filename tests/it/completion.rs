@@ -70,7 +70,12 @@ fn bash_complete(world: &crate::support::World, words: &[&str]) -> Vec<String> {
         quoted[words.len() - 2]
     );
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
-    let out = world.command_for("bash", &["--norc", "-c", &program]).env("PATH", path).output().unwrap();
+    let out = world
+        .command_for("bash", &["--norc", "-c", &program])
+        .env("PATH", path)
+        .current_dir(world.path("."))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
@@ -82,6 +87,9 @@ fn cluster_names_complete_from_the_running_clusters() {
     world.kina(&["create", "cluster", "--name", "demo"]).success();
     assert_eq!(bash_complete(&world, &["kina", "delete", "cluster", "--name", "de"]), ["demo", "dev"]);
     assert_eq!(bash_complete(&world, &["kina", "install", "metrics-server", "-n", "dev"]), ["dev"]);
+    // Durations are not file names.
+    std::fs::write(world.path("5m-file"), "").unwrap();
+    assert!(bash_complete(&world, &["kina", "start", "cluster", "--wait", "5"]).is_empty());
     // A new cluster's name is not one of the existing ones.
     assert!(!bash_complete(&world, &["kina", "create", "cluster", "--name", "de"]).contains(&"dev".to_string()));
     let zsh = world.kina(&["completion", "zsh"]).success().stdout();
