@@ -2,6 +2,7 @@
 //! Apple `container` VM.
 
 pub mod addons;
+pub mod backoff;
 pub mod build_info;
 pub mod cli;
 pub mod cluster;

@@ -128,8 +128,7 @@ async fn proxy_service<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<String> {
         "--selector=gateway.envoyproxy.io/owning-gateway-name={GATEWAY},gateway.envoyproxy.io/owning-gateway-namespace={GATEWAY_NAMESPACE}"
     );
     let limit = cx.remaining();
-    let deadline = std::time::Instant::now() + limit;
-    let mut pause = Duration::from_millis(100);
+    let mut backoff = crate::backoff::Backoff::new(limit);
     loop {
         // `-o name`: a JSONPath index into an empty list is an error in kubectl.
         let args = ["get", "services", &format!("--namespace={NAMESPACE}"), &selector, "-o=name"];
@@ -137,7 +136,7 @@ async fn proxy_service<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<String> {
         if let Some(name) = listed.lines().next().and_then(|l| l.trim().strip_prefix("service/")) {
             return Ok(name.to_string());
         }
-        if std::time::Instant::now() + pause > deadline {
+        if !backoff.next().await {
             return Err(AddonError::NotReady {
                 addon: ADDON,
                 what: format!("gateway {GATEWAY_NAMESPACE}/{GATEWAY}"),
@@ -151,8 +150,6 @@ async fn proxy_service<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<String> {
             }
             .into());
         }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(2));
     }
 }
 

@@ -198,8 +198,7 @@ impl<P: Provider> Cx<'_, P> {
         service: &str,
     ) -> anyhow::Result<String> {
         let limit = self.remaining();
-        let deadline = std::time::Instant::now() + limit;
-        let mut pause = Duration::from_millis(100);
+        let mut backoff = crate::backoff::Backoff::new(limit);
         loop {
             // `[*]`, not `[0]`: kubectl fails on an index into an empty list.
             let ips = self.field("service", Some(namespace), service, "{.status.loadBalancer.ingress[*].ip}").await?;
@@ -207,7 +206,7 @@ impl<P: Provider> Cx<'_, P> {
                 return Ok(ip.to_string());
             }
             self.fail_if_ports_taken(addon, namespace, service).await?;
-            if std::time::Instant::now() + pause > deadline {
+            if !backoff.next().await {
                 return Err(AddonError::NotReady {
                     addon,
                     what: format!("service {namespace}/{service}"),
@@ -223,8 +222,6 @@ impl<P: Provider> Cx<'_, P> {
                 }
                 .into());
             }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_secs(2));
         }
     }
 

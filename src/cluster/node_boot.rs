@@ -1,7 +1,7 @@
 //! What every node VM needs after each boot, at create and at start: wait
 //! for containerd, then the runtime settings the recipes document.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::bail;
 
@@ -10,8 +10,6 @@ use crate::provider::{NodeCommand, Provider, ProviderError};
 
 /// Apple's plugin allows a node this long to boot.
 pub const BOOT_TIMEOUT: Duration = Duration::from_secs(240);
-const FIRST_POLL: Duration = Duration::from_millis(100);
-const MAX_POLL: Duration = Duration::from_secs(2);
 
 /// Runtime settings every node needs after each boot, all idempotent:
 /// forwarding for pods, no TSO/GSO (vmnet stalls large TCP transfers
@@ -34,8 +32,7 @@ pub async fn apply_runtime_settings<P: Provider>(provider: &P, node: &str) -> an
 /// Polls with backoff until containerd's socket exists in the node.
 pub async fn wait_for_containerd<P: Provider>(provider: &P, node: &str, timeout: Duration) -> anyhow::Result<()> {
     let probe = NodeCommand::new(["test", "-S", "/run/containerd/containerd.sock"]).timeout(Duration::from_secs(10));
-    let deadline = Instant::now() + timeout;
-    let mut delay = FIRST_POLL;
+    let mut backoff = crate::backoff::Backoff::new(timeout);
     loop {
         let output = match provider.exec(node, &probe).await {
             Ok(output) => output,
@@ -56,13 +53,11 @@ pub async fn wait_for_containerd<P: Provider>(provider: &P, node: &str, timeout:
                 );
             }
         }
-        if Instant::now() + delay > deadline {
+        if !backoff.next().await {
             bail!(
                 "node {node} did not boot within {}s: containerd socket not present; see `container logs {node}`",
                 timeout.as_secs()
             );
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(MAX_POLL);
     }
 }

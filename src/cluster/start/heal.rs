@@ -7,7 +7,7 @@
 //! cluster-info's kubeconfigs, kindnet's endpoint).
 
 use std::net::Ipv4Addr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 
@@ -165,8 +165,7 @@ async fn wait_for_api_server<P: Provider>(provider: &P, control_plane: &str) -> 
     let readyz =
         NodeCommand::new(["kubectl", KUBECTL_KUBECONFIG_FLAG, "--request-timeout=5s", "get", "--raw", "/readyz"])
             .timeout(Duration::from_secs(15));
-    let deadline = Instant::now() + API_TIMEOUT;
-    let mut delay = Duration::from_millis(100);
+    let mut backoff = crate::backoff::Backoff::new(API_TIMEOUT);
     let mut reissued = false;
     loop {
         let output = match provider.exec(control_plane, &readyz).await {
@@ -187,14 +186,12 @@ async fn wait_for_api_server<P: Provider>(provider: &P, control_plane: &str) -> 
                 .context("failed to renew the API server certificate")?;
             continue;
         }
-        if Instant::now() + delay > deadline {
+        if !backoff.next().await {
             bail!(
                 "the API server on {control_plane} did not become ready within {}s: {}",
                 API_TIMEOUT.as_secs(),
                 output.stderr.trim()
             );
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(2));
     }
 }

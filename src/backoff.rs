@@ -1,0 +1,52 @@
+//! Polling with exponential backoff up to a deadline (never a fixed sleep):
+//! 100 ms, 200 ms, ... up to 2 s between tries.
+
+use std::time::{Duration, Instant};
+
+pub struct Backoff {
+    deadline: Instant,
+    delay: Duration,
+}
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(100);
+    const MAX: Duration = Duration::from_secs(2);
+
+    /// Tries for at most `limit` from now.
+    pub fn new(limit: Duration) -> Self {
+        Backoff { deadline: Instant::now() + limit, delay: Self::FIRST }
+    }
+
+    /// Sleeps before the next try; false, without sleeping, when that try
+    /// would come after the deadline (the caller gives up).
+    pub async fn next(&mut self) -> bool {
+        if Instant::now() + self.delay > self.deadline {
+            return false;
+        }
+        tokio::time::sleep(self.delay).await;
+        self.delay = (self.delay * 2).min(Self::MAX);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doubles_and_gives_up_before_passing_the_deadline() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let started = Instant::now();
+            let mut backoff = Backoff::new(Duration::from_secs(1));
+            let mut tries = 0;
+            while backoff.next().await {
+                tries += 1;
+            }
+            // 0.1 + 0.2 + 0.4 s; the next 0.8 s would end after the 1 s limit.
+            assert_eq!(tries, 3);
+            let took = started.elapsed();
+            assert!(took >= Duration::from_millis(700) && took < Duration::from_secs(1), "{took:?}");
+        });
+    }
+}
