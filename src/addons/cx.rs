@@ -1,7 +1,6 @@
 //! What an addon install works with: the cluster's nodes, its control plane
 //! (where kubectl runs), the manifest fetcher and the time left to wait.
 
-use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use super::fetch::Fetcher;
@@ -31,17 +30,11 @@ impl<'a, P: Provider> Cx<'a, P> {
         wait: Duration,
     ) -> anyhow::Result<Self> {
         provider.preflight(Purpose::ManageNodes).await?;
-        let mut nodes: Vec<Node> = provider.list_nodes().await?.into_iter().filter(|n| n.cluster == cluster).collect();
+        let nodes: Vec<Node> = provider.list_nodes().await?.into_iter().filter(|n| n.cluster == cluster).collect();
         if nodes.is_empty() {
             return Err(ClusterError::UnknownCluster(cluster.to_string()).into());
         }
-        nodes.sort_by(|a, b| {
-            let cp = |n: &Node| n.role != crate::cluster::ROLE_CONTROL_PLANE;
-            (cp(a), &a.name).cmp(&(cp(b), &b.name))
-        });
-        if nodes[0].role != crate::cluster::ROLE_CONTROL_PLANE {
-            return Err(ClusterError::NoControlPlane(cluster.to_string()).into());
-        }
+        let nodes = crate::cluster::control_plane_first(nodes, cluster)?;
         if let Some(node) = nodes.iter().find(|n| !n.is_running()) {
             return Err(ClusterError::NodeNotRunning {
                 cluster: cluster.to_string(),
@@ -64,10 +57,6 @@ impl<'a, P: Provider> Cx<'a, P> {
     /// Where kubectl runs, with the admin kubeconfig.
     pub fn control_plane(&self) -> &str {
         &self.nodes[0].name
-    }
-
-    pub fn node_ips(&self) -> Vec<Ipv4Addr> {
-        self.nodes.iter().filter_map(|n| n.ipv4).collect()
     }
 
     pub fn has_workers(&self) -> bool {

@@ -49,3 +49,16 @@ pub fn wait_for_ready_nodes(wait: std::time::Duration) -> crate::provider::NodeC
     let argv = ["kubectl", KUBECTL_KUBECONFIG_FLAG, "wait", "--for=condition=Ready", "node", "--all", timeout.as_str()];
     crate::provider::NodeCommand::new(argv).timeout(wait.saturating_add(std::time::Duration::from_secs(30)))
 }
+
+/// A cluster's nodes with the control plane first (then by name), or the
+/// error that it has none.
+pub fn control_plane_first(
+    mut nodes: Vec<crate::provider::Node>,
+    cluster: &str,
+) -> Result<Vec<crate::provider::Node>, ClusterError> {
+    nodes.sort_by(|a, b| (a.role != ROLE_CONTROL_PLANE, &a.name).cmp(&(b.role != ROLE_CONTROL_PLANE, &b.name)));
+    match nodes.first() {
+        Some(first) if first.role == ROLE_CONTROL_PLANE => Ok(nodes),
+        _ => Err(ClusterError::NoControlPlane(cluster.to_string())),
+    }
+}

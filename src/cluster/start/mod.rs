@@ -13,7 +13,7 @@ use anyhow::Context as _;
 
 use super::actions::cluster_kubeconfig;
 use super::node_boot::{BOOT_TIMEOUT, apply_runtime_settings, wait_for_containerd};
-use super::{ClusterError, ROLE_CONTROL_PLANE, wait_for_ready_nodes};
+use super::{ClusterError, wait_for_ready_nodes};
 use crate::kubeconfig;
 use crate::output::Printer;
 use crate::provider::{Node, Provider, Purpose};
@@ -31,14 +31,11 @@ pub async fn start_cluster<P: Provider>(
     opts: &StartOptions<'_>,
 ) -> anyhow::Result<()> {
     provider.preflight(Purpose::CreateNodes).await?;
-    let mut nodes: Vec<Node> = provider.list_nodes().await?.into_iter().filter(|n| n.cluster == opts.cluster).collect();
+    let nodes: Vec<Node> = provider.list_nodes().await?.into_iter().filter(|n| n.cluster == opts.cluster).collect();
     if nodes.is_empty() {
         return Err(ClusterError::NoNodes(opts.cluster.to_string()).into());
     }
-    nodes.sort_by(|a, b| (a.role != ROLE_CONTROL_PLANE, &a.name).cmp(&(b.role != ROLE_CONTROL_PLANE, &b.name)));
-    if nodes[0].role != ROLE_CONTROL_PLANE {
-        return Err(ClusterError::NoControlPlane(opts.cluster.to_string()).into());
-    }
+    let nodes = super::control_plane_first(nodes, opts.cluster)?;
     printer.info(&format!("Starting cluster {:?} ...", opts.cluster));
 
     printer.start(&format!("Starting nodes {}", "📦 ".repeat(nodes.len())));
