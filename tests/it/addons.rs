@@ -440,14 +440,37 @@ fn installs_wait_on_what_makes_each_addon_work() {
         .collect();
     for expected in [
         "wait --for=condition=Established crd/gateways.gateway.networking.k8s.io",
-        "rollout status deployment/envoy-gateway --timeout=300s --namespace=envoy-gateway-system",
+        "rollout status deployment/envoy-gateway --timeout=Ns --namespace=envoy-gateway-system",
         "wait --for=condition=Accepted gatewayclass/kina",
-        "wait --for=condition=Programmed gateway/kina --timeout=300s --namespace=default",
-        "rollout status deployment/metrics-server --timeout=300s --namespace=kube-system",
+        "wait --for=condition=Programmed gateway/kina --timeout=Ns --namespace=default",
+        "rollout status deployment/metrics-server --timeout=Ns --namespace=kube-system",
         "wait --for=condition=Available apiservice/v1beta1.metrics.k8s.io",
     ] {
-        assert!(waits.iter().any(|w| w.contains(expected)), "no {expected:?} in {waits:#?}");
+        assert!(waits.iter().any(|w| without_seconds(w).contains(expected)), "no {expected:?} in {waits:#?}");
     }
+    // Each wait gets the time left of the default 5m --wait: never more, never
+    // nothing (how much is left depends on how busy the machine is).
+    for wait in &waits {
+        let seconds = wait
+            .split_whitespace()
+            .find_map(|arg| arg.strip_prefix("--timeout=")?.strip_suffix('s')?.parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("no --timeout=<seconds>s in {wait:?}"));
+        assert!((1..=300).contains(&seconds), "{wait:?} waits {seconds}s");
+    }
+}
+
+/// `--timeout=123s` as `--timeout=Ns`.
+fn without_seconds(call: &str) -> String {
+    let words: Vec<String> = call
+        .split(' ')
+        .map(|word| match word.strip_prefix("--timeout=") {
+            Some(value) if value.ends_with('s') && value[..value.len() - 1].parse::<u64>().is_ok() => {
+                "--timeout=Ns".to_string()
+            }
+            _ => word.to_string(),
+        })
+        .collect();
+    words.join(" ")
 }
 
 #[test]
