@@ -3,13 +3,21 @@
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid duration {0:?}: use a number with a unit, e.g. 30s, 5m, 1h30m")]
-pub struct DurationError(String);
+pub enum DurationError {
+    #[error("invalid duration {0:?}: use a number with a unit, e.g. 30s, 5m, 1h30m")]
+    Syntax(String),
+    #[error("invalid duration {0:?}: the longest is {max} (Go's limit, as for kind)", max = format(MAX))]
+    TooLong(String),
+}
+
+/// Go's longest duration (2^63-1 ns, about 292 years): kind rejects longer
+/// values, and kina's deadlines stay far from `Instant`'s limits.
+pub const MAX: Duration = Duration::new(9_223_372_036, 854_775_807);
 
 /// Parses Go's `time.ParseDuration` syntax: `0`, `90s`, `1m30s`, `1.5h`,
 /// `500ms`. A bare non-zero number is rejected, as Go does.
 pub fn parse(text: &str) -> Result<Duration, DurationError> {
-    let err = || DurationError(text.to_string());
+    let err = || DurationError::Syntax(text.to_string());
     let s = text.trim();
     if s == "0" {
         return Ok(Duration::ZERO);
@@ -39,7 +47,11 @@ pub fn parse(text: &str) -> Result<Duration, DurationError> {
         total += value * seconds_per_unit;
         rest = &rest[unit_len..];
     }
-    Duration::try_from_secs_f64(total).map_err(|_| err())
+    let duration = Duration::try_from_secs_f64(total).map_err(|_| DurationError::TooLong(text.to_string()))?;
+    if duration > MAX {
+        return Err(DurationError::TooLong(text.to_string()));
+    }
+    Ok(duration)
 }
 
 /// Formats like Go's `Duration.String()`: `1m0s`, `2m30s`, `1h0m0s`, `45s`.
@@ -80,6 +92,18 @@ mod tests {
         for bad in ["5", "", "s", "1x", "-1s", "1m-", "99999999999999999999h"] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn stops_at_gos_longest_duration() {
+        assert!(parse("2562047h").is_ok());
+        for long in ["2562048h", "2562047788015216h", "99999999999999999999h"] {
+            assert_eq!(parse(long), Err(DurationError::TooLong(long.into())), "{long}");
+        }
+        assert_eq!(
+            parse("2562048h").unwrap_err().to_string(),
+            "invalid duration \"2562048h\": the longest is 2562047h47m16.854s (Go's limit, as for kind)"
+        );
     }
 
     #[test]

@@ -37,10 +37,10 @@ pub struct CreateClusterArgs {
     #[arg(long)]
     pub kubeconfig: Option<PathBuf>,
     /// add N worker nodes (kina only; needs macOS 26)
-    #[arg(long, value_name = "N")]
-    pub workers: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..crate::config::MAX_NODES as i64))]
+    pub workers: Option<u16>,
     /// CPUs for every node VM (kina only; default 4 for control planes, 2 for workers)
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=crate::config::MAX_CPUS as i64))]
     pub cpus: Option<u32>,
     /// memory for every node VM, e.g. 4G or 2048M (kina only; default 4G for control planes, 2G for workers)
     #[arg(long, value_parser = crate::config::parse_memory)]
@@ -64,7 +64,11 @@ pub async fn run<P: Provider>(cmd: CreateCommand, provider: &P, printer: &Printe
         std::env::var("KINA_CLUSTER_NAME").ok().as_deref(),
         cluster.name.as_deref(),
     );
-    for _ in 0..args.workers.unwrap_or(0) {
+    let workers = usize::from(args.workers.unwrap_or(0));
+    if cluster.nodes.len() + workers > crate::config::MAX_NODES {
+        anyhow::bail!("failed to create cluster: {}", crate::config::too_many_nodes(cluster.nodes.len() + workers));
+    }
+    for _ in 0..workers {
         cluster.nodes.push(Node::new(Role::Worker));
     }
     let options = CreateOptions {

@@ -165,7 +165,7 @@ fn errors() -> Vec<(&'static str, String)> {
             "invalid-mount-paths.yaml",
             "[nodes[0].extraMounts[0].hostPath: must be set, nodes[0].extraMounts[0].containerPath: must be an absolute path in the node, not \"data\"]".into(),
         ),
-        ("invalid-cpus.yaml", "nodes[0].cpus: must be a whole number of at least 1, not 0".into()),
+        ("invalid-cpus.yaml", "nodes[0].cpus: must be a whole number from 1 to 64, not 0".into()),
         (
             "invalid-memory.yaml",
             "nodes[0].memory: invalid memory size \"4GiB\": expected a number with an optional K, M, G, T or P suffix, e.g. 4G or 4096M".into(),

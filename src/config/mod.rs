@@ -17,7 +17,7 @@ use std::io::Read;
 use std::path::Path;
 
 pub use types::*;
-pub use validate::{parse_memory, validate_name};
+pub use validate::{MAX_CPUS, MAX_NODES, parse_memory, too_many_nodes, validate_name};
 
 /// A parsed config: the model with defaults applied, and what kina honours
 /// only partly (to print as warnings).

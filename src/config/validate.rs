@@ -13,6 +13,14 @@ use crate::yaml;
 
 /// Apple `container` refuses smaller VMs (`ContainersService.swift`).
 const MIN_MEMORY_MIB: u64 = 200;
+/// The most memory one node VM may ask for: more than any Mac has (so the
+/// runtime, not kina, says when a Mac has too little), far from overflowing.
+const MAX_MEMORY_GIB: u64 = 1024;
+/// The most CPUs one node VM may ask for: above any Apple silicon Mac's cores.
+pub const MAX_CPUS: u32 = 64;
+/// The most nodes a cluster may have: each one is a VM with its own CPUs and
+/// memory, and all of them share one /24 VM network.
+pub const MAX_NODES: usize = 100;
 
 #[derive(Default)]
 struct Problems {
@@ -56,6 +64,9 @@ pub fn build(raw: raw::Cluster, base: &Path) -> Result<Parsed, ConfigError> {
         nodes.push(Node::new(Role::ControlPlane));
         control_planes = 1;
     }
+    if nodes.len() > MAX_NODES {
+        p.kina.push(too_many_nodes(nodes.len()));
+    }
     if !any_control_plane {
         p.kind.push("must have at least one control-plane node".into());
     }
@@ -97,6 +108,13 @@ pub fn build(raw: raw::Cluster, base: &Path) -> Result<Parsed, ConfigError> {
     })
 }
 
+/// Why a cluster of `count` nodes is refused (more than [`MAX_NODES`]).
+pub fn too_many_nodes(count: usize) -> String {
+    format!(
+        "nodes: {count} nodes: a kina cluster has at most {MAX_NODES}, each a VM with its own CPUs and memory on this Mac"
+    )
+}
+
 /// kind's cluster name rule (also for `--name` and `KINA_CLUSTER_NAME`).
 pub fn validate_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
@@ -131,6 +149,9 @@ pub fn parse_memory(text: &str) -> Result<String, String> {
     let bytes = u128::from(value) << shift;
     if bytes < u128::from(MIN_MEMORY_MIB) << 20 {
         return Err(format!("{text} is below Apple container's minimum of {MIN_MEMORY_MIB} MiB"));
+    }
+    if bytes > u128::from(MAX_MEMORY_GIB) << 30 {
+        return Err(format!("{text} is more than kina's limit of {MAX_MEMORY_GIB}G for one node VM"));
     }
     Ok(format!("{value}{suffix}"))
 }
@@ -361,9 +382,9 @@ fn node(i: usize, n: KinaNode, base: &Path, p: &mut Problems) -> Option<Node> {
     let cpus = match n.cpus {
         None => None,
         Some(c) => match u32::try_from(c) {
-            Ok(c) if c >= 1 => Some(c),
+            Ok(c) if (1..=MAX_CPUS).contains(&c) => Some(c),
             _ => {
-                p.kina.push(format!("{at}.cpus: must be a whole number of at least 1, not {c}"));
+                p.kina.push(format!("{at}.cpus: must be a whole number from 1 to {MAX_CPUS}, not {c}"));
                 None
             }
         },

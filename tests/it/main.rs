@@ -2,6 +2,7 @@
 //! binary (or the fake `container`) as a user would.
 
 mod addons;
+mod bounds;
 mod completion;
 mod create;
 mod delete;
