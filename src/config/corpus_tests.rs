@@ -619,7 +619,9 @@ fn memory_sizes() {
     assert_eq!(parse_memory("200m").unwrap(), "200M");
     assert_eq!(parse_memory("204800K").unwrap(), "204800K");
     assert_eq!(parse_memory("1t").unwrap(), "1T");
-    assert_eq!(parse_memory("1P").unwrap(), "1P");
+    assert_eq!(parse_memory("1024G").unwrap(), "1024G");
+    assert_eq!(parse_memory("1P").unwrap_err(), "1P is more than kina's limit of 1024G for one node VM");
+    assert_eq!(parse_memory("1025G").unwrap_err(), "1025G is more than kina's limit of 1024G for one node VM");
     assert_eq!(parse_memory("199M").unwrap_err(), "199M is below Apple container's minimum of 200 MiB");
     for bad in ["", "G", "4 G", "4GB", "-4G", "4.5G", "99999999999999999999"] {
         assert!(parse_memory(bad).unwrap_err().starts_with("invalid memory size"), "{bad}");
