@@ -23,6 +23,15 @@ pub fn to_string<T: Serialize>(value: &T) -> Result<String, YamlError> {
     serde_saphyr::to_string(value).map_err(|e| YamlError(e.to_string()))
 }
 
+/// Renders one value as kubectl writes a kubeconfig: every single-line string
+/// stays on its line (a long base64 value is never folded into a `>-` block,
+/// so `grep … | awk '{print $2}' | base64 -d` works); multi-line strings are
+/// literal `|` blocks.
+pub fn to_string_unfolded<T: Serialize>(value: &T) -> Result<String, YamlError> {
+    let options = serde_saphyr::ser_options! { folded_wrap_chars: usize::MAX };
+    serde_saphyr::to_string_with_options(value, options).map_err(|e| YamlError(e.to_string()))
+}
+
 /// Renders several values as one `---`-separated stream.
 pub fn to_string_multiple<T: Serialize>(values: &[T]) -> Result<String, YamlError> {
     let mut out = String::new();

@@ -51,7 +51,10 @@ pub async fn run<P: Provider>(cmd: ExportCommand, provider: &P, printer: &Printe
     let name = super::cluster_name(args.name.as_deref());
     let path = kubeconfig::write_target_from_env(args.kubeconfig.as_deref())?;
     let node = super::get::control_plane(provider, &name).await?;
-    export_kubeconfig(provider, &node, &path, args.internal).await?;
+    let written = export_kubeconfig(provider, &node, &path, args.internal).await?;
+    if let Some(notice) = written.notice(&path) {
+        printer.warn(&notice);
+    }
     printer.info(&format!("Set kubectl context to {:?}", kubeconfig::kina_key(&name)));
     Ok(())
 }

@@ -33,6 +33,7 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
     if let Some(warning) = runtime.warning {
         printer.warn(&warning);
     }
+    kubeconfig::check_export(&opts.kubeconfig).context("failed to create cluster")?;
     let networking = &opts.config.networking;
     let env = host_env(&networking.pod_subnet, &networking.service_subnet);
     let nodes =
@@ -117,7 +118,11 @@ async fn run_actions<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
     ctx.printer.end(true);
     // Last, so a failure anywhere above leaves the kubeconfig untouched.
     let node = ctx.booted(&ctx.bootstrap().name)?.clone();
-    export_kubeconfig(ctx.provider, &node, &ctx.kubeconfig, false).await
+    let written = export_kubeconfig(ctx.provider, &node, &ctx.kubeconfig, false).await?;
+    if let Some(notice) = written.notice(&ctx.kubeconfig) {
+        ctx.printer.warn(&notice);
+    }
+    Ok(())
 }
 
 /// Removes the node VMs this create made, and nothing else: not another

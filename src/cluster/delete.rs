@@ -34,13 +34,13 @@ pub async fn delete_clusters<P: Provider>(
     };
     clusters.sort();
     clusters.dedup();
-    let mut failed = remove_kubeconfig_entries(&clusters, kubeconfig_targets);
+    let mut failed = remove_kubeconfig_entries(printer, &clusters, kubeconfig_targets);
 
     provider.preflight(Purpose::ManageNodes).await?;
     let nodes = provider.list_nodes().await?;
     if let Selection::All = selection {
         clusters = cluster_names(&nodes);
-        failed = remove_kubeconfig_entries(&clusters, kubeconfig_targets);
+        failed = remove_kubeconfig_entries(printer, &clusters, kubeconfig_targets);
     }
 
     let doomed: Vec<String> = nodes.iter().filter(|n| clusters.contains(&n.cluster)).map(|n| n.name.clone()).collect();
@@ -52,13 +52,24 @@ pub async fn delete_clusters<P: Provider>(
     Ok(DeleteReport { deleted, failed })
 }
 
-fn remove_kubeconfig_entries(clusters: &[String], targets: &[PathBuf]) -> Vec<(String, anyhow::Error)> {
+fn remove_kubeconfig_entries(
+    printer: &Printer,
+    clusters: &[String],
+    targets: &[PathBuf],
+) -> Vec<(String, anyhow::Error)> {
     let mut failed = Vec::new();
     for cluster in clusters {
         for path in targets {
-            if let Err(err) = kubeconfig::remove(path, cluster) {
-                failed.push((cluster.clone(), anyhow::Error::new(err).context("failed to update kubeconfig")));
-                break;
+            match kubeconfig::remove(path, cluster) {
+                Ok(written) => {
+                    if let Some(notice) = written.and_then(|w| w.notice(path)) {
+                        printer.warn(&notice);
+                    }
+                }
+                Err(err) => {
+                    failed.push((cluster.clone(), anyhow::Error::new(err).context("failed to update kubeconfig")));
+                    break;
+                }
             }
         }
     }

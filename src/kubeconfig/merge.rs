@@ -3,21 +3,32 @@
 use std::path::Path;
 
 use super::types::upsert;
-use super::{Kubeconfig, KubeconfigError, LockGuard, load, to_yaml, write_atomic};
+use super::{Kubeconfig, KubeconfigError, LockGuard, Written, load, to_yaml, write_atomic};
 
 /// Locks `path`, merges `kina` into it (a missing file counts as empty) and atomically
-/// rewrites it with mode 0600. An unparsable file is an error and is left untouched.
-pub fn export(path: &Path, kina: &Kubeconfig) -> Result<(), KubeconfigError> {
+/// rewrites it with mode 0600 and its owner. An unparsable file is an error and is left untouched.
+pub fn export(path: &Path, kina: &Kubeconfig) -> Result<Written, KubeconfigError> {
     let _lock = LockGuard::acquire(path)?;
     let mut config = load(path)?.unwrap_or_default();
     merge_into(&mut config, kina);
     write_atomic(path, to_yaml(&config)?.as_bytes())
 }
 
+/// What [`export`] needs, checked before anything is created: the lock can be
+/// taken (a stale `.lock` left by a killed writer fails now, not after the
+/// cluster was built) and the file, if any, parses.
+pub fn check_export(path: &Path) -> Result<(), KubeconfigError> {
+    let _lock = LockGuard::acquire(path)?;
+    load(path)?;
+    Ok(())
+}
+
 /// Replaces entries of the same name in place, else appends them; makes kina's context
-/// current; copies `apiVersion`, `kind` and `preferences` only where `existing` lacks them.
-/// Everything else in `existing` is kept.
+/// current; copies `apiVersion` and `kind` only where `existing` lacks them, and
+/// `preferences` only into an empty config (a file another tool wrote without
+/// them stays without). Everything else in `existing` is kept.
 pub fn merge_into(existing: &mut Kubeconfig, kina: &Kubeconfig) {
+    let was_empty = *existing == Kubeconfig::default();
     for cluster in kina.clusters.iter().flatten() {
         upsert(&mut existing.clusters, cluster.clone());
     }
@@ -36,7 +47,7 @@ pub fn merge_into(existing: &mut Kubeconfig, kina: &Kubeconfig) {
     if existing.kind.is_none() {
         existing.kind.clone_from(&kina.kind);
     }
-    if existing.preferences.is_none() {
+    if was_empty {
         existing.preferences.clone_from(&kina.preferences);
     }
 }
@@ -159,7 +170,7 @@ users:
         let replaced = format!(
             "apiVersion: v1\nclusters:\n- cluster:\n    server: https://a\n  name: a\n{KINA_CLUSTER}- cluster:\n    server: https://b\n  name: b\n\
              contexts:\n{KINA_CONTEXT}- context:\n    cluster: a\n    user: a\n  name: a\ncurrent-context: kina-dev\n\
-             kind: Config\npreferences: {{}}\nusers:\n- name: a\n  user:\n    token: \"true\"\n{KINA_USER}"
+             kind: Config\nusers:\n- name: a\n  user:\n    token: \"true\"\n{KINA_USER}"
         );
 
         let partial = "preferences:\n  colors: true\nkind: Config\n";
@@ -212,6 +223,25 @@ users:
         fs::set_permissions(&old, fs::Permissions::from_mode(0o644)).unwrap();
         export(&old, &kina()).unwrap();
         assert_eq!(mode(&old), 0o600);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_rewrite_says_when_it_made_the_file_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        fs::write(&path, "current-context: x\n").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let written = export(&path, &kina()).unwrap();
+        assert_eq!(
+            written.notice(&path).unwrap(),
+            format!(
+                "{} was readable by others (mode 0644): kina wrote it with mode 0600, as it holds credentials",
+                path.display()
+            )
+        );
+        assert_eq!(export(&path, &kina()).unwrap().notice(&path), None);
     }
 
     #[test]

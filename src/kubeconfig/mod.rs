@@ -22,12 +22,12 @@ use crate::yaml::YamlError;
 
 pub use admin::from_admin_conf;
 pub use lock::{LockGuard, RETRY_DELAYS, lock_path};
-pub use merge::{export, merge_into};
+pub use merge::{check_export, export, merge_into};
 pub use paths::{remove_targets, remove_targets_from_env, write_target, write_target_from_env};
 pub use read::load;
 pub use remove::{remove, remove_from};
 pub use types::{Kubeconfig, NamedCluster, NamedContext, NamedUser, parse, to_yaml};
-pub use write::write_atomic;
+pub use write::{Written, write_atomic};
 
 /// The cluster, user and context name kina uses for `cluster` (kind uses `kind-<cluster>`).
 pub fn kina_key(cluster: &str) -> String {

@@ -3,14 +3,14 @@
 use std::{fs, io, path::Path};
 
 use super::types::remove_named;
-use super::{Kubeconfig, KubeconfigError, LockGuard, kina_key, load, to_yaml, write_atomic};
+use super::{Kubeconfig, KubeconfigError, LockGuard, Written, kina_key, load, to_yaml, write_atomic};
 
 /// Removes the `kina-<cluster>` cluster, user and context from `path`, and `current-context`
-/// if it named them. Writes only when something changed and says whether it did.
-/// A missing file is not an error and is not created (nor is its directory).
-pub fn remove(path: &Path, cluster: &str) -> Result<bool, KubeconfigError> {
+/// if it named them. Writes only when something changed and says what it wrote (`None`:
+/// nothing changed). A missing file is not an error and is not created (nor is its directory).
+pub fn remove(path: &Path, cluster: &str) -> Result<Option<Written>, KubeconfigError> {
     match fs::symlink_metadata(path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(source) => {
             return Err(KubeconfigError::Read { path: path.to_path_buf(), source });
         }
@@ -18,13 +18,12 @@ pub fn remove(path: &Path, cluster: &str) -> Result<bool, KubeconfigError> {
     }
     let _lock = LockGuard::acquire(path)?;
     let Some(mut config) = load(path)? else {
-        return Ok(false);
+        return Ok(None);
     };
     if !remove_from(&mut config, &kina_key(cluster)) {
-        return Ok(false);
+        return Ok(None);
     }
-    write_atomic(path, to_yaml(&config)?.as_bytes())?;
-    Ok(true)
+    write_atomic(path, to_yaml(&config)?.as_bytes()).map(Some)
 }
 
 /// Drops the cluster, user and context called `key`, and `current-context` if it is `key`.
@@ -102,10 +101,10 @@ x-top: {keep: \"1.5\"}
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("config");
             fs::write(&path, &existing).unwrap();
-            assert_eq!(remove(&path, cluster).unwrap(), changed, "{name}");
+            assert_eq!(remove(&path, cluster).unwrap().is_some(), changed, "{name}");
             assert_eq!(fs::read_to_string(&path).unwrap(), want, "{name}");
             assert!(!lock_path(&path).exists(), "{name}: lock left behind");
-            assert!(!remove(&path, cluster).unwrap(), "{name}: second remove");
+            assert!(remove(&path, cluster).unwrap().is_none(), "{name}: second remove");
         }
     }
 
@@ -117,7 +116,7 @@ x-top: {keep: \"1.5\"}
         let path = dir.path().join("config");
         fs::write(&path, OTHERS).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(!remove(&path, "dev").unwrap());
+        assert!(remove(&path, "dev").unwrap().is_none());
         assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644);
         assert_eq!(fs::read_to_string(&path).unwrap(), OTHERS);
     }
@@ -126,7 +125,7 @@ x-top: {keep: \"1.5\"}
     fn missing_file_is_not_created() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".kube/config");
-        assert!(!remove(&path, "dev").unwrap());
+        assert!(remove(&path, "dev").unwrap().is_none());
         assert!(!dir.path().join(".kube").exists());
     }
 

@@ -115,7 +115,7 @@ pub fn parse(text: &str) -> Result<Kubeconfig, YamlError> {
 /// Renders a kubeconfig in kind's shape: `apiVersion, clusters, contexts, current-context,
 /// kind, preferences, users`, then unknown fields.
 pub fn to_yaml(config: &Kubeconfig) -> Result<String, KubeconfigError> {
-    yaml::to_string(config).map_err(KubeconfigError::Render)
+    yaml::to_string_unfolded(config).map_err(KubeconfigError::Render)
 }
 
 /// A name-like scalar. Unknown-field buffering loses the target type, so an unquoted `yes`
@@ -212,6 +212,19 @@ alpha:
         let out = to_yaml(&config).unwrap();
         assert_eq!(out, text.replace("nested: {b: 1, a: \"no\"}", "nested:\n    b: 1\n    a: \"no\""));
         assert_eq!(parse(&out).unwrap(), config);
+    }
+
+    #[test]
+    fn long_values_stay_on_one_line_and_multi_line_ones_are_literal() {
+        let long = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t".repeat(20);
+        let text = format!(
+            "users:\n- name: u\n  user:\n    client-certificate-data: {long}\n    token: a long token with spaces that \
+             goes well past eighty characters and must not be folded by the writer\n    note: |\n      one\n      two\n"
+        );
+        let out = to_yaml(&parse(&text).unwrap()).unwrap();
+        assert_eq!(out, text);
+        let line = out.lines().find(|l| l.contains("client-certificate-data")).unwrap();
+        assert_eq!(line.split_whitespace().nth(1), Some(long.as_str()));
     }
 
     #[test]

@@ -10,10 +10,30 @@ use std::{
 
 use super::{KubeconfigError, lock::create_dirs};
 
-/// Writes `contents` to a mode-0600 temp file beside the target, syncs it and renames it over
-/// the target. A symlink is written through (its final target is replaced; the link stays).
-/// On failure the temp file is removed and the target is untouched.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), KubeconfigError> {
+/// What a write changed beyond the contents, for the user to hear about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Written {
+    /// The file's mode before, when it let others read or write it (now 0600).
+    pub tightened_from: Option<u32>,
+}
+
+impl Written {
+    /// The sentence that tells the user their file's mode changed.
+    pub fn notice(&self, path: &Path) -> Option<String> {
+        self.tightened_from.map(|mode| {
+            format!(
+                "{} was readable by others (mode {mode:04o}): kina wrote it with mode 0600, as it holds credentials",
+                path.display()
+            )
+        })
+    }
+}
+
+/// Writes `contents` to a mode-0600 temp file beside the target, gives it the target's owner
+/// (a `sudo kina` must not hand a user's kubeconfig to root, as kubectl would not), syncs it and
+/// renames it over the target. A symlink is written through (its final target is replaced; the
+/// link stays). On failure the temp file is removed and the target is untouched.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<Written, KubeconfigError> {
     let target = resolve_symlinks(path).map_err(write_error(path))?;
     let name = target
         .file_name()
@@ -21,13 +41,29 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), KubeconfigError>
         .map_err(write_error(&target))?;
     let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     create_dirs(dir)?;
+    let before = match fs::metadata(&target) {
+        Ok(meta) => Some(meta),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(source) => return Err(write_error(&target)(source)),
+    };
     let tmp = dir.join(temp_name(name));
-    if let Err(source) = write_new(&tmp, contents).and_then(|()| fs::rename(&tmp, &target)) {
+    if let Err(source) = write_new(&tmp, contents, before.as_ref()).and_then(|()| fs::rename(&tmp, &target)) {
         let _ = fs::remove_file(&tmp);
         return Err(write_error(&target)(source));
     }
     sync_dir(dir);
-    Ok(())
+    Ok(Written { tightened_from: before.as_ref().and_then(wider_than_private) })
+}
+
+#[cfg(unix)]
+fn wider_than_private(meta: &fs::Metadata) -> Option<u32> {
+    let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn wider_than_private(_: &fs::Metadata) -> Option<u32> {
+    None
 }
 
 fn write_error(path: &Path) -> impl FnOnce(io::Error) -> KubeconfigError + '_ {
@@ -41,7 +77,7 @@ fn temp_name(name: &OsStr) -> String {
     format!(".{}.kina-tmp-{}-{n}", name.to_string_lossy(), std::process::id())
 }
 
-fn write_new(tmp: &Path, contents: &[u8]) -> io::Result<()> {
+fn write_new(tmp: &Path, contents: &[u8], replaces: Option<&fs::Metadata>) -> io::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -50,8 +86,32 @@ fn write_new(tmp: &Path, contents: &[u8]) -> io::Result<()> {
     // The umask can only narrow the creation mode; set it exactly before any secret is written.
     #[cfg(unix)]
     file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    #[cfg(unix)]
+    if let Some(old) = replaces {
+        keep_owner(&file, old)?;
+    }
+    #[cfg(not(unix))]
+    let _ = replaces;
     file.write_all(contents)?;
     file.sync_all()
+}
+
+/// Gives the new file the owner of the one it replaces, when that differs from
+/// whoever runs kina (root, under `sudo`). Failing to do so fails the write:
+/// replacing the file would hand it to someone else.
+#[cfg(unix)]
+fn keep_owner(file: &File, old: &fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let new = file.metadata()?;
+    if (new.uid(), new.gid()) == (old.uid(), old.gid()) {
+        return Ok(());
+    }
+    std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid())).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot keep its owner (uid {}, gid {}) on the rewritten file: {e}", old.uid(), old.gid()),
+        )
+    })
 }
 
 /// Follows symlinks (relative ones from the link's directory) to the path to replace.
@@ -107,15 +167,38 @@ mod tests {
     }
 
     #[test]
-    fn rewrite_tightens_0644_to_0600() {
+    fn rewrite_tightens_0644_to_0600_and_says_so() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("config");
         fs::write(&file, "old and longer\n").unwrap();
         fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
-        write_atomic(&file, b"new\n").unwrap();
+        let written = write_atomic(&file, b"new\n").unwrap();
+        assert_eq!(written, Written { tightened_from: Some(0o644) });
         assert_eq!(fs::read_to_string(&file).unwrap(), "new\n");
         assert_eq!(mode(&file), 0o600);
         assert_eq!(names(dir.path()), ["config"]);
+        assert_eq!(write_atomic(&file, b"again\n").unwrap(), Written::default());
+    }
+
+    #[test]
+    fn rewrite_keeps_the_owner() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        fs::write(&file, "old\n").unwrap();
+        let me = fs::metadata(&file).unwrap();
+        // As root (the test machines), hand the file to another user first, as
+        // a user's own kubeconfig is when `sudo kina` rewrites it.
+        let other = if me.uid() == 0 {
+            std::os::unix::fs::chown(&file, Some(4242), Some(4343)).unwrap();
+            (4242, 4343)
+        } else {
+            (me.uid(), me.gid())
+        };
+        write_atomic(&file, b"new\n").unwrap();
+        let after = fs::metadata(&file).unwrap();
+        assert_eq!((after.uid(), after.gid()), other);
+        assert_eq!(fs::read_to_string(&file).unwrap(), "new\n");
     }
 
     #[test]

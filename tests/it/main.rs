@@ -13,6 +13,7 @@ mod fake_container;
 mod get;
 mod http_mirror;
 mod kina_lb_kubectl;
+mod kubeconfig_file;
 mod kubectl;
 mod lifecycle;
 mod load;

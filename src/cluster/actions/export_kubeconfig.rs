@@ -36,8 +36,7 @@ pub async fn export_kubeconfig<P: Provider>(
     node: &Node,
     path: &Path,
     internal: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<kubeconfig::Written> {
     let config = cluster_kubeconfig(provider, node, internal).await?;
-    kubeconfig::export(path, &config)?;
-    Ok(())
+    Ok(kubeconfig::export(path, &config)?)
 }

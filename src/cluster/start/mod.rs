@@ -97,7 +97,9 @@ async fn refresh_kubeconfig<P: Provider>(
     };
     let fresh_entry = entry(&fresh);
     if current.as_ref().and_then(entry) != fresh_entry {
-        kubeconfig::export(path, &fresh)?;
+        if let Some(notice) = kubeconfig::export(path, &fresh)?.notice(path) {
+            printer.warn(&notice);
+        }
         printer.info(&format!("Set kubectl context to {key:?}"));
     }
     Ok(())
