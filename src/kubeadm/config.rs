@@ -23,13 +23,20 @@ pub enum RenderError {
 }
 
 /// The kubeadm config API for a Kubernetes version, as kind picks it:
-/// v1beta4 from 1.36, v1beta3 from 1.23. kubeadm reads v1beta4 since 1.31,
-/// but kind files carry patches for the API kind renders, so kina matches it.
+/// v1beta4 from 1.36.0, v1beta3 from 1.23.0, in semver order (a `v1.36.0-rc.1`
+/// image gets v1beta3, as kind's `LessThan(v1.36.0)` gives). kubeadm reads
+/// v1beta4 since 1.31, but kind files carry patches for the API kind renders,
+/// so kina matches it.
 pub(super) fn api_version(version: &KubeVersion) -> Result<&'static str, RenderError> {
-    match (version.major, version.minor) {
-        (1, m) if m >= 36 => Ok("kubeadm.k8s.io/v1beta4"),
-        (1, m) if m >= 23 => Ok("kubeadm.k8s.io/v1beta3"),
-        _ => Err(RenderError::Unsupported(version.clone())),
+    if version.major != 1 {
+        return Err(RenderError::Unsupported(version.clone()));
+    }
+    if version.at_least(1, 36) {
+        Ok("kubeadm.k8s.io/v1beta4")
+    } else if version.at_least(1, 23) {
+        Ok("kubeadm.k8s.io/v1beta3")
+    } else {
+        Err(RenderError::Unsupported(version.clone()))
     }
 }
 
@@ -142,9 +149,12 @@ mod tests {
 
     #[test]
     fn kinds_threshold_keeps_v1beta3_before_1_36() {
-        let docs = docs(&render(&params("v1.35.5")).unwrap());
-        assert_eq!(find(&docs, "ClusterConfiguration")["apiVersion"], "kubeadm.k8s.io/v1beta3");
-        assert_eq!(find(&docs, "ClusterConfiguration")["kubernetesVersion"], "v1.35.5");
+        let stable = docs(&render(&params("v1.35.5")).unwrap());
+        assert_eq!(find(&stable, "ClusterConfiguration")["apiVersion"], "kubeadm.k8s.io/v1beta3");
+        assert_eq!(find(&stable, "ClusterConfiguration")["kubernetesVersion"], "v1.35.5");
+        let rc = docs(&render(&params("v1.36.0-rc.1")).unwrap());
+        assert_eq!(find(&rc, "ClusterConfiguration")["apiVersion"], "kubeadm.k8s.io/v1beta3");
+        assert_eq!(find(&rc, "ClusterConfiguration")["kubernetesVersion"], "v1.36.0-rc.1");
     }
 
     #[test]

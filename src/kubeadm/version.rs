@@ -29,6 +29,18 @@ impl KubeVersion {
         parts.next().is_none().then_some(version)
     }
 
+    /// Whether this version is at least `major.minor.0` in semver order, as
+    /// kind compares them: `v1.36.0-rc.1` is below `v1.36.0`.
+    pub fn at_least(&self, major: u64, minor: u64) -> bool {
+        let core = (self.major, self.minor, self.patch);
+        core > (major, minor, 0) || (core == (major, minor, 0) && !self.is_pre_release())
+    }
+
+    /// `v1.36.0-rc.1`, `v1.36.0-alpha.3`: a `-` suffix before any `+` build metadata.
+    fn is_pre_release(&self) -> bool {
+        self.text.split('+').next().is_some_and(|t| t.contains('-'))
+    }
+
     /// The Kubernetes version a `kindest/node:vX.Y.Z[@sha256:…]` image holds.
     pub fn from_image(image: &str) -> Option<Self> {
         let without_digest = image.split('@').next()?;
@@ -63,5 +75,17 @@ mod tests {
         assert_eq!(KubeVersion::from_image("localhost:5000/kindest/node:v1.34.1").unwrap().to_string(), "v1.34.1");
         assert_eq!(KubeVersion::from_image("localhost:5000/node"), None);
         assert_eq!(KubeVersion::from_image("my/node:dev"), None);
+    }
+
+    #[test]
+    fn pre_releases_sort_below_their_release() {
+        let v = |t: &str| KubeVersion::parse(t).unwrap();
+        assert!(!v("v1.36.0-rc.1").at_least(1, 36));
+        assert!(!v("v1.36.0-alpha.3.12+abc").at_least(1, 36));
+        assert!(v("v1.36.0").at_least(1, 36));
+        assert!(v("v1.36.0+build.1").at_least(1, 36));
+        assert!(v("v1.36.1-rc.0").at_least(1, 36));
+        assert!(v("v1.37.0-beta.0").at_least(1, 36));
+        assert!(!v("v1.35.9").at_least(1, 36));
     }
 }

@@ -394,3 +394,13 @@ fn disable_default_storage_is_refused_under_kinds_api_version() {
         .stderr_has("`disableDefaultStorage` is a kina setting: use `apiVersion: kina.dev/v1alpha1`");
     assert!(world.fake_calls().is_empty(), "{:?}", world.fake_calls());
 }
+
+#[test]
+fn a_pre_release_image_gets_kinds_kubeadm_api() {
+    // kind compares in semver order: v1.36.0-rc.1 is below v1.36.0, so v1beta3.
+    let world = World::new();
+    world.kina(&["create", "cluster", "--image", "kindest/node:v1.36.0-rc.1"]).success();
+    let conf = world.container(&["exec", "kina-control-plane", "cat", "/kind/kubeadm.conf"]);
+    conf.success().stdout_has("apiVersion: kubeadm.k8s.io/v1beta3").stdout_has("kubernetesVersion: v1.36.0-rc.1");
+    assert!(!conf.stdout().contains("v1beta4"), "{}", conf.stdout());
+}

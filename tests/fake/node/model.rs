@@ -100,7 +100,8 @@ const CNIS: &[(&str, &str, Option<&str>)] =
 pub const DEFAULT_VERSION: &str = "v1.35.5";
 pub const CONTROL_PLANE_TAINT: &str = "node-role.kubernetes.io/control-plane:NoSchedule";
 
-/// `vX.Y.Z` from an image tag like `kindest/node:v1.35.5@sha256:...`.
+/// `vX.Y.Z` (with any `-rc.1` pre-release suffix) from an image tag like
+/// `kindest/node:v1.35.5@sha256:...`.
 pub fn version_from_image(reference: &str) -> String {
     let no_digest = reference.split('@').next().unwrap_or_default();
     let tag = match no_digest.rfind(':') {
@@ -108,7 +109,8 @@ pub fn version_from_image(reference: &str) -> String {
         _ => "",
     };
     let looks = tag.strip_prefix('v').is_some_and(|t| {
-        let parts: Vec<&str> = t.split('.').collect();
+        let core = t.split_once('-').map_or(t, |(core, pre)| if pre.is_empty() { "" } else { core });
+        let parts: Vec<&str> = core.split('.').collect();
         parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
     });
     if looks { tag.to_string() } else { DEFAULT_VERSION.to_string() }
