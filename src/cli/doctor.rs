@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::list::Format;
+use super::format::{OutputFormat, print_structured};
 use crate::doctor::{self, HostCommands, Runtime};
 use crate::exec::ProcessRunner;
 use crate::output::Printer;
@@ -12,7 +12,7 @@ use crate::provider::apple::{AppleContainer, locate_binary};
 pub struct DoctorArgs {
     /// output format
     #[arg(short = 'o', long, value_enum, default_value = "table")]
-    pub output: Format,
+    pub output: OutputFormat,
 }
 
 /// Prints one line per check on stdout; fails (exit 1) when any check failed.
@@ -28,9 +28,8 @@ pub async fn run(args: DoctorArgs, printer: &Printer) -> anyhow::Result<()> {
         Err(err) => Err(err),
     };
     let checks = doctor::diagnose(runtime, &HostCommands::new(ProcessRunner)).await;
-    match args.output {
-        Format::Table => printer.data(&doctor::table(&checks)),
-        Format::Json => printer.data_line(&doctor::json(&checks)),
+    if !print_structured(printer, args.output, &checks)? {
+        printer.data(&doctor::table(&checks));
     }
     match doctor::failures(&checks) {
         0 => Ok(()),

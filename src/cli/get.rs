@@ -1,5 +1,7 @@
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use serde::Serialize;
+
+use super::format::{OutputFormat, print_structured};
 
 use crate::cluster::actions::cluster_kubeconfig;
 use crate::cluster::delete::cluster_names;
@@ -18,18 +20,11 @@ pub enum GetCommand {
     Kubeconfig(GetKubeconfigArgs),
 }
 
-/// `-o`: machine-readable output; without it, kind's plain names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Structured {
-    Json,
-    Yaml,
-}
-
 #[derive(Debug, Args)]
 pub struct GetClustersArgs {
-    /// output format (default: one name per line)
-    #[arg(short = 'o', long, value_enum)]
-    pub output: Option<Structured>,
+    /// output format (table: one name per line, as kind)
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: OutputFormat,
 }
 
 #[derive(Debug, Args)]
@@ -40,9 +35,9 @@ pub struct GetNodesArgs {
     /// If present, list all the available nodes across all cluster contexts. Current context is ignored even if specified with --name.
     #[arg(short = 'A', long)]
     pub all_clusters: bool,
-    /// output format (default: one name per line)
-    #[arg(short = 'o', long, value_enum)]
-    pub output: Option<Structured>,
+    /// output format (table: one name per line, as kind)
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: OutputFormat,
 }
 
 /// One element of `kina get clusters -o json|yaml` (docs/usage.md).
@@ -62,15 +57,6 @@ struct NodeItem<'a> {
     ip: Option<String>,
 }
 
-/// Prints `value` as pretty JSON or as a YAML document on stdout.
-pub(super) fn print_structured<T: Serialize>(printer: &Printer, format: Structured, value: &T) -> anyhow::Result<()> {
-    match format {
-        Structured::Json => printer.data_line(&serde_json::to_string_pretty(value)?),
-        Structured::Yaml => printer.data(&crate::yaml::to_string(value)?),
-    }
-    Ok(())
-}
-
 #[derive(Debug, Args)]
 pub struct GetKubeconfigArgs {
     /// the cluster context name (default kina, or KINA_CLUSTER_NAME)
@@ -85,9 +71,10 @@ pub async fn run<P: Provider>(cmd: GetCommand, provider: &P, printer: &Printer) 
     match cmd {
         GetCommand::Clusters(args) => {
             let clusters = cluster_names(&provider.list_nodes().await?);
-            if let Some(format) = args.output {
+            if !matches!(args.output, OutputFormat::Table | OutputFormat::Wide) {
                 let items: Vec<ClusterItem> = clusters.into_iter().map(|name| ClusterItem { name }).collect();
-                return print_structured(printer, format, &items);
+                print_structured(printer, args.output, &items)?;
+                return Ok(());
             }
             if clusters.is_empty() {
                 printer.info("No kina clusters found.");
@@ -100,7 +87,7 @@ pub async fn run<P: Provider>(cmd: GetCommand, provider: &P, printer: &Printer) 
             let nodes = provider.list_nodes().await?;
             let name = super::cluster_name(args.name.as_deref());
             let mut selected: Vec<&Node> = nodes.iter().filter(|n| args.all_clusters || n.cluster == name).collect();
-            if let Some(format) = args.output {
+            if !matches!(args.output, OutputFormat::Table | OutputFormat::Wide) {
                 selected.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
                 let items: Vec<NodeItem> = selected
                     .iter()
@@ -112,7 +99,8 @@ pub async fn run<P: Provider>(cmd: GetCommand, provider: &P, printer: &Printer) 
                         ip: n.ipv4.map(|ip| ip.to_string()),
                     })
                     .collect();
-                return print_structured(printer, format, &items);
+                print_structured(printer, args.output, &items)?;
+                return Ok(());
             }
             if selected.is_empty() {
                 if args.all_clusters {

@@ -5,6 +5,7 @@ mod create;
 mod delete;
 mod doctor;
 mod export;
+mod format;
 mod get;
 mod install;
 mod lifecycle;
@@ -27,8 +28,7 @@ use crate::provider::apple::AppleContainer;
     version = concat!("version ", env!("CARGO_PKG_VERSION")),
     about = "kina creates and manages local Kubernetes clusters using Apple container VMs",
     long_about = "kina creates and manages local Kubernetes clusters using Apple container VMs.\n\
-                  It works like kind: the same commands, flags and kubeconfig handling.",
-    disable_help_subcommand = true
+                  It works like kind: the same commands, flags and kubeconfig handling."
 )]
 pub struct Cli {
     /// info log verbosity, higher value produces more output

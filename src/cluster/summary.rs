@@ -23,6 +23,9 @@ pub struct NodeSummary {
     pub role: String,
     pub state: String,
     pub ip: Option<String>,
+    /// TCP ports published on the Mac, as `host:port->port/tcp` (the API
+    /// server's and `extraPortMappings`).
+    pub ports: Vec<String>,
 }
 
 pub fn summarize(nodes: &[Node]) -> Vec<ClusterSummary> {
@@ -49,6 +52,7 @@ pub fn summarize(nodes: &[Node]) -> Vec<ClusterSummary> {
                         role: n.role.clone(),
                         state: n.state.clone(),
                         ip: n.ipv4.map(|ip| ip.to_string()),
+                        ports: n.published_tcp.iter().map(|(port, on_mac)| format!("{on_mac}->{port}/tcp")).collect(),
                     })
                     .collect(),
                 name: cluster,
@@ -57,22 +61,30 @@ pub fn summarize(nodes: &[Node]) -> Vec<ClusterSummary> {
         .collect()
 }
 
-/// The table `kina list` prints.
-pub fn table(clusters: &[ClusterSummary]) -> String {
-    let rows: Vec<[String; 5]> = clusters
+/// The table `kina list` prints; `wide` adds the ports published on the Mac.
+pub fn table(clusters: &[ClusterSummary], wide: bool) -> String {
+    let rows: Vec<Vec<String>> = clusters
         .iter()
         .map(|c| {
-            [
+            let mut row = vec![
                 c.name.clone(),
                 c.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(","),
                 c.state.clone(),
                 c.kubernetes_version.clone().unwrap_or_else(|| "-".into()),
                 c.api_server.clone().unwrap_or_else(|| "-".into()),
-            ]
+            ];
+            if wide {
+                let ports: Vec<&str> = c.nodes.iter().flat_map(|n| &n.ports).map(String::as_str).collect();
+                row.push(if ports.is_empty() { "-".into() } else { ports.join(",") });
+            }
+            row
         })
         .collect();
-    let header = ["NAME", "NODES", "STATE", "KUBERNETES", "API SERVER"].map(String::from);
-    let mut widths = header.clone().map(|h| h.len());
+    let mut header: Vec<String> = ["NAME", "NODES", "STATE", "KUBERNETES", "API SERVER"].map(String::from).to_vec();
+    if wide {
+        header.push("PORTS".into());
+    }
+    let mut widths: Vec<usize> = header.iter().map(String::len).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -81,7 +93,7 @@ pub fn table(clusters: &[ClusterSummary]) -> String {
     std::iter::once(&header)
         .chain(&rows)
         .map(|row| {
-            let cells: Vec<String> = row.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
+            let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
             format!("{}\n", cells.join("   ").trim_end())
         })
         .collect()
@@ -101,7 +113,7 @@ mod tests {
             image: None,
             kubernetes_version: Some("v1.35.5".into()),
             api_server_endpoint: (role == "control-plane").then(|| "127.0.0.1:6445".into()),
-            published_tcp: Vec::new(),
+            published_tcp: if role == "control-plane" { vec![(6443, "127.0.0.1:6445".into())] } else { Vec::new() },
         }
     }
 
@@ -119,10 +131,14 @@ mod tests {
         assert_eq!(clusters[0].api_server.as_deref(), Some("https://127.0.0.1:6445"));
         assert_eq!(clusters[1].state, "stopped");
         assert_eq!(
-            table(&clusters),
+            table(&clusters, false),
             "NAME   NODES                      STATE      KUBERNETES   API SERVER\n\
              a      a-control-plane,a-worker   degraded   v1.35.5      https://127.0.0.1:6445\n\
              b      b-control-plane            stopped    v1.35.5      https://127.0.0.1:6445\n"
+        );
+        assert_eq!(
+            table(&clusters, true).lines().nth(1).unwrap(),
+            "a      a-control-plane,a-worker   degraded   v1.35.5      https://127.0.0.1:6445   127.0.0.1:6445->6443/tcp"
         );
     }
 
@@ -133,5 +149,6 @@ mod tests {
         assert_eq!(json[0]["kubernetesVersion"], "v1.35.5");
         assert_eq!(json[0]["apiServer"], "https://127.0.0.1:6445");
         assert_eq!(json[0]["nodes"][0]["ip"], "192.168.64.3");
+        assert_eq!(json[0]["nodes"][0]["ports"], serde_json::json!(["127.0.0.1:6445->6443/tcp"]));
     }
 }

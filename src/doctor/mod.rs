@@ -13,7 +13,7 @@ mod runtime;
 
 use std::time::Duration;
 
-pub use report::{Check, Status, json, table};
+pub use report::{Check, Status, table};
 
 use crate::exec::{ExecError, Invocation, Output, Runner};
 use crate::provider::{Node, Provider, ProviderError};

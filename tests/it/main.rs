@@ -19,5 +19,6 @@ mod lifecycle;
 mod load;
 mod logs;
 mod multinode;
+mod output_formats;
 mod preflight;
 mod support;
