@@ -348,7 +348,9 @@ fn node(i: usize, n: KinaNode, base: &Path, p: &mut Problems) -> Option<Node> {
             PathBuf::new()
         } else {
             let abs = absolute(base, &host_path);
-            if !abs.exists() {
+            if abs.to_string_lossy().contains(':') {
+                p.refused.push(colon_in_mount_path(&format!("{at}.hostPath"), &abs.to_string_lossy()));
+            } else if !abs.exists() {
                 p.kina.push(format!(
                     "{at}.hostPath: {} does not exist, and Apple container mounts only existing host paths",
                     abs.display()
@@ -359,6 +361,8 @@ fn node(i: usize, n: KinaNode, base: &Path, p: &mut Problems) -> Option<Node> {
         let container_path = m.container_path.unwrap_or_default();
         if !container_path.starts_with('/') {
             p.kina.push(format!("{at}.containerPath: must be an absolute path in the node, not {container_path:?}"));
+        } else if container_path.contains(':') {
+            p.refused.push(colon_in_mount_path(&format!("{at}.containerPath"), &container_path));
         }
         let propagation = m.propagation.unwrap_or(raw::Propagation::Unset);
         if matches!(propagation, raw::Propagation::HostToContainer | raw::Propagation::Bidirectional) {
@@ -423,6 +427,15 @@ fn node(i: usize, n: KinaNode, base: &Path, p: &mut Problems) -> Option<Node> {
 }
 
 const DUPLICATE: &str = "port mapping with same listen address, port and protocol already configured";
+
+/// Apple container's `-v SRC:DST[:OPTS]` splits at every `:`, so `/mnt/x:ro`
+/// would silently become a read-only mount of `/mnt/x`: such paths are refused.
+fn colon_in_mount_path(at: &str, path: &str) -> String {
+    format!(
+        "{at}: {path:?} contains ':', which Apple container's mount syntax (SRC:DST[:OPTS]) reads as a separator; \
+         rename or symlink the directory to a path without ':'"
+    )
+}
 
 fn protocol_name(p: Option<raw::Protocol>) -> &'static str {
     match p.unwrap_or(raw::Protocol::Unset) {

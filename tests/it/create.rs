@@ -404,3 +404,24 @@ fn a_pre_release_image_gets_kinds_kubeadm_api() {
     conf.success().stdout_has("apiVersion: kubeadm.k8s.io/v1beta3").stdout_has("kubernetesVersion: v1.36.0-rc.1");
     assert!(!conf.stdout().contains("v1beta4"), "{}", conf.stdout());
 }
+
+#[test]
+fn a_colon_in_a_mount_path_is_refused_not_reinterpreted() {
+    // `-v /mnt/x:ro:/data` would mount /mnt/x read-only at a different path.
+    let world = World::new();
+    let odd = world.path("x:ro");
+    std::fs::create_dir_all(&odd).unwrap();
+    let config = format!(
+        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n  extraMounts:\n  \
+         - hostPath: {}\n    containerPath: /data\n  - hostPath: {}\n    containerPath: /opt/a:b\n",
+        odd.display(),
+        world.path("").display()
+    );
+    world
+        .kina_stdin(&["create", "cluster", "--config", "-"], &config)
+        .code_is(1)
+        .stderr_has("nodes[0].extraMounts[0].hostPath: ")
+        .stderr_has("contains ':', which Apple container's mount syntax (SRC:DST[:OPTS]) reads as a separator")
+        .stderr_has("nodes[0].extraMounts[1].containerPath: \"/opt/a:b\" contains ':'");
+    assert!(world.fake_calls().iter().all(|c| !c.contains(" run ")), "{:#?}", world.fake_calls());
+}
