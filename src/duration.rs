@@ -71,6 +71,15 @@ pub fn format(d: Duration) -> String {
     }
 }
 
+/// How long a step took, for people: `0.4s`, `12.3s`, then `1m5s`.
+pub fn format_elapsed(d: Duration) -> String {
+    if d < Duration::from_secs(60) {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format(Duration::from_secs(d.as_secs()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +113,13 @@ mod tests {
             parse("2562048h").unwrap_err().to_string(),
             "invalid duration \"2562048h\": the longest is 2562047h47m16.854s (Go's limit, as for kind)"
         );
+    }
+
+    #[test]
+    fn elapsed_times_are_short() {
+        assert_eq!(format_elapsed(Duration::from_millis(430)), "0.4s");
+        assert_eq!(format_elapsed(Duration::from_millis(12_340)), "12.3s");
+        assert_eq!(format_elapsed(Duration::from_millis(65_900)), "1m5s");
     }
 
     #[test]

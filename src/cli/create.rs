@@ -30,7 +30,7 @@ pub struct CreateClusterArgs {
     /// retain nodes for debugging when cluster creation fails
     #[arg(long)]
     pub retain: bool,
-    /// wait for control plane node to be ready (default 0s). Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h)
+    /// wait for every node to be Ready (default 0s; kind waits for the control plane only). Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h)
     #[arg(long, default_value = "0s", value_parser = crate::duration::parse)]
     pub wait: std::time::Duration,
     /// sets kubeconfig path instead of $KUBECONFIG or $HOME/.kube/config

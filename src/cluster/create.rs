@@ -52,6 +52,7 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
         runs: Default::default(),
         booted: Default::default(),
         kubernetes_versions: Default::default(),
+        started: std::time::Instant::now(),
     };
 
     let outcome = tokio::select! {
@@ -81,6 +82,10 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
         .into());
     }
 
+    if opts.wait.is_zero() {
+        let took = crate::duration::format_elapsed(ctx.started.elapsed());
+        printer.info(&format!(" • Created after {took} (the nodes turn Ready on their own; --wait waits for them)"));
+    }
     let context = kubeconfig::kina_key(&opts.name);
     printer.info(&format!("Set kubectl context to {context:?}"));
     printer.info("You can now use your cluster with:\n");

@@ -1,14 +1,15 @@
-//! kind's status lines: ` • step  ...` then ` ✓ step` (or ` ✗ step`), with a
-//! braille spinner instead of the `•` line on a terminal.
+//! kind's status lines: ` • step  ...` then ` ✓ step (1.2s)` (or ` ✗ step`), with
+//! how long the step took, and a braille spinner instead of the `•` line on a terminal.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::terminal::{GREEN, RED, Terminal};
+use super::terminal::{DIM, GREEN, RED, Terminal};
 
 pub struct Status {
     label: String,
+    started: Instant,
     terminal: Terminal,
     spinner: Option<ProgressBar>,
 }
@@ -31,7 +32,7 @@ impl Status {
             eprintln!(" • {label}  ...");
             None
         };
-        Status { label: label.to_string(), terminal, spinner }
+        Status { label: label.to_string(), started: Instant::now(), terminal, spinner }
     }
 
     pub fn pause(&mut self) {
@@ -51,7 +52,8 @@ impl Status {
             bar.finish_and_clear();
         }
         let mark = if ok { self.terminal.paint("✓", GREEN) } else { self.terminal.paint("✗", RED) };
-        eprintln!(" {mark} {}", self.label);
+        let took = self.terminal.paint(&format!("({})", crate::duration::format_elapsed(self.started.elapsed())), DIM);
+        eprintln!(" {mark} {} {took}", self.label.trim_end());
     }
 
     pub fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 pub const GREEN: &str = "32";
 pub const RED: &str = "31";
 pub const CYAN: &str = "36";
+pub const DIM: &str = "2";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Terminal {

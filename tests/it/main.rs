@@ -21,4 +21,5 @@ mod logs;
 mod multinode;
 mod output_formats;
 mod preflight;
+mod status_lines;
 mod support;

@@ -47,6 +47,8 @@ pub struct Context<'a, P: Provider> {
     /// What each node's image holds (`/kind/version`): a node's kubeadm
     /// config must be in an API its own kubeadm reads.
     pub kubernetes_versions: BTreeMap<String, KubeVersion>,
+    /// When the create began: `Ready after` counts from here.
+    pub started: std::time::Instant,
 }
 
 /// A failure on one node, so the hint can point at that node's logs.
@@ -158,6 +160,10 @@ impl Action {
             Action::InstallCni => "Installing CNI 🔌".to_string(),
             Action::InstallStorage => "Installing StorageClass 💾".to_string(),
             Action::JoinWorkers => "Joining worker nodes 🚜".to_string(),
+            // kind waits for the control plane; kina for every node, and says so.
+            Action::WaitForReady if ctx.nodes.len() > 1 => {
+                format!("Waiting ≤ {} for nodes = Ready ⏳", crate::duration::format(ctx.wait))
+            }
             Action::WaitForReady => {
                 format!("Waiting ≤ {} for control-plane = Ready ⏳", crate::duration::format(ctx.wait))
             }

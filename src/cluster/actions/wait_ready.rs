@@ -1,14 +1,11 @@
 //! `--wait`: kind waits for the control-plane node to be Ready, and a
 //! timeout is a warning, not an error, so kind-style scripts keep working.
 
-use std::time::{Duration, Instant};
-
 use super::Context;
 use crate::cluster::wait_for_ready_nodes;
 use crate::provider::Provider;
 
 pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
-    let started = Instant::now();
     // Every node, not only the control plane as kind does: workers are what users wait for.
     let wait = wait_for_ready_nodes(ctx.wait);
     let ready = match ctx.provider.exec(&ctx.bootstrap().name, &wait).await {
@@ -20,10 +17,8 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
     };
     if ready {
         ctx.printer.end(true);
-        ctx.printer.info(&format!(
-            " • Ready after {} 💚",
-            crate::duration::format(Duration::from_secs(started.elapsed().as_secs()))
-        ));
+        // From the start of the create, not of the wait: how long until the cluster was usable.
+        ctx.printer.info(&format!(" • Ready after {} 💚", crate::duration::format_elapsed(ctx.started.elapsed())));
     } else {
         ctx.printer.end(false);
         ctx.printer.info(" • WARNING: Timed out waiting for Ready ⚠️");

@@ -30,12 +30,14 @@ pub async fn start_cluster<P: Provider>(
     printer: &Printer,
     opts: &StartOptions<'_>,
 ) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     provider.preflight(Purpose::CreateNodes).await?;
     let nodes: Vec<Node> = provider.list_nodes().await?.into_iter().filter(|n| n.cluster == opts.cluster).collect();
     if nodes.is_empty() {
         return Err(ClusterError::NoNodes(opts.cluster.to_string()).into());
     }
     let nodes = super::control_plane_first(nodes, opts.cluster)?;
+    let was_running = nodes.iter().all(Node::is_running);
     printer.info(&format!("Starting cluster {:?} ...", opts.cluster));
 
     printer.start(&format!("Starting nodes {}", "📦 ".repeat(nodes.len())));
@@ -49,6 +51,8 @@ pub async fn start_cluster<P: Provider>(
     if !opts.wait.is_zero() {
         printer.start(&format!("Waiting ≤ {} for nodes = Ready ⏳", crate::duration::format(opts.wait)));
         wait_ready(provider, &control_plane.name, opts.wait).await?;
+        printer.end(true);
+        printer.info(&format!(" • Ready after {} 💚", crate::duration::format_elapsed(started.elapsed())));
     }
     printer.end(true);
     if !opts.wait.is_zero() {
@@ -56,7 +60,11 @@ pub async fn start_cluster<P: Provider>(
     }
 
     refresh_kubeconfig(provider, printer, control_plane, opts.kubeconfig).await?;
-    printer.info(&format!("Cluster {:?} is running", opts.cluster));
+    if was_running {
+        printer.info(&format!("Cluster {:?} was already running; its nodes and addresses check out", opts.cluster));
+    } else {
+        printer.info(&format!("Cluster {:?} is running", opts.cluster));
+    }
     Ok(())
 }
 
