@@ -28,7 +28,7 @@ pub struct DockerImageArgs {
 
 #[derive(Debug, Args)]
 pub struct ImageArchiveArgs {
-    /// OCI or docker image archives (tar)
+    /// OCI or docker image archives (tar); `-` reads one from stdin
     #[arg(value_name = "IMAGE_ARCHIVE")]
     pub archives: Vec<PathBuf>,
     #[command(flatten)]

@@ -6,9 +6,11 @@
 //! temporary file on the Mac, and the bytes never pass through kina's memory.
 //! Only the node's platform is imported, into the `k8s.io` namespace, under the
 //! reference the user gave. Nodes that already hold the image ID are skipped,
-//! and the rest load in parallel.
+//! and the rest load in parallel. An archive named `-` is read from stdin
+//! once, into a private temporary file that every node then reads.
 
 mod images;
+mod stdin_archive;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -42,6 +44,27 @@ pub enum LoadError {
     /// Go's `os.Stat` error, as kind prints it.
     #[error("stat {path}: {reason}")]
     Archive { path: String, reason: String },
+    #[error("could not read the image archive from stdin")]
+    Stdin(#[source] std::io::Error),
+    #[error("the image archive on stdin is empty")]
+    EmptyStdin,
+}
+
+impl LoadError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            LoadError::NotPresent(image) => Some(format!(
+                "kina loads from Apple container's image store: `container image pull {image}` (or `container build`) \
+                 first. From Docker: `docker save {image} | kina load image-archive -`",
+                image = shell_words::quote(image)
+            )),
+            LoadError::EmptyStdin => {
+                Some("pipe an image archive into it, e.g. `docker save IMAGE | kina load image-archive -`".into())
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The cluster to load into and, if given, the nodes (`--nodes`; default all).
@@ -122,9 +145,22 @@ pub async fn load_archives<P: Provider>(provider: &P, target: &Target<'_>, archi
     if archives.is_empty() {
         return Err(LoadError::NoArchives.into());
     }
-    for path in archives {
+    for path in archives.iter().filter(|p| !stdin_archive::is_stdin(p)) {
         check_archive(path)?;
     }
+    // Read stdin once, whatever the number of nodes; removed when this returns.
+    let spooled = match archives.iter().any(|p| stdin_archive::is_stdin(p)) {
+        true => Some(stdin_archive::spool().await?),
+        false => None,
+    };
+    let archives: Vec<PathBuf> = archives
+        .iter()
+        .map(|p| match (&spooled, stdin_archive::is_stdin(p)) {
+            (Some(file), true) => file.path().to_path_buf(),
+            _ => p.clone(),
+        })
+        .collect();
+    let archives = &archives;
     provider.preflight(Purpose::ManageNodes).await?;
     let nodes = target_nodes(provider, target, LoadError::UnknownArchiveNode).await?;
     let work = nodes.iter().map(|node| async move {

@@ -349,3 +349,52 @@ fn ctrl_c_during_a_load_stops_the_stream_and_exits_130() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn image_archive_dash_reads_stdin_once_for_every_node() {
+    use std::io::Write as _;
+    let world = world();
+    world.kina(&["create", "cluster", "--workers", "1"]).success();
+    pull(&world, "foo:latest");
+    let archive = world.path("foo.tar");
+    world.container(&["image", "save", "-o", archive.to_str().unwrap(), "foo:latest"]).success();
+    let bytes = std::fs::read(&archive).unwrap();
+
+    // `docker save foo | kina load image-archive -`
+    let mut child = world
+        .kina_command(&["load", "image-archive", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for node in ["kina-control-plane", "kina-worker"] {
+        assert_eq!(imports(&world, node), [String::from_utf8_lossy(&bytes).into_owned()], "{node}");
+    }
+    tmp_is_empty(&world);
+
+    world
+        .kina_stdin(&["load", "image-archive", "-"], "")
+        .code_is(1)
+        .stderr_has("ERROR: the image archive on stdin is empty")
+        .stderr_has("hint: pipe an image archive into it, e.g. `docker save IMAGE | kina load image-archive -`");
+    tmp_is_empty(&world);
+}
+
+#[test]
+fn a_missing_image_says_where_kina_looks_and_how_docker_users_load() {
+    let world = world();
+    world
+        .kina(&["load", "docker-image", "my-app:dev"])
+        .code_is(1)
+        .stderr_has("ERROR: image: \"my-app:dev\" not present locally")
+        .stderr_has("hint: kina loads from Apple container's image store: `container image pull my-app:dev`")
+        .stderr_has("From Docker: `docker save my-app:dev | kina load image-archive -`");
+    world
+        .kina(&["load", "docker-image", "$(touch pwned)"])
+        .code_is(1)
+        .stderr_has("`container image pull '$(touch pwned)'`");
+}
