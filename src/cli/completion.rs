@@ -69,9 +69,17 @@ fn complete_cluster_names(shell: ClapShell, script: &str) -> String {
                 if trimmed.starts_with("kina__") && trimmed.ends_with(')') {
                     section = trimmed;
                 }
+                // `delete clusters NAME...`: the positional words are cluster names.
+                if section == "kina__subcmd__delete__subcmd__clusters)"
+                    && let Some(opts) = trimmed.strip_prefix("opts=\"").and_then(|o| o.strip_suffix('"'))
+                {
+                    let indent = &line[..line.len() - trimmed.len()];
+                    out.push(format!("{indent}opts=\"{opts} $({CLUSTERS})\""));
+                    continue;
+                }
                 out.push(line.to_string());
-                // Durations and versions are not file names.
-                if (trimmed == "--wait)" || trimmed == "--version)")
+                // Durations, versions and verbosity levels are not file names.
+                if matches!(trimmed, "--wait)" | "--version)" | "--verbosity)" | "-v)")
                     && let Some(next) = lines.next_if(|l| l.trim() == "COMPREPLY=($(compgen -f \"${cur}\"))")
                 {
                     let indent = &next[..next.len() - next.trim_start().len()];
@@ -94,6 +102,8 @@ fn complete_cluster_names(shell: ClapShell, script: &str) -> String {
                 let name_flag = spec.starts_with("-n+[") || spec.starts_with("--name=[");
                 if name_flag && !spec.contains("[cluster name, overrides") && line.contains(":NAME:_default'") {
                     out.push(line.replace(":NAME:_default'", &format!(":NAME:{{compadd -- $({CLUSTERS})}}'")));
+                } else if spec.starts_with("*::names -- the cluster names:_default'") {
+                    out.push(line.replace(":_default'", &format!(":{{compadd -- $({CLUSTERS})}}'")));
                 } else if line.contains(":WAIT:_default'") || line.contains(":VERSION:_default'") {
                     out.push(line.replace(":WAIT:_default'", ":WAIT: '").replace(":VERSION:_default'", ":VERSION: '"));
                 } else {
@@ -110,6 +120,12 @@ fn complete_cluster_names(shell: ClapShell, script: &str) -> String {
             }
             _ => out.push(line.to_string()),
         }
+    }
+    if shell == ClapShell::Fish {
+        // clap's fish script completes no positional words: `delete clusters NAME...`.
+        out.push(format!(
+            "complete -c kina -n \"__fish_kina_using_subcommand delete; and __fish_seen_subcommand_from clusters\" -f -a \"({CLUSTERS})\""
+        ));
     }
     out.join("\n") + "\n"
 }

@@ -87,6 +87,11 @@ fn cluster_names_complete_from_the_running_clusters() {
     world.kina(&["create", "cluster", "--name", "demo"]).success();
     assert_eq!(bash_complete(&world, &["kina", "delete", "cluster", "--name", "de"]), ["demo", "dev"]);
     assert_eq!(bash_complete(&world, &["kina", "install", "metrics-server", "-n", "dev"]), ["dev"]);
+    // `delete clusters NAME...`: every positional word.
+    assert_eq!(bash_complete(&world, &["kina", "delete", "clusters", "de"]), ["demo", "dev"]);
+    assert_eq!(bash_complete(&world, &["kina", "delete", "clusters", "dev", "dem"]), ["demo"]);
+    std::fs::write(world.path("1-file"), "").unwrap();
+    assert!(bash_complete(&world, &["kina", "get", "nodes", "-v", "1"]).is_empty(), "verbosity is no file name");
     // Durations are not file names.
     std::fs::write(world.path("5m-file"), "").unwrap();
     assert!(bash_complete(&world, &["kina", "start", "cluster", "--wait", "5"]).is_empty());
@@ -98,7 +103,11 @@ fn cluster_names_complete_from_the_running_clusters() {
         zsh.contains("'--name=[cluster name, overrides KINA_CLUSTER_NAME, config (default kina)]:NAME:_default'"),
         "{zsh}"
     );
+    assert!(zsh.contains("'*::names -- the cluster names:{compadd -- $(kina get clusters 2>/dev/null)}'"), "{zsh}");
     let fish = world.kina(&["completion", "fish"]).success().stdout();
+    assert!(fish.contains(
+        "complete -c kina -n \"__fish_kina_using_subcommand delete; and __fish_seen_subcommand_from clusters\" -f -a \"(kina get clusters 2>/dev/null)\""
+    ));
     let name_lines: Vec<&str> = fish.lines().filter(|l| l.contains(" -l name ")).collect();
     assert!(name_lines.len() > 5, "{fish}");
     for line in name_lines {
