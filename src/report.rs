@@ -19,12 +19,34 @@ pub fn report(err: &anyhow::Error, printer: &Printer) -> ExitCode {
         text.push_str("\n  Caused by: ");
         text.push_str(&cause.replace('\n', "\n  "));
     }
-    printer.error(&text);
+    printer.error(&clip_lines(&text));
     if let Some(hint) = hint(err) {
-        printer.hint(&hint);
+        printer.hint(&clip_lines(&hint));
     }
     let interrupted = err.chain().any(|c| matches!(c.downcast_ref::<ClusterError>(), Some(ClusterError::Interrupted)));
     if interrupted { ExitCode::from(130) } else { ExitCode::from(1) }
+}
+
+/// The longest line an error shows whole: a huge value the user passed (a
+/// 100 KB `--name`, a binary file as config) is shown by its ends.
+const MAX_LINE: usize = 1000;
+
+/// Shortens every over-long line to its start and end, saying how much is left out.
+fn clip_lines(text: &str) -> String {
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            if line.len() <= MAX_LINE {
+                return line.to_string();
+            }
+            let head_end = (0..=MAX_LINE / 2).rev().find(|&i| line.is_char_boundary(i)).unwrap_or(0);
+            let tail_start =
+                (line.len() - MAX_LINE / 4..line.len()).find(|&i| line.is_char_boundary(i)).unwrap_or(line.len());
+            let left_out = tail_start - head_end;
+            format!("{} …({left_out} bytes left out)… {}", &line[..head_end], &line[tail_start..])
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// The most specific hint in the chain: the deepest cause that has one.
@@ -48,4 +70,22 @@ fn hint(err: &anyhow::Error) -> Option<String> {
             }
         })
         .last()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_clipped_and_short_ones_kept() {
+        assert_eq!(clip_lines("short\nlines"), "short\nlines");
+        let huge = format!("invalid name 'ä{}z'", "x".repeat(100_000));
+        let clipped = clip_lines(&format!("ERROR: {huge}\nnext"));
+        let first = clipped.lines().next().unwrap();
+        assert!(first.len() < 1100, "{}", first.len());
+        assert!(first.starts_with("ERROR: invalid name 'äxx"), "{first}");
+        assert!(first.ends_with("xxz'"), "{first}");
+        assert!(first.contains(" bytes left out)… "), "{first}");
+        assert_eq!(clipped.lines().nth(1), Some("next"));
+    }
 }

@@ -46,3 +46,12 @@ fn node_counts_and_sizes_have_limits() {
     }
     assert!(world.fake_calls().is_empty());
 }
+
+#[test]
+fn a_huge_value_is_not_echoed_whole() {
+    let world = World::new();
+    let name = "X".repeat(100_000);
+    let run = world.kina(&["create", "cluster", "--name", &name]);
+    run.code_is(1).stderr_has("is not a valid cluster name").stderr_has("bytes left out)");
+    assert!(run.stderr().len() < 4_000, "{} bytes of stderr", run.stderr().len());
+}
