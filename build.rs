@@ -1,4 +1,7 @@
-//! Records the git commit kina is built from as `KINA_GIT_SHA`, for `kina version`.
+//! Records the git commit kina is built from as `KINA_GIT_SHA`, for `kina version`,
+//! and the GitHub repository it is released from as `KINA_REPO` (from `KINA_REPO`
+//! or GitHub Actions' `GITHUB_REPOSITORY`; empty when unknown), so hints can link
+//! to the docs of the release a user runs.
 //!
 //! Falls back to `unknown` when git or the repository is missing (a release
 //! tarball, `cargo install` from crates.io); `KINA_GIT_SHA` in the environment
@@ -15,6 +18,25 @@ fn main() {
         _ => git_sha(&manifest_dir).unwrap_or_else(|| "unknown".to_string()),
     };
     println!("cargo:rustc-env=KINA_GIT_SHA={sha}");
+
+    println!("cargo:rerun-if-env-changed=KINA_REPO");
+    println!("cargo:rerun-if-env-changed=GITHUB_REPOSITORY");
+    let repo = ["KINA_REPO", "GITHUB_REPOSITORY"]
+        .iter()
+        .filter_map(|key| std::env::var(key).ok())
+        .map(|repo| repo.trim().to_string())
+        .find(|repo| is_repo(repo))
+        .unwrap_or_default();
+    println!("cargo:rustc-env=KINA_REPO={repo}");
+}
+
+/// `owner/name` in GitHub's characters.
+fn is_repo(text: &str) -> bool {
+    let mut parts = text.split('/');
+    let ok = |part: Option<&str>| {
+        part.is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+    };
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
 }
 
 /// The short commit of `dir`'s own repository; None outside one (a crate unpacked

@@ -79,10 +79,10 @@ impl ConfigError {
                 "check the spelling and indentation; the fields allowed there are: {}",
                 e.expected.join(", ")
             )),
-            ConfigError::Validation { refused: true, .. } => Some(
-                "kina runs each node as an Apple container VM; docs/configuration.md lists what works there and why the rest cannot"
-                    .into(),
-            ),
+            ConfigError::Validation { refused: true, .. } => Some(format!(
+                "kina runs each node as an Apple container VM; {} lists what works there and why the rest cannot",
+                crate::build_info::docs_link("configuration.md")
+            )),
             ConfigError::ApiVersion(_) => {
                 Some(format!("use `apiVersion: {KIND_API_VERSION}` (kind) or `apiVersion: {KINA_API_VERSION}` (kina)"))
             }
