@@ -1,6 +1,9 @@
 //! kina: Kubernetes in Apple Container. kind's workflow, with each node an
 //! Apple `container` VM.
 
+// Only the printer (src/output) writes to the terminal, so output stays in one place.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod addons;
 pub mod backoff;
 pub mod build_info;

@@ -1,6 +1,9 @@
 //! The one printer for everything kina shows: data on stdout, status,
 //! warnings and errors on stderr (like kind).
 
+// The one module allowed to print (lib.rs denies it everywhere else).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod status;
 mod terminal;
 
