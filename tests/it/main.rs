@@ -21,5 +21,6 @@ mod logs;
 mod multinode;
 mod output_formats;
 mod preflight;
+mod snapshots;
 mod status_lines;
 mod support;
