@@ -19,8 +19,10 @@ fn settings() -> insta::Settings {
     let filters = [
         // Free host ports for the API server.
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
-        // Elapsed times, the only values derived from the clock.
-        (r"(?i)(ready after) \d[0-9hms.]*", "$1 [ELAPSED]"),
+        // Elapsed times, the only values derived from the clock: per finished step
+        // (` ✓ Preparing nodes 📦 (0.1s)`) and in total.
+        (r"(?m)^( [✓✗] .*) \([0-9hms.]+\)$", "$1 ([ELAPSED])"),
+        (r"(?i)((?:ready|created) after) \d[0-9hms.]*", "$1 [ELAPSED]"),
         // Certificates and keys the fake generates per cluster.
         (
             r"(certificate-authority-data|client-certificate-data|client-key-data):( >-)?\s+[A-Za-z0-9+/=]+",
