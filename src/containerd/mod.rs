@@ -4,8 +4,9 @@
 //!
 //! The config is converted to JSON; each merge patch (TOML) is converted
 //! too and applied as an RFC 7386 merge patch, unless it sets a top-level
-//! `version` other than the config's (a patch written for containerd 1.x's
-//! version 2 config is skipped on a version 3 config); then each JSON 6902
+//! `version` other than the config's (kindest/node ships a `version = 2` config,
+//! `plugins."io.containerd.grpc.v1.cri"`, which containerd 2.x migrates at load; a
+//! patch that says `version = 3` is skipped on it); then each JSON 6902
 //! patch is applied, whatever the version. The result is written back as
 //! TOML. Comments and formatting of the original are not kept (nor are they
 //! by kind).

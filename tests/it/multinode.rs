@@ -119,7 +119,11 @@ fn kina_api_version_sizes_nodes_and_patches_containerd() {
         "kind: Cluster
 apiVersion: kina.dev/v1alpha1
 containerdConfigPatches:
+- |-
+  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"localhost:5001\"]
+    endpoint = [\"http://kind-registry:5000\"]
 - |
+  version = 3
   [plugins.'io.containerd.cri.v1.images'.registry]
     config_path = \"/etc/containerd/certs.d\"
 nodes:
@@ -132,7 +136,10 @@ nodes:
 ",
         kernel.display()
     );
-    world.kina_stdin(&["create", "cluster", "--config", "-"], &config).success();
+    world
+        .kina_stdin(&["create", "cluster", "--config", "-"], &config)
+        .success()
+        .stderr_has("containerdConfigPatches[1] is for config version 3 but kina-control-plane runs version 2");
     let inspect = |node: &str| -> serde_json::Value {
         serde_json::from_str(&world.container(&["inspect", node]).stdout()).unwrap()
     };
@@ -142,8 +149,31 @@ nodes:
     assert!(run.contains(&format!("--kernel {}", kernel.display())), "{run}");
     for node in ["kina-control-plane", "kina-worker"] {
         let toml = world.container(&["exec", node, "cat", "/etc/containerd/config.toml"]).stdout();
-        assert!(toml.contains("config_path = \"/etc/containerd/certs.d\""), "{node}:\n{toml}");
+        let table: toml::Table = toml.parse().unwrap();
+        let cri = &table["plugins"]["io.containerd.grpc.v1.cri"];
+        assert_eq!(
+            cri["registry"]["mirrors"]["localhost:5001"]["endpoint"][0].as_str(),
+            Some("http://kind-registry:5000")
+        );
+        assert_eq!(cri["sandbox_image"].as_str(), Some("registry.k8s.io/pause:3.10"), "{node}:\n{toml}");
+        // The containerd 2.x (version 3) patch does not fit kindest/node's version 2 config.
+        assert!(!toml.contains("certs.d"), "{node}:\n{toml}");
     }
+}
+
+#[test]
+fn a_containerd_config_containerd_cannot_load_fails_the_create() {
+    let world = World::new();
+    let config = "kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+containerdConfigPatchesJSON6902:
+- '[{\"op\": \"replace\", \"path\": \"/version\", \"value\": 4}]'
+";
+    world
+        .kina_stdin(&["create", "cluster", "--config", "-"], config)
+        .code_is(1)
+        .stderr_has("failed to write containerd config")
+        .stderr_has("Job for containerd.service failed");
 }
 
 #[test]

@@ -49,9 +49,15 @@ pub fn journalctl(ctx: &mut Ctx, args: &[String]) -> Out {
             }
             lines
         }
-        Some("containerd") => {
-            vec![format!("Aug 07 20:15:03 {host} containerd[201]: containerd successfully booted in 0.2s")]
-        }
+        Some("containerd") => match super::programs::containerd_config_error(ctx.node()) {
+            Some(why) => vec![
+                format!("Aug 07 20:15:03 {host} containerd[201]: containerd: {why}"),
+                format!(
+                    "Aug 07 20:15:03 {host} systemd[1]: containerd.service: Main process exited, code=exited, status=1/FAILURE"
+                ),
+            ],
+            None => vec![format!("Aug 07 20:15:03 {host} containerd[201]: containerd successfully booted in 0.2s")],
+        },
         Some(other) if ctx.node().units.contains_key(&format!("{other}.service")) => {
             let lines = ctx.node().journal.get(&format!("{other}.service")).cloned().unwrap_or_default();
             if lines.is_empty() {

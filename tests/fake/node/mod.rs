@@ -10,6 +10,7 @@ pub mod endpoints;
 pub mod envoy;
 pub mod exec;
 pub mod files;
+pub mod image_files;
 pub mod jsonpath;
 pub mod kina_lb;
 pub mod kinds;

@@ -155,10 +155,12 @@ impl Node {
         n.files.insert("/kind/version".into(), format!("{}\n", version_from_image(image)));
         n.files.insert("/kind/manifests/default-cni.yaml".into(), super::manifests::DEFAULT_CNI.into());
         n.files.insert("/kind/manifests/default-storage.yaml".into(), super::manifests::DEFAULT_STORAGE.into());
-        n.files.insert(
-            "/etc/containerd/config.toml".into(),
-            "version = 3\n\n[plugins.'io.containerd.cri.v1.runtime']\n  enable_unprivileged_ports = true\n".into(),
-        );
+        for d in super::image_files::DIRS {
+            n.dirs.insert(d.to_string());
+        }
+        for (path, content) in super::image_files::FILES {
+            n.files.insert(path.to_string(), content.to_string());
+        }
         n
     }
 

@@ -235,14 +235,23 @@ fn chmod(ctx: &mut Ctx, name: &str, args: &[String]) -> Out {
     Out::default()
 }
 
-/// The containerd socket probe; fails while `KINA_FAKE_BOOT_POLLS` probes remain.
+/// The containerd socket probe; fails while `KINA_FAKE_BOOT_POLLS` probes remain, and
+/// for as long as containerd cannot load its config.
 pub fn containerd_up(ctx: &mut Ctx) -> bool {
     let node = ctx.node();
     if node.boot_polls_left > 0 {
         node.boot_polls_left -= 1;
         return false;
     }
-    true
+    containerd_config_error(node).is_none()
+}
+
+/// Why containerd would exit at start with the node's config, if it would.
+pub fn containerd_config_error(node: &super::model::Node) -> Option<String> {
+    match node.read(super::image_files::CONTAINERD_CONFIG_PATH) {
+        Some(text) => super::image_files::containerd_config_error(text),
+        None => None,
+    }
 }
 
 /// `pgrep [-x] containerd|kubelet|systemd`: the node's long-running daemons.
@@ -250,7 +259,7 @@ fn pgrep(ctx: &mut Ctx, args: &[String]) -> Out {
     let (_, names) = operands(args);
     let node = ctx.node();
     let running = |name: &str| match name {
-        "containerd" => node.boot_polls_left == 0,
+        "containerd" => node.boot_polls_left == 0 && containerd_config_error(node).is_none(),
         "kubelet" => node.kubelet_server.is_some() && !node.kubelet_stopped,
         "systemd" | "init" => true,
         _ => false,

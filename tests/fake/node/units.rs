@@ -3,7 +3,7 @@
 //! and activity (this boot; enabled units start at boot).
 
 use super::Ctx;
-use super::programs::{containerd_up, has_flag, operands};
+use super::programs::{containerd_config_error, containerd_up, has_flag, operands};
 use crate::out::Out;
 
 const BUILTIN: &[&str] = &["containerd", "kubelet", "systemd-journald", "undo-mount-hacks", "dbus"];
@@ -14,8 +14,10 @@ fn unit_name(u: &str) -> String {
     if u.contains('.') { u.to_string() } else { format!("{u}.service") }
 }
 
+/// A unit file beyond the node's own daemons (whose files the image ships).
 fn custom_file(ctx: &mut Ctx, unit: &str) -> bool {
-    ctx.node().read(&format!("/etc/systemd/system/{unit}")).is_some()
+    !BUILTIN.contains(&unit.trim_end_matches(".service"))
+        && ctx.node().read(&format!("/etc/systemd/system/{unit}")).is_some()
 }
 
 /// Whether the node has this unit (without probing its state).
@@ -132,6 +134,18 @@ pub fn systemctl(ctx: &mut Ctx, args: &[String]) -> Out {
                 if !unit_exists(ctx, unit) {
                     let why = if *cmd == "stop" { "not loaded" } else { "not found" };
                     return Out::fail(5, format!("Failed to {cmd} {unit}: Unit {unit} {why}."));
+                }
+                if matches!(*cmd, "start" | "restart" | "try-restart")
+                    && unit == "containerd.service"
+                    && containerd_config_error(ctx.node()).is_some()
+                {
+                    // containerd is `Type=notify`: systemd reports the failed start.
+                    return Out::fail(
+                        1,
+                        format!(
+                            "Job for {unit} failed because the control process exited with error code.\nSee \"systemctl status {unit}\" and \"journalctl -xeu {unit}\" for details."
+                        ),
+                    );
                 }
                 match *cmd {
                     "start" | "restart" => lifecycle(ctx, unit, true),
