@@ -80,17 +80,12 @@ pub(super) fn kubelet_up(ctx: &Ctx, cp: &str, n: &KubeNode) -> bool {
 }
 
 pub fn program(ctx: &mut Ctx, args: &[String]) -> Out {
+    or_return!(super::kubectl_flags::check(args));
     let g = globals(ctx, args);
     let Some(sub) = g.words.first().cloned() else {
         return Out::ok("kubectl controls the Kubernetes cluster manager (fake).\n");
     };
     let words = g.words[1..].to_vec();
-    if sub == "version" && words.iter().any(|w| w == "--client" || w == "--client=true") {
-        return Out::lines(&[
-            format!("Client Version: {}", ctx.node().k8s_version()),
-            "Kustomize Version: v5.7.1".into(),
-        ]);
-    }
     let cp = or_return!(connect(ctx, &g));
     let ns = g.namespace.clone();
     if sub == "get"
@@ -134,20 +129,6 @@ fn dispatch(ctx: &mut Ctx, cp: &str, sub: &str, words: &[String], ns: Option<&st
         "delete" => super::kubectl_delete::delete(ctx, cp, words, ns),
         "get" => get(ctx, cp, words, ns),
         "wait" => wait(ctx, cp, words, ns),
-        "version" => {
-            let v = cluster(ctx, cp).version.clone();
-            Out::lines(&[
-                format!("Client Version: {v}"),
-                "Kustomize Version: v5.7.1".into(),
-                format!("Server Version: {v}"),
-            ])
-        }
-        "cluster-info" => {
-            let server = cluster(ctx, cp).server();
-            Out::ok(format!(
-                "Kubernetes control plane is running at {server}\nCoreDNS is running at {server}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n"
-            ))
-        }
         other => Out::fail(1, format!("error: unknown command \"{other}\" for \"kubectl\" (not emulated by the fake)")),
     }
 }

@@ -22,6 +22,7 @@ pub mod kubectl;
 pub mod kubectl_apply;
 pub mod kubectl_delete;
 pub mod kubectl_edit;
+pub mod kubectl_flags;
 pub mod kubectl_get;
 pub mod kubectl_misc;
 pub mod kubectl_rollout;
