@@ -129,7 +129,7 @@ pub fn on_start(c: &mut Container, cfg: &Config) -> bool {
             node.files.remove("/etc/kubernetes/pki/apiserver.key");
             let result = match node.files.get("/kind/kubeadm.conf") {
                 None => Err("unable to read config from \"/kind/kubeadm.conf\" : open /kind/kubeadm.conf: no such file or directory".to_string()),
-                Some(text) => super::kubeadm_config::parse(text)
+                Some(text) => super::kubeadm_config::parse(text, &node.k8s_version())
                     .and_then(|plan| reissue_apiserver_cert(node, plan.advertise.as_deref().or(Some(&new)), &plan.cert_sans))
                     .map(drop),
             };

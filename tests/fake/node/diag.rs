@@ -27,8 +27,11 @@ pub fn write_pod_logs(node: &mut Node, node_name: &str) {
 
 /// `journalctl --no-pager [-u UNIT[.service]]`.
 pub fn journalctl(ctx: &mut Ctx, args: &[String]) -> Out {
-    let unit = args.iter().position(|a| a == "-u" || a == "--unit").and_then(|i| args.get(i + 1)).cloned();
-    let unit = unit.or_else(|| args.iter().find_map(|a| a.strip_prefix("--unit=").map(str::to_string)));
+    let parsed = match super::getopt::parse("journalctl", &super::getopt::JOURNALCTL, args) {
+        Ok(parsed) => parsed,
+        Err(why) => return Out::fail(1, why),
+    };
+    let unit = parsed.options.iter().find(|(o, _)| o == "-u" || o == "--unit").and_then(|(_, v)| v.clone());
     let unit = unit.map(|u| u.trim_end_matches(".service").to_string());
     let host = ctx.container().hostname.clone();
     let lines: Vec<String> = match unit.as_deref() {

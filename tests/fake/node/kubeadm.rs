@@ -80,16 +80,19 @@ pub fn program(ctx: &mut Ctx, args: &[String]) -> Out {
 }
 
 /// Reads `--config` if given; flags that conflict with it are refused like kubeadm.
-pub(super) fn load_plan(ctx: &mut Ctx, flags: &Flags, conflicting: &[&str]) -> Result<Plan, Out> {
+pub(super) fn load_plan(ctx: &mut Ctx, flags: &Flags) -> Result<Plan, Out> {
     let Some(path) = flags.values.get("config") else { return Ok(Plan::default()) };
-    let mixed: Vec<&str> = conflicting.iter().copied().filter(|c| flags.values.contains_key(*c)).collect();
+    // pflag visits the flags that were set in name order.
+    let mixed: Vec<&str> =
+        flags.values.keys().map(String::as_str).filter(|f| !super::kubeadm_validate::allowed_with_config(f)).collect();
     if !mixed.is_empty() {
         return Err(failure(format!("can not mix '--config' with arguments [{}]", mixed.join(" "))));
     }
     let Some(text) = ctx.node().read(path).cloned() else {
         return Err(failure(format!("unable to read config from \"{path}\" : open {path}: no such file or directory")));
     };
-    parse(&text).map_err(failure)
+    let version = ctx.node().k8s_version();
+    parse(&text, &version).map_err(failure)
 }
 
 /// `init`/`join` flags: the `conflicting` ones, the value flags both share and
@@ -103,7 +106,7 @@ pub(super) fn flags_and_plan(
     let mut with_value = conflicting.to_vec();
     with_value.extend(["config", "skip-phases", "ignore-preflight-errors", "certificate-key"]);
     let flags = parse_flags(args, &with_value, booleans)?;
-    let plan = load_plan(ctx, &flags, conflicting)?;
+    let plan = load_plan(ctx, &flags)?;
     Ok((flags, plan))
 }
 
@@ -180,10 +183,19 @@ fn init(ctx: &mut Ctx, args: &[String]) -> Out {
     plan.cert_sans.extend(list(flags.values.get("apiserver-cert-extra-sans")));
     plan.skip_phases.extend(list(flags.values.get("skip-phases")));
     plan.ignore_preflight.extend(list(flags.values.get("ignore-preflight-errors")));
-
+    let checked = super::kubeadm_validate::validate(
+        plan.node_name.as_deref(),
+        plan.pod_subnet.as_deref(),
+        plan.service_subnet.as_deref(),
+        plan.advertise.as_deref(),
+        plan.node_cidr_mask.as_deref(),
+    );
     let mut out = Out::default();
     for w in &plan.warnings {
         out.stderr.push_str(&format!("{w}\n"));
+    }
+    if let Err(why) = checked {
+        return out.with_stderr(failure(why).stderr).exit(1);
     }
     let node_version = ctx.node().k8s_version();
     let version = plan.k8s_version.clone().unwrap_or_else(|| node_version.clone());

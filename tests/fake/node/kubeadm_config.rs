@@ -26,6 +26,8 @@ pub struct Plan {
     /// JoinConfiguration discovery: pinned CA public-key hashes, or none with the skip flag.
     pub ca_cert_hashes: Vec<String>,
     pub unsafe_skip_ca_verification: bool,
+    /// kube-controller-manager's `node-cidr-mask-size-ipv4`, if set.
+    pub node_cidr_mask: Option<String>,
     /// The KubeProxyConfiguration document, if the file has one.
     pub kube_proxy: Option<Value>,
     pub warnings: Vec<String>,
@@ -97,8 +99,10 @@ fn extra_arg(v: &Value, name: &str) -> Option<String> {
     }
 }
 
-/// Parses and validates a kubeadm config file; the error is kubeadm's message.
-pub fn parse(text: &str) -> Result<Plan, String> {
+/// Parses and checks a kubeadm config file as the kubeadm of Kubernetes `version`
+/// (`v1.35.5`) reads it; the error is kubeadm's message.
+pub fn parse(text: &str, version: &str) -> Result<Plan, String> {
+    let kubeadm_minor = super::kubeadm_validate::minor(version).unwrap_or(35);
     let docs: Vec<Option<Value>> =
         serde_saphyr::from_multiple(text).map_err(|e| format!("error converting YAML to JSON: yaml: {e}"))?;
     let mut plan = Plan::default();
@@ -112,19 +116,16 @@ pub fn parse(text: &str) -> Result<Plan, String> {
             let missing = if kind.is_empty() { "Kind" } else { "apiVersion" };
             return Err(format!("couldn't get version/kind; json parse error: Object '{missing}' is missing"));
         }
-        if api == "kubeadm.k8s.io/v1beta1" || api == "kubeadm.k8s.io/v1beta2" {
-            return Err(format!(
-                "your configuration file uses an old API spec: {api:?}. Please use kubeadm v1.22 instead and run 'kubeadm config migrate --old-config old.yaml --new-config new.yaml', which will write the new, similar spec using a newer API version."
-            ));
+        if api.starts_with("kubeadm.k8s.io/") {
+            plan.warnings.extend(super::kubeadm_validate::api_version(&api, &kind, kubeadm_minor)?);
         }
-        if !kinds_for(&api).is_some_and(|k| k.contains(&kind.as_str())) {
+        let registered = super::kubeadm_validate::api_registered(&api, kubeadm_minor);
+        if !registered || !kinds_for(&api).is_some_and(|k| k.contains(&kind.as_str())) {
             return Err(format!("no kind {kind:?} is registered for version {api:?} in scheme {SCHEME:?}"));
         }
         if api.starts_with("kubeadm.k8s.io/") {
             check_args_shape(&doc, &kind, "", api.ends_with("v1beta4"))?;
-            if api.ends_with("v1beta3") {
-                plan.warnings.push(format!("W0000 00:00:00.000000       1 common.go:101] your configuration file uses a deprecated API spec: {api:?} (kind: {kind:?}). Please use 'kubeadm config migrate --old-config old-config-file --new-config new-config-file', which will write the new, similar spec using a newer API version."));
-            }
+            plan.warnings.extend(super::kubeadm_validate::unknown_fields_warning(&doc, &api, &kind));
         }
         match kind.as_str() {
             "ClusterConfiguration" => {
@@ -134,6 +135,7 @@ pub fn parse(text: &str) -> Result<Plan, String> {
                 plan.pod_subnet = s(&doc["networking"]["podSubnet"]);
                 plan.service_subnet = s(&doc["networking"]["serviceSubnet"]);
                 plan.cert_sans = strings(&doc["apiServer"]["certSANs"]);
+                plan.node_cidr_mask = extra_arg(&doc["controllerManager"]["extraArgs"], "node-cidr-mask-size-ipv4");
             }
             "InitConfiguration" => {
                 plan.advertise = s(&doc["localAPIEndpoint"]["advertiseAddress"]);

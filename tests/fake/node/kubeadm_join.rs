@@ -31,6 +31,9 @@ pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
     plan.ignore_preflight.extend(
         fv("ignore-preflight-errors").map(|s| s.split(',').map(str::to_string).collect::<Vec<_>>()).unwrap_or_default(),
     );
+    if let Err(why) = super::kubeadm_validate::validate(plan.node_name.as_deref(), None, None, None, None) {
+        return failure(why);
+    }
     let Some(endpoint) = plan.join_endpoint.clone() else {
         return failure("discovery: Invalid value: \"\": bootstrapToken or file must be set");
     };

@@ -112,7 +112,7 @@ pub(super) fn phase(ctx: &mut Ctx, args: &[String]) -> Out {
         ],
         &["dry-run"],
     ));
-    let plan = or_return!(load_plan(ctx, &flags, &["apiserver-advertise-address", "apiserver-cert-extra-sans"]));
+    let plan = or_return!(load_plan(ctx, &flags));
     let phase_failure = |msg: &str| failure(format!("error execution phase certs/apiserver: {msg}"));
     let Some(cluster) = ctx.node().cluster.clone() else {
         return phase_failure(&format!("couldn't load CA certificate ca: {}", super::boot::NO_CA));

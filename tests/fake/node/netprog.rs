@@ -16,12 +16,48 @@ fn default_sysctl(ctx: &Ctx, key: &str) -> String {
     }
 }
 
+const SYSCTL_USAGE: &str = "
+Usage:
+ sysctl [options] [variable[=value] ...]
+
+Options:
+  -a, --all            display all variables
+  -A                   alias of -a
+  -X                   alias of -a
+      --deprecated     include deprecated parameters to listing
+      --dry-run        Print the key and values but do not write
+  -b, --binary         print value without new line
+  -e, --ignore         ignore unknown variables errors
+  -N, --names          print variable names without values
+  -n, --values         print only values of the given variable(s)
+  -p, --load[=<file>]  read values from file
+  -f                   alias of -p
+      --system         read values from all system directories
+  -r, --pattern <expression>
+                       select setting that match expression
+  -q, --quiet          do not echo variable set
+  -w, --write          enable writing a value to variable
+  -o                   does nothing
+  -x                   does nothing
+  -d                   alias of -h
+
+ -h, --help     display this help and exit
+ -V, --version  output version information and exit
+
+For more details see sysctl(8).
+";
+
 /// `sysctl [-w] [-n] [-q] key[=value]...`; writes fail while `/proc/sys` is read-only.
 pub fn sysctl(ctx: &mut Ctx, args: &[String]) -> Out {
-    let value_only = args.iter().any(|a| a == "-n");
-    let quiet = args.iter().any(|a| a == "-q");
+    let parsed = match super::getopt::parse("sysctl", &super::getopt::SYSCTL, args) {
+        Ok(parsed) => parsed,
+        // procps-ng's sysctl (4.0.2, Debian's) prints its usage to stdout and exits 0.
+        Err(why) => return Out::ok(SYSCTL_USAGE).with_stderr(format!("{why}\n")),
+    };
+    let value_only = parsed.has(Some('n'), "values");
+    let quiet = parsed.has(Some('q'), "quiet");
     let mut out = Out::default();
-    for arg in args.iter().filter(|a| !a.starts_with('-')) {
+    for arg in &parsed.operands {
         let (key, value) = match arg.split_once('=') {
             Some((k, v)) => (k.trim().replace('/', "."), Some(v.trim().to_string())),
             None => (arg.replace('/', "."), None),
@@ -83,8 +119,126 @@ pub fn ethtool(ctx: &mut Ctx, args: &[String]) -> Out {
     }
 }
 
+/// iptables' own name in its messages (xtables-nft-multi names itself `iptables`).
+fn xtables_name(prog: &str) -> &'static str {
+    if prog.starts_with("ip6") { "ip6tables" } else { "iptables" }
+}
+
+/// How iptables 1.8 (nf_tables, Debian trixie's 1.8.11) reports a bad command line: exit 2.
+fn iptables_problem(prog: &str, why: &str) -> Out {
+    let name = xtables_name(prog);
+    Out::fail(2, format!("{name} v1.8.11 (nf_tables): {why}\nTry `{name} -h' or '{name} --help' for more information."))
+}
+
+/// iptables' generic options: (short, long, takes a value).
+const IPTABLES_OPTIONS: &[(&str, &str, bool)] = &[
+    ("-A", "--append", false),
+    ("-C", "--check", false),
+    ("-D", "--delete", false),
+    ("-I", "--insert", false),
+    ("-R", "--replace", false),
+    ("-L", "--list", false),
+    ("-S", "--list-rules", false),
+    ("-F", "--flush", false),
+    ("-Z", "--zero", false),
+    ("-N", "--new-chain", false),
+    ("-X", "--delete-chain", false),
+    ("-P", "--policy", false),
+    ("-E", "--rename-chain", false),
+    ("-p", "--protocol", true),
+    ("-s", "--source", true),
+    ("-d", "--destination", true),
+    ("-i", "--in-interface", true),
+    ("-o", "--out-interface", true),
+    ("-j", "--jump", true),
+    ("-g", "--goto", true),
+    ("-m", "--match", true),
+    ("-t", "--table", true),
+    ("-c", "--set-counters", true),
+    ("-f", "--fragment", false),
+    ("-v", "--verbose", false),
+    ("-n", "--numeric", false),
+    ("-x", "--exact", false),
+    ("-w", "--wait", false),
+    ("-W", "--wait-interval", true),
+    ("-4", "--ipv4", false),
+    ("-6", "--ipv6", false),
+    ("-h", "--help", false),
+    ("-V", "--version", false),
+    ("", "--line-numbers", false),
+    ("", "--modprobe", true),
+];
+
+/// Options an extension adds once `-p`, `-m` or `-j` loaded it: (extension, option, takes a value).
+const IPTABLES_EXTENSIONS: &[(&str, &str, bool)] = &[
+    ("tcp", "--tcp-flags", true),
+    ("tcp", "--dport", true),
+    ("tcp", "--sport", true),
+    ("tcp", "--destination-port", true),
+    ("tcp", "--source-port", true),
+    ("tcp", "--syn", false),
+    ("tcp", "--tcp-option", true),
+    ("udp", "--dport", true),
+    ("udp", "--sport", true),
+    ("udp", "--destination-port", true),
+    ("udp", "--source-port", true),
+    ("comment", "--comment", true),
+    ("conntrack", "--ctstate", true),
+    ("state", "--state", true),
+    ("addrtype", "--dst-type", true),
+    ("addrtype", "--src-type", true),
+    ("mark", "--mark", true),
+    ("multiport", "--dports", true),
+    ("multiport", "--sports", true),
+    ("TCPMSS", "--set-mss", true),
+    ("TCPMSS", "--clamp-mss-to-pmtu", false),
+    ("DNAT", "--to-destination", true),
+    ("SNAT", "--to-source", true),
+    ("MASQUERADE", "--to-ports", true),
+    ("MASQUERADE", "--random", false),
+    ("MARK", "--set-mark", true),
+    ("MARK", "--set-xmark", true),
+    ("REJECT", "--reject-with", true),
+    ("LOG", "--log-prefix", true),
+];
+
+/// Checks the options the way iptables' parser does before it touches a table.
+fn iptables_check(prog: &str, args: &[String]) -> Result<(), Out> {
+    let mut loaded: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        i += 1;
+        if !a.starts_with('-') || a == "!" || a.parse::<i64>().is_ok() {
+            continue;
+        }
+        let (name, inline) = a.split_once('=').map(|(n, v)| (n, Some(v))).unwrap_or((a, None));
+        let generic = IPTABLES_OPTIONS.iter().find(|(short, long, _)| *short == name || *long == name);
+        let extension = IPTABLES_EXTENSIONS
+            .iter()
+            .find(|(ext, option, _)| *option == name && loaded.iter().any(|l| l.eq_ignore_ascii_case(ext)));
+        let takes_value = match (generic, extension) {
+            (Some((_, _, v)), _) | (None, Some((_, _, v))) => *v,
+            (None, None) => return Err(iptables_problem(prog, &format!("unknown option \"{name}\""))),
+        };
+        if takes_value && inline.is_none() {
+            let Some(value) = args.get(i) else {
+                return Err(iptables_problem(prog, &format!("option \"{name}\" requires an argument")));
+            };
+            if matches!(name, "-p" | "--protocol" | "-m" | "--match" | "-j" | "--jump") {
+                loaded.push(value.clone());
+            }
+            i += 1;
+        }
+    }
+    Ok(())
+}
+
 /// `iptables[-nft] [-t table] -C|-A|-I|-D|-S|-L chain [rule...]`.
 pub fn iptables(ctx: &mut Ctx, prog: &str, args: &[String]) -> Out {
+    if let Err(out) = iptables_check(prog, args) {
+        return out;
+    }
     let family = if prog.starts_with("ip6") { "ip6" } else { "ip" };
     let mut table = "filter".to_string();
     let mut op: Option<String> = None;
@@ -103,7 +257,7 @@ pub fn iptables(ctx: &mut Ctx, prog: &str, args: &[String]) -> Out {
                     i += 1;
                 }
             }
-            "-V" | "--version" => return Out::lines(&[format!("{prog} v1.8.9 (nf_tables)")]),
+            "-V" | "--version" => return Out::lines(&[format!("{prog} v1.8.11 (nf_tables)")]),
             "-C" | "--check" | "-A" | "--append" | "-I" | "--insert" | "-D" | "--delete" | "-S" | "--list-rules"
             | "-L" | "--list" | "-N" | "--new-chain" | "-F" | "--flush"
                 if op.is_none() =>
@@ -154,12 +308,7 @@ pub fn iptables(ctx: &mut Ctx, prog: &str, args: &[String]) -> Out {
             Out::ok(text)
         }
         Some(_) => Out::default(),
-        None => Out::fail(
-            2,
-            format!(
-                "{prog} v1.8.9 (nf_tables): no command specified\nTry `{prog} -h' or '{prog} --help' for more information."
-            ),
-        ),
+        None => iptables_problem(prog, "no command specified"),
     }
 }
 
@@ -206,11 +355,114 @@ fn link(ctx: &mut Ctx, words: &[&str]) -> Option<Out> {
     }
 }
 
+/// iproute2's global options, in the order `ip` tries them (`ip/ip.c`, `main`): an
+/// option matches any prefix of its name; (name, takes a value).
+const IP_OPTIONS: &[(&str, bool)] = &[
+    ("-loops", true),
+    ("-family", true),
+    ("-4", false),
+    ("-6", false),
+    ("-0", false),
+    ("-M", false),
+    ("-B", false),
+    ("-human", false),
+    ("-human-readable", false),
+    ("-iec", false),
+    ("-stats", false),
+    ("-statistics", false),
+    ("-details", false),
+    ("-resolve", false),
+    ("-oneline", false),
+    ("-timestamp", false),
+    ("-tshort", false),
+    ("-Version", false),
+    ("-force", false),
+    ("-batch", true),
+    ("-brief", false),
+    ("-json", false),
+    ("-pretty", false),
+    ("-rcvbuf", true),
+    ("-color", false),
+    ("-colour", false),
+    ("-help", false),
+    ("-netns", true),
+    ("-Numeric", false),
+    ("-all", false),
+    ("-echo", false),
+];
+
+/// iproute2's objects, in `ip`'s table order (a prefix picks the first match).
+const IP_OBJECTS: &[&str] = &[
+    "address",
+    "addrlabel",
+    "maddress",
+    "route",
+    "rule",
+    "neighbor",
+    "neighbour",
+    "ntable",
+    "ntbl",
+    "link",
+    "l2tp",
+    "fou",
+    "ila",
+    "macsec",
+    "tunnel",
+    "tuntap",
+    "tap",
+    "token",
+    "tcpmetrics",
+    "tcp_metrics",
+    "monitor",
+    "xfrm",
+    "mroute",
+    "mrule",
+    "netns",
+    "netconf",
+    "vrf",
+    "sr",
+    "nexthop",
+    "mptcp",
+    "ioam",
+    "stats",
+    "help",
+];
+
+/// `ip [OPTIONS] OBJECT ...`: the options and the object, checked as `ip` does
+/// (exit 255 on a bad one); returns the object's full name and its words.
+fn ip_command(args: &[String]) -> Result<(&'static str, Vec<String>), Out> {
+    let mut i = 0;
+    while let Some(arg) = args.get(i).filter(|a| a.starts_with('-') && a.len() > 1) {
+        let opt = if arg.starts_with("--") { &arg[1..] } else { arg.as_str() };
+        let opt = opt.split_once('=').map(|(o, _)| o).unwrap_or(opt);
+        let known = IP_OPTIONS.iter().find(|(name, _)| name.starts_with(opt));
+        match known {
+            Some((_, true)) if args.get(i + 1).is_none() => {
+                return Err(Out::fail(255, "Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }"));
+            }
+            Some((_, true)) => i += 2,
+            Some(_) => i += 1,
+            None => return Err(Out::fail(255, format!("Option \"{opt}\" is unknown, try \"ip -help\"."))),
+        }
+    }
+    let Some(object) = args.get(i) else {
+        return Err(Out::fail(255, "Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }"));
+    };
+    match IP_OBJECTS.iter().find(|o| o.starts_with(object.as_str())) {
+        Some(full) => Ok((full, args[i + 1..].to_vec())),
+        None => Err(Out::fail(255, format!("Object \"{object}\" is unknown, try \"ip help\"."))),
+    }
+}
+
 /// `ip route|addr|link` views of eth0.
 pub fn ip(ctx: &mut Ctx, args: &[String]) -> Out {
-    let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).collect();
-    if let ["link" | "l", rest @ ..] = words.as_slice()
-        && let Some(out) = link(ctx, rest)
+    let (object, rest) = match ip_command(args) {
+        Ok(found) => found,
+        Err(out) => return out,
+    };
+    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    if object == "link"
+        && let Some(out) = link(ctx, &rest)
     {
         return out;
     }
@@ -219,12 +471,11 @@ pub fn ip(ctx: &mut Ctx, args: &[String]) -> Out {
         return Out::default();
     };
     let addr = c.ip().unwrap_or_default();
-    let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).collect();
-    match words.as_slice() {
-        ["route" | "r" | "ro", "get", target, ..] => {
+    match (object, rest.as_slice()) {
+        ("route", ["get", target, ..]) => {
             Out::ok(format!("{target} via {} dev eth0 src {addr} uid 0 \n    cache \n", att.ipv4_gateway))
         }
-        ["route" | "r" | "ro", rest @ ..] => {
+        ("route", rest) => {
             let default = format!("default via {} dev eth0 \n", att.ipv4_gateway);
             if rest.contains(&"default") {
                 Out::ok(default)
@@ -233,15 +484,15 @@ pub fn ip(ctx: &mut Ctx, args: &[String]) -> Out {
                 Out::ok(format!("{default}{net} dev eth0 proto kernel scope link src {addr} \n"))
             }
         }
-        ["addr" | "a" | "address", ..] => Out::ok(format!(
+        ("address", _) => Out::ok(format!(
             "2: eth0    inet {} brd {}.255 scope global eth0\\       valid_lft forever preferred_lft forever\n",
             att.ipv4_address,
             addr.rsplit_once('.').map(|(n, _)| n).unwrap_or_default()
         )),
-        ["link" | "l", ..] => Out::ok(format!(
+        ("link", _) => Out::ok(format!(
             "2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu {} qdisc pfifo_fast state UP mode DEFAULT group default qlen 1000\n    link/ether {} brd ff:ff:ff:ff:ff:ff\n",
             att.mtu, att.mac_address
         )),
-        _ => Out::fail(1, "Object is unknown, try \"ip help\"."),
+        (other, _) => Out::fail(255, format!("ip {other}: not emulated by the fake")),
     }
 }

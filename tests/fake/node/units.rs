@@ -3,7 +3,8 @@
 //! and activity (this boot; enabled units start at boot).
 
 use super::Ctx;
-use super::programs::{containerd_config_error, containerd_up, has_flag, operands};
+use super::getopt;
+use super::programs::{containerd_config_error, containerd_up};
 use crate::out::Out;
 
 const BUILTIN: &[&str] = &["containerd", "kubelet", "systemd-journald", "undo-mount-hacks", "dbus"];
@@ -54,9 +55,13 @@ fn unit_state(ctx: &mut Ctx, unit: &str) -> Option<&'static str> {
 }
 
 pub fn systemctl(ctx: &mut Ctx, args: &[String]) -> Out {
-    let (flags, rest) = operands(args);
-    let quiet = has_flag(&flags, 'q', "--quiet");
-    let now = flags.contains(&"--now");
+    let parsed = match getopt::parse("systemctl", &getopt::SYSTEMCTL, args) {
+        Ok(parsed) => parsed,
+        Err(why) => return Out::fail(1, why),
+    };
+    let quiet = parsed.has(Some('q'), "quiet");
+    let now = parsed.has(None, "now");
+    let rest: Vec<&str> = parsed.operands.iter().map(String::as_str).collect();
     let Some((cmd, units)) = rest.split_first() else { return Out::fail(1, "Unknown command verb.") };
     let units: Vec<String> = units.iter().map(|u| unit_name(u)).collect();
     let mut out = Out::default();
