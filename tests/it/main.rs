@@ -10,6 +10,7 @@ mod docs;
 mod doctor;
 mod failures;
 mod fake_container;
+mod fake_node_strict;
 mod get;
 mod http_mirror;
 mod kina_lb_kubectl;
