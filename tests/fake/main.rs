@@ -27,7 +27,18 @@ use std::time::{Duration, Instant};
 fn main() {
     let started = Instant::now();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == node::root::ENTER) {
+        std::process::exit(node::root::enter(&args[1..]));
+    }
     let cfg = config::Config::from_env();
+    let argv0 = std::env::args().next().unwrap_or_default();
+    let called_as = node::program_name(&argv0).to_string();
+    if called_as != "container" && std::env::var_os(node::root::NODE_VAR).is_some() {
+        // An emulated tool called from a node's script.
+        let out = node::root::tool(&cfg, &called_as, &args);
+        finish(&out);
+        std::process::exit(out.code);
+    }
     if cfg.latency_ms > 0 {
         std::thread::sleep(Duration::from_millis(cfg.latency_ms));
     }
@@ -36,16 +47,20 @@ fn main() {
         std::thread::sleep(Duration::from_secs(3600));
     }
     let out = app::run(&cfg, &args);
+    finish(&out);
+    if let Some(path) = &cfg.log {
+        log_invocation(path, &args, started);
+    }
+    std::process::exit(out.code);
+}
+
+fn finish(out: &out::Out) {
     {
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(out.stdout.as_bytes());
         let _ = stdout.flush();
     }
     let _ = std::io::stderr().write_all(out.stderr.as_bytes());
-    if let Some(path) = &cfg.log {
-        log_invocation(path, &args, started);
-    }
-    std::process::exit(out.code);
 }
 
 /// Appends `<quoted argv>\t<micros>\n` in a single O_APPEND write.

@@ -45,13 +45,6 @@ impl Out {
         self.code = code;
         self
     }
-
-    /// Appends another command's output (used by the shell interpreter).
-    pub fn absorb(&mut self, other: Out) {
-        self.stdout.push_str(&other.stdout);
-        self.stderr.push_str(&other.stderr);
-        self.code = other.code;
-    }
 }
 
 /// `or_return!(result)`: the `Ok` value, or return the `Err` [`Out`] from the

@@ -36,8 +36,7 @@ pub mod objects;
 pub mod pki;
 pub mod programs;
 pub mod render;
-pub mod sed;
-pub mod shell;
+pub mod root;
 pub mod units;
 pub mod workloads;
 
@@ -81,7 +80,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String], in_shell: bool) -> Out {
     let Some(first) = argv.first() else { return Out::default() };
     let args = &argv[1..];
     match program_name(first) {
-        "sh" | "bash" | "dash" => shell::program(ctx, args),
+        real if root::is_real(real) => root::run_real(ctx, argv),
         "kubeadm" => kubeadm::program(ctx, args),
         "kubectl" => kubectl::program(ctx, args),
         "sysctl" => netprog::sysctl(ctx, args),
@@ -91,7 +90,6 @@ pub fn run(ctx: &mut Ctx, argv: &[String], in_shell: bool) -> Out {
         }
         "ip" => netprog::ip(ctx, args),
         "systemctl" => units::systemctl(ctx, args),
-        "sed" => sed::program(ctx, args),
         "journalctl" => diag::journalctl(ctx, args),
         "crictl" => diag::crictl(ctx, args),
         "ctr" => ctr::program(ctx, args),
