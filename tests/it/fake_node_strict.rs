@@ -73,16 +73,16 @@ fn node_tools_refuse_unknown_options_as_the_real_ones_do() {
 fn kubeadm_refuses_what_kubeadm_refuses() {
     let world = World::new();
     node(&world, "old", "kindest/node:v1.35.5");
-    node(&world, "new", "kindest/node:v1.36.1");
+    node(&world, "new", "kindest/node:v1.37.0");
     let init = ["kubeadm", "init", "--config=/kind/kubeadm.conf", "--skip-token-print"];
     let write = |node: &str, text: &str| {
         world.container_stdin(&["exec", "-i", node, "cp", "/dev/stdin", "/kind/kubeadm.conf"], text).success();
     };
     let v1beta3 = "apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\nskipPhases: [preflight]\n";
-    // 1.36 removed v1beta3; 1.35 reads it with a deprecation warning.
+    // 1.37 removed v1beta3; 1.31 to 1.36 read it with a deprecation warning.
     write("new", v1beta3);
     exec(&world, "new", &init).code_is(1).stderr_has(
-        "your configuration file uses an old API spec: \"kubeadm.k8s.io/v1beta3\" (kind: \"InitConfiguration\"). Please use kubeadm v1.35 instead",
+        "your configuration file uses an old API spec: \"kubeadm.k8s.io/v1beta3\" (kind: \"InitConfiguration\"). Please use kubeadm v1.36 instead",
     );
     write("old", v1beta3);
     exec(&world, "old", &init).success().stderr_has("uses a deprecated API spec: \"kubeadm.k8s.io/v1beta3\"");

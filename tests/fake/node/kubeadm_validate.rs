@@ -3,8 +3,11 @@
 //! names, addresses and subnets. Each rule follows kubeadm's source:
 //! - API versions: `validateSupportedVersion` in
 //!   https://github.com/kubernetes/kubernetes/blob/master/cmd/kubeadm/app/util/config/common.go
-//!   (v1beta4 from 1.31; v1beta3 deprecated in 1.31 and removed in 1.36,
-//!   https://github.com/kubernetes/kubernetes/pull/136016);
+//!   (v1beta4 from 1.31; v1beta3 deprecated in 1.31 and removed by
+//!   https://github.com/kubernetes/kubernetes/pull/136016, which was still open when
+//!   kubeadm's own test tool waited for it on 2026-05-30,
+//!   https://github.com/kubernetes/kubeadm/pull/3311: so kubeadm 1.36, released in
+//!   April 2026, still reads v1beta3 and 1.37 does not);
 //! - unknown fields: `VerifyUnmarshalStrict` in
 //!   https://github.com/kubernetes/kubernetes/blob/master/cmd/kubeadm/app/util/config/strict/strict.go
 //!   (logged as a warning, not an error);
@@ -36,7 +39,7 @@ pub fn api_version(api: &str, kind: &str, kubeadm_minor: u32) -> Result<Option<S
         "kubeadm.k8s.io/v1alpha3" => old("v1.14"),
         "kubeadm.k8s.io/v1beta1" => old("v1.15"),
         "kubeadm.k8s.io/v1beta2" => old("v1.22"),
-        "kubeadm.k8s.io/v1beta3" if kubeadm_minor >= 36 => old("v1.35"),
+        "kubeadm.k8s.io/v1beta3" if kubeadm_minor >= 37 => old("v1.36"),
         "kubeadm.k8s.io/v1beta3" if kubeadm_minor >= 31 => Ok(Some(format!(
             "W0000 00:00:00.000000       1 common.go:101] your configuration file uses a deprecated API spec: {api:?} (kind: {kind:?}). Please use {MIGRATE}"
         ))),
@@ -47,7 +50,7 @@ pub fn api_version(api: &str, kind: &str, kubeadm_minor: u32) -> Result<Option<S
 /// Whether this kubeadm has the API version at all (v1beta4 arrived in 1.31).
 pub fn api_registered(api: &str, kubeadm_minor: u32) -> bool {
     match api {
-        "kubeadm.k8s.io/v1beta3" => kubeadm_minor < 36,
+        "kubeadm.k8s.io/v1beta3" => kubeadm_minor < 37,
         "kubeadm.k8s.io/v1beta4" => kubeadm_minor >= 31,
         _ => true,
     }
@@ -351,8 +354,9 @@ mod tests {
                 .contains("deprecated API spec")
         );
         assert_eq!(api_version("kubeadm.k8s.io/v1beta3", "InitConfiguration", 30), Ok(None));
-        let err = api_version("kubeadm.k8s.io/v1beta3", "InitConfiguration", 36).unwrap_err();
-        assert!(err.starts_with("your configuration file uses an old API spec: \"kubeadm.k8s.io/v1beta3\" (kind: \"InitConfiguration\"). Please use kubeadm v1.35 instead"), "{err}");
+        assert!(api_version("kubeadm.k8s.io/v1beta3", "InitConfiguration", 36).unwrap().is_some());
+        let err = api_version("kubeadm.k8s.io/v1beta3", "InitConfiguration", 37).unwrap_err();
+        assert!(err.starts_with("your configuration file uses an old API spec: \"kubeadm.k8s.io/v1beta3\" (kind: \"InitConfiguration\"). Please use kubeadm v1.36 instead"), "{err}");
         assert!(
             api_version("kubeadm.k8s.io/v1beta2", "ClusterConfiguration", 35).unwrap_err().contains("kubeadm v1.22")
         );
