@@ -1245,48 +1245,6 @@ fn a_restarted_cluster_heals_by_hand() {
 
 // ---- Addons: what `kina install` drives through the control plane's kubectl ----
 
-#[path = "../fake/node/jsonpath.rs"]
-mod jsonpath;
-
-#[test]
-fn jsonpath_evaluates_kubectls_template_subset() {
-    let doc: Value = serde_json::json!({
-        "kind": "List",
-        "items": [
-            {"kind": "Node", "metadata": {"name": "a", "labels": {"kubernetes.io/hostname": "a"}},
-             "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.1"}, {"type": "Hostname", "address": "a"}],
-                        "conditions": [{"type": "Ready", "status": "True"}]}},
-            {"kind": "Service", "metadata": {"name": "web", "namespace": "default"},
-             "spec": {"type": "LoadBalancer", "ports": [{"port": 80, "protocol": "TCP"}, {"port": 443, "protocol": "TCP"}]}},
-            {"kind": "EndpointSlice", "metadata": {"name": "web-x", "labels": {"kubernetes.io/service-name": "web"}},
-             "endpoints": [{"nodeName": "a", "conditions": {"ready": true}}]},
-        ],
-    });
-    let eval = |t: &str| jsonpath::evaluate(t, &doc).unwrap_or_else(|e| panic!("{t}: {e}"));
-    assert_eq!(eval("{.items[*].metadata.name}"), "a web web-x");
-    assert_eq!(eval("{.items[0].kind}/{.items[-1].kind}"), "Node/EndpointSlice");
-    assert_eq!(eval("{.items[0:2].kind}"), "Node Service");
-    assert_eq!(eval("{.items[2].metadata.labels.kubernetes\\.io/service-name}"), "web");
-    assert_eq!(eval("{.items[0].status.addresses[?(@.type==\"InternalIP\")].address}"), "10.0.0.1");
-    assert_eq!(eval("{.items[1].spec.ports[?(@.port>100)].port}"), "443");
-    assert_eq!(eval("{.items[?(@.spec.type)].metadata.name}"), "web");
-    assert_eq!(eval("{..address}"), "10.0.0.1 a");
-    assert_eq!(eval("{.items[1].spec.ports[0]}"), r#"{"port":80,"protocol":"TCP"}"#);
-    // Missing keys print nothing; literals; nested ranges.
-    assert_eq!(eval("x{.items[1].spec.loadBalancerClass}{.nope[*].x}y"), "xy");
-    assert_eq!(
-        eval(
-            "{range .items[*]}{.kind}{\"\\t\"}{range .spec.ports[*]}{.protocol}/{.port},{end}{range .endpoints[*]}{.nodeName}={.conditions.ready},{end}{\"\\n\"}{end}"
-        ),
-        "Node\t\nService\tTCP/80,TCP/443,\nEndpointSlice\ta=true,\n"
-    );
-    assert_eq!(eval("{range .items[0].status.conditions}{.type}={.status}{end}"), "Ready=True");
-    assert_eq!(eval("{$.kind}"), "List");
-    assert!(jsonpath::evaluate("{.items[*]", &doc).unwrap_err().contains("unclosed action"));
-    assert!(jsonpath::evaluate("{range .items[*]}{.kind}", &doc).unwrap_err().contains("unclosed range"));
-    assert!(jsonpath::evaluate("{end}", &doc).is_err());
-}
-
 /// A control plane that is Ready (kindnet with the pod subnet applied).
 fn ready_cluster(world: &World) -> String {
     let ip = init_node(world, "cp");

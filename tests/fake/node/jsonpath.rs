@@ -4,7 +4,6 @@
 //! `['k']`, filters `[?(@.type=="InternalIP")]` (`==`, `!=`, `<`, `<=`, `>`, `>=`, or
 //! existence), `{range ...}...{end}` (nested) and string literals (`{"\t"}`).
 //!
-//! Self-contained (serde_json only): the integration tests include this file.
 
 use serde_json::Value;
 
@@ -300,13 +299,26 @@ fn run(pieces: &[Piece], root: &Value, cur: &Value, out: &mut String) {
     }
 }
 
-/// How kubectl prints one result: strings raw, maps and lists as compact JSON.
+/// How kubectl prints one result: strings raw, maps and lists as compact JSON with
+/// each map's keys sorted (Go's `json.Marshal` of a map).
 fn show(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
         Value::String(s) => Some(s.clone()),
-        Value::Object(_) | Value::Array(_) => Some(serde_json::to_string(v).unwrap_or_default()),
+        Value::Object(_) | Value::Array(_) => Some(serde_json::to_string(&sorted(v)).unwrap_or_default()),
         other => Some(other.to_string()),
+    }
+}
+
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&map[k]))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
     }
 }
 
@@ -408,5 +420,98 @@ fn compare(l: &Value, op: &str, r: &Value) -> bool {
         (">", Some(o)) => o == Greater,
         (">=", Some(o)) => o != Less,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonpath_evaluates_kubectls_template_subset() {
+        let doc: Value = serde_json::json!({
+            "kind": "List",
+            "items": [
+                {"kind": "Node", "metadata": {"name": "a", "labels": {"kubernetes.io/hostname": "a"}},
+                 "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.1"}, {"type": "Hostname", "address": "a"}],
+                            "conditions": [{"type": "Ready", "status": "True"}]}},
+                {"kind": "Service", "metadata": {"name": "web", "namespace": "default"},
+                 "spec": {"type": "LoadBalancer", "ports": [{"port": 80, "protocol": "TCP"}, {"port": 443, "protocol": "TCP"}]}},
+                {"kind": "EndpointSlice", "metadata": {"name": "web-x", "labels": {"kubernetes.io/service-name": "web"}},
+                 "endpoints": [{"nodeName": "a", "conditions": {"ready": true}}]},
+            ],
+        });
+        let eval = |t: &str| evaluate(t, &doc).unwrap_or_else(|e| panic!("{t}: {e}"));
+        assert_eq!(eval("{.items[*].metadata.name}"), "a web web-x");
+        assert_eq!(eval("{.items[0].kind}/{.items[-1].kind}"), "Node/EndpointSlice");
+        assert_eq!(eval("{.items[0:2].kind}"), "Node Service");
+        assert_eq!(eval("{.items[2].metadata.labels.kubernetes\\.io/service-name}"), "web");
+        assert_eq!(eval("{.items[0].status.addresses[?(@.type==\"InternalIP\")].address}"), "10.0.0.1");
+        assert_eq!(eval("{.items[1].spec.ports[?(@.port>100)].port}"), "443");
+        assert_eq!(eval("{.items[?(@.spec.type)].metadata.name}"), "web");
+        assert_eq!(eval("{..address}"), "10.0.0.1 a");
+        assert_eq!(eval("{.items[1].spec.ports[0]}"), r#"{"port":80,"protocol":"TCP"}"#);
+        // Missing keys print nothing; literals; nested ranges.
+        assert_eq!(eval("x{.items[1].spec.loadBalancerClass}{.nope[*].x}y"), "xy");
+        assert_eq!(
+            eval(
+                "{range .items[*]}{.kind}{\"\\t\"}{range .spec.ports[*]}{.protocol}/{.port},{end}{range .endpoints[*]}{.nodeName}={.conditions.ready},{end}{\"\\n\"}{end}"
+            ),
+            "Node\t\nService\tTCP/80,TCP/443,\nEndpointSlice\ta=true,\n"
+        );
+        assert_eq!(eval("{range .items[0].status.conditions}{.type}={.status}{end}"), "Ready=True");
+        assert_eq!(eval("{$.kind}"), "List");
+        assert!(evaluate("{.items[*]", &doc).unwrap_err().contains("unclosed action"));
+        assert!(evaluate("{range .items[*]}{.kind}", &doc).unwrap_err().contains("unclosed range"));
+        assert!(evaluate("{end}", &doc).is_err());
+    }
+
+    /// The same templates through the real kubectl 1.35 (`KINA_TEST_KUBECTL`), which
+    /// evaluates them offline with `patch --local`.
+    #[test]
+    fn templates_print_what_the_real_kubectl_prints() {
+        let kubectl = match std::env::var_os("KINA_TEST_KUBECTL") {
+            Some(path) => std::path::PathBuf::from(path),
+            None => std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/kubectl"),
+        };
+        assert!(kubectl.exists(), "no real kubectl at {}: run scripts/install-kubectl.sh", kubectl.display());
+        let node = serde_json::json!({
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": "kina-worker", "labels": {"kubernetes.io/hostname": "kina-worker", "ingress-ready": "true"}},
+            "spec": {"podCIDR": "10.244.1.0/24", "taints": [{"key": "a", "effect": "NoSchedule"}, {"key": "b", "value": "x", "effect": "NoExecute"}]},
+            "status": {
+                "addresses": [{"type": "InternalIP", "address": "192.168.64.3"}, {"type": "Hostname", "address": "kina-worker"}],
+                "conditions": [{"type": "MemoryPressure", "status": "False"}, {"type": "Ready", "status": "True"}],
+                "capacity": {"cpu": "4", "memory": "4026532Ki"}
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("node.json");
+        std::fs::write(&file, node.to_string()).unwrap();
+        for template in [
+            "{.metadata.name}",
+            "{.status.addresses[?(@.type==\"InternalIP\")].address}",
+            "{.metadata.labels.kubernetes\\.io/hostname}",
+            "{range .status.conditions[*]}{.type}={.status}{\"\\n\"}{end}",
+            "{.spec.taints[*].key}",
+            "{.spec.taints[0:1].effect}",
+            "{.spec.taints[-1].value}",
+            "{..address}",
+            "{.status.capacity.cpu}{\"\\t\"}{.status.nope}{.spec.podCIDR}",
+            "{.spec.taints[?(@.value)].key}",
+            "{.status.addresses[0]}",
+        ] {
+            let real = std::process::Command::new(&kubectl)
+                .args(["patch", "--local", "--type=merge", "-p", "{}", "-o"])
+                .arg(format!("jsonpath={template}"))
+                .arg("-f")
+                .arg(&file)
+                .env("KUBECONFIG", "/dev/null")
+                .output()
+                .expect("run the real kubectl");
+            assert!(real.status.success(), "{template}: {}", String::from_utf8_lossy(&real.stderr));
+            let ours = evaluate(template, &node).unwrap_or_else(|e| panic!("{template}: {e}"));
+            assert_eq!(ours, String::from_utf8_lossy(&real.stdout), "{template}");
+        }
     }
 }
