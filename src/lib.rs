@@ -16,6 +16,7 @@ pub mod duration;
 pub mod exec;
 pub mod kubeadm;
 pub mod kubeconfig;
+pub mod node;
 pub mod output;
 pub mod provider;
 mod report;

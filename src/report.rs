@@ -7,6 +7,7 @@ use crate::addons::AddonError;
 use crate::cluster::ClusterError;
 use crate::config::ConfigError;
 use crate::kubeconfig::KubeconfigError;
+use crate::node::NodesError;
 use crate::output::Printer;
 use crate::provider::ProviderError;
 
@@ -60,6 +61,8 @@ fn hint(err: &anyhow::Error) -> Option<String> {
             } else if let Some(e) = cause.downcast_ref::<ConfigError>() {
                 e.hint()
             } else if let Some(e) = cause.downcast_ref::<ClusterError>() {
+                e.hint()
+            } else if let Some(e) = cause.downcast_ref::<NodesError>() {
                 e.hint()
             } else if let Some(e) = cause.downcast_ref::<AddonError>() {
                 e.hint()

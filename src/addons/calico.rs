@@ -2,24 +2,57 @@
 //! `networking.disableDefaultCNI: true` on a kernel that has VXLAN. Apple's
 //! stock kernel does not (peers.md §1.2), so every node is probed first.
 
+use super::addon::{Addon, Facts, Step, Upstream};
 use super::catalog::Remote;
-use super::kindnet::{pod_subnet, ready_with, refuse_other_cni};
+use super::kindnet::{self, pod_subnet, refuse_other_cni};
+use super::kubectl::Wait;
 use super::manifest::{Manifest, set_env};
 use super::{AddonError, Cx};
-use crate::provider::{NodeCommand, Provider};
+use crate::provider::NodeCommand;
 
 const ADDON: &str = "calico";
-pub const REMOTE: Remote = Remote {
-    url: "https://raw.githubusercontent.com/projectcalico/calico/{version}/manifests/calico-vxlan.yaml",
-    sha256: Some("c2ab4f9a4ecde01d66e6f040d6745cd7f174d5ded573164c809ffb9f40a9d566"),
-};
-const NAMESPACE: &str = "kube-system";
 const NODE_DAEMONSET: &str = "calico-node";
 const PROBE_LINK: &str = "kina-vxlan-probe";
 
+const FACTS: Facts = Facts {
+    upstream: &[Upstream::chosen(Remote {
+        url: "https://raw.githubusercontent.com/projectcalico/calico/{version}/manifests/calico-vxlan.yaml",
+        sha256: Some("c2ab4f9a4ecde01d66e6f040d6745cd7f174d5ded573164c809ffb9f40a9d566"),
+    })],
+    ..kindnet::cni_facts(
+        ADDON,
+        NODE_DAEMONSET,
+        &[Wait::Rollout { resource: "daemonset", namespace: "kube-system", name: NODE_DAEMONSET }, Wait::NodesReady],
+    )
+};
+
+#[derive(Debug)]
+pub struct Calico;
+
+impl Addon for Calico {
+    fn facts(&self) -> &'static Facts {
+        &FACTS
+    }
+
+    fn check<'a>(&'a self, cx: &'a Cx<'_>) -> Step<'a> {
+        Box::pin(async move {
+            refuse_other_cni(cx, ADDON).await?;
+            check_kernels(cx).await
+        })
+    }
+
+    fn fit<'a>(&'a self, cx: &'a Cx<'_>, manifest: String) -> Step<'a, String> {
+        Box::pin(async move { with_pod_subnet(&manifest, &pod_subnet(cx).await?) })
+    }
+
+    fn warn_before_removing(&self, cx: &Cx<'_>) {
+        kindnet::warn_network_goes(cx, ADDON);
+    }
+}
+
 /// Sets the pod network to the cluster's (upstream's commented-out default,
 /// 192.168.0.0/16, would overlap the Mac's vmnet network).
-pub fn render(upstream: &str, pod_subnet: &str) -> anyhow::Result<String> {
+pub fn with_pod_subnet(upstream: &str, pod_subnet: &str) -> anyhow::Result<String> {
     let mut manifest = Manifest::parse(ADDON, upstream)?;
     let node = manifest.container("DaemonSet", NODE_DAEMONSET, NODE_DAEMONSET)?;
     set_env(node, "CALICO_IPV4POOL_CIDR", pod_subnet);
@@ -27,13 +60,13 @@ pub fn render(upstream: &str, pod_subnet: &str) -> anyhow::Result<String> {
 }
 
 /// Probes each node's kernel for what Calico's VXLAN mode needs.
-async fn check_kernels<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
+async fn check_kernels(cx: &Cx<'_>) -> anyhow::Result<()> {
     let add = NodeCommand::new(["ip", "link", "add", PROBE_LINK, "type", "vxlan", "id", "4242", "dstport", "47891"]);
     let del = NodeCommand::new(["ip", "link", "del", PROBE_LINK]);
     for node in &cx.nodes {
         // A probe left behind by an interrupted run would make `add` fail with "File exists".
-        cx.provider.exec(&node.name, &del).await?;
-        let probe = cx.provider.exec(&node.name, &add).await?;
+        cx.try_run_on(&node.name, &del).await?;
+        let probe = cx.try_run_on(&node.name, &add).await?;
         if !probe.success() {
             return Err(AddonError::Kernel {
                 addon: ADDON,
@@ -45,29 +78,9 @@ async fn check_kernels<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
             }
             .into());
         }
-        cx.provider.exec(&node.name, &del).await?;
+        cx.try_run_on(&node.name, &del).await?;
     }
     Ok(())
-}
-
-pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
-    refuse_other_cni(cx, ADDON).await?;
-    check_kernels(cx).await?;
-    let upstream = cx.fetcher.get(&REMOTE, version, pinned).await?;
-    cx.apply(&render(&upstream, &pod_subnet(cx).await?)?, false).await
-}
-
-pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    ready_with(cx, ADDON, NODE_DAEMONSET).await
-}
-
-pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
-    let upstream = cx.fetcher.get(&REMOTE, version, pinned).await?;
-    cx.delete(&upstream).await
-}
-
-pub async fn installed<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<bool> {
-    cx.exists("daemonset", Some(NAMESPACE), NODE_DAEMONSET).await
 }
 
 #[cfg(test)]
@@ -77,7 +90,7 @@ mod tests {
     #[test]
     fn the_pool_is_the_clusters_pod_subnet() {
         let upstream = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: calico-node\n  namespace: kube-system\nspec:\n  template:\n    spec:\n      containers:\n      - name: calico-node\n        env:\n        - name: CALICO_IPV4POOL_VXLAN\n          value: Always\n";
-        let out = render(upstream, "10.244.0.0/16").unwrap();
+        let out = with_pod_subnet(upstream, "10.244.0.0/16").unwrap();
         assert!(out.contains("CALICO_IPV4POOL_CIDR"), "{out}");
         assert!(out.contains("10.244.0.0/16"), "{out}");
         assert!(out.contains("CALICO_IPV4POOL_VXLAN"), "{out}");

@@ -1,7 +1,16 @@
-//! What `kina install` offers: names, pinned versions, dependencies and
-//! upstream sources (peers.md §4).
+//! What `kina install` offers: names, pinned versions, dependencies, and
+//! each addon's implementation (the one table kina dispatches through).
 
 use super::AddonError;
+use super::addon::Addon;
+use super::calico::Calico;
+use super::gateway::Gateway;
+use super::headlamp::Headlamp;
+use super::ingress_nginx::IngressNginx;
+use super::kindnet::Kindnet;
+use super::load_balancer::LoadBalancer;
+use super::local_path::LocalPath;
+use super::metrics_server::MetricsServer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddonId {
@@ -30,6 +39,8 @@ pub struct Info {
     pub versioned: bool,
     /// What upstream puts before the version in its tags (`controller-` for ingress-nginx).
     pub tag_prefix: &'static str,
+    /// How it is installed, checked and removed.
+    pub addon: &'static dyn Addon,
 }
 
 /// A manifest downloaded from upstream. `{version}` in the URL is replaced by
@@ -50,6 +61,7 @@ pub const CATALOG: &[Info] = &[
         requires: &[],
         versioned: false,
         tag_prefix: "",
+        addon: &LoadBalancer,
     },
     Info {
         id: AddonId::Gateway,
@@ -60,6 +72,7 @@ pub const CATALOG: &[Info] = &[
         requires: &[AddonId::LoadBalancer],
         versioned: true,
         tag_prefix: "",
+        addon: &Gateway,
     },
     Info {
         id: AddonId::IngressNginx,
@@ -70,6 +83,7 @@ pub const CATALOG: &[Info] = &[
         requires: &[AddonId::LoadBalancer],
         versioned: true,
         tag_prefix: "controller-",
+        addon: &IngressNginx,
     },
     Info {
         id: AddonId::MetricsServer,
@@ -80,6 +94,7 @@ pub const CATALOG: &[Info] = &[
         requires: &[],
         versioned: true,
         tag_prefix: "",
+        addon: &MetricsServer,
     },
     Info {
         id: AddonId::LocalPathStorage,
@@ -90,6 +105,7 @@ pub const CATALOG: &[Info] = &[
         requires: &[],
         versioned: true,
         tag_prefix: "",
+        addon: &LocalPath,
     },
     Info {
         id: AddonId::Headlamp,
@@ -100,6 +116,7 @@ pub const CATALOG: &[Info] = &[
         requires: &[AddonId::LoadBalancer],
         versioned: true,
         tag_prefix: "",
+        addon: &Headlamp,
     },
     Info {
         id: AddonId::Kindnet,
@@ -110,6 +127,7 @@ pub const CATALOG: &[Info] = &[
         requires: &[],
         versioned: false,
         tag_prefix: "",
+        addon: &Kindnet,
     },
     Info {
         id: AddonId::Calico,
@@ -120,6 +138,7 @@ pub const CATALOG: &[Info] = &[
         requires: &[],
         versioned: true,
         tag_prefix: "",
+        addon: &Calico,
     },
 ];
 
@@ -210,6 +229,13 @@ mod tests {
         ] {
             let err = find(typed).unwrap_err().to_string();
             assert!(err.ends_with(&format!("did you mean {meant}?")), "{typed}: {err}");
+        }
+    }
+
+    #[test]
+    fn each_entry_has_its_own_addon() {
+        for i in CATALOG {
+            assert_eq!(i.addon.name(), i.name);
         }
     }
 

@@ -1,15 +1,17 @@
 //! What an addon install works with: the cluster's nodes, its control plane
 //! (where kubectl runs), the manifest fetcher and the time left to wait.
+//! Every command an addon runs in a node goes through here.
 
 use std::time::{Duration, Instant};
 
 use super::fetch::Fetcher;
-use crate::cluster::ClusterError;
+use crate::exec::Output;
+use crate::node::{self, InNode, NodesError};
 use crate::output::Printer;
-use crate::provider::{Node, Provider, Purpose};
+use crate::provider::{Node, NodeCommand, Provider, ProviderError, Purpose};
 
-pub struct Cx<'a, P: Provider> {
-    pub provider: &'a P,
+pub struct Cx<'a> {
+    in_node: &'a dyn InNode,
     pub printer: &'a Printer,
     pub cluster: String,
     /// Control plane first, then workers, each sorted by name.
@@ -20,9 +22,9 @@ pub struct Cx<'a, P: Provider> {
     deadline: Instant,
 }
 
-impl<'a, P: Provider> Cx<'a, P> {
+impl<'a> Cx<'a> {
     /// The running cluster `cluster`, or why it cannot take addons.
-    pub async fn connect(
+    pub async fn connect<P: Provider>(
         provider: &'a P,
         printer: &'a Printer,
         cluster: &str,
@@ -30,21 +32,14 @@ impl<'a, P: Provider> Cx<'a, P> {
         wait: Duration,
     ) -> anyhow::Result<Self> {
         provider.preflight(Purpose::ManageNodes).await?;
-        let nodes: Vec<Node> = provider.list_nodes().await?.into_iter().filter(|n| n.cluster == cluster).collect();
+        let nodes = node::list(provider, cluster).await?;
         if nodes.is_empty() {
-            return Err(ClusterError::UnknownCluster(cluster.to_string()).into());
+            return Err(NodesError::UnknownCluster(cluster.to_string()).into());
         }
-        let nodes = crate::cluster::control_plane_first(nodes, cluster)?;
-        if let Some(node) = nodes.iter().find(|n| !n.is_running()) {
-            return Err(ClusterError::NodeNotRunning {
-                cluster: cluster.to_string(),
-                node: node.name.clone(),
-                state: node.state.clone(),
-            }
-            .into());
-        }
+        let nodes = node::control_plane_first(nodes, cluster)?;
+        node::require_running(&nodes, cluster)?;
         Ok(Cx {
-            provider,
+            in_node: provider,
             printer,
             cluster: cluster.to_string(),
             nodes,
@@ -57,6 +52,21 @@ impl<'a, P: Provider> Cx<'a, P> {
     /// Where kubectl runs, with the admin kubeconfig.
     pub fn control_plane(&self) -> &str {
         &self.nodes[0].name
+    }
+
+    /// Runs a command in the control-plane node; a non-zero exit is an error.
+    pub async fn run(&self, command: &NodeCommand) -> Result<Output, ProviderError> {
+        self.in_node.run_checked(self.control_plane(), command).await
+    }
+
+    /// Runs a command in the control-plane node, whatever its exit code.
+    pub async fn try_run(&self, command: &NodeCommand) -> Result<Output, ProviderError> {
+        self.try_run_on(self.control_plane(), command).await
+    }
+
+    /// Runs a command in `node`, whatever its exit code.
+    pub async fn try_run_on(&self, node: &str, command: &NodeCommand) -> Result<Output, ProviderError> {
+        self.in_node.run(node, command).await
     }
 
     pub fn has_workers(&self) -> bool {

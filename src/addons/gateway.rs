@@ -11,20 +11,25 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::addon::{Addon, Facts, Probe, Service, Step, Upstream};
 use super::catalog::Remote;
 use super::kubectl::Wait;
-use super::{AddonError, Cx};
-use crate::provider::Provider;
+use super::{AddonError, Cx, load_balancer};
 use crate::yaml;
 
 const ADDON: &str = "gateway";
-pub const GATEWAY_API_VERSION: &str = "v1.6.1";
-pub const GATEWAY_API: Remote = Remote {
-    url: "https://github.com/kubernetes-sigs/gateway-api/releases/download/{version}/standard-install.yaml",
-    sha256: None,
+/// The standard channel's CRDs, at the version kina pins whatever Envoy Gateway's is.
+const GATEWAY_API: Upstream = Upstream {
+    remote: Remote {
+        url: "https://github.com/kubernetes-sigs/gateway-api/releases/download/{version}/standard-install.yaml",
+        sha256: None,
+    },
+    own_version: Some("v1.6.1"),
 };
-pub const ENVOY_GATEWAY: Remote =
-    Remote { url: "https://github.com/envoyproxy/gateway/releases/download/{version}/install.yaml", sha256: None };
+const ENVOY_GATEWAY: Upstream = Upstream::chosen(Remote {
+    url: "https://github.com/envoyproxy/gateway/releases/download/{version}/install.yaml",
+    sha256: None,
+});
 const NAMESPACE: &str = "envoy-gateway-system";
 const CONTROLLER: &str = "envoy-gateway";
 const GATEWAY_NAMESPACE: &str = "default";
@@ -39,6 +44,44 @@ const CRDS: &[&str] = &[
 
 const GATEWAY_API_GROUPS: &[&str] = &["gateway.networking.k8s.io", "gateway.networking.x-k8s.io"];
 const SAFE_UPGRADES: &str = "safe-upgrades.gateway.networking.k8s.io";
+
+#[derive(Debug)]
+pub struct Gateway;
+
+const FACTS: Facts = Facts {
+    upstream: &[GATEWAY_API, ENVOY_GATEWAY],
+    waits: &[
+        Wait::Rollout { resource: "deployment", namespace: NAMESPACE, name: CONTROLLER },
+        Wait::Condition { resource: "gatewayclass", namespace: None, name: GATEWAY, condition: "Accepted" },
+    ],
+    ..Facts::of(ADDON, Probe::Object { resource: "deployment", namespace: Some(NAMESPACE), name: CONTROLLER })
+};
+
+impl Addon for Gateway {
+    fn facts(&self) -> &'static Facts {
+        &FACTS
+    }
+
+    fn install<'a>(&'a self, cx: &'a Cx<'_>, version: &'a str, pinned: bool) -> Step<'a> {
+        Box::pin(install(cx, version, pinned))
+    }
+
+    fn ready<'a>(&'a self, cx: &'a Cx<'_>) -> Step<'a> {
+        Box::pin(ready(cx))
+    }
+
+    fn reach<'a>(&'a self, cx: &'a Cx<'_>) -> Step<'a> {
+        Box::pin(reach(cx))
+    }
+
+    fn warn_before_removing(&self, cx: &Cx<'_>) {
+        cx.printer.warn("removing the Gateway API CRDs deletes every Gateway and HTTPRoute in the cluster");
+    }
+
+    fn uninstall<'a>(&'a self, cx: &'a Cx<'_>, version: &'a str, pinned: bool) -> Step<'a> {
+        Box::pin(uninstall(cx, version, pinned))
+    }
+}
 
 /// install.yaml without the Gateway API's CRDs and admission policy, every
 /// other document byte for byte.
@@ -86,9 +129,9 @@ fn documents(stream: &str) -> Vec<&str> {
     docs.into_iter().filter(|d| d.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))).collect()
 }
 
-pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
-    let crds = cx.fetcher.get(&GATEWAY_API, GATEWAY_API_VERSION, true).await?;
-    let envoy = without_gateway_api(&cx.fetcher.get(&ENVOY_GATEWAY, version, pinned).await?)?;
+async fn install(cx: &Cx<'_>, version: &str, pinned: bool) -> anyhow::Result<()> {
+    let crds = GATEWAY_API.fetch(cx, version, pinned).await?;
+    let envoy = without_gateway_api(&ENVOY_GATEWAY.fetch(cx, version, pinned).await?)?;
     // The CRDs are too large for client-side apply's annotation.
     cx.apply(&crds, true).await?;
     cx.apply(&envoy, true).await?;
@@ -99,19 +142,12 @@ pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -
     cx.apply(KINA_OBJECTS, false).await
 }
 
-pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    cx.wait_all(
-        ADDON,
-        &[
-            Wait::Rollout { resource: "deployment", namespace: NAMESPACE, name: CONTROLLER },
-            Wait::Condition { resource: "gatewayclass", namespace: None, name: GATEWAY, condition: "Accepted" },
-        ],
-    )
-    .await?;
+async fn ready(cx: &Cx<'_>) -> anyhow::Result<()> {
+    cx.wait_all(ADDON, FACTS.waits).await?;
     // The Gateway is Programmed once its Envoy Service has an address; a
     // Service whose port is taken everywhere would keep it waiting to the end.
     let proxy = proxy_service(cx).await?;
-    cx.load_balancer_ip(ADDON, NAMESPACE, &proxy).await?;
+    load_balancer::address(cx, ADDON, Service { namespace: NAMESPACE, name: &proxy }).await?;
     let programmed = Wait::Condition {
         resource: "gateway",
         namespace: Some(GATEWAY_NAMESPACE),
@@ -123,7 +159,7 @@ pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
 
 /// The name of the Envoy Service Envoy Gateway makes for kina's Gateway
 /// (a hash in it), polled until it exists.
-async fn proxy_service<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<String> {
+async fn proxy_service(cx: &Cx<'_>) -> anyhow::Result<String> {
     let selector = format!(
         "--selector=gateway.envoyproxy.io/owning-gateway-name={GATEWAY},gateway.envoyproxy.io/owning-gateway-namespace={GATEWAY_NAMESPACE}"
     );
@@ -153,7 +189,7 @@ async fn proxy_service<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<String> {
     }
 }
 
-pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
+async fn reach(cx: &Cx<'_>) -> anyhow::Result<()> {
     // `[*]`, not `[0]`: kubectl fails on an index into an empty list.
     let addresses = cx.field("gateway", Some(GATEWAY_NAMESPACE), GATEWAY, "{.status.addresses[*].value}").await?;
     let address = addresses.split_whitespace().next().unwrap_or_default();
@@ -164,18 +200,14 @@ pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
+async fn uninstall(cx: &Cx<'_>, version: &str, pinned: bool) -> anyhow::Result<()> {
     if cx.exists("crd", None, CRDS[1]).await? {
         cx.delete(KINA_OBJECTS).await?;
     }
-    let envoy = without_gateway_api(&cx.fetcher.get(&ENVOY_GATEWAY, version, pinned).await?)?;
+    let envoy = without_gateway_api(&ENVOY_GATEWAY.fetch(cx, version, pinned).await?)?;
     cx.delete(&envoy).await?;
-    let crds = cx.fetcher.get(&GATEWAY_API, GATEWAY_API_VERSION, true).await?;
+    let crds = GATEWAY_API.fetch(cx, version, pinned).await?;
     cx.delete(&crds).await
-}
-
-pub async fn installed<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<bool> {
-    cx.exists("deployment", Some(NAMESPACE), CONTROLLER).await
 }
 
 #[cfg(test)]

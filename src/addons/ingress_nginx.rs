@@ -4,33 +4,62 @@
 
 use serde_json::json;
 
-use super::Cx;
+use super::addon::{Addon, Facts, Probe, Service, Step, Upstream};
 use super::catalog::Remote;
 use super::kubectl::Wait;
 use super::manifest::Manifest;
-use crate::provider::Provider;
+use super::{Cx, load_balancer};
 
 const ADDON: &str = "ingress-nginx";
-pub const REMOTE: Remote = Remote {
-    url: "https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-{version}/deploy/static/provider/kind/deploy.yaml",
-    sha256: Some("2a3ae008c8786431115502644e77ab398fdebfb721a5d1195ed3089cde3299df"),
-};
 const NAMESPACE: &str = "ingress-nginx";
 const CONTROLLER: &str = "ingress-nginx-controller";
+const SERVICE: Service<'static> = Service { namespace: NAMESPACE, name: CONTROLLER };
 
 /// kind's convention for the node that publishes ports 80/443 on the host
 /// (extraPortMappings); manifests since v1.13 no longer select it themselves.
 const INGRESS_READY: &str = "ingress-ready";
 
-pub async fn install<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
-    cx.printer.warn(
-        "ingress-nginx is retired upstream (final release v1.15.1, March 2026) and gets no more fixes; \
-         for new work use `kina install gateway` (Gateway API)",
-    );
-    let manifest = cx.fetcher.get(&REMOTE, version, pinned).await?;
-    let labelled = cx.kubectl(&["get", "nodes", "--selector=ingress-ready=true", "-o=name"]).await?.stdout;
-    let manifest = if labelled.trim().is_empty() { manifest } else { on_ingress_ready_nodes(&manifest)? };
-    cx.apply(&manifest, false).await
+const FACTS: Facts = Facts {
+    upstream: &[Upstream::chosen(Remote {
+        url: "https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-{version}/deploy/static/provider/kind/deploy.yaml",
+        sha256: Some("2a3ae008c8786431115502644e77ab398fdebfb721a5d1195ed3089cde3299df"),
+    })],
+    // The admission Jobs delete themselves when done (ttlSecondsAfterFinished: 0),
+    // so they cannot be waited on; the controller mounts the certificate the
+    // first one makes, so it rolls out only after that Job did its work.
+    waits: &[Wait::Rollout { resource: "deployment", namespace: NAMESPACE, name: CONTROLLER }],
+    service: Some(SERVICE),
+    ..Facts::of(ADDON, Probe::Object { resource: "deployment", namespace: Some(NAMESPACE), name: CONTROLLER })
+};
+
+#[derive(Debug)]
+pub struct IngressNginx;
+
+impl Addon for IngressNginx {
+    fn facts(&self) -> &'static Facts {
+        &FACTS
+    }
+
+    fn check<'a>(&'a self, cx: &'a Cx<'_>) -> Step<'a> {
+        Box::pin(async move {
+            cx.printer.warn(
+                "ingress-nginx is retired upstream (final release v1.15.1, March 2026) and gets no more fixes; \
+                 for new work use `kina install gateway` (Gateway API)",
+            );
+            Ok(())
+        })
+    }
+
+    fn fit<'a>(&'a self, cx: &'a Cx<'_>, manifest: String) -> Step<'a, String> {
+        Box::pin(async move {
+            let labelled = cx.kubectl(&["get", "nodes", "--selector=ingress-ready=true", "-o=name"]).await?.stdout;
+            if labelled.trim().is_empty() { Ok(manifest) } else { on_ingress_ready_nodes(&manifest) }
+        })
+    }
+
+    fn reach<'a>(&'a self, cx: &'a Cx<'_>) -> Step<'a> {
+        Box::pin(reach(cx))
+    }
 }
 
 /// `127.0.0.1:8080` → `http://localhost:8080/`, `127.0.0.1:443` → `https://localhost/`.
@@ -54,17 +83,8 @@ pub fn on_ingress_ready_nodes(upstream: &str) -> anyhow::Result<String> {
     Ok(manifest.render())
 }
 
-pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    // The admission Jobs delete themselves when done (ttlSecondsAfterFinished: 0),
-    // so they cannot be waited on; the controller mounts the certificate the
-    // first one makes, so it rolls out only after that Job did its work.
-    let controller = Wait::Rollout { resource: "deployment", namespace: NAMESPACE, name: CONTROLLER };
-    cx.wait_for(ADDON, &controller).await?;
-    cx.load_balancer_ip(ADDON, NAMESPACE, CONTROLLER).await.map(|_| ())
-}
-
-pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    let ip = cx.load_balancer_ip(ADDON, NAMESPACE, CONTROLLER).await?;
+async fn reach(cx: &Cx<'_>) -> anyhow::Result<()> {
+    let ip = load_balancer::address(cx, ADDON, SERVICE).await?;
     cx.printer.info(&format!("Ingress objects answer at http://{ip}/ and https://{ip}/ (ports 80 and 443 of a node)"));
     // The address is the node the controller runs on; its hostPorts are what
     // the node's published ports reach.
@@ -83,15 +103,6 @@ pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
         ),
     }
     Ok(())
-}
-
-pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>, version: &str, pinned: bool) -> anyhow::Result<()> {
-    let manifest = cx.fetcher.get(&REMOTE, version, pinned).await?;
-    cx.delete(&manifest).await
-}
-
-pub async fn installed<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<bool> {
-    cx.exists("deployment", Some(NAMESPACE), CONTROLLER).await
 }
 
 #[cfg(test)]

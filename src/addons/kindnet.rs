@@ -1,25 +1,78 @@
 //! `kindnet` (alias `cni`): kind's default CNI from the node image, for
 //! clusters created with `networking.disableDefaultCNI: true`. It routes pod
 //! traffic without a bridge or overlay, so Apple's stock kernel runs it.
+//! What every CNI addon shares (one CNI at a time, the pod subnet, the waits)
+//! lives here too.
 
 use anyhow::Context as _;
 use serde_json::Value;
 
+use super::addon::{Addon, Facts, Probe, Step};
 use super::kubectl::Wait;
 use super::{AddonError, Cx};
-use crate::cluster::actions::install_cni;
-use crate::provider::{API_SERVER_PORT, NodeCommand, Provider};
+use crate::node::default_cni;
+use crate::node::paths::{DEFAULT_CNI_MANIFEST, KUBEADM_CONF};
+use crate::provider::{API_SERVER_PORT, NodeCommand};
 use crate::yaml;
 
 const ADDON: &str = "kindnet";
-const MANIFEST: &str = "/kind/manifests/default-cni.yaml";
-const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
 const NAMESPACE: &str = "kube-system";
+const DAEMONSET: &str = "kindnet";
 /// The DaemonSets of the CNIs kina installs, by addon name.
-pub const CNI_DAEMONSETS: &[(&str, &str)] = &[("kindnet", "kindnet"), ("calico", "calico-node")];
+pub const CNI_DAEMONSETS: &[(&str, &str)] = &[("kindnet", DAEMONSET), ("calico", "calico-node")];
+
+#[derive(Debug)]
+pub struct Kindnet;
+
+impl Addon for Kindnet {
+    fn facts(&self) -> &'static Facts {
+        const FACTS: Facts = cni_facts(
+            ADDON,
+            DAEMONSET,
+            &[Wait::Rollout { resource: "daemonset", namespace: NAMESPACE, name: DAEMONSET }, Wait::NodesReady],
+        );
+        &FACTS
+    }
+
+    fn install<'a>(&'a self, cx: &'a Cx<'_>, _version: &'a str, _pinned: bool) -> Step<'a> {
+        Box::pin(async move {
+            refuse_other_cni(cx, ADDON).await?;
+            let manifest = cx.run(&NodeCommand::new(["cat", DEFAULT_CNI_MANIFEST])).await?.stdout;
+            // As at create: loopback on a single node, the control plane's address with workers.
+            let api_server = match (cx.has_workers(), cx.nodes[0].ipv4) {
+                (true, Some(ip)) => format!("{ip}:{API_SERVER_PORT}"),
+                _ => format!("127.0.0.1:{API_SERVER_PORT}"),
+            };
+            let rendered = default_cni::render(&manifest, &pod_subnet(cx).await?, &api_server)?;
+            cx.apply(&rendered, false).await
+        })
+    }
+
+    fn warn_before_removing(&self, cx: &Cx<'_>) {
+        warn_network_goes(cx, ADDON);
+    }
+
+    fn uninstall<'a>(&'a self, cx: &'a Cx<'_>, _version: &'a str, _pinned: bool) -> Step<'a> {
+        Box::pin(async move {
+            let manifest = cx.run(&NodeCommand::new(["cat", DEFAULT_CNI_MANIFEST])).await?.stdout;
+            let rendered = default_cni::render(&manifest, &pod_subnet(cx).await?, "127.0.0.1:6443")?;
+            cx.delete(&rendered).await
+        })
+    }
+}
+
+/// A CNI is installed when its DaemonSet (in kube-system) exists, and ready
+/// when that DaemonSet is rolled out (`rollout`) and the nodes, which waited
+/// for a network, are Ready.
+pub const fn cni_facts(addon: &'static str, daemonset: &'static str, rollout: &'static [Wait<'static>]) -> Facts {
+    Facts {
+        waits: rollout,
+        ..Facts::of(addon, Probe::Object { resource: "daemonset", namespace: Some(NAMESPACE), name: daemonset })
+    }
+}
 
 /// The CNI the cluster runs, if any (by its DaemonSet).
-pub async fn running_cni<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<Option<&'static str>> {
+pub async fn running_cni(cx: &Cx<'_>) -> anyhow::Result<Option<&'static str>> {
     for (name, daemonset) in CNI_DAEMONSETS {
         if cx.exists("daemonset", Some(NAMESPACE), daemonset).await? {
             return Ok(Some(name));
@@ -29,7 +82,7 @@ pub async fn running_cni<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<Option<&
 }
 
 /// Refuses to put a second CNI next to another one.
-pub async fn refuse_other_cni<P: Provider>(cx: &Cx<'_, P>, addon: &'static str) -> anyhow::Result<()> {
+pub async fn refuse_other_cni(cx: &Cx<'_>, addon: &'static str) -> anyhow::Result<()> {
     match running_cni(cx).await? {
         Some(existing) if existing != addon => Err(AddonError::CniPresent { addon, existing: existing.into() }.into()),
         _ => Ok(()),
@@ -37,10 +90,9 @@ pub async fn refuse_other_cni<P: Provider>(cx: &Cx<'_, P>, addon: &'static str) 
 }
 
 /// The pod subnet kina gave kubeadm when it created the cluster.
-pub async fn pod_subnet<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<String> {
+pub async fn pod_subnet(cx: &Cx<'_>) -> anyhow::Result<String> {
     let conf = cx
-        .provider
-        .exec_checked(cx.control_plane(), &NodeCommand::new(["cat", KUBEADM_CONF]))
+        .run(&NodeCommand::new(["cat", KUBEADM_CONF]))
         .await
         .context("failed to read the cluster's kubeadm configuration")?
         .stdout;
@@ -52,44 +104,10 @@ pub async fn pod_subnet<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<String> {
         .ok_or_else(|| anyhow::anyhow!("{KUBEADM_CONF} has no networking.podSubnet"))
 }
 
-pub async fn install<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    refuse_other_cni(cx, ADDON).await?;
-    let node = cx.control_plane();
-    let manifest = cx.provider.exec_checked(node, &NodeCommand::new(["cat", MANIFEST])).await?.stdout;
-    // As at create: loopback on a single node, the control plane's address with workers.
-    let api_server = match (cx.has_workers(), cx.nodes[0].ipv4) {
-        (true, Some(ip)) => format!("{ip}:{API_SERVER_PORT}"),
-        _ => format!("127.0.0.1:{API_SERVER_PORT}"),
-    };
-    let rendered = install_cni::render(&manifest, &pod_subnet(cx).await?, &api_server)?;
-    cx.apply(&rendered, false).await
-}
-
-/// The DaemonSet is rolled out and the nodes, which waited for a network, are Ready.
-pub async fn ready_with<P: Provider>(cx: &Cx<'_, P>, addon: &'static str, daemonset: &str) -> anyhow::Result<()> {
-    cx.wait_for(addon, &Wait::Rollout { resource: "daemonset", namespace: NAMESPACE, name: daemonset }).await?;
-    cx.wait_for(addon, &Wait::NodesReady).await
-}
-
-pub async fn ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    ready_with(cx, ADDON, "kindnet").await
-}
-
 /// Said before a CNI is removed: the cluster has no pod network afterwards.
-pub fn warn_network_goes<P: Provider>(cx: &Cx<'_, P>, addon: &str) {
+pub fn warn_network_goes(cx: &Cx<'_>, addon: &str) {
     cx.printer.warn(&format!(
         "removing {addon} leaves the cluster without a pod network: nodes turn NotReady until another CNI runs \
          (`kina install kindnet` or `kina install calico`)"
     ));
-}
-
-pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    let node = cx.control_plane();
-    let manifest = cx.provider.exec_checked(node, &NodeCommand::new(["cat", MANIFEST])).await?.stdout;
-    let rendered = install_cni::render(&manifest, &pod_subnet(cx).await?, "127.0.0.1:6443")?;
-    cx.delete(&rendered).await
-}
-
-pub async fn installed<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<bool> {
-    cx.exists("daemonset", Some(NAMESPACE), "kindnet").await
 }

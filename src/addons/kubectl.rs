@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use super::{AddonError, Cx};
-use crate::cluster::KUBECTL_KUBECONFIG_FLAG;
 use crate::exec::Output;
-use crate::provider::{NodeCommand, Provider};
+use crate::node::kubectl;
+use crate::provider::NodeCommand;
 
 /// Something an addon waits on before it says it is ready.
 #[derive(Debug, Clone, Copy)]
@@ -69,21 +69,10 @@ impl Wait<'_> {
     }
 }
 
-impl<P: Provider> Cx<'_, P> {
-    /// kubectl with the admin kubeconfig, for callers that read its failures themselves.
-    pub fn kubectl_command<S: AsRef<str>>(&self, args: &[S]) -> NodeCommand {
-        self.command(args)
-    }
-
-    fn command<S: AsRef<str>>(&self, args: &[S]) -> NodeCommand {
-        let mut argv = vec!["kubectl".to_string(), KUBECTL_KUBECONFIG_FLAG.to_string()];
-        argv.extend(args.iter().map(|a| a.as_ref().to_string()));
-        NodeCommand::new(argv)
-    }
-
+impl Cx<'_> {
     /// Runs kubectl; a non-zero exit is an error naming the command and its stderr.
     pub async fn kubectl<S: AsRef<str>>(&self, args: &[S]) -> anyhow::Result<Output> {
-        Ok(self.provider.exec_checked(self.control_plane(), &self.command(args)).await?)
+        Ok(self.run(&kubectl(args)).await?)
     }
 
     /// Applies a manifest from stdin (server-side for large CRDs).
@@ -92,8 +81,8 @@ impl<P: Provider> Cx<'_, P> {
         if server_side {
             args.extend(["--server-side", "--force-conflicts", "--field-manager=kina"]);
         }
-        let command = self.command(&args).stdin(manifest.to_string()).timeout(Duration::from_secs(300));
-        match self.provider.exec_checked(self.control_plane(), &command).await {
+        let command = kubectl(&args).stdin(manifest.to_string()).timeout(Duration::from_secs(300));
+        match self.run(&command).await {
             Ok(_) => Ok(()),
             Err(err) => Err(AddonError::Apply(err.into()).into()),
         }
@@ -102,8 +91,8 @@ impl<P: Provider> Cx<'_, P> {
     /// Deletes what a manifest created; what is already gone is fine.
     pub async fn delete(&self, manifest: &str) -> anyhow::Result<()> {
         let args = ["delete", "-f", "-", "--ignore-not-found", "--wait=true", "--timeout=300s"];
-        let command = self.command(&args).stdin(manifest.to_string()).timeout(Duration::from_secs(330));
-        self.provider.exec_checked(self.control_plane(), &command).await?;
+        let command = kubectl(args).stdin(manifest.to_string()).timeout(Duration::from_secs(330));
+        self.run(&command).await?;
         Ok(())
     }
 
@@ -135,7 +124,7 @@ impl<P: Provider> Cx<'_, P> {
     /// Whether a file exists in the control-plane node.
     pub async fn node_file_exists(&self, path: &str) -> anyhow::Result<bool> {
         let test = NodeCommand::new(["test", "-e", path]);
-        Ok(self.provider.exec(self.control_plane(), &test).await?.success())
+        Ok(self.try_run(&test).await?.success())
     }
 
     /// Waits for each in turn within what is left of `--wait`.
@@ -154,8 +143,8 @@ impl<P: Provider> Cx<'_, P> {
     pub async fn wait_for_at_most(&self, addon: &'static str, wait: &Wait<'_>, limit: Duration) -> anyhow::Result<()> {
         // kubectl takes whole seconds; round up so a 3 s wait is not shown as 2.988 s.
         let limit = Duration::from_secs(limit.as_secs() + u64::from(limit.subsec_nanos() > 0));
-        let command = self.command(&wait.argv(limit)).timeout(limit + Duration::from_secs(30));
-        match self.provider.exec_checked(self.control_plane(), &command).await {
+        let command = kubectl(wait.argv(limit)).timeout(limit + Duration::from_secs(30));
+        match self.run(&command).await {
             Ok(_) => Ok(()),
             Err(source) => Err(AddonError::NotReady {
                 addon,
@@ -184,67 +173,5 @@ impl<P: Provider> Cx<'_, P> {
             (_, Some(ns)) => format!("kubectl --context {context} --namespace {ns} describe {resource} {name}"),
             (_, None) => format!("kubectl --context {context} describe {resource} {name}"),
         }
-    }
-}
-
-impl<P: Provider> Cx<'_, P> {
-    /// The address kina-lb gives a Service of type LoadBalancer, polled with
-    /// backoff within what is left of `--wait`. Fails at once when kina-lb
-    /// says the Service's ports are taken wherever it could go.
-    pub async fn load_balancer_ip(
-        &self,
-        addon: &'static str,
-        namespace: &str,
-        service: &str,
-    ) -> anyhow::Result<String> {
-        let limit = self.remaining();
-        let mut backoff = crate::backoff::Backoff::new(limit);
-        loop {
-            // `[*]`, not `[0]`: kubectl fails on an index into an empty list.
-            let ips = self.field("service", Some(namespace), service, "{.status.loadBalancer.ingress[*].ip}").await?;
-            if let Some(ip) = ips.split_whitespace().next() {
-                return Ok(ip.to_string());
-            }
-            self.fail_if_ports_taken(addon, namespace, service).await?;
-            if !backoff.next().await {
-                return Err(AddonError::NotReady {
-                    addon,
-                    what: format!("service {namespace}/{service}"),
-                    condition: "get a LoadBalancer address".into(),
-                    within: crate::duration::format(Duration::from_secs(limit.as_secs())),
-                    look: format!(
-                        "container exec {} {} once` (why Services wait) and `kubectl --context {} --namespace {namespace} get endpointslices",
-                        self.control_plane(),
-                        super::load_balancer::SCRIPT_PATH,
-                        self.context(),
-                    ),
-                    source: anyhow::anyhow!("the Service has no load-balancer ingress address yet"),
-                }
-                .into());
-            }
-        }
-    }
-
-    /// Asks kina-lb for one pass and fails when it reports the Service's
-    /// ports taken (a state that waiting does not change).
-    async fn fail_if_ports_taken(&self, addon: &'static str, namespace: &str, service: &str) -> anyhow::Result<()> {
-        let once = NodeCommand::new([super::load_balancer::SCRIPT_PATH, "once"]);
-        let Ok(out) = self.provider.exec(self.control_plane(), &once).await else { return Ok(()) };
-        let prefix = format!("{namespace}/{service}: pending (");
-        let reason = out.stdout.lines().find_map(|l| l.strip_prefix(&prefix)).map(|r| r.trim_end_matches(')'));
-        let local = match reason {
-            Some(super::load_balancer::PORTS_TAKEN) => false,
-            Some(super::load_balancer::PORTS_TAKEN_LOCAL) => true,
-            _ => return Ok(()),
-        };
-        Err(AddonError::Pending {
-            addon,
-            one_node: self.nodes.len() == 1,
-            service: format!("service {namespace}/{service}"),
-            reason: reason.unwrap_or_default().to_string(),
-            context: self.context(),
-            local,
-        }
-        .into())
     }
 }

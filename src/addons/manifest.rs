@@ -18,6 +18,13 @@ impl Manifest {
         Ok(Manifest { addon, docs })
     }
 
+    /// Adds the documents of `text` (kina's own objects) after upstream's.
+    pub fn extend(&mut self, text: &str) -> Result<(), AddonError> {
+        let mut more = Manifest::parse(self.addon, text)?;
+        self.docs.append(&mut more.docs);
+        Ok(())
+    }
+
     pub fn render(&self) -> String {
         yaml::to_string_multiple(&self.docs).expect("JSON values render as YAML")
     }

@@ -1,15 +1,16 @@
 //! `kina install <addon>`: curated, pinned addons applied through the
 //! control-plane node (no kubectl or helm needed on the Mac).
 //!
-//! Each addon is one file with `install`, `ready`, `reach` and `uninstall`;
-//! [`catalog`] pins their versions and sources, [`fetch`] downloads upstream
-//! manifests into a cache (or reads a mirror), and [`kubectl`] is how they
-//! talk to the cluster.
+//! Each addon is one file that implements [`addon::Addon`] with its own facts
+//! (upstream manifests, edits, the probe that says "installed", waits);
+//! the trait's default methods do the steps they share. [`catalog`] lists
+//! them with their versions, [`fetch`] downloads upstream manifests into a
+//! cache (or reads a mirror), and [`kubectl`] is how they talk to the cluster.
 
+pub mod addon;
 mod calico;
 pub mod catalog;
 mod cx;
-mod dispatch;
 mod error;
 mod fetch;
 mod gateway;

@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::Cx;
-use crate::provider::Provider;
+use crate::node::kubectl;
 
 const NAMESPACE: &str = "kube-system";
 const NAME: &str = "kina-addons";
 
 /// Addon name → installed version (empty when nothing was recorded).
-pub async fn versions<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<BTreeMap<String, String>> {
+pub async fn versions(cx: &Cx<'_>) -> anyhow::Result<BTreeMap<String, String>> {
     let args = ["get", "configmap", NAME, "--namespace=kube-system", "--ignore-not-found", "-o=json"];
     let text = cx.kubectl(&args).await?.stdout;
     if text.trim().is_empty() {
@@ -27,11 +27,11 @@ pub async fn versions<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<BTreeMap<St
 }
 
 /// The version of `addon` kina installed, if it recorded one.
-pub async fn version_of<P: Provider>(cx: &Cx<'_, P>, addon: &str) -> anyhow::Result<Option<String>> {
+pub async fn version_of(cx: &Cx<'_>, addon: &str) -> anyhow::Result<Option<String>> {
     Ok(versions(cx).await?.remove(addon))
 }
 
-pub async fn remember<P: Provider>(cx: &Cx<'_, P>, addon: &str, version: &str) -> anyhow::Result<()> {
+pub async fn remember(cx: &Cx<'_>, addon: &str, version: &str) -> anyhow::Result<()> {
     let patch = json!({"data": {addon: version}}).to_string();
     if patch_record(cx, &patch).await? {
         return Ok(());
@@ -41,15 +41,15 @@ pub async fn remember<P: Provider>(cx: &Cx<'_, P>, addon: &str, version: &str) -
     Ok(())
 }
 
-pub async fn forget<P: Provider>(cx: &Cx<'_, P>, addon: &str) -> anyhow::Result<()> {
+pub async fn forget(cx: &Cx<'_>, addon: &str) -> anyhow::Result<()> {
     patch_record(cx, &json!({"data": {addon: null}}).to_string()).await?;
     Ok(())
 }
 
 /// Patches the record; false when it does not exist yet.
-async fn patch_record<P: Provider>(cx: &Cx<'_, P>, patch: &str) -> anyhow::Result<bool> {
+async fn patch_record(cx: &Cx<'_>, patch: &str) -> anyhow::Result<bool> {
     let args = ["patch", "configmap", NAME, "--namespace=kube-system", "--type=merge", "-p", patch];
-    let out = cx.provider.exec(cx.control_plane(), &cx.kubectl_command(&args)).await?;
+    let out = cx.try_run(&kubectl(args)).await?;
     if out.success() {
         Ok(true)
     } else if out.stderr.contains("NotFound") || out.stderr.contains("not found") {

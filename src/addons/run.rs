@@ -8,7 +8,7 @@ use futures_util::future::try_join_all;
 
 use super::catalog::{self, CATALOG, Info};
 use super::fetch::Fetcher;
-use super::{AddonError, Cx, dispatch};
+use super::{AddonError, Cx};
 use crate::output::Printer;
 use crate::provider::Provider;
 
@@ -66,16 +66,14 @@ pub async fn install<P: Provider>(provider: &P, printer: &Printer, opts: &Instal
     let version = version.as_str();
     let fetcher = Fetcher::from_settings(opts.mirror);
     let mut cx = Cx::connect(provider, printer, opts.cluster, fetcher, opts.wait).await?;
-    dispatch::prefetch(&cx, info.id, version, pinned)
-        .await
-        .with_context(|| format!("failed to install {}", info.name))?;
-    if let Some(note) = dispatch::provided_already(&cx, info.id).await? {
+    info.addon.prefetch(&cx, version, pinned).await.with_context(|| format!("failed to install {}", info.name))?;
+    if let Some(note) = info.addon.provided_already(&cx).await? {
         printer.info(&note);
         return Ok(());
     }
     for dep in info.requires {
-        if !dispatch::installed(&cx, *dep).await? {
-            let dep = catalog::info(*dep);
+        let dep = catalog::info(*dep);
+        if !dep.addon.installed(&cx).await? {
             printer.info(&format!("{} needs {}; installing it first", info.name, dep.name));
             install_one(&mut cx, dep, dep.version, true).await?;
         }
@@ -83,11 +81,11 @@ pub async fn install<P: Provider>(provider: &P, printer: &Printer, opts: &Instal
     install_one(&mut cx, info, version, pinned).await
 }
 
-async fn install_one<P: Provider>(cx: &mut Cx<'_, P>, info: &Info, version: &str, pinned: bool) -> anyhow::Result<()> {
+async fn install_one(cx: &mut Cx<'_>, info: &Info, version: &str, pinned: bool) -> anyhow::Result<()> {
     cx.restart_clock();
     let shown = if info.versioned { format!(" {version}") } else { String::new() };
     cx.printer.start(&format!("Installing {}{shown} 🧩", info.name));
-    let mut done = dispatch::install(cx, info.id, version, pinned).await;
+    let mut done = info.addon.install(cx, version, pinned).await;
     if done.is_ok() {
         done = super::record::remember(cx, info.name, version).await;
     }
@@ -96,12 +94,12 @@ async fn install_one<P: Provider>(cx: &mut Cx<'_, P>, info: &Info, version: &str
     if cx.waits() {
         cx.printer.start(&format!("Waiting ≤ {} for {} to be ready ⏳", crate::duration::format(cx.wait), info.name));
         let started = std::time::Instant::now();
-        let ready = dispatch::ready(cx, info.id).await;
+        let ready = info.addon.ready(cx).await;
         cx.printer.end(ready.is_ok());
         ready?;
         let took = std::time::Duration::from_secs(started.elapsed().as_secs());
         cx.printer.info(&format!(" • {} ready after {} 💚", info.name, crate::duration::format(took)));
-        dispatch::reach(cx, info.id).await?;
+        info.addon.reach(cx).await?;
     } else {
         cx.printer.info(&format!("Not waiting for {} to be ready (--wait 0)", info.name));
     }
@@ -123,10 +121,10 @@ pub async fn uninstall<P: Provider>(
     let version = version.as_str();
     // Not installed: remove what an unfinished install may have left, if its
     // manifests are cached; never download just to find nothing.
-    let installed = dispatch::installed(&cx, info.id).await?;
+    let installed = info.addon.installed(&cx).await?;
     if !installed {
         cx.fetcher = cx.fetcher.clone().cache_only();
-        let cached = dispatch::prefetch(&cx, info.id, version, pinned).await;
+        let cached = info.addon.prefetch(&cx, version, pinned).await;
         let never_fetched = cached.as_ref().err().is_some_and(|e| {
             e.chain().any(|c| matches!(c.downcast_ref::<AddonError>(), Some(AddonError::NotCached { .. })))
         });
@@ -136,13 +134,13 @@ pub async fn uninstall<P: Provider>(
         }
     }
     for other in CATALOG.iter().filter(|o| o.requires.contains(&info.id)) {
-        if dispatch::installed(&cx, other.id).await? {
+        if other.addon.installed(&cx).await? {
             printer.warn(&format!("{} uses {}; its LoadBalancer address will stay pending", other.name, info.name));
         }
     }
-    dispatch::warn_before_removing(&cx, info.id);
+    info.addon.warn_before_removing(&cx);
     printer.start(&format!("Removing {} 🧹", info.name));
-    let mut done = dispatch::uninstall(&cx, info.id, version, pinned).await;
+    let mut done = info.addon.uninstall(&cx, version, pinned).await;
     if done.is_ok() {
         done = super::record::forget(&cx, info.name).await;
     }
@@ -163,10 +161,9 @@ pub async fn list<P: Provider>(provider: &P, printer: &Printer, cluster: &str, j
     };
     // Every addon's check at once: each is a round trip into the node.
     let (states, recorded) = match &cx {
-        Some(cx) => (
-            try_join_all(CATALOG.iter().map(|i| dispatch::list_state(cx, i.id))).await?,
-            super::record::versions(cx).await?,
-        ),
+        Some(cx) => {
+            (try_join_all(CATALOG.iter().map(|i| i.addon.list_state(cx))).await?, super::record::versions(cx).await?)
+        }
         None => (vec!["-"; CATALOG.len()], Default::default()),
     };
     let installed_version = |info: &Info, state: &str| recorded.get(info.name).filter(|_| state == "yes").cloned();

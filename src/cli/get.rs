@@ -5,8 +5,8 @@ use super::format::{OutputFormat, print_structured};
 
 use crate::cluster::actions::cluster_kubeconfig;
 use crate::cluster::delete::cluster_names;
-use crate::cluster::{ClusterError, ROLE_CONTROL_PLANE};
 use crate::kubeconfig;
+use crate::node;
 use crate::output::Printer;
 use crate::provider::{Node, Provider};
 
@@ -125,16 +125,8 @@ pub async fn run<P: Provider>(cmd: GetCommand, provider: &P, printer: &Printer) 
 
 /// The first control-plane node (by name) of a running cluster.
 pub async fn control_plane<P: Provider>(provider: &P, cluster: &str) -> anyhow::Result<Node> {
-    let mut nodes: Vec<Node> = provider
-        .list_nodes()
-        .await?
-        .into_iter()
-        .filter(|n| n.cluster == cluster && n.role == ROLE_CONTROL_PLANE)
-        .collect();
-    nodes.sort_by(|a, b| a.name.cmp(&b.name));
-    let node = nodes.into_iter().next().ok_or_else(|| ClusterError::NoControlPlane(cluster.to_string()))?;
-    if !node.is_running() {
-        return Err(ClusterError::NodeNotRunning { cluster: cluster.into(), node: node.name, state: node.state }.into());
-    }
-    Ok(node)
+    let nodes = node::control_plane_first(node::list(provider, cluster).await?, cluster)?;
+    let control_plane = nodes.into_iter().next().expect("control plane first");
+    node::require_running([&control_plane], cluster)?;
+    Ok(control_plane)
 }

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
+use crate::addons::load_balancer;
 use crate::cluster::delete::cluster_names;
-use crate::cluster::start::{StartOptions, start_cluster};
+use crate::cluster::start::{StartOptions, finish_start, start_cluster};
 use crate::cluster::stop::stop_clusters;
 use crate::kubeconfig;
 use crate::output::Printer;
@@ -71,7 +72,12 @@ pub async fn start<P: Provider>(cmd: StartCommand, provider: &P, printer: &Print
     let path = kubeconfig::write_target_from_env(args.kubeconfig.as_deref())?;
     for cluster in selected(provider, args.name.as_deref(), args.all).await? {
         let opts = StartOptions { cluster: &cluster, kubeconfig: &path, wait: args.wait };
-        start_cluster(provider, printer, &opts).await?;
+        let started = start_cluster(provider, printer, &opts).await?;
+        if !args.wait.is_zero() {
+            // The nodes came back with new addresses: kina-lb moves Services now, not on its next loop.
+            load_balancer::refresh_after_start(provider, printer, &started.control_plane.name).await;
+        }
+        finish_start(provider, printer, &started, &path).await?;
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use futures_util::future::try_join_all;
 
-use super::ClusterError;
+use crate::node::{self, NodesError};
 use crate::output::Printer;
 use crate::provider::{Node, Provider, Purpose, StreamSource};
 use images::{NodeImages, Presence, import_command, list_command, normalize, tag_command, wanted_names};
@@ -178,18 +178,17 @@ pub async fn load_archives<P: Provider>(provider: &P, target: &Target<'_>, archi
     Ok(())
 }
 
-/// The cluster's nodes, narrowed to `--nodes`, sorted by name; each must run.
+/// The cluster's nodes (control plane first, then by name), narrowed to
+/// `--nodes`; each must run.
 async fn target_nodes<P: Provider>(
     provider: &P,
     target: &Target<'_>,
     unknown: fn(String) -> LoadError,
 ) -> anyhow::Result<Vec<Node>> {
-    let mut members: Vec<Node> =
-        provider.list_nodes().await?.into_iter().filter(|n| n.cluster == target.cluster).collect();
+    let members = node::list(provider, target.cluster).await?;
     if members.is_empty() {
-        return Err(ClusterError::NoNodes(target.cluster.to_string()).into());
+        return Err(NodesError::NoNodes(target.cluster.to_string()).into());
     }
-    members.sort_by(|a, b| a.name.cmp(&b.name));
     let selected = if target.nodes.is_empty() {
         members
     } else {
@@ -202,14 +201,7 @@ async fn target_nodes<P: Provider>(
         }
         picked
     };
-    if let Some(node) = selected.iter().find(|n| !n.is_running()) {
-        return Err(ClusterError::NodeNotRunning {
-            cluster: target.cluster.to_string(),
-            node: node.name.clone(),
-            state: node.state.clone(),
-        }
-        .into());
-    }
+    node::require_running(&selected, target.cluster)?;
     Ok(selected)
 }
 

@@ -6,14 +6,14 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::Context as _;
 use futures_util::StreamExt;
 
-use super::ClusterError;
+use crate::node::paths;
 use crate::output::Printer;
 use crate::provider::{Node, NodeCommand, Provider, Purpose};
 
 /// In-node commands and the file each one's output goes to (kind's names).
 const NODE_COMMANDS: &[(&str, &[&str])] = &[
-    ("kubernetes-version.txt", &["cat", "/kind/version"]),
-    ("kubeadm.conf", &["cat", "/kind/kubeadm.conf"]),
+    ("kubernetes-version.txt", &["cat", paths::KUBERNETES_VERSION]),
+    ("kubeadm.conf", &["cat", paths::KUBEADM_CONF]),
     ("journal.log", &["journalctl", "--no-pager"]),
     ("kubelet.log", &["journalctl", "--no-pager", "-u", "kubelet.service"]),
     ("containerd.log", &["journalctl", "--no-pager", "-u", "containerd.service"]),
@@ -34,9 +34,9 @@ pub async fn export_logs<P: Provider>(
     dir: Option<PathBuf>,
 ) -> anyhow::Result<PathBuf> {
     provider.preflight(Purpose::ManageNodes).await?;
-    let nodes: Vec<Node> = provider.list_nodes().await?.into_iter().filter(|n| n.cluster == cluster).collect();
+    let nodes = crate::node::list(provider, cluster).await?;
     if nodes.is_empty() {
-        return Err(ClusterError::UnknownCluster(cluster.to_string()).into());
+        return Err(crate::node::NodesError::UnknownCluster(cluster.to_string()).into());
     }
     let dir = match dir {
         Some(dir) => dir,

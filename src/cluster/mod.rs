@@ -36,29 +36,10 @@ pub const CONTROL_PLANE_MEMORY: &str = "4G";
 pub const WORKER_CPUS: u32 = 2;
 pub const WORKER_MEMORY: &str = "2G";
 
-pub const ROLE_CONTROL_PLANE: &str = "control-plane";
-
-/// kubeadm writes this on the first control-plane node.
-pub const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";
-pub const KUBECTL_KUBECONFIG_FLAG: &str = "--kubeconfig=/etc/kubernetes/admin.conf";
-
 /// One `kubectl wait` inside the control plane for every node to be Ready:
 /// a watch in the node instead of polling from the Mac.
 pub fn wait_for_ready_nodes(wait: std::time::Duration) -> crate::provider::NodeCommand {
     let timeout = format!("--timeout={}s", wait.as_secs().max(1));
-    let argv = ["kubectl", KUBECTL_KUBECONFIG_FLAG, "wait", "--for=condition=Ready", "node", "--all", timeout.as_str()];
-    crate::provider::NodeCommand::new(argv).timeout(wait.saturating_add(std::time::Duration::from_secs(30)))
-}
-
-/// A cluster's nodes with the control plane first (then by name), or the
-/// error that it has none.
-pub fn control_plane_first(
-    mut nodes: Vec<crate::provider::Node>,
-    cluster: &str,
-) -> Result<Vec<crate::provider::Node>, ClusterError> {
-    nodes.sort_by(|a, b| (a.role != ROLE_CONTROL_PLANE, &a.name).cmp(&(b.role != ROLE_CONTROL_PLANE, &b.name)));
-    match nodes.first() {
-        Some(first) if first.role == ROLE_CONTROL_PLANE => Ok(nodes),
-        _ => Err(ClusterError::NoControlPlane(cluster.to_string())),
-    }
+    let args = ["wait", "--for=condition=Ready", "node", "--all", timeout.as_str()];
+    crate::node::kubectl(args).timeout(wait.saturating_add(std::time::Duration::from_secs(30)))
 }

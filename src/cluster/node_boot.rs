@@ -31,7 +31,8 @@ pub async fn apply_runtime_settings<P: Provider>(provider: &P, node: &str) -> an
 
 /// Polls with backoff until containerd's socket exists in the node.
 pub async fn wait_for_containerd<P: Provider>(provider: &P, node: &str, timeout: Duration) -> anyhow::Result<()> {
-    let probe = NodeCommand::new(["test", "-S", "/run/containerd/containerd.sock"]).timeout(Duration::from_secs(10));
+    let probe =
+        NodeCommand::new(["test", "-S", crate::node::paths::CONTAINERD_SOCKET]).timeout(Duration::from_secs(10));
     let mut backoff = crate::backoff::Backoff::new(timeout);
     loop {
         let output = match provider.exec(node, &probe).await {

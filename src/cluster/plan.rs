@@ -98,7 +98,7 @@ pub fn plan(
         };
         let mut node_env = env.to_vec();
         if config.role == Role::ControlPlane {
-            node_env.insert(0, ("KUBECONFIG".into(), super::ADMIN_CONF.into()));
+            node_env.insert(0, ("KUBECONFIG".into(), crate::node::paths::ADMIN_CONF.into()));
         }
         if let Some(search) = &cluster.networking.dns_search {
             // kindest/node's entrypoint rewrites resolv.conf's search line from it.

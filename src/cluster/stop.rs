@@ -2,9 +2,10 @@
 
 use std::time::Duration;
 
-use super::{ClusterError, ROLE_CONTROL_PLANE, delete::quoted_list};
+use super::delete::quoted_list;
+use crate::node::{self, NodesError};
 use crate::output::Printer;
-use crate::provider::{Node, Provider, Purpose};
+use crate::provider::{Provider, Purpose};
 
 /// Enough for systemd to stop the kubelet and containerd (the image's
 /// stop signal is SIGRTMIN+3); Apple `container`'s default is 5 s.
@@ -14,15 +15,15 @@ pub async fn stop_clusters<P: Provider>(provider: &P, printer: &Printer, cluster
     provider.preflight(Purpose::ManageNodes).await?;
     let nodes = provider.list_nodes().await?;
     for cluster in clusters {
-        let members: Vec<&Node> = nodes.iter().filter(|n| &n.cluster == cluster).collect();
+        let members = node::of_cluster(&nodes, cluster);
         if members.is_empty() {
-            return Err(ClusterError::NoNodes(cluster.clone()).into());
+            return Err(NodesError::NoNodes(cluster.clone()).into());
         }
         printer.info(&format!("Stopping cluster {cluster:?} ..."));
         let running = |control_plane: bool| -> Vec<String> {
             let mut names: Vec<String> = members
                 .iter()
-                .filter(|n| n.is_running() && (n.role == ROLE_CONTROL_PLANE) == control_plane)
+                .filter(|n| n.is_running() && node::is_control_plane(n) == control_plane)
                 .map(|n| n.name.clone())
                 .collect();
             names.sort();

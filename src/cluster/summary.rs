@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::ROLE_CONTROL_PLANE;
+use crate::node::ROLE_CONTROL_PLANE;
 use crate::provider::Node;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use crate::yaml;
 
 /// Where containerd reads its config on a node.
-pub const CONFIG_PATH: &str = "/etc/containerd/config.toml";
+pub use crate::node::paths::CONTAINERD_CONFIG as CONFIG_PATH;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PatchError {

@@ -5,7 +5,7 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use super::{Check, START_A_CLUSTER};
-use crate::cluster::ROLE_CONTROL_PLANE;
+use crate::node::ROLE_CONTROL_PLANE;
 use crate::provider::{API_SERVER_PORT, Node, ProviderError};
 
 pub const REACHABILITY: &str = "reachability";

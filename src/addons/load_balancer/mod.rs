@@ -6,13 +6,19 @@
 //! `kina-lb` script every 2 s and after `kina start`; the tests run the same
 //! program. Nothing here depends on user input: the script is static.
 
+mod address;
 #[cfg(test)]
 mod tests;
 
 use anyhow::Context as _;
 
+pub use address::address;
+
 use super::Cx;
-use crate::provider::{NodeCommand, Provider};
+use super::addon::{Addon, Facts, Probe, Step};
+use crate::node::InNode;
+use crate::output::Printer;
+use crate::provider::NodeCommand;
 
 pub const SCRIPT_PATH: &str = "/usr/local/bin/kina-lb";
 pub const UNIT: &str = "kina-lb.service";
@@ -31,9 +37,40 @@ pub fn script() -> String {
     SCRIPT_TEMPLATE.replace("@QUERY@", QUERY.trim_end()).replace("@ASSIGN@", ASSIGN.trim_end())
 }
 
-pub async fn install<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
+#[derive(Debug)]
+pub struct LoadBalancer;
+
+impl Addon for LoadBalancer {
+    fn facts(&self) -> &'static Facts {
+        const FACTS: Facts = Facts {
+            usage: Some(
+                "Services of type LoadBalancer now get a node address within seconds; see them with `kubectl --context {context} get services --all-namespaces`",
+            ),
+            ..Facts::of("load-balancer", Probe::NodeFile(UNIT_PATH))
+        };
+        &FACTS
+    }
+
+    fn install<'a>(&'a self, cx: &'a Cx<'_>, _version: &'a str, _pinned: bool) -> Step<'a> {
+        Box::pin(install(cx))
+    }
+
+    /// Ready: the service runs, and one pass has given every Service its address.
+    fn ready<'a>(&'a self, cx: &'a Cx<'_>) -> Step<'a> {
+        Box::pin(async move {
+            let active = NodeCommand::new(["systemctl", "is-active", UNIT]);
+            cx.run(&active).await.context("kina-lb.service is not active")?;
+            reconcile(cx).await
+        })
+    }
+
+    fn uninstall<'a>(&'a self, cx: &'a Cx<'_>, _version: &'a str, _pinned: bool) -> Step<'a> {
+        Box::pin(uninstall(cx))
+    }
+}
+
+async fn install(cx: &Cx<'_>) -> anyhow::Result<()> {
     warn_about_ipvs(cx).await;
-    let node = cx.control_plane();
     let write = |path: &str, text: String| NodeCommand::new(["cp", "/dev/stdin", path]).stdin(text);
     // The running loop's shell reads its script as it goes: replace the file
     // (a new inode) rather than write into it, then restart the service so a
@@ -49,7 +86,7 @@ pub async fn install<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
         NodeCommand::new(["systemctl", "restart", UNIT]),
     ];
     for step in &steps {
-        cx.provider.exec_checked(node, step).await.context("failed to install the kina-lb controller")?;
+        cx.run(step).await.context("failed to install the kina-lb controller")?;
     }
     Ok(())
 }
@@ -57,7 +94,7 @@ pub async fn install<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
 /// kube-proxy in iptables or nftables mode forwards a node's own address as a
 /// LoadBalancer address; in IPVS mode it also binds that address to its dummy
 /// interface, which kina has not tried.
-async fn warn_about_ipvs<P: Provider>(cx: &Cx<'_, P>) {
+async fn warn_about_ipvs(cx: &Cx<'_>) {
     let config = cx.field("configmap", Some("kube-system"), "kube-proxy", "{.data.config\\.conf}").await;
     if config.is_ok_and(|c| c.lines().any(|l| l.trim() == "mode: ipvs")) {
         cx.printer.warn(
@@ -68,27 +105,11 @@ async fn warn_about_ipvs<P: Provider>(cx: &Cx<'_, P>) {
     }
 }
 
-/// Ready: the service runs, and one pass has given every Service its address.
-pub async fn check_ready<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    let active = NodeCommand::new(["systemctl", "is-active", UNIT]);
-    cx.provider.exec_checked(cx.control_plane(), &active).await.context("kina-lb.service is not active")?;
-    reconcile(cx).await
-}
-
-pub async fn reach<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    cx.printer.info(&format!(
-        "Services of type LoadBalancer now get a node address within seconds; see them with `kubectl --context {} get services --all-namespaces`",
-        cx.context()
-    ));
-    Ok(())
-}
-
 /// One pass now (after install, and after `kina start` moved the nodes), so
 /// addresses are right before the 2 s loop comes round. Prints what changed.
-pub async fn reconcile<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
+async fn reconcile(cx: &Cx<'_>) -> anyhow::Result<()> {
     let once = NodeCommand::new([SCRIPT_PATH, "once"]);
-    let out =
-        cx.provider.exec_checked(cx.control_plane(), &once).await.context("kina-lb could not assign addresses")?;
+    let out = cx.run(&once).await.context("kina-lb could not assign addresses")?;
     for line in out.stdout.lines().filter(|l| !l.trim().is_empty()) {
         cx.printer.info(&format!(" • {line}"));
     }
@@ -98,10 +119,10 @@ pub async fn reconcile<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
 /// After `kina start` gave the nodes new addresses: one pass now, if the
 /// cluster has kina-lb, so no Service points at an old address. Best effort:
 /// the controller's own loop catches up within seconds anyway.
-pub async fn refresh_after_start<P: Provider>(provider: &P, printer: &crate::output::Printer, control_plane: &str) {
+pub async fn refresh_after_start(nodes: &dyn InNode, printer: &Printer, control_plane: &str) {
     // One call whether or not the cluster has kina-lb (a static script, no input).
     let if_installed = format!("[ ! -x {SCRIPT_PATH} ] || exec {SCRIPT_PATH} once");
-    match provider.exec_checked(control_plane, &NodeCommand::new(["sh", "-c", &if_installed])).await {
+    match nodes.run_checked(control_plane, &NodeCommand::new(["sh", "-c", &if_installed])).await {
         Ok(out) => {
             for line in out.stdout.lines().filter(|l| !l.trim().is_empty()) {
                 printer.info(&format!(" • LoadBalancer {line}"));
@@ -113,23 +134,21 @@ pub async fn refresh_after_start<P: Provider>(provider: &P, printer: &crate::out
 
 /// Stops the loop first (or it would give the addresses back), then clears
 /// what it gave and removes its files.
-pub async fn uninstall<P: Provider>(cx: &Cx<'_, P>) -> anyhow::Result<()> {
-    let node = cx.control_plane();
+async fn uninstall(cx: &Cx<'_>) -> anyhow::Result<()> {
     let removing = "failed to remove the kina-lb controller";
     if cx.node_file_exists(UNIT_PATH).await? {
         let stop = NodeCommand::new(["systemctl", "disable", "--now", UNIT]);
-        cx.provider.exec_checked(node, &stop).await.context(removing)?;
+        cx.run(&stop).await.context(removing)?;
     }
     if cx.node_file_exists(SCRIPT_PATH).await? {
-        cx.provider
-            .exec_checked(node, &NodeCommand::new([SCRIPT_PATH, "clear"]))
+        cx.run(&NodeCommand::new([SCRIPT_PATH, "clear"]))
             .await
             .context("failed to clear the addresses kina-lb gave")?;
     }
     for step in
         [NodeCommand::new(["rm", "-f", UNIT_PATH, SCRIPT_PATH]), NodeCommand::new(["systemctl", "daemon-reload"])]
     {
-        cx.provider.exec_checked(node, &step).await.context(removing)?;
+        cx.run(&step).await.context(removing)?;
     }
     Ok(())
 }

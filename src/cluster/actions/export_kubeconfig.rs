@@ -5,8 +5,8 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use crate::cluster::ADMIN_CONF;
 use crate::kubeconfig::{self, Kubeconfig};
+use crate::node::paths::ADMIN_CONF;
 use crate::provider::{API_SERVER_PORT, Node, NodeCommand, Provider};
 
 /// The admin kubeconfig of `node`, pointed at the Mac-side endpoint, or at

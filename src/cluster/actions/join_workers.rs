@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::write_config::{KUBEADM_CONF, render, write_kubeadm_config};
+use super::write_config::{render, write_kubeadm_config};
 use super::{Context, NodeFailure};
 use crate::cluster::plan::PlannedNode;
 use crate::kubeadm::Discovery;
+use crate::node::paths::KUBEADM_CONF;
 use crate::provider::{NodeCommand, Provider};
 
 const JOIN_TIMEOUT: Duration = Duration::from_secs(600);

@@ -3,8 +3,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use super::Context;
-use super::write_config::KUBEADM_CONF;
-use crate::cluster::KUBECTL_KUBECONFIG_FLAG;
+use crate::node::KUBECONFIG_FLAG;
+use crate::node::paths::KUBEADM_CONF;
 use crate::provider::{NodeCommand, Provider};
 
 const INIT_TIMEOUT: Duration = Duration::from_secs(600);
@@ -34,7 +34,7 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
         // With workers, workloads stay off the control plane, as in kind.
         return Ok(());
     }
-    debug_assert!(UNTAINT_SCRIPT.contains(KUBECTL_KUBECONFIG_FLAG));
+    debug_assert!(UNTAINT_SCRIPT.contains(KUBECONFIG_FLAG));
     let untaint = NodeCommand::new(["sh", "-c", UNTAINT_SCRIPT]);
     ctx.provider.exec_checked(&node, &untaint).await.context("failed to remove control plane taint")?;
     Ok(())

@@ -9,9 +9,8 @@ use super::Context;
 use crate::cluster::plan::PlannedNode;
 use crate::containerd;
 use crate::kubeadm::{Discovery, NodePlan, PatchLevel, RenderedNode, render_node_report};
+use crate::node::paths;
 use crate::provider::{NodeCommand, Provider};
-
-pub const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
 
 /// Replaces containerd's config with the one on stdin and restarts it.
 const REPLACE_CONTAINERD_CONFIG: &str = "set -e
@@ -84,7 +83,7 @@ fn warn_about_unmatched_patches<P: Provider>(ctx: &Context<'_, P>) -> anyhow::Re
 /// Writes a node's `/kind/kubeadm.conf`; the content travels on stdin.
 pub async fn write_kubeadm_config<P: Provider>(ctx: &Context<'_, P>, node: &str, config: String) -> anyhow::Result<()> {
     tracing::debug!("kubeadm config for {node}:\n{config}");
-    let write = NodeCommand::new(["cp", "/dev/stdin", KUBEADM_CONF]).stdin(config);
+    let write = NodeCommand::new(["cp", "/dev/stdin", paths::KUBEADM_CONF]).stdin(config);
     ctx.provider.exec_checked(node, &write).await.context("failed to copy kubeadm config to node")?;
     Ok(())
 }
@@ -92,7 +91,7 @@ pub async fn write_kubeadm_config<P: Provider>(ctx: &Context<'_, P>, node: &str,
 async fn patch_containerd<P: Provider>(ctx: &Context<'_, P>, node: &str) -> anyhow::Result<()> {
     let current = ctx
         .provider
-        .exec_checked(node, &NodeCommand::new(["cat", containerd::CONFIG_PATH]))
+        .exec_checked(node, &NodeCommand::new(["cat", paths::CONTAINERD_CONFIG]))
         .await
         .context("failed to read containerd config")?
         .stdout;
@@ -108,7 +107,7 @@ async fn patch_containerd<P: Provider>(ctx: &Context<'_, P>, node: &str) -> anyh
             skipped.index, skipped.patch_version, skipped.config_version
         ));
     }
-    debug_assert!(REPLACE_CONTAINERD_CONFIG.contains(containerd::CONFIG_PATH));
+    debug_assert!(REPLACE_CONTAINERD_CONFIG.contains(paths::CONTAINERD_CONFIG));
     let replace = NodeCommand::new(["sh", "-c", REPLACE_CONTAINERD_CONFIG]).stdin(patched.config);
     ctx.provider.exec_checked(node, &replace).await.context("failed to write containerd config")?;
     Ok(())

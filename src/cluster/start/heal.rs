@@ -12,8 +12,9 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 
 use super::addresses::{api_server_ips, sed_replace};
-use crate::cluster::{ADMIN_CONF, KUBECTL_KUBECONFIG_FLAG};
 use crate::exec::{ExecError, Output};
+use crate::node::kubectl;
+use crate::node::paths::{ADMIN_CONF, KUBEADM_CONF, KUBELET_CONF};
 use crate::provider::{Node, NodeCommand, Provider, ProviderError};
 
 /// The control plane's files that can hold its address, except the admin
@@ -22,20 +23,20 @@ use crate::provider::{Node, NodeCommand, Provider, ProviderError};
 const CONTROL_PLANE_FILES: &[&str] = &[
     "/etc/kubernetes/controller-manager.conf",
     "/etc/kubernetes/scheduler.conf",
-    "/etc/kubernetes/kubelet.conf",
+    KUBELET_CONF,
     "/etc/kubernetes/manifests/etcd.yaml",
     "/etc/kubernetes/manifests/kube-apiserver.yaml",
     "/etc/kubernetes/manifests/kube-controller-manager.yaml",
     "/etc/kubernetes/manifests/kube-scheduler.yaml",
     "/var/lib/kubelet/kubeadm-flags.env",
-    "/kind/kubeadm.conf",
+    KUBEADM_CONF,
 ];
-const ADMIN_FILES: &[&str] = &["/etc/kubernetes/admin.conf", "/etc/kubernetes/super-admin.conf"];
+const ADMIN_FILES: &[&str] = &[ADMIN_CONF, "/etc/kubernetes/super-admin.conf"];
 
 /// A worker's kubelet config; its `/kind/kubeadm.conf` (the join
 /// configuration) is rewritten last and marks the worker as healed.
-const WORKER_KUBELET: &str = "/etc/kubernetes/kubelet.conf";
-const WORKER_MARKER: &str = "/kind/kubeadm.conf";
+const WORKER_KUBELET: &str = KUBELET_CONF;
+const WORKER_MARKER: &str = KUBEADM_CONF;
 
 /// A serving certificate for the current address (kubeadm keeps an existing
 /// one, so remove it first), then a kubelet restart to pick everything up.
@@ -129,11 +130,7 @@ async fn heal_object<P: Provider>(
     name: &str,
     restart: Option<&str>,
 ) -> anyhow::Result<()> {
-    let kubectl = |args: &[&str]| {
-        let mut argv = vec!["kubectl", KUBECTL_KUBECONFIG_FLAG, "-n", namespace];
-        argv.extend_from_slice(args);
-        NodeCommand::new(argv)
-    };
+    let kubectl = |args: &[&str]| kubectl(["-n", namespace].iter().chain(args));
     let current = provider
         .exec_checked(control_plane, &kubectl(&["get", kind, name, "--ignore-not-found", "-o", "yaml"]))
         .await?
@@ -162,9 +159,7 @@ async fn heal_object<P: Provider>(
 /// Polls `/readyz` with backoff: the API server restarts after the heal.
 /// A certificate that does not cover the new address is re-issued once.
 async fn wait_for_api_server<P: Provider>(provider: &P, control_plane: &str) -> anyhow::Result<()> {
-    let readyz =
-        NodeCommand::new(["kubectl", KUBECTL_KUBECONFIG_FLAG, "--request-timeout=5s", "get", "--raw", "/readyz"])
-            .timeout(Duration::from_secs(15));
+    let readyz = kubectl(["--request-timeout=5s", "get", "--raw", "/readyz"]).timeout(Duration::from_secs(15));
     let mut backoff = crate::backoff::Backoff::new(API_TIMEOUT);
     let mut reissued = false;
     loop {

@@ -13,8 +13,9 @@ use anyhow::Context as _;
 
 use super::actions::cluster_kubeconfig;
 use super::node_boot::{BOOT_TIMEOUT, apply_runtime_settings, wait_for_containerd};
-use super::{ClusterError, wait_for_ready_nodes};
+use super::wait_for_ready_nodes;
 use crate::kubeconfig;
+use crate::node::{self, NodesError};
 use crate::output::Printer;
 use crate::provider::{Node, Provider, Purpose};
 
@@ -25,18 +26,28 @@ pub struct StartOptions<'a> {
     pub wait: Duration,
 }
 
+/// A cluster whose nodes run again, before its kubeconfig is refreshed.
+pub struct Started {
+    pub control_plane: Node,
+    /// Every node ran already: the start only checked them.
+    was_running: bool,
+}
+
+/// Boots the cluster's nodes, heals their addresses and, with a `wait`, waits
+/// for every node to be Ready. The caller refreshes what depends on the
+/// nodes' addresses (LoadBalancer Services), then calls [`finish_start`].
 pub async fn start_cluster<P: Provider>(
     provider: &P,
     printer: &Printer,
     opts: &StartOptions<'_>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Started> {
     let started = std::time::Instant::now();
     provider.preflight(Purpose::CreateNodes).await?;
-    let nodes: Vec<Node> = provider.list_nodes().await?.into_iter().filter(|n| n.cluster == opts.cluster).collect();
+    let nodes = node::list(provider, opts.cluster).await?;
     if nodes.is_empty() {
-        return Err(ClusterError::NoNodes(opts.cluster.to_string()).into());
+        return Err(NodesError::NoNodes(opts.cluster.to_string()).into());
     }
-    let nodes = super::control_plane_first(nodes, opts.cluster)?;
+    let nodes = node::control_plane_first(nodes, opts.cluster)?;
     let was_running = nodes.iter().all(Node::is_running);
     printer.info(&format!("Starting cluster {:?} ...", opts.cluster));
 
@@ -55,15 +66,26 @@ pub async fn start_cluster<P: Provider>(
         printer.info(&format!(" • Ready after {} 💚", crate::duration::format_elapsed(started.elapsed())));
     }
     printer.end(true);
-    if !opts.wait.is_zero() {
-        crate::addons::load_balancer::refresh_after_start(provider, printer, &control_plane.name).await;
-    }
+    Ok(Started { control_plane: control_plane.clone(), was_running })
+}
 
-    refresh_kubeconfig(provider, printer, control_plane, opts.kubeconfig).await?;
-    if was_running {
-        printer.info(&format!("Cluster {:?} was already running; its nodes and addresses check out", opts.cluster));
+/// A start's last step: the kubeconfig entry (if the endpoint moved), then
+/// the line that says the cluster runs.
+pub async fn finish_start<P: Provider>(
+    provider: &P,
+    printer: &Printer,
+    started: &Started,
+    kubeconfig: &Path,
+) -> anyhow::Result<()> {
+    let control_plane = &started.control_plane;
+    refresh_kubeconfig(provider, printer, control_plane, kubeconfig).await?;
+    if started.was_running {
+        printer.info(&format!(
+            "Cluster {:?} was already running; its nodes and addresses check out",
+            control_plane.cluster
+        ));
     } else {
-        printer.info(&format!("Cluster {:?} is running", opts.cluster));
+        printer.info(&format!("Cluster {:?} is running", control_plane.cluster));
     }
     Ok(())
 }

@@ -1,0 +1,94 @@
+//! A cluster's nodes, control plane first (then by name): where kubectl runs,
+//! and the order create, start, load and the addons work in.
+
+use super::NodesError;
+use crate::provider::{Node, Provider, ProviderError};
+
+/// The value of the role label on a control-plane node.
+pub const ROLE_CONTROL_PLANE: &str = "control-plane";
+
+pub fn is_control_plane(node: &Node) -> bool {
+    node.role == ROLE_CONTROL_PLANE
+}
+
+/// `cluster`'s nodes out of a listing of every node, control plane first.
+pub fn of_cluster(listed: &[Node], cluster: &str) -> Vec<Node> {
+    let mut nodes: Vec<Node> = listed.iter().filter(|n| n.cluster == cluster).cloned().collect();
+    nodes.sort_by(|a, b| (!is_control_plane(a), &a.name).cmp(&(!is_control_plane(b), &b.name)));
+    nodes
+}
+
+/// `cluster`'s nodes, control plane first, in one runtime call (none for a
+/// cluster that does not exist).
+pub async fn list<P: Provider>(provider: &P, cluster: &str) -> Result<Vec<Node>, ProviderError> {
+    Ok(of_cluster(&provider.list_nodes().await?, cluster))
+}
+
+/// The nodes (from [`list`]), or the error that none is a control plane.
+pub fn control_plane_first(nodes: Vec<Node>, cluster: &str) -> Result<Vec<Node>, NodesError> {
+    match nodes.first() {
+        Some(first) if is_control_plane(first) => Ok(nodes),
+        _ => Err(NodesError::NoControlPlane(cluster.to_string())),
+    }
+}
+
+/// The error that one of `nodes` does not run, naming the first such.
+pub fn require_running<'a>(nodes: impl IntoIterator<Item = &'a Node>, cluster: &str) -> Result<(), NodesError> {
+    match nodes.into_iter().find(|n| !n.is_running()) {
+        Some(node) => Err(NodesError::NodeNotRunning {
+            cluster: cluster.to_string(),
+            node: node.name.clone(),
+            state: node.state.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(name: &str, cluster: &str, role: &str, state: &str) -> Node {
+        Node {
+            name: name.into(),
+            cluster: cluster.into(),
+            role: role.into(),
+            state: state.into(),
+            ipv4: None,
+            image: None,
+            kubernetes_version: None,
+            api_server_endpoint: None,
+            published_tcp: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_control_plane_comes_first_then_names() {
+        let listed = [
+            node("a-worker2", "a", "worker", "running"),
+            node("b-control-plane", "b", ROLE_CONTROL_PLANE, "running"),
+            node("a-worker", "a", "worker", "running"),
+            node("a-control-plane", "a", ROLE_CONTROL_PLANE, "running"),
+        ];
+        let names: Vec<String> = of_cluster(&listed, "a").into_iter().map(|n| n.name).collect();
+        assert_eq!(names, ["a-control-plane", "a-worker", "a-worker2"]);
+        assert!(of_cluster(&listed, "c").is_empty());
+    }
+
+    #[test]
+    fn a_cluster_without_a_control_plane_is_an_error() {
+        let workers = vec![node("a-worker", "a", "worker", "running")];
+        let err = control_plane_first(workers, "a").unwrap_err();
+        assert!(matches!(err, NodesError::NoControlPlane(ref c) if c == "a"), "{err}");
+        assert!(matches!(control_plane_first(Vec::new(), "a"), Err(NodesError::NoControlPlane(_))));
+    }
+
+    #[test]
+    fn the_first_stopped_node_is_named() {
+        let nodes =
+            [node("a-control-plane", "a", ROLE_CONTROL_PLANE, "running"), node("a-worker", "a", "worker", "stopped")];
+        let err = require_running(&nodes, "a").unwrap_err().to_string();
+        assert_eq!(err, "node \"a-worker\" of cluster \"a\" is not running (state: stopped)");
+        assert!(require_running(&nodes[..1], "a").is_ok());
+    }
+}

@@ -1,0 +1,15 @@
+//! The inside of a kina node, shared by `cluster` and `addons` (which do not
+//! use each other): the node image's files, the one way to run kubectl in a
+//! node, and a cluster's nodes in the order kina works on them.
+
+pub mod default_cni;
+mod error;
+mod in_node;
+mod kubectl;
+mod members;
+pub mod paths;
+
+pub use error::NodesError;
+pub use in_node::InNode;
+pub use kubectl::{KUBECONFIG_FLAG, kubectl};
+pub use members::{ROLE_CONTROL_PLANE, control_plane_first, is_control_plane, list, of_cluster, require_running};
