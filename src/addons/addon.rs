@@ -82,7 +82,7 @@ impl Facts {
     }
 }
 
-pub trait Addon: std::fmt::Debug + Sync {
+pub trait Addon: Sync {
     fn facts(&self) -> &'static Facts;
 
     fn name(&self) -> &'static str {
@@ -169,6 +169,12 @@ pub trait Addon: std::fmt::Debug + Sync {
     /// What `--list` shows in its INSTALLED column.
     fn list_state<'a>(&'a self, cx: &'a Cx<'_>) -> Step<'a, &'static str> {
         Box::pin(async move { Ok(if self.installed(cx).await? { "yes" } else { "no" }) })
+    }
+}
+
+impl std::fmt::Debug for dyn Addon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

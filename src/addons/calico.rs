@@ -26,7 +26,6 @@ const FACTS: Facts = Facts {
     )
 };
 
-#[derive(Debug)]
 pub struct Calico;
 
 impl Addon for Calico {

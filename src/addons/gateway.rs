@@ -45,7 +45,6 @@ const CRDS: &[&str] = &[
 const GATEWAY_API_GROUPS: &[&str] = &["gateway.networking.k8s.io", "gateway.networking.x-k8s.io"];
 const SAFE_UPGRADES: &str = "safe-upgrades.gateway.networking.k8s.io";
 
-#[derive(Debug)]
 pub struct Gateway;
 
 const FACTS: Facts = Facts {

@@ -33,7 +33,6 @@ const FACTS: Facts = Facts {
     ..Facts::of(ADDON, Probe::Object { resource: "deployment", namespace: Some(NAMESPACE), name: NAME })
 };
 
-#[derive(Debug)]
 pub struct Headlamp;
 
 impl Addon for Headlamp {

@@ -32,7 +32,6 @@ const FACTS: Facts = Facts {
     ..Facts::of(ADDON, Probe::Object { resource: "deployment", namespace: Some(NAMESPACE), name: CONTROLLER })
 };
 
-#[derive(Debug)]
 pub struct IngressNginx;
 
 impl Addon for IngressNginx {

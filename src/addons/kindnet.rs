@@ -21,7 +21,6 @@ const DAEMONSET: &str = "kindnet";
 /// The DaemonSets of the CNIs kina installs, by addon name.
 pub const CNI_DAEMONSETS: &[(&str, &str)] = &[("kindnet", DAEMONSET), ("calico", "calico-node")];
 
-#[derive(Debug)]
 pub struct Kindnet;
 
 impl Addon for Kindnet {

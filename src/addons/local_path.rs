@@ -25,7 +25,6 @@ const FACTS: Facts = Facts {
     ..Facts::of("local-path-storage", Probe::Object { resource: "storageclass", namespace: None, name: STORAGE_CLASS })
 };
 
-#[derive(Debug)]
 pub struct LocalPath;
 
 fn the_default_class(manifest: &mut Manifest, _version: &str) -> Result<(), AddonError> {

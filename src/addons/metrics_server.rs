@@ -35,7 +35,6 @@ const FACTS: Facts = Facts {
     ..Facts::of("metrics-server", Probe::Object { resource: "deployment", namespace: Some(NAMESPACE), name: NAME })
 };
 
-#[derive(Debug)]
 pub struct MetricsServer;
 
 impl Addon for MetricsServer {

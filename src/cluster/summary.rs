@@ -103,19 +103,7 @@ pub fn table(clusters: &[ClusterSummary], wide: bool) -> String {
 mod tests {
     use super::*;
 
-    fn node(name: &str, cluster: &str, role: &str, state: &str) -> Node {
-        Node {
-            name: name.into(),
-            cluster: cluster.into(),
-            role: role.into(),
-            state: state.into(),
-            ipv4: (state == "running").then(|| "192.168.64.3".parse().unwrap()),
-            image: None,
-            kubernetes_version: Some("v1.35.5".into()),
-            api_server_endpoint: (role == "control-plane").then(|| "127.0.0.1:6445".into()),
-            published_tcp: if role == "control-plane" { vec![(6443, "127.0.0.1:6445".into())] } else { Vec::new() },
-        }
-    }
+    use crate::node::sample as node;
 
     #[test]
     fn groups_nodes_and_derives_state() {

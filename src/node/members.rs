@@ -44,23 +44,28 @@ pub fn require_running<'a>(nodes: impl IntoIterator<Item = &'a Node>, cluster: &
     }
 }
 
+/// A node as the runtime lists it: running nodes have an address, the
+/// control plane publishes the API server.
+#[cfg(test)]
+pub(crate) fn sample(name: &str, cluster: &str, role: &str, state: &str) -> Node {
+    Node {
+        name: name.into(),
+        cluster: cluster.into(),
+        role: role.into(),
+        state: state.into(),
+        ipv4: (state == "running").then(|| "192.168.64.3".parse().unwrap()),
+        image: None,
+        kubernetes_version: Some("v1.35.5".into()),
+        api_server_endpoint: (role == ROLE_CONTROL_PLANE).then(|| "127.0.0.1:6445".into()),
+        published_tcp: if role == ROLE_CONTROL_PLANE { vec![(6443, "127.0.0.1:6445".into())] } else { Vec::new() },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn node(name: &str, cluster: &str, role: &str, state: &str) -> Node {
-        Node {
-            name: name.into(),
-            cluster: cluster.into(),
-            role: role.into(),
-            state: state.into(),
-            ipv4: None,
-            image: None,
-            kubernetes_version: None,
-            api_server_endpoint: None,
-            published_tcp: Vec::new(),
-        }
-    }
+    use super::sample as node;
 
     #[test]
     fn the_control_plane_comes_first_then_names() {

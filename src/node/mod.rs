@@ -12,4 +12,6 @@ pub mod paths;
 pub use error::NodesError;
 pub use in_node::InNode;
 pub use kubectl::{KUBECONFIG_FLAG, kubectl};
+#[cfg(test)]
+pub(crate) use members::sample;
 pub use members::{ROLE_CONTROL_PLANE, control_plane_first, is_control_plane, list, of_cluster, require_running};

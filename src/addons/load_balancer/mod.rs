@@ -37,7 +37,6 @@ pub fn script() -> String {
     SCRIPT_TEMPLATE.replace("@QUERY@", QUERY.trim_end()).replace("@ASSIGN@", ASSIGN.trim_end())
 }
 
-#[derive(Debug)]
 pub struct LoadBalancer;
 
 impl Addon for LoadBalancer {
