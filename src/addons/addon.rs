@@ -36,6 +36,20 @@ impl Upstream {
         let (version, pinned) = self.own_version.map_or((version, pinned), |own| (own, true));
         Ok(cx.fetcher.get(&self.remote, version, pinned).await?)
     }
+
+    /// What the user should know before it is applied: a file kina pins no
+    /// checksum for (a release asset not yet hashed, or another `--version`).
+    pub fn unverified(&self, version: &str, pinned: bool) -> Option<String> {
+        let (version, pinned) = self.own_version.map_or((version, pinned), |own| (own, true));
+        let url = self.remote.url.replace("{version}", version);
+        match (self.remote.sha256, pinned) {
+            (Some(_), true) => None,
+            (Some(_), false) => Some(format!("{url} is not the pinned version: kina has no checksum for it")),
+            (None, _) => {
+                Some(format!("{url} has no checksum recorded in this kina release: kina applies it unverified"))
+            }
+        }
+    }
 }
 
 /// What says the cluster has an addon.

@@ -11,6 +11,9 @@ pub enum AddonError {
     #[error("failed to download {url}{}: {reason}", .mirror.as_ref().map(|m| format!(" (mirror {m})")).unwrap_or_default())]
     Download { url: String, mirror: Option<String>, reason: String, mirror_is_dir: bool },
 
+    #[error("the mirror {mirror} is plain http: the manifests kina applies would cross the network unencrypted")]
+    PlainHttpMirror { mirror: String },
+
     #[error("{url} is not in kina's cache")]
     NotCached { url: String },
 
@@ -52,9 +55,11 @@ impl AddonError {
         match self {
             AddonError::Unknown { .. } => Some("see what kina offers with `kina install --list`".into()),
             AddonError::Download { mirror: None, .. } => Some(
-                "check your network (curl honours HTTPS_PROXY), or point kina at a copy with --mirror or \
-                 KINA_ADDON_MIRROR (a base URL or a directory laid out as <host>/<path>, see docs/addons.md)"
-                    .into(),
+                format!(
+                    "check your network (curl honours HTTPS_PROXY), or point kina at a copy with --mirror or \
+                     KINA_ADDON_MIRROR (a base URL or a directory laid out as <host>/<path>, see {})",
+                    crate::build_info::docs_link("addons.md")
+                ),
             ),
             AddonError::Download { mirror_is_dir: true, .. } => Some(
                 "put the file into the mirror directory at <host>/<path> of the URL (e.g. with `wget --force-directories URL`), \
@@ -64,6 +69,11 @@ impl AddonError {
             AddonError::Download { .. } => {
                 Some("check that the mirror serves <host>/<path> of the URL, and --version if you gave one".into())
             }
+            AddonError::PlainHttpMirror { .. } => Some(
+                "use an https:// mirror or a directory, or pass --allow-http if this network is yours \
+                 (checksums still apply to the files kina pins)"
+                    .into(),
+            ),
             AddonError::Checksum { .. } => Some(
                 "the download was changed or truncated; retry, or check the mirror's copy (nothing was applied from it)"
                     .into(),
@@ -86,11 +96,11 @@ impl AddonError {
                 };
                 Some(format!("{holders}; {remedy}; `kina uninstall {addon}` removes what this install applied"))
             }
-            AddonError::Kernel { .. } => Some(
-                "create the cluster with a kernel that has them (kina.dev/v1alpha1 `nodes[].kernel`, see \
-                 docs/configuration.md), or use the kindnet CNI, which works on the stock kernel"
-                    .into(),
-            ),
+            AddonError::Kernel { .. } => Some(format!(
+                "create the cluster with a kernel that has them (kina.dev/v1alpha1 `nodes[].kernel`, see {}), \
+                 or use the kindnet CNI, which works on the stock kernel",
+                crate::build_info::docs_link("configuration.md")
+            )),
             AddonError::CniPresent { existing, .. } => Some(format!(
                 "remove it first with `kina uninstall {existing}` (the nodes have no pod network until the new CNI runs)"
             )),

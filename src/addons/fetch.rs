@@ -5,7 +5,9 @@
 //! A mirror is a base URL or a directory laid out as `<host>/<path>` of the
 //! upstream URL (what `wget --force-directories` produces). Downloads use the
 //! Mac's own `curl`, so proxies and the system's trusted CAs apply as they do
-//! for everything else on the Mac.
+//! for everything else on the Mac. curl may only speak https, redirects
+//! included; a plain-http mirror is used only on this Mac's loopback or when
+//! the user allows it (`--allow-http`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -22,6 +24,17 @@ pub enum Mirror {
     Dir(PathBuf),
 }
 
+/// Whether a mirror may be used, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MirrorScheme {
+    /// https, or a directory: nothing to say.
+    Safe,
+    /// Plain http on 127.0.0.0/8, localhost or ::1: traffic stays on the Mac.
+    LoopbackHttp,
+    /// Plain http elsewhere: only with `--allow-http`, and with a warning.
+    RemoteHttp,
+}
+
 impl Mirror {
     pub fn parse(text: &str) -> Option<Mirror> {
         let text = text.trim();
@@ -34,7 +47,20 @@ impl Mirror {
         }
     }
 
-    fn describe(&self) -> String {
+    pub fn scheme(&self) -> MirrorScheme {
+        let Mirror::Url(url) = self else { return MirrorScheme::Safe };
+        let Some(rest) = url.strip_prefix("http://") else { return MirrorScheme::Safe };
+        let authority = rest.split('/').next().unwrap_or_default();
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+        };
+        let loopback =
+            host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        if loopback { MirrorScheme::LoopbackHttp } else { MirrorScheme::RemoteHttp }
+    }
+
+    pub(crate) fn describe(&self) -> String {
         match self {
             Mirror::Url(u) => u.clone(),
             Mirror::Dir(d) => d.display().to_string(),
@@ -71,10 +97,23 @@ impl Fetcher {
     }
 
     /// The user's cache (`~/Library/Caches/kina/manifests` on macOS) and the
-    /// mirror from `--mirror` or `KINA_ADDON_MIRROR`.
-    pub fn from_settings(mirror: Option<&str>) -> Self {
+    /// mirror from `--mirror` or `KINA_ADDON_MIRROR`. A plain-http mirror off
+    /// this Mac is refused unless `allow_http`.
+    pub fn from_settings(mirror: Option<&str>, allow_http: bool) -> Result<Self, AddonError> {
         let base = dirs::cache_dir().unwrap_or_else(std::env::temp_dir);
-        Fetcher::new(base.join("kina").join("manifests"), mirror.and_then(Mirror::parse))
+        let mirror = mirror.and_then(Mirror::parse);
+        if let Some(m) = &mirror
+            && m.scheme() == MirrorScheme::RemoteHttp
+            && !allow_http
+        {
+            return Err(AddonError::PlainHttpMirror { mirror: m.describe() });
+        }
+        Ok(Fetcher::new(base.join("kina").join("manifests"), mirror))
+    }
+
+    /// The mirror in use, if any.
+    pub fn mirror(&self) -> Option<&Mirror> {
+        self.mirror.as_ref()
     }
 
     fn cache_path(&self, url: &str) -> PathBuf {
@@ -124,8 +163,11 @@ impl Fetcher {
                 let path = dir.join(relative_path(url));
                 std::fs::read(&path).map_err(|e| failed(format!("{}: {e}", path.display())))
             }
-            Some(Mirror::Url(base)) => curl(&format!("{base}/{}", relative_path(url))).await.map_err(failed),
-            None => curl(url).await.map_err(failed),
+            Some(mirror @ Mirror::Url(base)) => {
+                let plain_http = mirror.scheme() != MirrorScheme::Safe;
+                curl(&format!("{base}/{}", relative_path(url)), plain_http).await.map_err(failed)
+            }
+            None => curl(url, false).await.map_err(failed),
         }
     }
 }
@@ -152,10 +194,13 @@ fn store(path: &Path, bytes: &[u8]) {
     }
 }
 
-/// `curl` to stdout; the error is curl's own words (or why it did not run).
-async fn curl(url: &str) -> Result<Vec<u8>, String> {
+/// `curl` to stdout, https only (redirects too) unless `plain_http` (an
+/// allowed http mirror); the error is curl's own words (or why it did not run).
+async fn curl(url: &str, plain_http: bool) -> Result<Vec<u8>, String> {
+    let protocols = if plain_http { "=http,https" } else { "=https" };
     let invocation = Invocation::new("curl", "curl")
         .args(["--fail", "--silent", "--show-error", "--location", "--retry", "2", "--connect-timeout", "15"])
+        .args(["--proto", protocols, "--proto-redir", protocols])
         .args(["--max-time", "300", url])
         .timeout(Duration::from_secs(330));
     let out = ProcessRunner.run(&invocation).await.map_err(|e| e.to_string())?;
@@ -179,6 +224,25 @@ mod tests {
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(&file, body).unwrap();
         Mirror::Dir(root.to_path_buf())
+    }
+
+    #[test]
+    fn plain_http_mirrors_are_only_for_loopback_unless_allowed() {
+        let scheme = |text: &str| Mirror::parse(text).unwrap().scheme();
+        for loopback in ["http://127.0.0.1:8080", "http://localhost/m", "http://[::1]:9/", "http://127.9.9.9"] {
+            assert_eq!(scheme(loopback), MirrorScheme::LoopbackHttp, "{loopback}");
+        }
+        for remote in ["http://mirror.corp", "http://10.0.0.1:80/x", "http://localhost.evil.com"] {
+            assert_eq!(scheme(remote), MirrorScheme::RemoteHttp, "{remote}");
+        }
+        assert_eq!(scheme("https://mirror.corp"), MirrorScheme::Safe);
+        assert_eq!(scheme("/srv/mirror"), MirrorScheme::Safe);
+        assert!(matches!(
+            Fetcher::from_settings(Some("http://mirror.corp"), false),
+            Err(AddonError::PlainHttpMirror { .. })
+        ));
+        assert!(Fetcher::from_settings(Some("http://mirror.corp"), true).is_ok());
+        assert!(Fetcher::from_settings(Some("http://127.0.0.1:1"), false).is_ok());
     }
 
     fn runtime() -> tokio::runtime::Runtime {

@@ -96,10 +96,11 @@ async fn reach(cx: &Cx<'_>) -> anyhow::Result<()> {
             let https = https.map(|e| format!(" and {}", mac_url("https", &e))).unwrap_or_default();
             cx.printer.info(&format!("and on this Mac at {}{https}", mac_url("http", &http)));
         }
-        _ => cx.printer.info(
+        _ => cx.printer.info(&format!(
             "To use http://localhost/ as well, create the cluster with extraPortMappings for containerPort 80 and 443 \
-             on a node labelled ingress-ready=true (docs/addons.md)",
-        ),
+             on a node labelled ingress-ready=true ({})",
+            crate::build_info::docs_link("addons.md")
+        )),
     }
     Ok(())
 }

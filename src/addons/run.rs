@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use futures_util::future::try_join_all;
+use futures_util::future::join_all;
 
 use super::catalog::{self, CATALOG, Info};
-use super::fetch::Fetcher;
+use super::fetch::{Fetcher, MirrorScheme};
 use super::{AddonError, Cx};
-use crate::output::Printer;
+use crate::output::{OutputFormat, Printer, print_structured};
 use crate::provider::Provider;
 
 pub struct InstallOptions<'a> {
@@ -18,6 +18,8 @@ pub struct InstallOptions<'a> {
     pub version: Option<&'a str>,
     pub wait: Duration,
     pub mirror: Option<&'a str>,
+    /// `--allow-http`: a plain-http mirror off this Mac is acceptable.
+    pub allow_http: bool,
 }
 
 pub struct UninstallOptions<'a> {
@@ -25,6 +27,7 @@ pub struct UninstallOptions<'a> {
     pub addon: &'a str,
     pub version: Option<&'a str>,
     pub mirror: Option<&'a str>,
+    pub allow_http: bool,
 }
 
 /// The version to install and whether it is the pinned one (whose checksum
@@ -64,7 +67,8 @@ pub async fn install<P: Provider>(provider: &P, printer: &Printer, opts: &Instal
     let info = catalog::find(opts.addon)?;
     let (version, pinned) = chosen_version(info, opts.version)?;
     let version = version.as_str();
-    let fetcher = Fetcher::from_settings(opts.mirror);
+    let fetcher = Fetcher::from_settings(opts.mirror, opts.allow_http)?;
+    warn_of_plain_http(printer, &fetcher);
     let mut cx = Cx::connect(provider, printer, opts.cluster, fetcher, opts.wait).await?;
     info.addon.prefetch(&cx, version, pinned).await.with_context(|| format!("failed to install {}", info.name))?;
     if let Some(note) = info.addon.provided_already(&cx).await? {
@@ -81,8 +85,20 @@ pub async fn install<P: Provider>(provider: &P, printer: &Printer, opts: &Instal
     install_one(&mut cx, info, version, pinned).await
 }
 
+/// An allowed plain-http mirror off this Mac is said out loud.
+fn warn_of_plain_http(printer: &Printer, fetcher: &Fetcher) {
+    if let Some(mirror) = fetcher.mirror().filter(|m| m.scheme() == MirrorScheme::RemoteHttp) {
+        printer.warn(&format!("downloading over plain http from {} (--allow-http)", mirror.describe()));
+    }
+}
+
 async fn install_one(cx: &mut Cx<'_>, info: &Info, version: &str, pinned: bool) -> anyhow::Result<()> {
     cx.restart_clock();
+    for upstream in info.addon.facts().upstream {
+        if let Some(note) = upstream.unverified(version, pinned) {
+            cx.printer.warn(&note);
+        }
+    }
     let shown = if info.versioned { format!(" {version}") } else { String::new() };
     cx.printer.start(&format!("Installing {}{shown} 🧩", info.name));
     let mut done = info.addon.install(cx, version, pinned).await;
@@ -112,7 +128,8 @@ pub async fn uninstall<P: Provider>(
     opts: &UninstallOptions<'_>,
 ) -> anyhow::Result<()> {
     let info = catalog::find(opts.addon)?;
-    let fetcher = Fetcher::from_settings(opts.mirror);
+    let fetcher = Fetcher::from_settings(opts.mirror, opts.allow_http)?;
+    warn_of_plain_http(printer, &fetcher);
     let mut cx = Cx::connect(provider, printer, opts.cluster, fetcher, Duration::from_secs(300)).await?;
     // What was installed is what goes: `--version`, else the version kina recorded.
     let recorded = super::record::version_of(&cx, info.name).await?;
@@ -150,8 +167,13 @@ pub async fn uninstall<P: Provider>(
 
 /// `kina install --list`: every addon, and whether the cluster has it (when
 /// the cluster runs), as a table or as JSON (`-o json`).
-pub async fn list<P: Provider>(provider: &P, printer: &Printer, cluster: &str, json: bool) -> anyhow::Result<()> {
-    let fetcher = Fetcher::from_settings(None);
+pub async fn list<P: Provider>(
+    provider: &P,
+    printer: &Printer,
+    cluster: &str,
+    format: OutputFormat,
+) -> anyhow::Result<()> {
+    let fetcher = Fetcher::from_settings(None, false)?;
     let cx = match Cx::connect(provider, printer, cluster, fetcher, Duration::ZERO).await {
         Ok(cx) => Some(cx),
         Err(err) => {
@@ -162,12 +184,24 @@ pub async fn list<P: Provider>(provider: &P, printer: &Printer, cluster: &str, j
     // Every addon's check at once: each is a round trip into the node.
     let (states, recorded) = match &cx {
         Some(cx) => {
-            (try_join_all(CATALOG.iter().map(|i| i.addon.list_state(cx))).await?, super::record::versions(cx).await?)
+            // One check that fails shows `?` for that addon, not an error for the whole table.
+            let checks = join_all(CATALOG.iter().map(|i| i.addon.list_state(cx))).await;
+            let states = CATALOG
+                .iter()
+                .zip(checks)
+                .map(|(info, state)| {
+                    state.unwrap_or_else(|err| {
+                        printer.info(&format!("Could not check whether {} is installed: {err:#}", info.name));
+                        "?"
+                    })
+                })
+                .collect();
+            (states, super::record::versions(cx).await.unwrap_or_default())
         }
         None => (vec!["-"; CATALOG.len()], Default::default()),
     };
     let installed_version = |info: &Info, state: &str| recorded.get(info.name).filter(|_| state == "yes").cloned();
-    if json {
+    if format != OutputFormat::Table && format != OutputFormat::Wide {
         let entries: Vec<serde_json::Value> = CATALOG
             .iter()
             .zip(&states)
@@ -176,15 +210,16 @@ pub async fn list<P: Provider>(provider: &P, printer: &Printer, cluster: &str, j
                     "name": info.name,
                     "aliases": info.aliases,
                     "pinnedVersion": info.version,
-                    // null when the cluster is not running (not known), else yes | no | node image.
-                    "installed": (*state != "-").then_some(*state),
+                    // null when not known (the cluster is not running, or the check failed),
+                    // else yes | no | node image.
+                    "installed": (*state != "-" && *state != "?").then_some(*state),
                     "installedVersion": installed_version(info, state),
                     "requires": info.requires.iter().map(|d| catalog::info(*d).name).collect::<Vec<_>>(),
                     "description": info.summary,
                 })
             })
             .collect();
-        printer.data_line(&serde_json::to_string_pretty(&entries)?);
+        print_structured(printer, format, &entries)?;
         return Ok(());
     }
     let mut rows = vec![["NAME".to_string(), "VERSION".into(), "INSTALLED".into(), "DESCRIPTION".into()]];

@@ -2,10 +2,10 @@
 
 use clap::Args;
 
-use super::format::{OutputFormat, print_structured};
 use crate::doctor::{self, HostCommands, Runtime};
 use crate::exec::ProcessRunner;
 use crate::output::Printer;
+use crate::output::{OutputFormat, print_structured};
 use crate::provider::apple::{AppleContainer, locate_binary};
 
 #[derive(Debug, Args)]

@@ -1,7 +1,7 @@
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::format::{OutputFormat, print_structured};
+use crate::output::{OutputFormat, print_structured};
 
 use crate::cluster::actions::cluster_kubeconfig;
 use crate::cluster::delete::cluster_names;

@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::addons::{self, InstallOptions, UninstallOptions};
 use crate::cluster::ClusterError;
-use crate::output::Printer;
+use crate::output::{OutputFormat, Printer};
 use crate::provider::Provider;
 
 #[derive(Debug, Args)]
@@ -20,7 +20,7 @@ pub struct InstallArgs {
     pub list: bool,
     /// --list's output format [default: table]
     #[arg(short = 'o', long, value_enum)]
-    pub output: Option<ListFormat>,
+    pub output: Option<OutputFormat>,
     /// the cluster name (default kina, or KINA_CLUSTER_NAME)
     #[arg(short = 'n', long)]
     pub name: Option<String>,
@@ -33,12 +33,9 @@ pub struct InstallArgs {
     /// download manifests from this base URL or directory (laid out as <host>/<path>) [default: $KINA_ADDON_MIRROR]
     #[arg(long, value_name = "URL|DIR")]
     pub mirror: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    Table,
-    Json,
+    /// allow a plain-http --mirror off this Mac (one on localhost is always allowed)
+    #[arg(long)]
+    pub allow_http: bool,
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +52,9 @@ pub struct UninstallArgs {
     /// download manifests from this base URL or directory (laid out as <host>/<path>) [default: $KINA_ADDON_MIRROR]
     #[arg(long, value_name = "URL|DIR")]
     pub mirror: Option<String>,
+    /// allow a plain-http --mirror off this Mac (one on localhost is always allowed)
+    #[arg(long)]
+    pub allow_http: bool,
 }
 
 /// Offers the catalog's names to shell completion and help, but lets any
@@ -96,7 +96,7 @@ pub async fn install<P: Provider>(args: InstallArgs, provider: &P, printer: &Pri
         anyhow::bail!("-o/--output formats `kina install --list`; it does not go with installing an addon");
     }
     let Some(addon) = args.addon.filter(|_| !args.list) else {
-        return addons::list(provider, printer, &cluster, args.output == Some(ListFormat::Json)).await;
+        return addons::list(provider, printer, &cluster, args.output.unwrap_or_default()).await;
     };
     let mirror = mirror(args.mirror);
     let opts = InstallOptions {
@@ -105,6 +105,7 @@ pub async fn install<P: Provider>(args: InstallArgs, provider: &P, printer: &Pri
         version: args.version.as_deref(),
         wait: args.wait,
         mirror: mirror.as_deref(),
+        allow_http: args.allow_http,
     };
     let advice = format!("run it again to finish, or `kina uninstall {addon}`");
     until_interrupted(addons::install(provider, printer, &opts), &format!("kina install {addon}"), &advice).await
@@ -132,6 +133,7 @@ pub async fn uninstall<P: Provider>(args: UninstallArgs, provider: &P, printer: 
         addon: &args.addon,
         version: args.version.as_deref(),
         mirror: mirror.as_deref(),
+        allow_http: args.allow_http,
     };
     let what = format!("kina uninstall {}", args.addon);
     until_interrupted(addons::uninstall(provider, printer, &opts), &what, "run it again to finish").await

@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::format::{OutputFormat, print_structured};
+use crate::output::{OutputFormat, print_structured};
 
 use crate::cluster::summary::{summarize, table};
 use crate::output::Printer;

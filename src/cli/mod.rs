@@ -5,7 +5,6 @@ mod create;
 mod delete;
 mod doctor;
 mod export;
-mod format;
 mod get;
 mod install;
 mod lifecycle;

@@ -4,12 +4,14 @@
 // The one module allowed to print (lib.rs denies it everywhere else).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod format;
 mod status;
 mod terminal;
 
 use std::io::Write;
 use std::sync::Mutex;
 
+pub use format::{OutputFormat, print_structured};
 pub use status::Status;
 pub use terminal::Terminal;
 

@@ -668,3 +668,54 @@ fn list_as_json_for_scripts() {
     assert_eq!(storage["installed"], "node image");
     world.kina(&["install", "gateway", "-o", "json"]).code_is(1).stderr_has("--list");
 }
+
+#[test]
+fn list_marks_what_it_could_not_check_and_takes_every_output_format() {
+    let mut world = world();
+    cluster(&world);
+    world.env("KINA_FAKE_FAIL", "get deployment metrics-server");
+    let run = world.kina(&["install", "--list"]);
+    run.success().stderr_has("Could not check whether metrics-server is installed");
+    let line = run.stdout().lines().find(|l| l.starts_with("metrics-server ")).unwrap().to_string();
+    assert!(line.contains("   ?   "), "{line}");
+    let json: serde_json::Value =
+        serde_json::from_str(&world.kina(&["install", "--list", "-o", "json"]).success().stdout()).unwrap();
+    let metrics = json.as_array().unwrap().iter().find(|a| a["name"] == "metrics-server").unwrap();
+    assert_eq!(metrics["installed"], serde_json::Value::Null, "unknown");
+    world.remove_env("KINA_FAKE_FAIL");
+    let yaml = world.kina(&["install", "--list", "-o", "yaml"]).success().stdout();
+    assert!(yaml.starts_with("- name: load-balancer\n"), "{yaml}");
+    world.kina(&["install", "--list", "-o", "wide"]).success().stdout_has("NAME ");
+}
+
+#[test]
+fn downloads_are_https_only_and_unpinned_files_are_said() {
+    let mut world = World::new();
+    world.env("KINA_ADDON_MIRROR", "http://mirror.example.com/kina");
+    cluster(&world);
+    world
+        .kina(&["install", "metrics-server"])
+        .code_is(1)
+        .stderr_has("the mirror http://mirror.example.com/kina is plain http")
+        .stderr_has("hint: use an https:// mirror or a directory, or pass --allow-http");
+    assert!(applied(&world).iter().all(|c| !c.contains("metrics")), "nothing was applied");
+
+    // A file without a recorded checksum is applied with a warning.
+    world.env("KINA_ADDON_MIRROR", fixtures().display().to_string());
+    world
+        .kina(&["install", "metrics-server"])
+        .success()
+        .stderr_has("components.yaml has no checksum recorded in this kina release");
+    world.kina(&["uninstall", "metrics-server"]).success();
+    // Allowed, plain http is said out loud (the file comes from the cache: no network here).
+    world.env("KINA_ADDON_MIRROR", "http://mirror.example.com/kina");
+    world
+        .kina(&["install", "metrics-server", "--allow-http"])
+        .success()
+        .stderr_has("WARNING: downloading over plain http from http://mirror.example.com/kina (--allow-http)");
+    world.env("KINA_ADDON_MIRROR", fixtures().display().to_string());
+    world
+        .kina(&["install", "ingress-nginx", "--version", "v1.15.0"])
+        .success()
+        .stderr_has("is not the pinned version: kina has no checksum for it");
+}

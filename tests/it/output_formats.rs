@@ -7,7 +7,8 @@ use crate::support::World;
 fn every_output_flag_takes_the_same_values() {
     let world = World::new();
     world.kina(&["create", "cluster"]).success();
-    let commands: [&[&str]; 4] = [&["get", "clusters"], &["get", "nodes"], &["list"], &["doctor"]];
+    let commands: [&[&str]; 5] =
+        [&["get", "clusters"], &["get", "nodes"], &["list"], &["doctor"], &["install", "--list"]];
     for command in commands {
         for format in ["table", "wide", "json", "yaml"] {
             let mut args = command.to_vec();
