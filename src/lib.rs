@@ -17,9 +17,11 @@ pub mod exec;
 pub mod kubeadm;
 pub mod kubeconfig;
 pub mod node;
+pub mod node_image;
 pub mod output;
 pub mod provider;
 mod report;
+pub mod versions;
 pub mod yaml;
 
 pub use cli::run;

@@ -27,6 +27,9 @@ pub struct CreateClusterArgs {
     /// node docker image to use for booting the cluster
     #[arg(long)]
     pub image: Option<String>,
+    /// Kubernetes version of the node image: a minor (1.36, v1.36) picks its newest image, or an exact version (1.35.5); --image wins (kina only)
+    #[arg(long, value_name = "VERSION")]
+    pub kubernetes_version: Option<String>,
     /// retain nodes for debugging when cluster creation fails
     #[arg(long)]
     pub retain: bool,
@@ -71,10 +74,21 @@ pub async fn run<P: Provider>(cmd: CreateCommand, provider: &P, printer: &Printe
     for _ in 0..workers {
         cluster.nodes.push(Node::new(Role::Worker));
     }
+    let image = match (args.image, args.kubernetes_version.as_deref()) {
+        (Some(image), Some(version)) => {
+            printer.warn(&format!("--image {image} wins over --kubernetes-version {version}"));
+            Some(image)
+        }
+        (Some(image), None) => Some(image),
+        (None, Some(version)) => {
+            Some(crate::versions::resolve(version).context("failed to create cluster")?.image.to_string())
+        }
+        (None, None) => None,
+    };
     let options = CreateOptions {
         name,
         config: cluster,
-        overrides: Overrides { image: args.image, cpus: args.cpus, memory: args.memory },
+        overrides: Overrides { image, cpus: args.cpus, memory: args.memory },
         retain: args.retain,
         wait: args.wait,
         kubeconfig: kubeconfig::write_target_from_env(args.kubeconfig.as_deref())?,

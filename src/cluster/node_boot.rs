@@ -13,14 +13,9 @@ pub const BOOT_TIMEOUT: Duration = Duration::from_secs(240);
 
 /// Runtime settings every node needs after each boot, all idempotent:
 /// forwarding for pods, no TSO/GSO (vmnet stalls large TCP transfers
-/// between VMs), and an MSS clamp for the 1280-byte MTU. Constant scripts:
-/// no user input is ever part of them; data travels on stdin.
-pub const RUNTIME_SETTINGS: &str = "set -e
-sysctl -w net.ipv4.ip_forward=1
-ethtool -K eth0 tso off gso off >/dev/null 2>&1 || true
-iptables-nft -t mangle -C OUTPUT -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220 2>/dev/null || iptables-nft -t mangle -A OUTPUT -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220
-iptables-nft -t mangle -C FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220 2>/dev/null || iptables-nft -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220
-";
+/// between VMs), and an MSS clamp for the 1280-byte MTU. A constant script,
+/// the same file the kina-node image runs at every boot (images/node/).
+pub const RUNTIME_SETTINGS: &str = include_str!("../../images/node/runtime-settings.sh");
 
 /// Applies [`RUNTIME_SETTINGS`] in a node.
 pub async fn apply_runtime_settings<P: Provider>(provider: &P, node: &str) -> anyhow::Result<()> {

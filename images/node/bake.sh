@@ -1,0 +1,28 @@
+# Bakes kina's per-node settings into a node image's root filesystem.
+# Usage: sh bake.sh ROOT IMAGE_VERSION BASE_IMAGE
+# ROOT is `/` in the Containerfile and a scratch directory in kina's tests;
+# nothing outside ROOT is touched. The files to install sit beside this script.
+set -eu
+
+root=${1:?usage: bake.sh ROOT IMAGE_VERSION BASE_IMAGE}
+image_version=${2:?usage: bake.sh ROOT IMAGE_VERSION BASE_IMAGE}
+base_image=${3:?usage: bake.sh ROOT IMAGE_VERSION BASE_IMAGE}
+here=$(dirname "$0")
+
+if [ ! -f "$root/kind/version" ]; then
+	echo "bake.sh: $root/kind/version is missing: the base must be a kindest/node image" >&2
+	exit 1
+fi
+kubernetes_version=$(cat "$root/kind/version")
+
+# runtime-settings: applied by a systemd unit at every boot, before containerd.
+mkdir -p "$root/kina/bin" "$root/etc/systemd/system/multi-user.target.wants"
+cp "$here/runtime-settings.sh" "$root/kina/bin/runtime-settings.sh"
+chmod 0755 "$root/kina/bin/runtime-settings.sh"
+cp "$here/kina-runtime-settings.service" "$root/etc/systemd/system/kina-runtime-settings.service"
+chmod 0644 "$root/etc/systemd/system/kina-runtime-settings.service"
+# What `systemctl enable` does, without needing systemd at build time.
+ln -sf /etc/systemd/system/kina-runtime-settings.service \
+	"$root/etc/systemd/system/multi-user.target.wants/kina-runtime-settings.service"
+
+sh "$here/write-manifest.sh" "$root" "$image_version" "$kubernetes_version" "$base_image"
