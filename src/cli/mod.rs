@@ -1,5 +1,6 @@
 //! The command line, mirroring kind's (kind.md §1) with `kind` → `kina`.
 
+mod build;
 mod completion;
 mod create;
 mod delete;
@@ -59,6 +60,9 @@ pub enum Command {
     /// Loads images into nodes
     #[command(subcommand)]
     Load(load::LoadCommand),
+    /// Builds one of [node-image]
+    #[command(subcommand)]
+    Build(build::BuildCommand),
     /// Lists clusters with their nodes, state, Kubernetes version and API server
     List(list::ListArgs),
     /// Installs an addon (load-balancer, gateway, ingress-nginx, metrics-server, ...); --list shows them all
@@ -158,6 +162,7 @@ async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
 async fn run_command(command: Command, provider: &AppleContainer, printer: &Printer) -> anyhow::Result<()> {
     match command {
         Command::Create(cmd) => create::run(cmd, provider, printer).await,
+        Command::Build(cmd) => build::run(cmd, provider, printer).await,
         Command::Delete(cmd) => delete::run(cmd, provider, printer).await,
         Command::Get(cmd) => get::run(cmd, provider, printer).await,
         Command::Export(cmd) => export::run(cmd, provider, printer).await,

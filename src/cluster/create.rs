@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::actions::{Action, Context, NodeFailure, RunState, export_kubeconfig, host_env};
 use super::plan::{Overrides, plan};
-use super::{ClusterError, DEFAULT_IMAGE, interrupt, names};
+use super::{ClusterError, interrupt, names};
 use crate::config::types::Cluster;
 use crate::kubeconfig;
 use crate::output::Printer;
@@ -37,7 +37,7 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
     let networking = &opts.config.networking;
     let env = host_env(&networking.pod_subnet, &networking.service_subnet);
     let nodes =
-        plan(&opts.name, &opts.config, DEFAULT_IMAGE, &opts.overrides, &env).context("failed to create cluster")?;
+        plan(&opts.name, &opts.config, crate::versions::default_image(), &opts.overrides, &env).context("failed to create cluster")?;
 
     printer.info(&format!("Creating cluster {:?} ...", opts.name));
     let bootstrap = nodes[0].name.clone();
@@ -52,6 +52,7 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
         runs: Default::default(),
         booted: Default::default(),
         kubernetes_versions: Default::default(),
+        conflist_at_init: None,
         started: std::time::Instant::now(),
     };
 

@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 
 use crate::exec::{ExecError, Output};
+use crate::kubeadm::KubeVersion;
+use crate::node_image::{Baked, ImageManifest};
 use crate::provider::{NodeCommand, Provider, ProviderError};
 
 /// Apple's plugin allows a node this long to boot.
@@ -17,17 +19,60 @@ pub const BOOT_TIMEOUT: Duration = Duration::from_secs(240);
 /// the same file the kina-node image runs at every boot (images/node/).
 pub const RUNTIME_SETTINGS: &str = include_str!("../../images/node/runtime-settings.sh");
 
-/// Applies [`RUNTIME_SETTINGS`] in a node.
-pub async fn apply_runtime_settings<P: Provider>(provider: &P, node: &str) -> anyhow::Result<()> {
+/// Polled until containerd's socket exists (`test` fails silently until
+/// then); once it does, the same call reports the image's Kubernetes version
+/// and, from a kina-node image, its manifest: what it has baked in costs no
+/// extra call, and a kindest/node answers with its version alone.
+const BOOT_PROBE: &str = "set -e
+test -S /run/containerd/containerd.sock
+cat /kind/version
+cat /kina/image.json 2>/dev/null || true
+";
+
+/// What a booted node's image holds.
+#[derive(Debug, Clone)]
+pub struct BootReport {
+    /// `/kind/version`: a node's kubeadm config must be in an API its own kubeadm reads.
+    pub kubernetes_version: KubeVersion,
+    /// `/kina/image.json`, on kina-node images only.
+    pub manifest: Option<ImageManifest>,
+}
+
+impl BootReport {
+    pub fn parse(stdout: &str) -> anyhow::Result<BootReport> {
+        let (first, rest) = stdout.split_once('\n').unwrap_or((stdout, ""));
+        let kubernetes_version = KubeVersion::parse(first)
+            .with_context(|| format!("node image reported {first:?} in /kind/version, not a Kubernetes version"))?;
+        let manifest = if rest.trim().is_empty() { None } else { Some(ImageManifest::parse(rest)?) };
+        Ok(BootReport { kubernetes_version, manifest })
+    }
+
+    /// Whether the image applies this step itself.
+    pub fn has_baked(&self, step: Baked) -> bool {
+        self.manifest.as_ref().is_some_and(|m| m.has(step))
+    }
+}
+
+/// Applies [`RUNTIME_SETTINGS`] in a node, unless its image runs them at boot.
+pub async fn apply_runtime_settings<P: Provider>(provider: &P, node: &str, report: &BootReport) -> anyhow::Result<()> {
+    if report.has_baked(Baked::RuntimeSettings) {
+        return Ok(());
+    }
     let settings = NodeCommand::new(["sh", "-c", RUNTIME_SETTINGS]);
     provider.exec_checked(node, &settings).await?;
     Ok(())
 }
 
-/// Polls with backoff until containerd's socket exists in the node.
-pub async fn wait_for_containerd<P: Provider>(provider: &P, node: &str, timeout: Duration) -> anyhow::Result<()> {
-    let probe =
-        NodeCommand::new(["test", "-S", crate::node::paths::CONTAINERD_SOCKET]).timeout(Duration::from_secs(10));
+/// Polls with backoff until containerd's socket exists in the node; then
+/// what the node's image holds.
+pub async fn wait_for_containerd<P: Provider>(
+    provider: &P,
+    node: &str,
+    timeout: Duration,
+) -> anyhow::Result<BootReport> {
+    debug_assert!(BOOT_PROBE.contains(crate::node::paths::CONTAINERD_SOCKET));
+    debug_assert!(BOOT_PROBE.contains(crate::node::paths::KUBERNETES_VERSION));
+    let probe = NodeCommand::new(["sh", "-c", BOOT_PROBE]).timeout(Duration::from_secs(10));
     let mut backoff = crate::backoff::Backoff::new(timeout);
     loop {
         let output = match provider.exec(node, &probe).await {
@@ -37,7 +82,7 @@ pub async fn wait_for_containerd<P: Provider>(provider: &P, node: &str, timeout:
             Err(err) => return Err(err.into()),
         };
         if output.success() {
-            return Ok(());
+            return BootReport::parse(&output.stdout);
         }
         if !output.stderr.trim().is_empty() {
             // `test` is silent; the exec itself failed. Did the VM stop?

@@ -26,6 +26,11 @@ impl Printer {
         Printer { quiet, terminal, status: Mutex::new(None) }
     }
 
+    /// `-q`: status and info lines are off.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     pub fn terminal(&self) -> Terminal {
         self.terminal
     }

@@ -6,6 +6,7 @@
 
 pub mod apple;
 mod error;
+pub mod image_builder;
 
 use std::future::Future;
 use std::net::Ipv4Addr;

@@ -104,7 +104,9 @@ fn dispatch(s: &mut Session) -> Out {
         "image" | "i" => crate::images::cmd(s, rest),
         "volume" | "v" => crate::resources::volume(s, rest),
         "network" | "n" if s.cfg.macos >= 26 && s.cfg.version.at_least(0, 2, 0) => crate::resources::network(s, rest),
-        "registry" | "r" | "builder" | "build" | "stats" | "prune" | "copy" | "cp" | "export" | "machine" | "m" => {
+        "build" => crate::build::build(s, rest),
+        "builder" => crate::build::builder(s, rest),
+        "registry" | "r" | "stats" | "prune" | "copy" | "cp" | "export" | "machine" | "m" => {
             Out::error(format!("'{first}' is not emulated by the fake container CLI"))
         }
         other if other.starts_with('-') => Out::fail(

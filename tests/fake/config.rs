@@ -41,6 +41,8 @@ pub struct Config {
     pub log: Option<PathBuf>,
     pub boot_polls: u32,
     pub not_ready: bool,
+    /// `KINA_FAKE_BUILDER=stopped`: the BuildKit builder VM is not running.
+    pub builder_stopped: bool,
     pub macos: u32,
     /// `uname -r` inside nodes (`KINA_FAKE_KERNEL`, default the 1.x recommended kernel).
     pub kernel: String,
@@ -100,6 +102,7 @@ impl Config {
             log: var("KINA_FAKE_LOG").map(PathBuf::from),
             boot_polls: var("KINA_FAKE_BOOT_POLLS").and_then(|v| v.trim().parse().ok()).unwrap_or(0),
             not_ready: var("KINA_FAKE_NOT_READY").is_some_and(|v| v != "0"),
+            builder_stopped: var("KINA_FAKE_BUILDER").is_some_and(|v| v == "stopped"),
             macos: var("KINA_FAKE_MACOS").and_then(|v| v.trim().parse().ok()).unwrap_or(26),
             kernel: var("KINA_FAKE_KERNEL").map(|v| v.trim().to_string()).unwrap_or_else(|| "6.18.15".to_string()),
             dns_domains: list("KINA_FAKE_DNS_DOMAINS"),

@@ -4,6 +4,7 @@
 
 mod app;
 mod archive;
+mod build;
 mod args;
 mod config;
 mod flags;

@@ -68,7 +68,7 @@ pub fn cmd(s: &mut Session, args: &[String], create: bool) -> Out {
         env: spec.env,
         boot_log: vec![],
         log: vec![],
-        node: Node::seed(&image),
+        node: Node::from_image(&image, crate::images::lookup(state, &image).map(|i| &i.files)),
     };
     state.containers.insert(id.clone(), container);
     if !create {

@@ -21,6 +21,9 @@ pub struct State {
     /// Set by `system start` / `system stop`; overrides `KINA_FAKE_APISERVER`.
     #[serde(default)]
     pub system: Option<String>,
+    /// Set by `builder start` / `builder stop`; overrides `KINA_FAKE_BUILDER`.
+    #[serde(default)]
+    pub builder: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Clone)]
@@ -81,6 +84,10 @@ pub struct Image {
     pub digest: String,
     pub size: u64,
     pub created: String,
+    /// Files a `container build` put into the image (path → content; a symlink as
+    /// `-> target`): a node from it starts with them.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
 }
 
 #[derive(Serialize, Deserialize, Clone)]

@@ -22,10 +22,24 @@ kubectl --kubeconfig=/etc/kubernetes/admin.conf -n kube-system scale deployment 
 kubectl --kubeconfig=/etc/kubernetes/admin.conf -n kube-system patch deployment coredns --type=json -p '[{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/readinessProbe/periodSeconds\",\"value\":2}]' || true
 ";
 
+/// `kubeadm init` on a kina-node image: kindnet's conflist (on stdin) first,
+/// so the node is Ready as soon as it registers.
+const INIT_WITH_CNI_CONFIG: &str = "set -e
+mkdir -p /etc/cni/net.d
+cat > /etc/cni/net.d/10-kindnet.conflist
+kubeadm init --config=/kind/kubeadm.conf --skip-token-print --v=6
+";
+
 pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     let config_flag = format!("--config={KUBEADM_CONF}");
-    let init = NodeCommand::new(["kubeadm", "init", config_flag.as_str(), "--skip-token-print", "--v=6"])
-        .timeout(INIT_TIMEOUT);
+    let init = match ctx.conflist_at_init.take() {
+        Some(conflist) => {
+            debug_assert!(INIT_WITH_CNI_CONFIG.contains(&config_flag));
+            NodeCommand::new(["sh", "-c", INIT_WITH_CNI_CONFIG]).stdin(conflist)
+        }
+        None => NodeCommand::new(["kubeadm", "init", config_flag.as_str(), "--skip-token-print", "--v=6"]),
+    }
+    .timeout(INIT_TIMEOUT);
     let node = ctx.bootstrap().name.clone();
     let output = ctx.provider.exec_checked(&node, &init).await.context("failed to init node with kubeadm")?;
     tracing::trace!("kubeadm init output:\n{}", output.stdout);

@@ -47,6 +47,10 @@ pub struct Context<'a, P: Provider> {
     /// What each node's image holds (`/kind/version`): a node's kubeadm
     /// config must be in an API its own kubeadm reads.
     pub kubernetes_versions: BTreeMap<String, KubeVersion>,
+    /// kindnet's conflist for the bootstrap node when its image applies the
+    /// runtime settings at boot: written by the `kubeadm init` exec, so that
+    /// node needs no separate prepare exec.
+    pub conflist_at_init: Option<String>,
     /// When the create began: `Ready after` counts from here.
     pub started: std::time::Instant,
 }

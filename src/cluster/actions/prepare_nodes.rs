@@ -7,15 +7,12 @@ use crate::cluster::node_boot::{BOOT_TIMEOUT, RUNTIME_SETTINGS, wait_for_contain
 use crate::cluster::plan::PlannedNode;
 use crate::exec::ExecError;
 use crate::kubeadm::KubeVersion;
+use crate::node_image::Baked;
 use crate::provider::{Node, NodeCommand, Provider, ProviderError};
 
 /// Writes the CNI config that arrives on stdin.
 const WRITE_CNI_CONFIG: &str = "mkdir -p /etc/cni/net.d
 cat > /etc/cni/net.d/10-kindnet.conflist
-";
-
-/// Last line of output: the Kubernetes version the image holds.
-const REPORT_VERSION: &str = "cat /kind/version
 ";
 
 pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
@@ -27,20 +24,27 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
         })
     });
     let booted = futures_util::future::try_join_all(boots).await?;
-    for (node, version) in booted {
-        ctx.kubernetes_versions.insert(node.name.clone(), version);
-        ctx.booted.insert(node.name.clone(), node);
+    for prepared in booted {
+        ctx.kubernetes_versions.insert(prepared.node.name.clone(), prepared.version);
+        if prepared.deferred_conflist.is_some() {
+            ctx.conflist_at_init = prepared.deferred_conflist;
+        }
+        ctx.booted.insert(prepared.node.name.clone(), prepared.node);
     }
     Ok(())
 }
 
+/// A booted node, ready for kubeadm.
+struct Prepared {
+    node: Node,
+    version: KubeVersion,
+    /// kindnet's conflist, still to be written (by the `kubeadm init` exec).
+    deferred_conflist: Option<String>,
+}
+
 /// Creates one node VM, waits for it to boot, applies the runtime settings
-/// and reads back its address. Returns the node and its Kubernetes version.
-async fn prepare<P: Provider>(
-    ctx: &Context<'_, P>,
-    planned: &PlannedNode,
-    bootstrap: bool,
-) -> anyhow::Result<(Node, KubeVersion)> {
+/// (unless its image does) and reads back its address.
+async fn prepare<P: Provider>(ctx: &Context<'_, P>, planned: &PlannedNode, bootstrap: bool) -> anyhow::Result<Prepared> {
     let node = planned.name.as_str();
     ctx.set_run_state(node, RunState::InFlight);
     if let Err(err) = ctx.provider.create_node(&planned.spec).await {
@@ -50,30 +54,34 @@ async fn prepare<P: Provider>(
         return Err(anyhow::Error::new(err).context(format!("failed to create node VM {node}")));
     }
     ctx.set_run_state(node, RunState::Created);
-    wait_for_containerd(ctx.provider, node, BOOT_TIMEOUT).await?;
+
+    let report = wait_for_containerd(ctx.provider, node, BOOT_TIMEOUT).await?;
 
     // Only the first node's pod range is known before it registers.
     let conflist =
         if bootstrap && ctx.install_cni() { kindnet_conflist::render(&ctx.config.networking.pod_subnet) } else { None };
-    let prepare = match conflist {
-        Some(conflist) => {
-            debug_assert!(WRITE_CNI_CONFIG.contains(kindnet_conflist::PATH));
-            let script = [RUNTIME_SETTINGS, WRITE_CNI_CONFIG, REPORT_VERSION].concat();
-            NodeCommand::new(["sh".to_string(), "-c".to_string(), script]).stdin(conflist)
-        }
-        None => NodeCommand::new(["sh".to_string(), "-c".to_string(), [RUNTIME_SETTINGS, REPORT_VERSION].concat()]),
-    };
-    let output =
+    // The settings and the conflist share one exec; an image that applies the
+    // settings at boot leaves the conflist to the `kubeadm init` exec instead.
+    let mut deferred_conflist = None;
+    if report.has_baked(Baked::RuntimeSettings) {
+        deferred_conflist = conflist;
+    } else {
+        let prepare = match conflist {
+            Some(conflist) => {
+                debug_assert!(WRITE_CNI_CONFIG.contains(kindnet_conflist::PATH));
+                let script = [RUNTIME_SETTINGS, WRITE_CNI_CONFIG].concat();
+                NodeCommand::new(["sh".to_string(), "-c".to_string(), script]).stdin(conflist)
+            }
+            None => NodeCommand::new(["sh", "-c", RUNTIME_SETTINGS]),
+        };
         ctx.provider.exec_checked(node, &prepare).await.context("failed to apply the node's runtime settings")?;
-    let reported = output.stdout.lines().last().unwrap_or_default();
-    let version = KubeVersion::parse(reported)
-        .with_context(|| format!("node image reported {reported:?} in /kind/version, not a Kubernetes version"))?;
+    }
 
     let inspected = ctx.provider.inspect_node(node).await?;
     if inspected.ipv4.is_none() {
         bail!("node {node} has no IPv4 address; check `container inspect {node}`");
     }
-    Ok((inspected, version))
+    Ok(Prepared { node: inspected, version: report.kubernetes_version, deferred_conflist })
 }
 
 /// Settings every node VM gets from the Mac: its proxy, minus cluster traffic.

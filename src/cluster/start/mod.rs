@@ -91,13 +91,14 @@ pub async fn finish_start<P: Provider>(
 }
 
 /// Starts a node if it is stopped, waits for containerd, re-applies the
-/// runtime settings (they do not survive a reboot) and reads the new address.
+/// runtime settings (they do not survive a reboot; a kina-node image applies
+/// them itself) and reads the new address.
 async fn boot<P: Provider>(provider: &P, node: &Node) -> anyhow::Result<Node> {
     if !node.is_running() {
         provider.start_node(&node.name).await.with_context(|| format!("failed to start node {}", node.name))?;
     }
-    wait_for_containerd(provider, &node.name, BOOT_TIMEOUT).await?;
-    apply_runtime_settings(provider, &node.name).await.context("failed to prepare node")?;
+    let report = wait_for_containerd(provider, &node.name, BOOT_TIMEOUT).await?;
+    apply_runtime_settings(provider, &node.name, &report).await.context("failed to prepare node")?;
     let booted = provider.inspect_node(&node.name).await?;
     if booted.ipv4.is_none() {
         anyhow::bail!("node {} has no IPv4 address after starting; check `container inspect {}`", node.name, node.name);

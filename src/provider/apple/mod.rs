@@ -1,6 +1,7 @@
 //! The Apple `container` provider: the only code that builds `container`
 //! command lines. Every call goes through [`AppleContainer::invoke`].
 
+mod build_args;
 pub mod json;
 mod locate;
 pub mod run_args;

@@ -164,6 +164,20 @@ impl Node {
         n
     }
 
+    /// A node from `image`: kindest/node's files, then what a `container build` added.
+    pub fn from_image(image: &str, built: Option<&std::collections::BTreeMap<String, String>>) -> Node {
+        let mut n = Node::seed(image);
+        for (path, content) in built.into_iter().flatten() {
+            let mut dir = super::files::parent(path);
+            while dir != "/" {
+                n.dirs.insert(dir.clone());
+                dir = super::files::parent(&dir);
+            }
+            n.files.insert(path.clone(), content.clone());
+        }
+        n
+    }
+
     /// (Re)starts the kubelet: it reads the API server URL from `kubelet.conf` now.
     pub fn start_kubelet(&mut self) {
         self.kubelet_stopped = false;
