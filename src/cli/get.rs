@@ -55,6 +55,9 @@ struct NodeItem<'a> {
     state: &'a str,
     /// None while the node is stopped.
     ip: Option<String>,
+    /// From the node's `io.kina.kubernetes-version` label (the image's tag); None if the tag is not a version.
+    #[serde(rename = "kubernetesVersion")]
+    kubernetes_version: Option<&'a str>,
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +100,7 @@ pub async fn run<P: Provider>(cmd: GetCommand, provider: &P, printer: &Printer) 
                         role: &n.role,
                         state: &n.state,
                         ip: n.ipv4.map(|ip| ip.to_string()),
+                        kubernetes_version: n.kubernetes_version.as_deref(),
                     })
                     .collect();
                 print_structured(printer, args.output, &items)?;

@@ -36,8 +36,8 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
     kubeconfig::check_export(&opts.kubeconfig).context("failed to create cluster")?;
     let networking = &opts.config.networking;
     let env = host_env(&networking.pod_subnet, &networking.service_subnet);
-    let nodes =
-        plan(&opts.name, &opts.config, crate::versions::default_image(), &opts.overrides, &env).context("failed to create cluster")?;
+    let nodes = plan(&opts.name, &opts.config, crate::versions::default_image(), &opts.overrides, &env)
+        .context("failed to create cluster")?;
 
     printer.info(&format!("Creating cluster {:?} ...", opts.name));
     let bootstrap = nodes[0].name.clone();

@@ -90,7 +90,10 @@ pub fn build(s: &mut Session, args: &[String]) -> Out {
     };
     let quiet = p.has("--quiet");
     if !quiet {
-        stderr.push_str(&format!("[+] Building 1/1 FINISHED\n => [1/3] FROM {}\n => [2/3] COPY\n => [3/3] RUN\n", plan.from));
+        stderr.push_str(&format!(
+            "[+] Building 1/1 FINISHED\n => [1/3] FROM {}\n => [2/3] COPY\n => [3/3] RUN\n",
+            plan.from
+        ));
     }
     let digest = format!("sha256:{}", stable_hex(&format!("{base_key}{files:?}"), 64));
     let mut names = Vec::new();
@@ -101,7 +104,13 @@ pub fn build(s: &mut Session, args: &[String]) -> Out {
         };
         state.images.insert(
             key.clone(),
-            Image { reference: key.clone(), digest: digest.clone(), size: 760, created: iso_now(), files: files.clone() },
+            Image {
+                reference: key.clone(),
+                digest: digest.clone(),
+                size: 760,
+                created: iso_now(),
+                files: files.clone(),
+            },
         );
         names.push(key);
     }
@@ -164,7 +173,9 @@ fn run_steps(
     root: &Path,
 ) -> Result<BTreeMap<String, String>, String> {
     std::fs::create_dir_all(root).map_err(|e| e.to_string())?;
-    files.entry("/kind/version".into()).or_insert_with(|| format!("{}\n", crate::node::model::version_from_image(base)));
+    files
+        .entry("/kind/version".into())
+        .or_insert_with(|| format!("{}\n", crate::node::model::version_from_image(base)));
     for (path, content) in &files {
         write(root, path, content)?;
     }
@@ -177,9 +188,12 @@ fn run_steps(
     let root_str = root.to_str().ok_or("scratch root is not UTF-8")?;
     for run in &plan.runs {
         // `/` in the Containerfile is the scratch root here.
-        let script = run.replace(" / ", &format!(" {root_str}/ ")).replace("sh /kina/build/", &format!("sh {root_str}/kina/build/"));
+        let script = run
+            .replace(" / ", &format!(" {root_str}/ "))
+            .replace("sh /kina/build/", &format!("sh {root_str}/kina/build/"));
         let script = script.replace("rm -rf /kina/build", &format!("rm -rf {root_str}/kina/build"));
-        let out = std::process::Command::new("dash").arg("-c").arg(&script).output().map_err(|e| format!("dash: {e}"))?;
+        let out =
+            std::process::Command::new("dash").arg("-c").arg(&script).output().map_err(|e| format!("dash: {e}"))?;
         if !out.status.success() {
             return Err(format!("RUN {run}: {}", String::from_utf8_lossy(&out.stderr).trim()));
         }

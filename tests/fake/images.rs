@@ -103,7 +103,10 @@ pub fn ensure(state: &mut State, text: &str, quiet: bool, stderr: &mut String) -
         stderr.push_str(&format!("Fetching image {key}\n[1/2] Fetching image 100% (12 of 12 blobs, 412.3 MB)\n[2/2] Unpacking image for platform linux/arm64 100%\n"));
     }
     let digest = r.digest.clone().unwrap_or_else(|| format!("sha256:{}", stable_hex(&key, 64)));
-    state.images.insert(key.clone(), Image { reference: key.clone(), digest, size: 743, created: iso_now(), files: Default::default() });
+    state.images.insert(
+        key.clone(),
+        Image { reference: key.clone(), digest, size: 743, created: iso_now(), files: Default::default() },
+    );
     Ok(key)
 }
 

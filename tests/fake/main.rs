@@ -4,8 +4,8 @@
 
 mod app;
 mod archive;
-mod build;
 mod args;
+mod build;
 mod config;
 mod flags;
 mod images;

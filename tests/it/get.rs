@@ -168,7 +168,8 @@ fn get_clusters_and_nodes_machine_readable() {
     assert_eq!(nodes.len(), 2, "{nodes:?}");
     // Sorted by cluster, then name; exactly these keys, in this order.
     let keys: Vec<&String> = nodes[0].as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["name", "cluster", "role", "state", "ip"]);
+    assert_eq!(keys, ["name", "cluster", "role", "state", "ip", "kubernetesVersion"]);
+    assert_eq!(nodes[0]["kubernetesVersion"], "v1.35.5");
     assert_eq!(nodes[0]["name"], "alpha-control-plane");
     assert_eq!(nodes[0]["cluster"], "alpha");
     assert_eq!(nodes[0]["role"], "control-plane");

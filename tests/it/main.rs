@@ -20,6 +20,7 @@ mod lifecycle;
 mod load;
 mod logs;
 mod multinode;
+mod node_image;
 mod output_formats;
 mod preflight;
 mod snapshots;

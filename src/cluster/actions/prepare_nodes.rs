@@ -44,7 +44,11 @@ struct Prepared {
 
 /// Creates one node VM, waits for it to boot, applies the runtime settings
 /// (unless its image does) and reads back its address.
-async fn prepare<P: Provider>(ctx: &Context<'_, P>, planned: &PlannedNode, bootstrap: bool) -> anyhow::Result<Prepared> {
+async fn prepare<P: Provider>(
+    ctx: &Context<'_, P>,
+    planned: &PlannedNode,
+    bootstrap: bool,
+) -> anyhow::Result<Prepared> {
     let node = planned.name.as_str();
     ctx.set_run_state(node, RunState::InFlight);
     if let Err(err) = ctx.provider.create_node(&planned.spec).await {

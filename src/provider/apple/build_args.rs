@@ -27,11 +27,8 @@ pub fn build_args(request: &BuildRequest) -> Vec<String> {
 
 impl<R: Runner> ImageBuilder for AppleContainer<R> {
     async fn build_image(&self, request: &BuildRequest) -> Result<(), BuildError> {
-        let build =
-            self.invocation(build_args(request)).timeout(BUILD_TIMEOUT).inherit_stderr(request.show_progress);
-        self.invoke_checked(&build)
-            .await
-            .map_err(|source| BuildError::Failed { tag: request.tag.clone(), source })?;
+        let build = self.invocation(build_args(request)).timeout(BUILD_TIMEOUT).inherit_stderr(request.show_progress);
+        self.invoke_checked(&build).await.map_err(|source| BuildError::Failed { tag: request.tag.clone(), source })?;
         Ok(())
     }
 }

@@ -86,6 +86,17 @@ pub fn on_start(c: &mut Container, cfg: &Config) -> bool {
     for unit in node.units.values_mut() {
         unit.active = unit.enabled;
     }
+    // A kina-node image's boot unit (images/node/runtime-settings.sh): what its
+    // sysctl, ethtool and iptables-nft lines leave behind.
+    if node.files.contains_key("/etc/systemd/system/multi-user.target.wants/kina-runtime-settings.service")
+        && node.files.contains_key("/kina/bin/runtime-settings.sh")
+    {
+        node.sysctls.insert("net.ipv4.ip_forward".into(), "1".into());
+        node.offload_off = true;
+        for chain in ["OUTPUT", "FORWARD"] {
+            node.iptables.push(format!("ip mangle {chain} -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1220"));
+        }
+    }
     node.files.retain(|k, _| !k.starts_with("/run/") && !k.starts_with("/tmp/"));
     node.dirs.retain(|k| !k.starts_with("/run/") && !k.starts_with("/tmp/"));
     let mut hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n".to_string();
