@@ -217,7 +217,13 @@ fn try_run_real(ctx: &mut Ctx, argv: &[String]) -> Result<Out, String> {
 fn run_in(ctx: &mut Ctx, argv: &[String], root: &Path, state_dir: &Path) -> Result<Out, String> {
     let containerd_up = {
         let node = ctx.node();
-        node.boot_polls_left == 0 && super::programs::containerd_config_error(node).is_none()
+        let up = node.boot_polls_left == 0 && super::programs::containerd_config_error(node).is_none();
+        // A script that probes the socket itself (dash's builtin `test -S`) is a
+        // probe too: a booting node is one poll further along after it.
+        if node.boot_polls_left > 0 {
+            node.boot_polls_left -= 1;
+        }
+        up
     };
     export(ctx.node(), root).map_err(|e| format!("writing the node's files: {e}"))?;
     prepare(root, containerd_up).map_err(|e| format!("preparing the root: {e}"))?;
