@@ -68,6 +68,15 @@ fn main() {
     world.kina(&["create", "cluster", "-n", "warmup"]).success();
     world.kina(&["delete", "cluster", "-n", "warmup"]).success();
 
+    // kina's own node image (issue #13), built once by the fake's `container build`.
+    world.kina(&["build", "node-image"]).success();
+    let kina_node = measure(
+        &world,
+        "create cluster on kina-node",
+        &["create", "cluster", "-n", "baked", "--image", "kina-node:v1.35.5"],
+    );
+    world.kina(&["delete", "cluster", "-n", "baked"]).success();
+
     let mut samples = vec![
         measure(&world, "create cluster", &["create", "cluster"]),
         measure(&world, "create cluster --wait 1m", &["create", "cluster", "-n", "waited", "--wait", "1m"]),
@@ -97,6 +106,7 @@ fn main() {
     samples.push(measure(&world, "stop cluster", &["stop", "cluster"]));
     samples.push(measure(&world, "delete cluster", &["delete", "cluster"]));
     samples.push(measure(&world, "delete cluster (3 nodes)", &["delete", "cluster", "-n", "three"]));
+    samples.push(kina_node);
 
     println!("kina lifecycle benchmark, fake `container` with {latency} ms injected per call\n");
     println!("| scenario | container calls | list calls | wall | inside container | kina overhead |");
@@ -122,6 +132,14 @@ fn main() {
     let checks = [
         ("3-node create ≤ 1.3 × single-node create", ratio <= 1.3),
         ("single-node create ≤ 16 container calls", create.calls <= 16),
+        (
+            "single-node create on kina-node ≤ 9 container calls (issue #13)",
+            samples.last().is_some_and(|s| s.calls <= 9),
+        ),
+        (
+            "single-node create on kina-node makes fewer calls than on kindest/node",
+            samples.last().is_some_and(|s| s.calls < create.calls),
+        ),
         ("single-node create overhead ≤ 300 ms", create.overhead() <= Duration::from_millis(300)),
         (
             "get clusters / list: exactly one list call",

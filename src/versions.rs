@@ -57,6 +57,18 @@ fn find(version: &str) -> Option<&'static NodeImage> {
     NODE_IMAGES.iter().find(|n| n.version == version)
 }
 
+/// kina-node images pushed by the node-image workflow (`images/node/published.txt`):
+/// `(Kubernetes version, digest-pinned reference)`. None is the default yet.
+pub fn published_kina_node_images() -> Vec<(&'static str, &'static str)> {
+    include_str!("../images/node/published.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| line.split_once(' '))
+        .map(|(version, image)| (version, image.trim()))
+        .collect()
+}
+
 /// `--kubernetes-version` matched nothing in [`NODE_IMAGES`].
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("no node image for Kubernetes {asked:?}; available: {}", available())]
@@ -143,6 +155,15 @@ mod tests {
             UnknownVersion { asked: "1.33".into() }.to_string(),
             "no node image for Kubernetes \"1.33\"; available: 1.37 (1.37.0), 1.36 (1.36.4), 1.35 (1.35.8, 1.35.5), 1.34 (1.34.11)"
         );
+    }
+
+    #[test]
+    fn published_kina_node_images_are_digest_pinned_versions_of_the_table() {
+        for (version, image) in published_kina_node_images() {
+            assert!(find(version).is_some(), "{version} is not in NODE_IMAGES");
+            let digest = image.split_once("@sha256:").map(|(_, d)| d).unwrap_or_default();
+            assert!(digest.len() == 64 && digest.chars().all(|c| c.is_ascii_hexdigit()), "{image}");
+        }
     }
 
     #[test]
