@@ -102,3 +102,29 @@ pub async fn wait_for_containerd<P: Provider>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kindest_node_reports_its_version_alone() {
+        let report = BootReport::parse("v1.35.5\n").unwrap();
+        assert_eq!(report.kubernetes_version.to_string(), "v1.35.5");
+        assert!(report.manifest.is_none());
+        assert!(!report.has_baked(Baked::RuntimeSettings));
+    }
+
+    #[test]
+    fn a_kina_node_image_reports_what_it_baked_in() {
+        let stdout = "v1.36.4\n{\"schema\":1,\"imageVersion\":\"0.1.0\",\"kubernetesVersion\":\"v1.36.4\",\"baseImage\":\"b\",\"baked\":[\"runtime-settings\"]}\n";
+        assert!(BootReport::parse(stdout).unwrap().has_baked(Baked::RuntimeSettings));
+    }
+
+    #[test]
+    fn a_broken_manifest_or_version_is_an_error_not_a_guess() {
+        assert!(BootReport::parse("v1.36.4\n{not json\n").is_err());
+        assert!(BootReport::parse("latest\n").is_err());
+        assert!(BootReport::parse("").is_err());
+    }
+}
