@@ -47,6 +47,15 @@ impl LockGuard {
     /// Takes the lock for `file`, sleeping `delays[i]` before attempt `i` (one attempt if empty).
     /// Creates missing parent directories with mode 0755.
     pub fn acquire_with(file: &Path, delays: &[Duration]) -> Result<Self, KubeconfigError> {
+        Self::acquire_sleeping(file, delays, thread::sleep)
+    }
+
+    /// [`LockGuard::acquire_with`] with the sleep injected (tests step through the retries).
+    fn acquire_sleeping(
+        file: &Path,
+        delays: &[Duration],
+        mut sleep: impl FnMut(Duration),
+    ) -> Result<Self, KubeconfigError> {
         let path = lock_path(file);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             create_dirs(dir)?;
@@ -54,7 +63,7 @@ impl LockGuard {
         let delays = if delays.is_empty() { &[Duration::ZERO][..] } else { delays };
         for delay in delays {
             if !delay.is_zero() {
-                thread::sleep(*delay);
+                sleep(*delay);
             }
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(_) => return Ok(Self { path }),
@@ -145,15 +154,16 @@ mod tests {
         let file = dir.path().join("config");
         let lock = lock_path(&file);
         fs::write(&lock, "").unwrap();
-        let releaser = {
-            let lock = lock.clone();
-            thread::spawn(move || {
-                thread::sleep(Duration::from_millis(20));
-                fs::remove_file(lock).unwrap();
-            })
-        };
-        let guard = LockGuard::acquire(&file).unwrap();
-        releaser.join().unwrap();
+        // The other holder lets go during kina's second wait.
+        let mut slept = Vec::new();
+        let guard = LockGuard::acquire_sleeping(&file, RETRY_DELAYS, |delay| {
+            slept.push(delay);
+            if slept.len() == 2 {
+                fs::remove_file(&lock).unwrap();
+            }
+        })
+        .unwrap();
+        assert_eq!(slept, RETRY_DELAYS[1..3], "retried on the schedule, then took it");
         assert!(lock.exists());
         drop(guard);
         assert!(!lock.exists());

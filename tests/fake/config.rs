@@ -37,6 +37,8 @@ pub struct Config {
     pub apiserver: ApiServer,
     pub fail: Vec<String>,
     pub hang: Vec<String>,
+    /// `KINA_FAKE_BARRIER`: `;`-separated `<count>:<substring>`.
+    pub barriers: Vec<crate::handshake::Barrier>,
     pub latency_ms: u64,
     pub log: Option<PathBuf>,
     pub boot_polls: u32,
@@ -98,6 +100,13 @@ impl Config {
             apiserver,
             fail: patterns("KINA_FAKE_FAIL"),
             hang: patterns("KINA_FAKE_HANG"),
+            barriers: patterns("KINA_FAKE_BARRIER")
+                .iter()
+                .map(|b| {
+                    crate::handshake::Barrier::parse(b)
+                        .unwrap_or_else(|| panic!("KINA_FAKE_BARRIER: {b:?} is not <count>:<substring>"))
+                })
+                .collect(),
             latency_ms: var("KINA_FAKE_LATENCY_MS").and_then(|v| v.trim().parse().ok()).unwrap_or(0),
             log: var("KINA_FAKE_LOG").map(PathBuf::from),
             boot_polls: var("KINA_FAKE_BOOT_POLLS").and_then(|v| v.trim().parse().ok()).unwrap_or(0),

@@ -8,6 +8,7 @@ mod args;
 mod build;
 mod config;
 mod flags;
+mod handshake;
 mod images;
 mod lifecycle;
 mod listing;
@@ -43,11 +44,14 @@ fn main() {
     if cfg.latency_ms > 0 {
         std::thread::sleep(Duration::from_millis(cfg.latency_ms));
     }
-    if config::Config::matching(&cfg.hang, &args.join(" ")).is_some() {
-        // "Forever" for a test: long enough that the caller must interrupt us.
-        std::thread::sleep(Duration::from_secs(3600));
+    let joined = args.join(" ");
+    if config::Config::matching(&cfg.hang, &joined).is_some() {
+        handshake::hang(&cfg.state_dir, &joined);
     }
-    let out = app::run(&cfg, &args);
+    let out = match handshake::arrive(&cfg.state_dir, &cfg.barriers, &joined) {
+        Ok(()) => app::run(&cfg, &args),
+        Err(e) => out::Out::error(e),
+    };
     finish(&out);
     if let Some(path) = &cfg.log {
         log_invocation(path, &args, started);

@@ -500,12 +500,22 @@ fn a_stopped_cluster_is_started_first() {
         .stderr_has("hint: start the cluster with `kina start cluster --name kina`");
 }
 
+/// "At once", from the calls rather than the clock: kina read the LoadBalancer address
+/// and asked kina-lb once, instead of polling until `--wait` ran out.
+#[track_caller]
+fn address_polled_once(world: &World) {
+    let calls = world.fake_calls();
+    let polls = calls.iter().filter(|c| c.contains(".status.loadBalancer.ingress")).count();
+    let asked = calls.iter().filter(|c| c.contains("/usr/local/bin/kina-lb once")).count();
+    assert_eq!((polls, asked), (1, 1), "{calls:#?}");
+}
+
 #[test]
 fn a_port_taken_on_every_node_fails_at_once_and_says_by_what() {
     let world = world();
     cluster(&world);
     world.kina(&["install", "gateway"]).success();
-    let started = std::time::Instant::now();
+    world.clear_fake_log();
     world
         .kina(&["install", "ingress-nginx", "--version", "v1.15.0"])
         .code_is(1)
@@ -513,7 +523,7 @@ fn a_port_taken_on_every_node_fails_at_once_and_says_by_what() {
         .stderr_has("ERROR: ingress-nginx's service ingress-nginx/ingress-nginx-controller cannot get")
         .stderr_has("hint: see who holds the ports with `kubectl --context kina-kina get services,pods --all-namespaces -o wide`; on a single node, use one or the other")
         .stderr_has("`kina uninstall ingress-nginx` removes what this install applied");
-    assert!(started.elapsed() < std::time::Duration::from_secs(60), "it did not wait for --wait to run out");
+    address_polled_once(&world);
 }
 
 #[test]
@@ -579,14 +589,14 @@ fn gateway_after_ingress_nginx_on_one_node_fails_at_once() {
     let world = world();
     cluster(&world);
     world.kina(&["install", "ingress-nginx", "--version", "v1.15.0"]).success();
-    let started = std::time::Instant::now();
+    world.clear_fake_log();
     world
         .kina(&["install", "gateway"])
         .code_is(1)
         .stderr_has("cannot get a LoadBalancer address: its ports are taken on the nodes that run its endpoints")
         .stderr_has("hint: see who holds the ports")
         .stderr_has("`kina uninstall gateway` removes what this install applied");
-    assert!(started.elapsed() < std::time::Duration::from_secs(60), "it did not wait for --wait to run out");
+    address_polled_once(&world);
 }
 
 #[test]
@@ -615,13 +625,7 @@ fn ctrl_c_during_an_install_stops_it_and_its_commands() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The hanging call only logs when it ends: wait for the apply before it.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !world.fake_calls().iter().any(|c| c.contains(" apply -f -")) {
-        assert!(std::time::Instant::now() < deadline, "{:?}", world.fake_calls());
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    world.wait_for_hang("rollout status deployment/metrics-server");
     let pid = child.id().to_string();
     assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
     let output = child.wait_with_output().unwrap();
@@ -630,7 +634,7 @@ fn ctrl_c_during_an_install_stops_it_and_its_commands() {
     assert!(stderr.contains("ERROR: kina install metrics-server was interrupted"), "{stderr}");
     assert!(stderr.contains("Caused by: interrupted"), "{stderr}");
     // The hanging `container exec` was stopped with it (this world's, by its state dir).
-    // SIGKILL lands asynchronously: give it a moment.
+    // SIGKILL lands asynchronously: wait for it.
     let state = world.path("state").display().to_string();
     let running = || {
         std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
@@ -640,11 +644,7 @@ fn ctrl_c_during_an_install_stops_it_and_its_commands() {
                 && String::from_utf8_lossy(&environ).contains(&format!("KINA_FAKE_STATE={state}"))
         })
     };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
-    while running() {
-        assert!(std::time::Instant::now() < deadline, "a container exec outlived kina");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    crate::support::wait_until("the hanging container exec to end with kina", || !running());
 }
 
 #[test]

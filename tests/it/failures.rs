@@ -1,7 +1,6 @@
 //! Every failure path of `create`: clear error, nothing left behind, the
 //! kubeconfig byte-for-byte as it was.
 
-use std::time::{Duration, Instant};
 
 use crate::support::World;
 
@@ -126,14 +125,6 @@ fn a_node_that_dies_while_booting_is_reported() {
     assert_eq!(probes, 3);
 }
 
-fn wait_for_call(world: &World, needle: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !world.fake_calls().iter().any(|c| c.contains(needle)) {
-        assert!(Instant::now() < deadline, "kina never called {needle:?}: {:?}", world.fake_calls());
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn ctrl_c_during_kubeadm_init_removes_the_node() {
     let mut world = world_with_kubeconfig();
@@ -144,9 +135,7 @@ fn ctrl_c_during_kubeadm_init_removes_the_node() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The hanging call only logs when it ends, so wait for the step before it.
-    wait_for_call(&world, "cp /dev/stdin /kind/kubeadm.conf");
-    std::thread::sleep(Duration::from_millis(300));
+    world.wait_for_hang("kubeadm init");
     let pid = child.id().to_string();
     assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
     let output = child.wait_with_output().unwrap();

@@ -5,7 +5,6 @@
 use crate::support::{FAKE, Run, World};
 use serde_json::Value;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 const NODE_IMAGE: &str = "kindest/node:v1.35.5";
 
@@ -424,9 +423,14 @@ fn a_hanging_invocation_does_not_block_others() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    world.container(&["run", "-d", "--name", "free", "--progress", "none", "alpine"]).success();
-    assert!(started.elapsed() < Duration::from_secs(5), "the state lock is not held while hanging");
+    world.wait_for_hang("list --all");
+    // Would block for the hour the other call hangs if it held the state lock.
+    let mut free = world.command_for(FAKE, &["run", "-d", "--name", "free", "--progress", "none", "alpine"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    crate::support::wait_until("a run beside a hanging call", || free.try_wait().unwrap().is_some());
+    assert!(free.wait().unwrap().success());
     assert!(child.try_wait().unwrap().is_none(), "still hanging");
     child.kill().unwrap();
     child.wait().unwrap();

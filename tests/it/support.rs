@@ -122,6 +122,19 @@ impl World {
         std::fs::read_to_string(self.fake_log()).unwrap_or_default().lines().map(str::to_string).collect()
     }
 
+    /// Returns once a `container` call whose argv contains `needle` is hanging
+    /// (`KINA_FAKE_HANG`): a handshake, so no test guesses how long that takes.
+    #[track_caller]
+    pub fn wait_for_hang(&self, needle: &str) {
+        let dir = self.path("state").join("hanging");
+        let hanging = || {
+            std::fs::read_dir(&dir).into_iter().flatten().flatten().any(|entry| {
+                std::fs::read_to_string(entry.path()).is_ok_and(|argv| argv.contains(needle))
+            })
+        };
+        wait_until(&format!("a call containing {needle:?} to hang"), hanging);
+    }
+
     pub fn clear_fake_log(&self) {
         let _ = std::fs::remove_file(self.fake_log());
     }
@@ -202,5 +215,16 @@ impl World {
         run.success();
         let list: serde_json::Value = serde_json::from_str(&run.stdout()).expect("list json");
         list.as_array().unwrap().iter().map(|c| c["configuration"]["id"].as_str().unwrap().to_string()).collect()
+    }
+}
+
+/// Polls `done` until it holds. The limit only stops a loop that would otherwise spin
+/// forever; it is far beyond what any step takes on a loaded machine.
+#[track_caller]
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
