@@ -268,7 +268,9 @@ fn an_addon_that_never_becomes_ready_says_what_and_how_to_look() {
         .unwrap_or_else(|| panic!("no rollout error:\n{within}"))
         .to_string();
     assert!(["1s", "2s", "3s"].contains(&within.as_str()), "{within}");
-    run.code_is(1).stderr_has("hint: look with `kubectl --context kina-kina --namespace kube-system describe deployment metrics-server`");
+    run.code_is(1).stderr_has(
+        "hint: look with `kubectl --context kina-kina --namespace kube-system describe deployment metrics-server`",
+    );
     // Without waiting it reports that it did not wait.
     world.kina(&["install", "metrics-server", "--wait", "0"]).success().stderr_has("Not waiting for metrics-server");
 }

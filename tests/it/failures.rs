@@ -1,7 +1,6 @@
 //! Every failure path of `create`: clear error, nothing left behind, the
 //! kubeconfig byte-for-byte as it was.
 
-
 use crate::support::World;
 
 const EXISTING_KUBECONFIG: &str = "apiVersion: v1

@@ -425,7 +425,8 @@ fn a_hanging_invocation_does_not_block_others() {
         .unwrap();
     world.wait_for_hang("list --all");
     // Would block for the hour the other call hangs if it held the state lock.
-    let mut free = world.command_for(FAKE, &["run", "-d", "--name", "free", "--progress", "none", "alpine"])
+    let mut free = world
+        .command_for(FAKE, &["run", "-d", "--name", "free", "--progress", "none", "alpine"])
         .stdout(Stdio::null())
         .spawn()
         .unwrap();

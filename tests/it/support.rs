@@ -128,9 +128,11 @@ impl World {
     pub fn wait_for_hang(&self, needle: &str) {
         let dir = self.path("state").join("hanging");
         let hanging = || {
-            std::fs::read_dir(&dir).into_iter().flatten().flatten().any(|entry| {
-                std::fs::read_to_string(entry.path()).is_ok_and(|argv| argv.contains(needle))
-            })
+            std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|entry| std::fs::read_to_string(entry.path()).is_ok_and(|argv| argv.contains(needle)))
         };
         wait_until(&format!("a call containing {needle:?} to hang"), hanging);
     }
