@@ -53,10 +53,21 @@ pub struct Config {
     /// `KINA_FAKE_UNAVAILABLE`: `<namespace>/<name>` patterns (`*` wildcards, comma-
     /// separated) of workloads whose pods never become ready.
     pub unavailable: Vec<String>,
-    /// `KINA_FAKE_KERNEL_FEATURES`: what the node kernel has among `vxlan`,
-    /// `br_netfilter`, `bpf`, `ip_set` (unset: Apple's stock kernel, none of them).
+    /// `KINA_FAKE_KERNEL_FEATURES`: what the node kernel has among [`KERNEL_FEATURES`]
+    /// (unset: [`DEFAULT_KERNEL_FEATURES`]; `none`: an old kernel with none of them).
     pub kernel_features: Vec<String>,
+    /// `KINA_FAKE_NO_KERNEL`: a fresh install (1.5.0) with no default kernel until
+    /// `container system kernel set --recommended`.
+    pub no_kernel: bool,
 }
+
+/// The node kernel features the fake knows how to probe.
+pub const KERNEL_FEATURES: &[&str] = &["vxlan", "br_netfilter", "bpf", "ip_set", "ip_vs", "dummy", "clsact"];
+
+/// The kernel `container system kernel set --recommended` installs since 1.3.0 (Kata 3.32,
+/// apple/container#2143): VXLAN, BRIDGE_NETFILTER, IP_SET, IP_VS and BPF on; DUMMY and the
+/// clsact qdisc (NET_SCH_INGRESS, NET_CLS_ACT) off.
+pub const DEFAULT_KERNEL_FEATURES: &[&str] = &["vxlan", "br_netfilter", "bpf", "ip_set", "ip_vs"];
 
 /// The commit every emulated version reports.
 pub const COMMIT: &str = "0190097";
@@ -116,7 +127,8 @@ impl Config {
             kernel: var("KINA_FAKE_KERNEL").map(|v| v.trim().to_string()).unwrap_or_else(|| "6.18.15".to_string()),
             dns_domains: list("KINA_FAKE_DNS_DOMAINS"),
             unavailable: list("KINA_FAKE_UNAVAILABLE"),
-            kernel_features: list("KINA_FAKE_KERNEL_FEATURES"),
+            kernel_features: kernel_features(),
+            no_kernel: var("KINA_FAKE_NO_KERNEL").is_some_and(|v| v != "0"),
         }
     }
 
@@ -129,6 +141,22 @@ impl Config {
     pub fn matching<'a>(list: &'a [String], joined: &str) -> Option<&'a str> {
         list.iter().find(|p| joined.contains(p.as_str())).map(String::as_str)
     }
+}
+
+/// `KINA_FAKE_KERNEL_FEATURES`, checked against [`KERNEL_FEATURES`] so a typo cannot
+/// silently turn a feature off.
+fn kernel_features() -> Vec<String> {
+    let Some(text) = var("KINA_FAKE_KERNEL_FEATURES") else {
+        return DEFAULT_KERNEL_FEATURES.iter().map(|f| f.to_string()).collect();
+    };
+    if text.trim() == "none" {
+        return Vec::new();
+    }
+    let features = list("KINA_FAKE_KERNEL_FEATURES");
+    if let Some(unknown) = features.iter().find(|f| !KERNEL_FEATURES.contains(&f.as_str())) {
+        panic!("KINA_FAKE_KERNEL_FEATURES: unknown feature {unknown:?} (known: {KERNEL_FEATURES:?}, or `none`)");
+    }
+    features
 }
 
 /// `KINA_FAKE_SUBNET` (e.g. `127.77.0`): the first three octets of the default network,

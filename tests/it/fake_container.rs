@@ -1567,10 +1567,19 @@ fn kernel_features_tokens_and_metrics() {
     let mut world = World::new();
     ready_cluster(&world);
     let vxlan = ["ip", "link", "add", "kina-probe", "type", "vxlan", "id", "42", "dstport", "4789", "dev", "eth0"];
+    // The default is today's recommended kernel: VXLAN, br_netfilter, BPF, IP sets and IPVS, no dummy links.
+    exec(&world, "cp", &["ip", "link", "add", "d0", "type", "dummy"])
+        .code_is(2)
+        .stderr_has("Error: Unknown device type.");
+    exec(&world, "cp", &["test", "-e", "/proc/net/ip_vs"]).success();
+    // A host still on an old kernel.
+    world.env("KINA_FAKE_KERNEL_FEATURES", "none");
     exec(&world, "cp", &vxlan).code_is(2).stderr_has("Error: Unknown device type.");
     exec(&world, "cp", &["test", "-d", "/proc/sys/net/bridge"]).code_is(1);
     exec(&world, "cp", &["test", "-d", "/sys/fs/bpf"]).code_is(1);
-    world.env("KINA_FAKE_KERNEL_FEATURES", "vxlan,br_netfilter,bpf,ip_set");
+    exec(&world, "cp", &["test", "-e", "/proc/net/ip_vs"]).code_is(1);
+    world.env("KINA_FAKE_KERNEL_FEATURES", "vxlan,br_netfilter,bpf,ip_set,dummy");
+    exec(&world, "cp", &["ip", "link", "add", "d0", "type", "dummy"]).success();
     exec(&world, "cp", &vxlan).success();
     exec(&world, "cp", &vxlan).code_is(2).stderr_has("RTNETLINK answers: File exists");
     exec(&world, "cp", &["ip", "link", "del", "kina-probe"]).success();

@@ -319,7 +319,8 @@ fn link(ctx: &mut Ctx, words: &[&str]) -> Option<Out> {
         ["add", name, "type", kind, ..] => {
             let supported = match *kind {
                 "vxlan" => ctx.cfg.kernel_has("vxlan"),
-                "dummy" | "bridge" | "veth" => true,
+                "dummy" => ctx.cfg.kernel_has("dummy"),
+                "bridge" | "veth" => true,
                 _ => false,
             };
             if !supported {

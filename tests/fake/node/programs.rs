@@ -274,6 +274,7 @@ fn kernel_dir(path: &str) -> Option<&'static str> {
         "/sys/fs/bpf" => Some("bpf"),
         "/sys/module/ip_set" | "/proc/net/ip_set" => Some("ip_set"),
         "/sys/module/vxlan" => Some("vxlan"),
+        "/proc/net/ip_vs" | "/sys/module/ip_vs" => Some("ip_vs"),
         _ => None,
     }
 }
