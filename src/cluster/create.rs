@@ -28,8 +28,7 @@ pub struct CreateOptions {
 }
 
 pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateOptions) -> anyhow::Result<()> {
-    let runtime =
-        check_before_create(provider, &opts.name, opts.config.nodes.len()).await.context("failed to create cluster")?;
+    let runtime = check_before_create(provider, &opts.name, &opts.config).await.context("failed to create cluster")?;
     if let Some(warning) = runtime.warning {
         printer.warn(&warning);
     }
@@ -103,9 +102,19 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
 
 /// Everything that must hold before anything is made (kind's order: name,
 /// runtime, no existing nodes).
-async fn check_before_create<P: Provider>(provider: &P, name: &str, nodes: usize) -> anyhow::Result<RuntimeInfo> {
+async fn check_before_create<P: Provider>(
+    provider: &P,
+    name: &str,
+    config: &crate::config::Cluster,
+) -> anyhow::Result<RuntimeInfo> {
     names::validate(name)?;
     let runtime = provider.preflight(Purpose::CreateNodes).await?;
+    if let Some(link) = &runtime.missing_kernel
+        && config.nodes.iter().any(|node| node.kernel.is_none())
+    {
+        return Err(crate::provider::ProviderError::NoKernel { link: link.clone() }.into());
+    }
+    let nodes = config.nodes.len();
     if nodes > 1 && !provider.nodes_can_reach_each_other().await? {
         return Err(ClusterError::MultiNodeNeedsMacOs26.into());
     }

@@ -65,12 +65,11 @@ pub async fn diagnose<P: Provider, R: Runner>(
 
     let nodes: Result<Vec<Node>, ProviderError> =
         provider.list_nodes().await.map(|nodes| nodes.into_iter().filter(Node::is_running).collect::<Vec<_>>());
-    let app_root = async { provider.app_root().await.ok().flatten() };
-    let (kernel, dns, reachability, app_root) = tokio::join!(
-        runtime::kernel(provider, &nodes),
+    let app_root = provider.app_root().await.ok().flatten();
+    let (kernel, dns, reachability) = tokio::join!(
+        runtime::kernel(provider, &nodes, app_root.as_deref()),
         runtime::dns_domain(provider),
         network::reachability(&nodes),
-        app_root
     );
     checks.extend([kernel, dns]);
     checks.extend(reachability);

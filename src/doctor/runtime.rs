@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use super::{Check, START_A_CLUSTER};
+use crate::provider::apple::missing_default_kernel;
 use crate::provider::apple::version::{self, PATH_FLAGS, Version};
+use crate::provider::error::INSTALL_KERNEL;
 use crate::provider::{Node, NodeCommand, Provider, ProviderError, Purpose};
 
 const CONTAINER: &str = "container";
@@ -75,8 +77,20 @@ pub async fn service<P: Provider>(provider: &P) -> Check {
     }
 }
 
-/// `uname -r` in a running node: the installed kernel survives upgrades of the CLI.
-pub async fn kernel<P: Provider>(provider: &P, running: &Result<Vec<Node>, ProviderError>) -> Check {
+/// Whether a default kernel is installed (a fresh 1.5.0 has none), then `uname -r` in a
+/// running node: the installed kernel survives upgrades of the CLI.
+pub async fn kernel<P: Provider>(
+    provider: &P,
+    running: &Result<Vec<Node>, ProviderError>,
+    app_root: Option<&std::path::Path>,
+) -> Check {
+    if let Some(link) = app_root.and_then(missing_default_kernel) {
+        return Check::fail(
+            KERNEL,
+            format!("no default kernel is installed ({} does not exist): node VMs cannot boot", link.display()),
+            INSTALL_KERNEL,
+        );
+    }
     let nodes = match running {
         Ok(nodes) => nodes,
         Err(err) => {

@@ -2,6 +2,9 @@ use crate::exec::ExecError;
 
 use super::apple::json::ShapeError;
 
+/// What installs the kernel a fresh Apple container 1.5.0 lacks.
+pub const INSTALL_KERNEL: &str = "container system kernel set --recommended";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     #[error("Apple's `container` CLI was not found{}", .looked_at.as_ref().map(|p| format!(" at {p}")).unwrap_or_else(|| " on PATH".to_string()))]
@@ -12,6 +15,9 @@ pub enum ProviderError {
         #[source]
         source: ExecError,
     },
+
+    #[error("Apple container has no default kernel for node VMs to boot: {} does not exist", .link.display())]
+    NoKernel { link: std::path::PathBuf },
 
     #[error("could not read the Apple container version from {output:?}")]
     UnknownVersion { output: String },
@@ -55,6 +61,7 @@ impl ProviderError {
             ProviderError::ServiceDown { .. } => {
                 Some("start it with `container system start` (add `--enable-kernel-install` the first time)".into())
             }
+            ProviderError::NoKernel { .. } => Some(format!("install the recommended kernel: `{INSTALL_KERNEL}`")),
             ProviderError::UnknownVersion { .. } | ProviderError::UnsupportedVersion { .. } => Some(
                 "upgrade Apple container to 1.2.1 or newer: `brew upgrade container`, or https://github.com/apple/container/releases".into(),
             ),

@@ -5,7 +5,7 @@
 //! logic stay outside, in `cluster`.
 
 pub mod apple;
-mod error;
+pub mod error;
 pub mod image_builder;
 
 use std::future::Future;
@@ -33,6 +33,9 @@ pub struct RuntimeInfo {
     pub version: Option<String>,
     /// Something the user should know but that does not stop kina.
     pub warning: Option<String>,
+    /// Checked for [`Purpose::CreateNodes`]: the default kernel's path when it is not
+    /// installed (a fresh Apple container 1.5.0), so VMs without their own kernel cannot boot.
+    pub missing_kernel: Option<std::path::PathBuf>,
 }
 
 /// What the caller is about to do, which decides what preflight checks.

@@ -4,7 +4,7 @@ use crate::app::Session;
 use crate::args::{Cmd, flag, opt, subcommand};
 use crate::out::{Out, or_return};
 use crate::store::{Image, State};
-use crate::util::{compact_json, iso_now, pretty_json, stable_hex, table};
+use crate::util::{cli_json, cli_pretty_json, iso_now, stable_hex, table};
 use serde_json::{Value, json};
 
 /// A parsed reference: `docker.io/kindest/node:v1.35.5@sha256:...`.
@@ -209,7 +209,7 @@ fn inspect(s: &mut Session, args: &[String]) -> Out {
             None => return Out::error(format!("image not found: {r}")),
         }
     }
-    Out::lines(&[pretty_json(&json!(found))])
+    Out::lines(&[cli_pretty_json(&json!(found))])
 }
 
 fn list(s: &mut Session, args: &[String]) -> Out {
@@ -228,7 +228,7 @@ fn list(s: &mut Session, args: &[String]) -> Out {
     let images: Vec<&Image> = state.images.values().collect();
     if p.value("--format") == Some("json") {
         let all: Vec<Value> = images.iter().map(|i| image_json(i)).collect();
-        return Out::lines(&[compact_json(&json!(all))]);
+        return Out::lines(&[cli_json(&json!(all))]);
     }
     if p.has("--quiet") {
         return Out::lines(&images.iter().map(|i| display_name(&i.reference)).collect::<Vec<_>>());

@@ -4,7 +4,7 @@ use crate::app::Session;
 use crate::args::{Cmd, flag, opt};
 use crate::out::{Out, or_return};
 use crate::store::Container;
-use crate::util::{compact_json, pretty_json, table};
+use crate::util::{cli_json, cli_pretty_json, table};
 use serde_json::{Value, json};
 
 /// `{id, configuration, status: {state, networks, startedDate?}}`.
@@ -45,7 +45,7 @@ pub fn list(s: &mut Session, args: &[String]) -> Out {
     let shown: Vec<&Container> = state.containers.values().filter(|c| all || c.running()).collect();
     if format == "json" {
         let items: Vec<Value> = shown.iter().map(|c| container_json(c)).collect();
-        return Out::lines(&[compact_json(&json!(items))]);
+        return Out::lines(&[cli_json(&json!(items))]);
     }
     if p.has("--quiet") {
         return Out::lines(&shown.iter().map(|c| c.id.clone()).collect::<Vec<_>>());
@@ -82,5 +82,5 @@ pub fn inspect(s: &mut Session, args: &[String]) -> Out {
         return Out::error(format!("container not found: {}", missing.join(", ")));
     }
     let items: Vec<Value> = p.positionals.iter().map(|id| container_json(&state.containers[id])).collect();
-    Out::lines(&[pretty_json(&json!(items))])
+    Out::lines(&[cli_pretty_json(&json!(items))])
 }

@@ -33,6 +33,7 @@ fn main() {
         std::process::exit(node::root::enter(&args[1..]));
     }
     let cfg = config::Config::from_env();
+    util::set_cli_version(cfg.version);
     let argv0 = std::env::args().next().unwrap_or_default();
     let called_as = node::program_name(&argv0).to_string();
     if called_as != "container" && std::env::var_os(node::root::NODE_VAR).is_some() {

@@ -4,7 +4,7 @@ use crate::app::Session;
 use crate::args::{Cmd, Parsed, flag, opt, subcommand};
 use crate::out::{Out, or_return};
 use crate::store::{Network, State, Volume};
-use crate::util::{compact_json, iso_now, pretty_json, table};
+use crate::util::{cli_json, cli_pretty_json, iso_now, table};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -94,7 +94,7 @@ pub fn volume(s: &mut Session, args: &[String]) -> Out {
         "list" | "ls" => {
             let vols: Vec<&Volume> = state.volumes.values().collect();
             if p.value("--format") == Some("json") {
-                return Out::lines(&[compact_json(&json!(vols.iter().map(|v| volume_json(v)).collect::<Vec<_>>()))]);
+                return Out::lines(&[cli_json(&json!(vols.iter().map(|v| volume_json(v)).collect::<Vec<_>>()))]);
             }
             if p.has("--quiet") {
                 return Out::lines(&vols.iter().map(|v| v.name.clone()).collect::<Vec<_>>());
@@ -111,7 +111,7 @@ pub fn volume(s: &mut Session, args: &[String]) -> Out {
                     None => return Out::error(format!("volume not found: {n}")),
                 }
             }
-            Out::lines(&[pretty_json(&json!(items))])
+            Out::lines(&[cli_pretty_json(&json!(items))])
         }
         _ => {
             let prune = sub == "prune";
@@ -233,7 +233,7 @@ pub fn network(s: &mut Session, args: &[String]) -> Out {
         "list" | "ls" => {
             let nets: Vec<&Network> = state.networks.values().collect();
             if p.value("--format") == Some("json") {
-                return Out::lines(&[compact_json(&json!(nets.iter().map(|n| network_json(n)).collect::<Vec<_>>()))]);
+                return Out::lines(&[cli_json(&json!(nets.iter().map(|n| network_json(n)).collect::<Vec<_>>()))]);
             }
             if p.has("--quiet") {
                 return Out::lines(&nets.iter().map(|n| n.name.clone()).collect::<Vec<_>>());
@@ -250,7 +250,7 @@ pub fn network(s: &mut Session, args: &[String]) -> Out {
                     None => return Out::error(format!("network {n} not found")),
                 }
             }
-            Out::lines(&[pretty_json(&json!(items))])
+            Out::lines(&[cli_pretty_json(&json!(items))])
         }
         _ => {
             let all = sub == "prune" || p.has("--all");

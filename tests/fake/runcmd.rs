@@ -16,6 +16,23 @@ pub fn valid_name(id: &str) -> bool {
         && b[1..].iter().all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c))
 }
 
+/// The kernel the VM would boot, as the CLI resolves it after fetching the image:
+/// `--kernel` must exist, otherwise the default kernel must be installed.
+fn kernel(cfg: &crate::config::Config, custom: Option<&str>) -> Result<(), Out> {
+    if let Some(path) = custom {
+        if std::path::Path::new(path).exists() {
+            return Ok(());
+        }
+        return Err(Out::error(format!("notFound: \"kernel file not found at path {path}\"")));
+    }
+    if crate::system::default_kernel_installed(cfg)? {
+        return Ok(());
+    }
+    Err(Out::error(
+        "notFound: \"default kernel not configured for architecture arm64, please use the `container system kernel set` command to configure it\"",
+    ))
+}
+
 pub fn cmd(s: &mut Session, args: &[String], create: bool) -> Out {
     let cfg = s.cfg;
     let c = run_cmd(cfg.version, create);
@@ -34,6 +51,9 @@ pub fn cmd(s: &mut Session, args: &[String], create: bool) -> Out {
     let quiet = p.value("--progress") == Some("none") || p.has("--disable-progress-updates");
     let mut stderr = String::new();
     let image = or_return!(crate::images::ensure(state, &image_arg, quiet, &mut stderr));
+    if let Err(out) = kernel(cfg, p.value("--kernel")) {
+        return Out { stderr, ..Out::default() }.with_stderr(out.stderr).exit(out.code);
+    }
     if create && state.containers.contains_key(&id) {
         return Out::error(format!("container already exists: {id}")).with_stderr("");
     }

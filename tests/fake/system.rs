@@ -2,9 +2,9 @@
 
 use crate::app::Session;
 use crate::args::{Cmd, flag, opt, subcommand};
-use crate::config::{ApiServer, COMMIT};
+use crate::config::{ApiServer, COMMIT, Config};
 use crate::out::{Out, or_return};
-use crate::util::{compact_json, table};
+use crate::util::{cli_json, table};
 use serde_json::json;
 
 const INSTALL_ROOT: &str = "/usr/local/";
@@ -16,6 +16,7 @@ pub fn cmd(s: &mut Session, args: &[String]) -> Out {
         "version" => version(s, rest),
         "start" => start(s, rest),
         "stop" => stop(s, rest),
+        "kernel" => kernel(s, rest),
         "dns" if matches!(rest.first().map(String::as_str), Some("list" | "ls")) => dns_list(s, &rest[1..]),
         "" | "-h" | "--help" => Out::ok(
             "OVERVIEW: Manage the container system\n\nUSAGE: container system <subcommand>\n\n\
@@ -44,8 +45,11 @@ fn status(s: &mut Session, args: &[String]) -> Out {
         ApiServer::Down => ("not running", "apiserver is not running"),
         ApiServer::Unregistered => ("unregistered", "apiserver is not running and not registered with launchd"),
     };
+    let app_root = or_return!(app_root(s.cfg));
+    if s.cfg.version.at_least(1, 4, 1) {
+        return status_1_4(s, (state, word), json_out, line, app_root);
+    }
     let server_version = s.cfg.version_line("container-apiserver");
-    let app_root = or_return!(app_root(s));
     if json_out {
         let value = if state == ApiServer::Running {
             json!({"apiServerAppName": "container-apiserver", "apiServerBuild": "release", "apiServerCommit": COMMIT,
@@ -54,7 +58,7 @@ fn status(s: &mut Session, args: &[String]) -> Out {
             json!({"apiServerAppName": "", "apiServerBuild": "", "apiServerCommit": "", "apiServerVersion": "",
                    "appRoot": "", "installRoot": "", "status": word})
         };
-        return Out::lines(&[compact_json(&value)]).exit(if state == ApiServer::Running { 0 } else { 1 });
+        return Out::lines(&[cli_json(&value)]).exit(if state == ApiServer::Running { 0 } else { 1 });
     }
     if state != ApiServer::Running {
         return Out::lines(&[line]).exit(1);
@@ -75,11 +79,120 @@ fn status(s: &mut Session, args: &[String]) -> Out {
     Out::ok(table(&rows))
 }
 
-/// A real directory inside the fake's state dir, so `df` on it works.
-fn app_root(s: &Session) -> Result<String, Out> {
-    let dir = s.cfg.state_dir.join("app-root");
-    std::fs::create_dir_all(&dir).map_err(|e| Out::error(format!("cannot create {}: {e}", dir.display())))?;
+/// 1.4.1 reshaped the status (https://github.com/apple/container/pull/1769): `client`,
+/// `host`, `resources`, `server` (bare version) and `paths` objects while the server
+/// runs, only `status` otherwise; the table's rows are named after the JSON paths.
+fn status_1_4(
+    s: &mut Session,
+    (state, word): (ApiServer, &str),
+    json_out: bool,
+    down_line: &str,
+    app_root: String,
+) -> Out {
+    if state != ApiServer::Running {
+        let text = if json_out { cli_json(&json!({ "status": word })) } else { down_line.to_string() };
+        return Out::lines(&[text]).exit(1);
+    }
+    let version = s.cfg.version_text.clone();
+    let containers = match s.load() {
+        Ok(st) => st.containers.values().map(|c| c.running()).collect::<Vec<_>>(),
+        Err(out) => return out,
+    };
+    let images = s.load().map(|st| st.images.len()).unwrap_or(0);
+    let value = json!({
+        "status": "running",
+        "client": {"appName": "container", "build": "release", "commit": COMMIT, "version": version},
+        "host": {"architecture": "arm64", "cpus": 10, "operatingSystem": "Version 26.5.1 (Build 25F80)"},
+        "resources": {"containersRunning": containers.iter().filter(|r| **r).count(),
+                      "containersTotal": containers.len(), "images": images},
+        "server": {"appName": "container-apiserver", "build": "release", "commit": COMMIT, "version": version},
+        "paths": {"appRoot": app_root, "installRoot": INSTALL_ROOT},
+    });
+    if json_out {
+        return Out::lines(&[cli_json(&value)]);
+    }
+    let rows: Vec<Vec<String>> = [
+        ("FIELD", "VALUE".to_string()),
+        ("status", "running".to_string()),
+        ("paths.appRoot", app_root),
+        ("paths.installRoot", INSTALL_ROOT.to_string()),
+        ("server.version", version.clone()),
+        ("server.commit", COMMIT.to_string()),
+        ("server.build", "release".to_string()),
+        ("server.appName", "container-apiserver".to_string()),
+        ("client.version", version),
+    ]
+    .into_iter()
+    .map(|(a, b)| vec![a.to_string(), b])
+    .collect();
+    Out::ok(table(&rows))
+}
+
+/// A real directory inside the fake's state dir, so `df` on it works. Made on first use
+/// with the recommended kernel installed, unless `KINA_FAKE_NO_KERNEL` (a fresh 1.5.0).
+pub fn app_root(cfg: &Config) -> Result<String, Out> {
+    let dir = cfg.state_dir.join("app-root");
+    if !dir.is_dir() {
+        std::fs::create_dir_all(&dir).map_err(|e| Out::error(format!("cannot create {}: {e}", dir.display())))?;
+        if !cfg.no_kernel {
+            install_recommended_kernel(cfg)?;
+        }
+    }
     Ok(format!("{}/", dir.display()))
+}
+
+/// `<appRoot>/kernels/default.kernel-arm64`, the link `kernel set` points at the default kernel.
+fn default_kernel(cfg: &Config) -> std::path::PathBuf {
+    cfg.state_dir.join("app-root").join("kernels").join("default.kernel-arm64")
+}
+
+/// Whether `run` finds a default kernel (the API server's `getDefaultKernel`).
+pub fn default_kernel_installed(cfg: &Config) -> Result<bool, Out> {
+    app_root(cfg)?;
+    Ok(default_kernel(cfg).exists())
+}
+
+fn install_recommended_kernel(cfg: &Config) -> Result<(), Out> {
+    let link = default_kernel(cfg);
+    let dir = link.parent().expect("kernels/");
+    let binary = dir.join("vmlinux-6.18.35-197-debug");
+    let fail = |e: std::io::Error| Out::error(format!("cannot install the fake kernel in {}: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    std::fs::write(&binary, "fake kernel\n").map_err(fail)?;
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&binary, &link).map_err(fail)
+}
+
+/// `system kernel set --recommended [--force]`: the only form the fake emulates.
+fn kernel(s: &mut Session, args: &[String]) -> Out {
+    let (sub, rest) = subcommand(args);
+    if sub != "set" {
+        return Out::error(format!("'system kernel {sub}' is not emulated by the fake container CLI"));
+    }
+    let c = Cmd::new(
+        "system kernel set",
+        "Set the default kernel",
+        "[<options>]",
+        vec![
+            opt(&["--arch"], "<arch>", "The architecture of the kernel binary (values: amd64, arm64)"),
+            opt(&["--binary"], "<binary>", "Path to the kernel file (or archive member, if used with --tar)"),
+            flag(&["--force"], "Overwrites an existing kernel with the same name"),
+            flag(&["--recommended"], "Download and install the recommended kernel as the default"),
+            opt(&["--tar"], "<tar>", "Filesystem path or remote URL to a tar archive containing a kernel file"),
+            opt(&["--digest"], "<digest>", "Expected digest for the tar archive"),
+        ],
+    );
+    let p = or_return!(c.parse(rest));
+    or_return!(s.refuse_injected());
+    if !p.has("--recommended") {
+        return Out::error("the fake container CLI only emulates `system kernel set --recommended`");
+    }
+    if or_return!(s.apiserver()) != ApiServer::Running {
+        return crate::app::xpc_error(false);
+    }
+    or_return!(app_root(s.cfg));
+    or_return!(install_recommended_kernel(s.cfg));
+    Out::default()
 }
 
 /// `system dns list [-q] [--format json]`: the domains in `KINA_FAKE_DNS_DOMAINS`.
@@ -98,7 +211,7 @@ fn dns_list(s: &mut Session, args: &[String]) -> Out {
     or_return!(s.refuse_injected());
     let domains = &s.cfg.dns_domains;
     if p.value("--format") == Some("json") {
-        return Out::lines(&[compact_json(&json!(domains))]);
+        return Out::lines(&[cli_json(&json!(domains))]);
     }
     if p.has("--quiet") {
         return Out::lines(domains);
@@ -121,11 +234,17 @@ fn version(s: &mut Session, args: &[String]) -> Out {
     let mut entries =
         vec![json!({"appName": "container", "buildType": "release", "commit": COMMIT, "version": s.cfg.version_text})];
     if up {
+        // From 1.4.1 the server reports its bare version, like the client (apple/container#1769).
+        let server = if s.cfg.version.at_least(1, 4, 1) {
+            s.cfg.version_text.clone()
+        } else {
+            s.cfg.version_line("container-apiserver")
+        };
         entries.push(json!({"appName": "container-apiserver", "buildType": "release", "commit": COMMIT,
-                            "version": s.cfg.version_line("container-apiserver")}));
+                            "version": server}));
     }
     if p.value("--format") == Some("json") {
-        return Out::lines(&[compact_json(&json!(entries))]);
+        return Out::lines(&[cli_json(&json!(entries))]);
     }
     let mut rows = vec![vec!["COMPONENT".to_string(), "VERSION".into(), "BUILD".into(), "COMMIT".into()]];
     for e in &entries {

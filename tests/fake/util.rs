@@ -129,6 +129,30 @@ pub fn sort_keys(v: &Value) -> Value {
 }
 
 /// One line, sorted keys: the CLI's `JSONOptions.compact`.
+/// Whether the CLI's JSON escapes `/` as `\/`: Swift's JSONEncoder does by default, and
+/// `container` configured `.withoutEscapingSlashes` only from 1.4.1
+/// (https://github.com/apple/container/issues/2204).
+static ESCAPES_SLASHES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_cli_version(version: crate::config::Version) {
+    ESCAPES_SLASHES.store(!version.at_least(1, 4, 1), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// JSON the CLI prints (`--format json`): `/` only ever occurs inside strings.
+fn cli_escaped(text: String) -> String {
+    if ESCAPES_SLASHES.load(std::sync::atomic::Ordering::Relaxed) { text.replace('/', "\\/") } else { text }
+}
+
+/// `--format json` output: sorted keys, compact, escaped as the emulated release does.
+pub fn cli_json(v: &Value) -> String {
+    cli_escaped(compact_json(v))
+}
+
+/// `inspect` output: sorted keys, pretty, escaped as the emulated release does.
+pub fn cli_pretty_json(v: &Value) -> String {
+    cli_escaped(pretty_json(v))
+}
+
 pub fn compact_json(v: &Value) -> String {
     serde_json::to_string(&sort_keys(v)).unwrap()
 }

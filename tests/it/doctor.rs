@@ -401,3 +401,39 @@ fn a_missing_container_cli_is_a_finding_not_an_abort() {
     assert_line(&run, "✓", "(the home directory");
     assert!(doctor.world.fake_calls().is_empty());
 }
+
+#[test]
+fn current_releases_pass_with_their_reshaped_status() {
+    for version in ["1.4.1", "1.5.0"] {
+        let mut doctor = Doctor::healthy();
+        doctor.world.env("KINA_FAKE_VERSION", version);
+        let (ip, published) = doctor.create(&[]);
+        let _api = listen(&format!("{ip}:6443"));
+        let _published = listen(&published);
+        doctor.world.clear_fake_log();
+        let run = doctor.doctor();
+        run.success();
+        assert_line(&run, "✓", &format!("Apple container {version}"));
+        assert_line(&run, "✓", "node VMs boot Linux");
+        // The app root comes from `paths.appRoot` in 1.4.1's status JSON.
+        let app_root = doctor.world.path("state").join("app-root");
+        assert_line(&run, "✓", &format!("200.0 GiB free on {}", app_root.display()));
+        assert_read_only(&doctor.world);
+    }
+}
+
+#[test]
+fn a_fresh_1_5_0_without_a_kernel_fails_with_kernel_set() {
+    let mut doctor = Doctor::healthy();
+    doctor.world.env("KINA_FAKE_VERSION", "1.5.0").env("KINA_FAKE_NO_KERNEL", "1");
+    let run = doctor.doctor();
+    run.code_is(1).stderr_has("ERROR: 1 of 8 checks failed");
+    assert_line(&run, "✗", "no default kernel is installed");
+    assert_eq!(fix_of(&run, "no default kernel"), "container system kernel set --recommended");
+    assert_read_only(&doctor.world);
+
+    doctor.world.container(&["system", "kernel", "set", "--recommended"]).success();
+    let run = doctor.doctor();
+    run.success();
+    assert_line(&run, "!", "no running node to check the kernel");
+}

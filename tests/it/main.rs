@@ -23,6 +23,7 @@ mod multinode;
 mod node_image;
 mod output_formats;
 mod preflight;
+mod releases;
 mod snapshots;
 mod status_lines;
 mod support;

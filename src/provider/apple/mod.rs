@@ -141,6 +141,14 @@ fn app_root_of(status_json: &str) -> Option<PathBuf> {
     (!root.is_empty()).then(|| PathBuf::from(root))
 }
 
+/// `<appRoot>/kernels/default.kernel-arm64`, the link `container system kernel set` makes
+/// (apple/container `KernelService`), when the app root exists and the link does not. A
+/// root kina cannot see says nothing either way: then `run` itself reports it.
+pub fn missing_default_kernel(app_root: &std::path::Path) -> Option<PathBuf> {
+    let link = app_root.join("kernels").join("default.kernel-arm64");
+    (app_root.is_dir() && !link.exists()).then_some(link)
+}
+
 fn to_node(record: ContainerRecord) -> Option<Node> {
     let cluster = record.labels.get(LABEL_CLUSTER)?.clone();
     let published_tcp: Vec<(u16, String)> = record
@@ -178,12 +186,20 @@ impl<R: Runner> Provider for AppleContainer<R> {
             info.version = Some(version.to_string());
             info.warning = version::caution(version);
         }
-        let status = self.invocation(["system", "status"]);
+        // `--format json` (0.10+) only once the release is known to be 1.x: it names the app
+        // root, where the default kernel is or is not.
+        let status = match purpose {
+            Purpose::CreateNodes => self.invocation(["system", "status", "--format", "json"]),
+            _ => self.invocation(["system", "status"]),
+        };
         let output = self.invoke(&status).await?;
         if !output.success() {
             return Err(ProviderError::ServiceDown {
                 source: ExecError::Failed { command: status.command_line(), output },
             });
+        }
+        if purpose == Purpose::CreateNodes {
+            info.missing_kernel = app_root_of(&output.stdout).and_then(|root| missing_default_kernel(&root));
         }
         tracing::debug!(
             "Apple container service running ({})",

@@ -13,10 +13,36 @@ fn provider(runner: ScriptedRunner) -> AppleContainer<ScriptedRunner> {
 #[tokio::test(flavor = "current_thread")]
 async fn preflight_checks_version_then_service() {
     let runner = ScriptedRunner::new();
-    runner.expect(&["--version"], 0, V122, "").expect(&["system", "status"], 0, "status running\n", "");
+    let status =
+        r#"{"apiServerAppName":"container-apiserver","appRoot":"\/nonexistent\/app-root\/","status":"running"}"#;
+    runner.expect(&["--version"], 0, V122, "").expect(&["system", "status", "--format", "json"], 0, status, "");
     let info = provider(runner).preflight(Purpose::CreateNodes).await.unwrap();
     assert_eq!(info.version.as_deref(), Some("1.2.2"));
     assert_eq!(info.warning, None);
+    assert_eq!(info.missing_kernel, None, "an app root kina cannot see says nothing");
+}
+
+/// A fresh 1.5.0 install: the app root exists, `kernels/default.kernel-arm64` does not.
+#[tokio::test(flavor = "current_thread")]
+async fn preflight_finds_a_missing_default_kernel_in_either_status_shape() {
+    let root = tempfile::tempdir().unwrap();
+    let escaped = root.path().display().to_string().replace('/', "\\/");
+    let flat = format!(r#"{{"appRoot":"{escaped}\/","status":"running"}}"#);
+    let nested = format!(
+        r#"{{"paths":{{"appRoot":"{}/","installRoot":"/usr/local/"}},"server":{{"version":"1.5.0"}},"status":"running"}}"#,
+        root.path().display()
+    );
+    let v150 = "container CLI version 1.5.0 (build: release, commit: 0190097)\n";
+    for (version, status) in [(V122, flat), (v150, nested)] {
+        let runner = ScriptedRunner::new();
+        runner.expect(&["--version"], 0, version, "").expect(&["system", "status", "--format", "json"], 0, &status, "");
+        let info = provider(runner).preflight(Purpose::CreateNodes).await.unwrap();
+        let link = root.path().join("kernels/default.kernel-arm64");
+        assert_eq!(info.missing_kernel.as_deref(), Some(link.as_path()), "{status}");
+    }
+    std::fs::create_dir_all(root.path().join("kernels")).unwrap();
+    std::fs::write(root.path().join("kernels/default.kernel-arm64"), "").unwrap();
+    assert_eq!(missing_default_kernel(root.path()), None);
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -40,7 +66,7 @@ async fn preflight_refuses_1_2_0_before_touching_the_service() {
 async fn preflight_reports_a_stopped_service_with_the_start_hint() {
     let runner = ScriptedRunner::new();
     runner.expect(&["--version"], 0, V122, "").expect(
-        &["system", "status"],
+        &["system", "status", "--format", "json"],
         1,
         "apiserver is not running and not registered with launchd\n",
         "",
