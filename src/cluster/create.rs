@@ -28,7 +28,8 @@ pub struct CreateOptions {
 }
 
 pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateOptions) -> anyhow::Result<()> {
-    let runtime = check_before_create(provider, &opts.name, &opts.config).await.context("failed to create cluster")?;
+    let (runtime, existing) =
+        check_before_create(provider, &opts.name, &opts.config).await.context("failed to create cluster")?;
     if let Some(warning) = runtime.warning {
         printer.warn(&warning);
     }
@@ -37,6 +38,7 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
     let env = host_env(&networking.pod_subnet, &networking.service_subnet);
     let nodes = plan(&opts.name, &opts.config, crate::versions::default_image(), &opts.overrides, &env)
         .context("failed to create cluster")?;
+    super::ports::check(&nodes, &existing).context("failed to create cluster")?;
 
     printer.info(&format!("Creating cluster {:?} ...", opts.name));
     let bootstrap = nodes[0].name.clone();
@@ -106,7 +108,7 @@ async fn check_before_create<P: Provider>(
     provider: &P,
     name: &str,
     config: &crate::config::Cluster,
-) -> anyhow::Result<RuntimeInfo> {
+) -> anyhow::Result<(RuntimeInfo, Vec<crate::provider::Node>)> {
     names::validate(name)?;
     let runtime = provider.preflight(Purpose::CreateNodes).await?;
     if let Some(link) = &runtime.missing_kernel
@@ -118,10 +120,11 @@ async fn check_before_create<P: Provider>(
     if nodes > 1 && !provider.nodes_can_reach_each_other().await? {
         return Err(ClusterError::MultiNodeNeedsMacOs26.into());
     }
-    if provider.list_nodes().await?.iter().any(|n| n.cluster == name) {
+    let existing = provider.list_nodes().await?;
+    if existing.iter().any(|n| n.cluster == name) {
         return Err(ClusterError::AlreadyExists(name.to_string()).into());
     }
-    Ok(runtime)
+    Ok((runtime, existing))
 }
 
 async fn run_actions<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {

@@ -12,6 +12,17 @@ pub enum ClusterError {
     #[error("clusters with more than one node need macOS 26: on macOS 15, Apple container VMs cannot reach each other")]
     MultiNodeNeedsMacOs26,
 
+    #[error("host port {port} is already published by node {node:?} of cluster {cluster:?}")]
+    PortPublished { port: String, node: String, cluster: String },
+
+    #[error(
+        "node {node:?} would publish one host port twice ({first} and {second}): Apple container binds a host port once per VM, whatever the address"
+    )]
+    PortTwiceOnNode { node: String, first: String, second: String },
+
+    #[error("host port {port} is in use by another program on this Mac")]
+    PortInUse { port: String, number: u16, protocol: String },
+
     #[error("interrupted")]
     Interrupted,
 
@@ -35,6 +46,15 @@ impl ClusterError {
             ClusterError::MultiNodeNeedsMacOs26 => {
                 Some("create a single-node cluster (no workers) on this Mac, or upgrade to macOS 26".into())
             }
+            ClusterError::PortPublished { cluster, .. } => Some(format!(
+                "choose another hostPort, or stop that cluster first (`kina stop cluster --name {cluster}`)"
+            )),
+            ClusterError::PortTwiceOnNode { .. } => {
+                Some("give each of the node's extraPortMappings its own hostPort".into())
+            }
+            ClusterError::PortInUse { number, protocol, .. } => Some(format!(
+                "see which program holds it with `lsof -nP -i{protocol}:{number}`, or choose another hostPort"
+            )),
             ClusterError::Step { node, retained: true, .. } => Some(format!(
                 "the node was kept (--retain): look inside with `container logs {node}` and `container exec {node} journalctl -u kubelet`, then `kina delete cluster`"
             )),

@@ -10,6 +10,7 @@ pub mod logs;
 pub mod names;
 pub mod node_boot;
 pub mod plan;
+mod ports;
 pub mod start;
 pub mod stop;
 pub mod summary;

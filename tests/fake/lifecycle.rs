@@ -87,6 +87,9 @@ fn start(s: &mut Session, args: &[String]) -> Out {
     if container.running() && p.has("--attach") {
         return Out::error("attach is currently unsupported on already running containers");
     }
+    if !container.running() {
+        or_return!(crate::ports::check_bind(state, &id));
+    }
     boot(state, cfg, &id);
     Out::lines(&[id])
 }

@@ -14,6 +14,7 @@ mod lifecycle;
 mod listing;
 mod node;
 mod out;
+mod ports;
 mod resources;
 mod runcmd;
 mod sha256;

@@ -64,6 +64,9 @@ pub fn cmd(s: &mut Session, args: &[String], create: bool) -> Out {
         Ok(spec) => spec,
         Err(msg) => return Out { stderr, ..Out::default() }.with_stderr(format!("Error: {msg}\n")).exit(1),
     };
+    if crate::ports::overlapping(&spec.config) {
+        return Out { stderr, ..Out::default() }.with_stderr(format!("Error: {}\n", crate::ports::OVERLAP)).exit(1);
+    }
     for v in &spec.new_volumes {
         stderr.push_str(&format!("Warning: volume {v} does not exist, creating it\n"));
         state
@@ -92,6 +95,11 @@ pub fn cmd(s: &mut Session, args: &[String], create: bool) -> Out {
     };
     state.containers.insert(id.clone(), container);
     if !create {
+        // The forwarders bind during bootstrap; a failed `run` deletes what it made.
+        if let Err(out) = crate::ports::check_bind(state, &id) {
+            state.containers.remove(&id);
+            return Out { stderr, ..Out::default() }.with_stderr(out.stderr).exit(out.code);
+        }
         crate::lifecycle::boot(state, cfg, &id);
     }
     if let Some(path) = p.value("--cidfile")

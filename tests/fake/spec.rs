@@ -163,3 +163,14 @@ pub fn build(cfg: &Config, p: &Parsed, id: &str, image: &str, state: &State) -> 
     };
     Ok(Spec { config: c, hostname, attach, env, proc_sys_readonly, new_volumes })
 }
+
+/// Whether kindest/node's entrypoint and systemd can run: they need every capability
+/// (mounts, cgroups, sysctls). Before 0.12 VMs had all of them (no `capAdd` recorded);
+/// from 0.12 the default is the OCI set and only `--cap-add ALL` restores them, so
+/// without it containerd never starts and its socket never appears.
+pub fn boots_systemd(config: &Value) -> bool {
+    match config.get("capAdd").and_then(Value::as_array) {
+        None => true,
+        Some(added) => added.iter().any(|cap| cap == "ALL"),
+    }
+}

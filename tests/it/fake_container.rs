@@ -1624,3 +1624,28 @@ fn nodes_are_objects_for_jsonpath() {
     kubectl(&world, "cp", &["get", "nodes"]).success().stdout_has("cp     Ready    control-plane");
     kubectl(&world, "cp", &["get", "nodes", "-o", "name"]).success().stdout_is("node/cp\n");
 }
+
+#[test]
+fn a_node_without_every_capability_never_gets_a_containerd_socket() {
+    let world = World::new();
+    let socket = ["test", "-S", "/run/containerd/containerd.sock"];
+    let run = |name: &str, caps: &[&str]| {
+        let mut argv = vec!["run", "-d", "--name", name];
+        argv.extend_from_slice(caps);
+        argv.extend(["--progress", "none", NODE_IMAGE]);
+        world.container(&argv).success();
+    };
+    run("plain", &[]);
+    run("some-caps", &["--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN"]);
+    run("privileged", &["--cap-add", "ALL"]);
+    for _ in 0..3 {
+        for name in ["plain", "some-caps"] {
+            let mut argv = vec!["exec", name];
+            argv.extend_from_slice(&socket);
+            world.container(&argv).code_is(1);
+        }
+    }
+    let mut argv = vec!["exec", "privileged"];
+    argv.extend_from_slice(&socket);
+    world.container(&argv).success();
+}

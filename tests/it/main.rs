@@ -22,6 +22,7 @@ mod logs;
 mod multinode;
 mod node_image;
 mod output_formats;
+mod ports;
 mod preflight;
 mod releases;
 mod snapshots;

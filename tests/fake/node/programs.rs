@@ -238,6 +238,9 @@ fn chmod(ctx: &mut Ctx, name: &str, args: &[String]) -> Out {
 /// The containerd socket probe; fails while `KINA_FAKE_BOOT_POLLS` probes remain, and
 /// for as long as containerd cannot load its config.
 pub fn containerd_up(ctx: &mut Ctx) -> bool {
+    if !crate::spec::boots_systemd(&ctx.container().config) {
+        return false;
+    }
     let node = ctx.node();
     if node.boot_polls_left > 0 {
         node.boot_polls_left -= 1;
