@@ -91,13 +91,8 @@ pub fn ensure(state: &mut State, text: &str, quiet: bool, stderr: &mut String) -
     }
     let r = Ref::parse(text).map_err(Out::error)?;
     let key = r.normalized();
-    let host = if r.registry == "docker.io" { "registry-1.docker.io" } else { r.registry.as_str() };
-    let tag_or_digest = r.digest.clone().or(r.tag.clone()).unwrap_or_default();
-    if r.repo.contains("does-not-exist") {
-        return Err(Out::error(format!(
-            "HTTP request to https://{host}/v2/{}/manifests/{tag_or_digest} failed with response: 401 Unauthorized. Reason: access denied or wrong credentials",
-            r.repo
-        )));
+    if let Some(why) = crate::catalogue::missing(&r.registry, &r.repo, r.tag.as_deref(), r.digest.as_deref()) {
+        return Err(Out::error(why));
     }
     if !quiet {
         stderr.push_str(&format!("Fetching image {key}\n[1/2] Fetching image 100% (12 of 12 blobs, 412.3 MB)\n[2/2] Unpacking image for platform linux/arm64 100%\n"));

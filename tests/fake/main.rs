@@ -6,6 +6,7 @@ mod app;
 mod archive;
 mod args;
 mod build;
+mod catalogue;
 mod config;
 mod flags;
 mod handshake;

@@ -27,8 +27,11 @@ fn assert_sorted_keys(v: &Value) {
     }
 }
 
-/// A kind-style node as kina creates it on 1.2.1+.
+/// A kind-style node as kina creates it on 1.2.1+, its API server on a host port of its
+/// own (two VMs cannot publish the same one).
 fn run_node(world: &World, name: &str) -> Run {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let publish = format!("127.0.0.1:{port}:6443");
     let run = world.container(&[
         "run",
         "-d",
@@ -47,7 +50,7 @@ fn run_node(world: &World, name: &str) -> Run {
         "-l",
         "io.kina.cluster=kina",
         "-p",
-        "127.0.0.1:6443:6443",
+        &publish,
         "--progress",
         "none",
         NODE_IMAGE,
@@ -225,9 +228,10 @@ fn list_and_inspect_emit_the_1x_shapes() {
     assert_eq!(config["readonlyPaths"], serde_json::json!([]));
     assert_eq!(config["resources"]["memoryInBytes"], 4u64 << 30);
     assert_eq!(config["stopSignal"], "SIGRTMIN+3");
+    let host_port = config["publishedPorts"][0]["hostPort"].as_u64().unwrap();
     assert_eq!(
         config["publishedPorts"],
-        serde_json::json!([{"containerPort": 6443, "count": 1, "hostAddress": "127.0.0.1", "hostPort": 6443, "proto": "tcp"}])
+        serde_json::json!([{"containerPort": 6443, "count": 1, "hostAddress": "127.0.0.1", "hostPort": host_port, "proto": "tcp"}])
     );
     let web = &items[1]["configuration"];
     assert_eq!(web["publishedPorts"][0]["hostAddress"], "0.0.0.0");
@@ -355,12 +359,21 @@ fn images_are_normalised_pulled_and_inspected() {
     assert_eq!(inspect[0]["configuration"]["name"], "docker.io/library/alpine:latest");
     world.container(&["image", "inspect", "docker.io/kindest/node:v1.35.5"]).success();
 
-    let digest = format!("sha256:{}", "ce977ae6".repeat(8));
+    // Only the digest kina pins exists for that tag; other tags and repositories do not.
+    let wrong = format!("kindest/node:v1.35.5@sha256:{}", "ce977ae6".repeat(8));
+    world
+        .container(&["image", "pull", "--progress", "none", &wrong])
+        .code_is(1)
+        .stderr_has(&format!("Error: HTTP request to https://registry-1.docker.io/v2/kindest/node/manifests/sha256:{} failed with response: 404 Not Found", "ce977ae6".repeat(8)));
+    world.container(&["image", "pull", "--progress", "none", "kindest/node:v1.35.99"]).code_is(1).stderr_has(
+        "https://registry-1.docker.io/v2/kindest/node/manifests/v1.35.99 failed with response: 404 Not Found",
+    );
+    let digest = "sha256:ce977ae6d65918d0b58a5f8b5e940429c2ce42fa3a5619ec2bbc60b949c0ac95";
     let pinned = format!("kindest/node:v1.35.5@{digest}");
     world.container(&["image", "pull", "--progress", "none", &pinned]).success();
     let img = json(&world.container(&["image", "inspect", &pinned]));
     assert_eq!(img[0]["configuration"]["name"], format!("docker.io/{pinned}"));
-    assert_eq!(img[0]["configuration"]["descriptor"]["digest"], digest.as_str());
+    assert_eq!(img[0]["configuration"]["descriptor"]["digest"], digest);
 
     world
         .container(&["image", "pull", "--progress", "none", "example/does-not-exist:v1"])

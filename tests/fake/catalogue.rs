@@ -1,0 +1,52 @@
+//! The images the fake's registries hold: the node images kina pins and the images
+//! the tests pull. Anything else fails to pull as the real registries answer: Docker
+//! Hub (and GHCR) refuse an unknown repository with 401, and a known repository
+//! answers 404 for a tag or digest it does not have, so a wrong pin is caught.
+
+/// Repository → the tags it has; a `(tag, digest)` pins the only digest a tag may carry.
+const REPOSITORIES: &[(&str, &[&str])] = &[
+    ("docker.io/kindest/node", &["v1.36.1", "v1.35.5", "v1.34.1"]),
+    ("docker.io/library/alpine", &["latest", "3.22"]),
+    ("docker.io/library/busybox", &["latest", "1.37"]),
+    ("docker.io/library/foo", &["latest", "1", "1.0"]),
+    ("docker.io/library/bar", &["latest", "2"]),
+    ("ghcr.io/me/app", &["latest", "2"]),
+    ("registry.k8s.io/kube-apiserver", &["v1.34.0"]),
+    ("registry.k8s.io/pause", &["3.10"]),
+];
+
+/// Digests of the images kina pins (src/cluster/mod.rs `DEFAULT_IMAGE`): a reference
+/// with one of these tags and another digest does not exist.
+const DIGESTS: &[(&str, &str)] =
+    &[("docker.io/kindest/node:v1.35.5", "sha256:ce977ae6d65918d0b58a5f8b5e940429c2ce42fa3a5619ec2bbc60b949c0ac95")];
+
+/// Why `registry/repo[:tag][@digest]` cannot be pulled, as the registry's HTTP error.
+pub fn missing(registry: &str, repo: &str, tag: Option<&str>, digest: Option<&str>) -> Option<String> {
+    let host = if registry == "docker.io" { "registry-1.docker.io" } else { registry };
+    let reference = digest.or(tag).unwrap_or("latest");
+    let url = format!("https://{host}/v2/{repo}/manifests/{reference}");
+    let full = format!("{registry}/{repo}");
+    let Some((_, tags)) = REPOSITORIES.iter().find(|(name, _)| *name == full) else {
+        return Some(format!(
+            "HTTP request to {url} failed with response: 401 Unauthorized. Reason: access denied or wrong credentials"
+        ));
+    };
+    let not_found =
+        || Some(format!("HTTP request to {url} failed with response: 404 Not Found. Reason: manifest unknown"));
+    if let Some(tag) = tag
+        && !tags.contains(&tag)
+    {
+        return not_found();
+    }
+    if let Some(digest) = digest {
+        let pinned = |d: &&(&str, &str)| d.1 == digest && d.0.starts_with(&format!("{full}:"));
+        let pinned_tag = DIGESTS.iter().find(pinned).map(|(reference, _)| reference.rsplit(':').next().unwrap_or(""));
+        // A digest the catalogue knows, for this tag if one is given.
+        match (pinned_tag, tag) {
+            (Some(t), Some(tag)) if t == tag => {}
+            (Some(_), None) => {}
+            _ => return not_found(),
+        }
+    }
+    None
+}
