@@ -5,7 +5,8 @@
 
 /// Repository → the tags it has; a `(tag, digest)` pins the only digest a tag may carry.
 const REPOSITORIES: &[(&str, &[&str])] = &[
-    ("docker.io/kindest/node", &["v1.36.1", "v1.35.5", "v1.34.1"]),
+    // v1.36.0-rc.1: a pre-release build the tests create from (kind's kubeadm API choice).
+    ("docker.io/kindest/node", &["v1.36.1", "v1.36.0-rc.1", "v1.35.5", "v1.34.1"]),
     ("docker.io/library/alpine", &["latest", "3.22"]),
     ("docker.io/library/busybox", &["latest", "1.37"]),
     ("docker.io/library/foo", &["latest", "1", "1.0"]),
