@@ -5,12 +5,14 @@
 
 /// Repository → the tags it has; a `(tag, digest)` pins the only digest a tag may carry.
 const REPOSITORIES: &[(&str, &[&str])] = &[
-    // v1.36.0-rc.1: a pre-release build the tests create from (kind's kubeadm API choice).
-    ("docker.io/kindest/node", &["v1.36.1", "v1.36.0-rc.1", "v1.35.5", "v1.34.1"]),
+    // v1.36.0-rc.1 and v1.37.0: builds the tests create from to reach kubeadm's choices
+    // of API per release.
+    ("docker.io/kindest/node", &["v1.37.0", "v1.36.1", "v1.36.0-rc.1", "v1.35.5", "v1.34.1"]),
     ("docker.io/library/alpine", &["latest", "3.22"]),
     ("docker.io/library/busybox", &["latest", "1.37"]),
     ("docker.io/library/foo", &["latest", "1", "1.0"]),
     ("docker.io/library/bar", &["latest", "2"]),
+    ("docker.io/library/nginx", &["latest", "1.27"]),
     ("ghcr.io/me/app", &["latest", "2"]),
     ("registry.k8s.io/kube-apiserver", &["v1.34.0"]),
     ("registry.k8s.io/pause", &["3.10"]),
