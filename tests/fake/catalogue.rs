@@ -7,7 +7,10 @@
 const REPOSITORIES: &[(&str, &[&str])] = &[
     // v1.36.0-rc.1 and v1.37.0: builds the tests create from to reach kubeadm's choices
     // of API per release.
-    ("docker.io/kindest/node", &["v1.37.0", "v1.36.1", "v1.36.0-rc.1", "v1.35.5", "v1.34.1"]),
+    (
+        "docker.io/kindest/node",
+        &["v1.37.0", "v1.36.4", "v1.36.1", "v1.36.0-rc.1", "v1.35.8", "v1.35.5", "v1.34.11", "v1.34.1"],
+    ),
     ("docker.io/library/alpine", &["latest", "3.22"]),
     ("docker.io/library/busybox", &["latest", "1.37"]),
     ("docker.io/library/foo", &["latest", "1", "1.0"]),
@@ -18,10 +21,15 @@ const REPOSITORIES: &[(&str, &[&str])] = &[
     ("registry.k8s.io/pause", &["3.10"]),
 ];
 
-/// Digests of the images kina pins (src/cluster/mod.rs `DEFAULT_IMAGE`): a reference
-/// with one of these tags and another digest does not exist.
-const DIGESTS: &[(&str, &str)] =
-    &[("docker.io/kindest/node:v1.35.5", "sha256:ce977ae6d65918d0b58a5f8b5e940429c2ce42fa3a5619ec2bbc60b949c0ac95")];
+/// Digests of the images kina pins (`NODE_IMAGES` in src/versions.rs): a reference with
+/// one of these tags and another digest does not exist.
+const DIGESTS: &[(&str, &str)] = &[
+    ("docker.io/kindest/node:v1.37.0", "sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"),
+    ("docker.io/kindest/node:v1.36.4", "sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed"),
+    ("docker.io/kindest/node:v1.35.8", "sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0"),
+    ("docker.io/kindest/node:v1.35.5", "sha256:ce977ae6d65918d0b58a5f8b5e940429c2ce42fa3a5619ec2bbc60b949c0ac95"),
+    ("docker.io/kindest/node:v1.34.11", "sha256:44e222ee2132dab25ff87301682f89eb82c7880ea3a1bf543bfe9708fd08d67d"),
+];
 
 /// Why `registry/repo[:tag][@digest]` cannot be pulled, as the registry's HTTP error.
 pub fn missing(registry: &str, repo: &str, tag: Option<&str>, digest: Option<&str>) -> Option<String> {
