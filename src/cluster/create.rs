@@ -36,7 +36,9 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
     kubeconfig::check_export(&opts.kubeconfig).context("failed to create cluster")?;
     let networking = &opts.config.networking;
     let env = host_env(&networking.pod_subnet, &networking.service_subnet);
-    let nodes = plan(&opts.name, &opts.config, crate::versions::default_image(), &opts.overrides, &env)
+    let taken: Vec<u16> =
+        existing.iter().flat_map(|n| &n.published_tcp).filter_map(|(_, on_mac)| port_of(on_mac)).collect();
+    let nodes = plan(&opts.name, &opts.config, crate::versions::default_image(), &opts.overrides, &env, &taken)
         .context("failed to create cluster")?;
     super::ports::check(&nodes, &existing).context("failed to create cluster")?;
 
@@ -104,6 +106,11 @@ pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateO
 
 /// Everything that must hold before anything is made (kind's order: name,
 /// runtime, no existing nodes).
+/// `127.0.0.1:6445` → 6445.
+fn port_of(endpoint: &str) -> Option<u16> {
+    endpoint.rsplit_once(':')?.1.parse().ok()
+}
+
 async fn check_before_create<P: Provider>(
     provider: &P,
     name: &str,

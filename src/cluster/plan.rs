@@ -30,13 +30,16 @@ pub struct Overrides {
 }
 
 /// Control planes first, then workers; the first control plane bootstraps
-/// the cluster and publishes the API server.
+/// the cluster and publishes the API server. A port picked for `0` is free on
+/// the Mac and not one of `taken` (what other kina nodes publish: a stopped
+/// cluster's ports are not bound, but its start needs them back).
 pub fn plan(
     cluster_name: &str,
     cluster: &Cluster,
     default_image: &str,
     overrides: &Overrides,
     env: &[(String, String)],
+    taken: &[u16],
 ) -> anyhow::Result<Vec<PlannedNode>> {
     let indexed = || cluster.nodes.iter().enumerate();
     let mut ordered: Vec<(usize, &NodeConfig)> = indexed().filter(|(_, n)| n.role == Role::ControlPlane).collect();
@@ -57,10 +60,16 @@ pub fn plan(
             reserved_udp.push(socket);
             Ok(chosen)
         } else {
-            let listener = TcpListener::bind(&bind_address).with_context(no_port)?;
-            let chosen = listener.local_addr()?.port();
-            reserved_tcp.push(listener);
-            Ok(chosen)
+            // A taken port stays reserved, so the next bind gets another one.
+            for _ in 0..64 {
+                let listener = TcpListener::bind(&bind_address).with_context(no_port)?;
+                let chosen = listener.local_addr()?.port();
+                reserved_tcp.push(listener);
+                if !taken.contains(&chosen) {
+                    return Ok(chosen);
+                }
+            }
+            anyhow::bail!("{}: every port the Mac offered is published by another kina cluster", no_port())
         }
     };
 
@@ -156,8 +165,18 @@ mod tests {
     }
 
     #[test]
+    fn a_picked_port_is_never_one_another_kina_cluster_publishes() {
+        let cluster = Cluster { nodes: vec![NodeConfig::new(Role::ControlPlane)], ..Default::default() };
+        let every: Vec<u16> = (1..=u16::MAX).collect();
+        let err = plan("dev", &cluster, "img", &Overrides::default(), &[], &every).unwrap_err();
+        assert!(err.to_string().contains("every port the Mac offered is published by another kina cluster"), "{err}");
+        let nodes = plan("dev", &cluster, "img", &Overrides::default(), &[], &[]).unwrap();
+        assert_ne!(nodes[0].spec.ports[0].host_port, 0);
+    }
+
+    #[test]
     fn names_order_and_sizes_follow_roles() {
-        let nodes = plan("dev", &three_nodes(), "kindest/node:v1.35.5", &Overrides::default(), &[]).unwrap();
+        let nodes = plan("dev", &three_nodes(), "kindest/node:v1.35.5", &Overrides::default(), &[], &[]).unwrap();
         let names: Vec<_> = nodes.iter().map(|n| n.name.as_str()).collect();
         assert_eq!(names, ["dev-control-plane", "dev-worker", "dev-worker2"]);
         let indexes: Vec<_> = nodes.iter().map(|n| n.config_index).collect();
@@ -170,7 +189,7 @@ mod tests {
 
     #[test]
     fn only_the_first_control_plane_publishes_the_api_server() {
-        let nodes = plan("dev", &three_nodes(), "img:v1.35.5", &Overrides::default(), &[]).unwrap();
+        let nodes = plan("dev", &three_nodes(), "img:v1.35.5", &Overrides::default(), &[], &[]).unwrap();
         let api = &nodes[0].spec.ports[0];
         assert_eq!((api.host_address.as_str(), api.container_port), ("127.0.0.1", 6443));
         assert_ne!(api.host_port, 0, "a free port was picked");
@@ -190,7 +209,8 @@ mod tests {
     #[test]
     fn env_kubeconfig_on_control_planes_and_dns_search_everywhere() {
         let nodes =
-            plan("dev", &three_nodes(), "img", &Overrides::default(), &[("HTTPS_PROXY".into(), "p".into())]).unwrap();
+            plan("dev", &three_nodes(), "img", &Overrides::default(), &[("HTTPS_PROXY".into(), "p".into())], &[])
+                .unwrap();
         assert_eq!(nodes[0].spec.env[0], ("KUBECONFIG".into(), "/etc/kubernetes/admin.conf".into()));
         assert!(!nodes[1].spec.env.iter().any(|(k, _)| k == "KUBECONFIG"));
         for node in &nodes {
@@ -202,7 +222,7 @@ mod tests {
     #[test]
     fn command_line_overrides_every_node() {
         let overrides = Overrides { image: Some("mine:v1.34.1".into()), cpus: Some(6), memory: Some("8G".into()) };
-        let nodes = plan("dev", &three_nodes(), "img", &overrides, &[]).unwrap();
+        let nodes = plan("dev", &three_nodes(), "img", &overrides, &[], &[]).unwrap();
         for node in &nodes {
             assert_eq!(
                 (node.spec.image.as_str(), node.spec.cpus, node.spec.memory.as_str()),
