@@ -6,7 +6,7 @@ use crate::cluster::actions::export_kubeconfig;
 use crate::cluster::logs::export_logs;
 use crate::kubeconfig;
 use crate::output::Printer;
-use crate::provider::Provider;
+use crate::provider::Diagnostics;
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
@@ -38,7 +38,7 @@ pub struct ExportKubeconfigArgs {
     pub internal: bool,
 }
 
-pub async fn run<P: Provider>(cmd: ExportCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub async fn run<P: Diagnostics>(cmd: ExportCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let args = match cmd {
         ExportCommand::Kubeconfig(args) => args,
         ExportCommand::Logs(args) => {

@@ -97,8 +97,8 @@ pub async fn run<P: Provider>(cmd: GetCommand, provider: &P, printer: &Printer) 
                     .map(|n| NodeItem {
                         name: &n.name,
                         cluster: &n.cluster,
-                        role: &n.role,
-                        state: &n.state,
+                        role: n.role_text(),
+                        state: n.state.as_str(),
                         ip: n.ipv4.map(|ip| ip.to_string()),
                         kubernetes_version: n.kubernetes_version.as_deref(),
                     })

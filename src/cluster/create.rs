@@ -117,14 +117,14 @@ async fn check_before_create<P: Provider>(
     config: &crate::config::Cluster,
 ) -> anyhow::Result<(RuntimeInfo, Vec<crate::provider::Node>)> {
     names::validate(name)?;
-    let runtime = provider.preflight(Purpose::CreateNodes).await?;
+    let purpose = if config.nodes.len() > 1 { Purpose::CreateConnectedNodes } else { Purpose::CreateNodes };
+    let runtime = provider.preflight(purpose).await?;
     if let Some(link) = &runtime.missing_kernel
         && config.nodes.iter().any(|node| node.kernel.is_none())
     {
         return Err(crate::provider::ProviderError::NoKernel { link: link.clone() }.into());
     }
-    let nodes = config.nodes.len();
-    if nodes > 1 && !provider.nodes_can_reach_each_other().await? {
+    if runtime.nodes_reach_each_other == Some(false) {
         return Err(ClusterError::MultiNodeNeedsMacOs26.into());
     }
     let existing = provider.list_nodes().await?;

@@ -20,7 +20,7 @@ use futures_util::future::try_join_all;
 
 use crate::node::{self, NodesError};
 use crate::output::Printer;
-use crate::provider::{Node, Provider, Purpose, StreamSource};
+use crate::provider::{Node, NodeHandle, Provider, Purpose, StreamSource};
 use images::{NodeImages, Presence, import_command, list_command, normalize, tag_command, wanted_names};
 
 /// A node image is ~1 GB, and a VM can import it only so fast.
@@ -164,11 +164,12 @@ pub async fn load_archives<P: Provider>(provider: &P, target: &Target<'_>, archi
     provider.preflight(Purpose::ManageNodes).await?;
     let nodes = target_nodes(provider, target, LoadError::UnknownArchiveNode).await?;
     let work = nodes.iter().map(|node| async move {
-        let platform = provider.node_platform(&node.name).await?;
+        let platform = provider.node(&node.name).platform().await?;
         let import = import_command(&platform).timeout(LOAD_TIMEOUT);
         for path in archives {
             provider
-                .exec_streamed(&node.name, &import, &StreamSource::File(path.clone()))
+                .node(&node.name)
+                .run_streamed(&import, &StreamSource::File(path.clone()))
                 .await
                 .with_context(|| format!("failed to load image into node {:?}", node.name))?;
         }
@@ -208,8 +209,8 @@ async fn target_nodes<P: Provider>(
 /// A node's platform and the images its containerd holds.
 async fn survey<P: Provider>(provider: &P, node: &Node) -> anyhow::Result<(String, NodeImages)> {
     let list = list_command();
-    let (platform, listing) =
-        tokio::try_join!(provider.node_platform(&node.name), provider.exec_checked(&node.name, &list))?;
+    let handle = provider.node(&node.name);
+    let (platform, listing) = tokio::try_join!(handle.platform(), handle.run_checked(&list))?;
     Ok((platform, NodeImages::parse(&listing.stdout)))
 }
 
@@ -217,7 +218,7 @@ async fn survey<P: Provider>(provider: &P, node: &Node) -> anyhow::Result<(Strin
 /// and names them as the user did.
 async fn apply<P: Provider>(provider: &P, node: &str, platform: &str, plan: &NodePlan) -> anyhow::Result<()> {
     for (source, name) in &plan.retag {
-        provider.exec_checked(node, &tag_command(source, name)).await?;
+        provider.node(node).run_checked(&tag_command(source, name)).await?;
     }
     if plan.load.is_empty() {
         return Ok(());
@@ -230,11 +231,11 @@ async fn apply<P: Provider>(provider: &P, node: &str, platform: &str, plan: &Nod
         }
     }
     let source = StreamSource::SavedImages { images: save, platform: platform.to_string() };
-    provider.exec_streamed(node, &import_command(platform).timeout(LOAD_TIMEOUT), &source).await?;
+    provider.node(node).run_streamed(&import_command(platform).timeout(LOAD_TIMEOUT), &source).await?;
     for image in &plan.load {
         let names = wanted_names(image);
         if let [normalized, short] = names.as_slice() {
-            provider.exec_checked(node, &tag_command(normalized, short)).await?;
+            provider.node(node).run_checked(&tag_command(normalized, short)).await?;
         }
     }
     Ok(())

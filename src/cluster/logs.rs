@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 
 use crate::node::paths;
 use crate::output::Printer;
-use crate::provider::{Node, NodeCommand, Provider, Purpose};
+use crate::provider::{Diagnostics, Node, NodeCommand, NodeHandle, Provider, Purpose};
 
 /// In-node commands and the file each one's output goes to (kind's names).
 const NODE_COMMANDS: &[(&str, &[&str])] = &[
@@ -27,7 +27,7 @@ const PARALLEL_COPIES: usize = 8;
 
 /// Collects the cluster's logs into `dir` (a new temporary directory if
 /// None) and returns it.
-pub async fn export_logs<P: Provider>(
+pub async fn export_logs<P: Diagnostics>(
     provider: &P,
     printer: &Printer,
     cluster: &str,
@@ -55,7 +55,7 @@ pub async fn export_logs<P: Provider>(
 }
 
 /// One node's files; what fails is listed in `<node>/NOTES.txt`.
-async fn collect_node<P: Provider>(provider: &P, node: &Node, dir: &Path) -> anyhow::Result<()> {
+async fn collect_node<P: Diagnostics>(provider: &P, node: &Node, dir: &Path) -> anyhow::Result<()> {
     let node_dir = dir.join(&node.name);
     std::fs::create_dir_all(&node_dir).with_context(|| format!("failed to create {}", node_dir.display()))?;
     let mut notes = Vec::new();
@@ -69,12 +69,12 @@ async fn collect_node<P: Provider>(provider: &P, node: &Node, dir: &Path) -> any
         }
     };
     save("inspect.json", provider.inspect_raw(&node.name).await.map_err(|e| format!("{e:#}")))?;
-    save("serial.log", provider.node_logs(&node.name, false).await.map_err(|e| format!("{e:#}")))?;
-    save("boot.log", provider.node_logs(&node.name, true).await.map_err(|e| format!("{e:#}")))?;
+    save("serial.log", provider.node(&node.name).logs().await.map_err(|e| format!("{e:#}")))?;
+    save("boot.log", provider.boot_logs(&node.name).await.map_err(|e| format!("{e:#}")))?;
 
     if node.is_running() {
         for (file, argv) in NODE_COMMANDS {
-            let output = provider.exec_checked(&node.name, &NodeCommand::new(argv.iter().copied())).await;
+            let output = provider.node(&node.name).run_checked(&NodeCommand::new(argv.iter().copied())).await;
             save(file, output.map(|o| o.stdout).map_err(|e| format!("{:#}", anyhow::Error::new(e))))?;
         }
         notes.extend(copy_pod_logs(provider, &node.name, &node_dir).await);
@@ -92,7 +92,7 @@ async fn copy_pod_logs<P: Provider>(provider: &P, node: &str, node_dir: &Path) -
     let mut find = vec!["find"];
     find.extend_from_slice(POD_LOG_DIRS);
     find.extend(["-type", "f"]);
-    let listing = match provider.exec(node, &NodeCommand::new(find)).await {
+    let listing = match provider.node(node).run(&NodeCommand::new(find)).await {
         Ok(output) => output.stdout,
         Err(err) => return vec![format!("pod logs: {err}")],
     };
@@ -101,7 +101,7 @@ async fn copy_pod_logs<P: Provider>(provider: &P, node: &str, node_dir: &Path) -
         let Some(target) = local_path(node_dir, &file) else {
             return Some(format!("{file}: not a plain path below /var/log"));
         };
-        match provider.exec_checked(node, &NodeCommand::new(["cat", file.as_str()])).await {
+        match provider.node(node).run_checked(&NodeCommand::new(["cat", file.as_str()])).await {
             Ok(output) => write(&target, &output.stdout).err().map(|e| format!("{file}: {e:#}")),
             Err(err) => Some(format!("{file}: {err}")),
         }

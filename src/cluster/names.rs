@@ -20,7 +20,7 @@ pub fn validate(name: &str) -> Result<(), ClusterError> {
     if name.contains('.') {
         return Err(not_usable("a dot makes Apple container treat the VM name as a domain name"));
     }
-    let longest = node_name(name, crate::node::ROLE_CONTROL_PLANE, 1);
+    let longest = node_name(name, crate::provider::Role::ControlPlane.as_str(), 1);
     if longest.len() > 63 {
         return Err(not_usable(&format!(
             "node name {longest:?} is {} characters and VM names are limited to 63",

@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use crate::exec::{ExecError, Output};
 use crate::kubeadm::KubeVersion;
 use crate::node_image::{Baked, ImageManifest};
-use crate::provider::{NodeCommand, Provider, ProviderError};
+use crate::provider::{NodeCommand, NodeHandle, NodeState, Provider, ProviderError};
 
 /// Apple's plugin allows a node this long to boot.
 pub const BOOT_TIMEOUT: Duration = Duration::from_secs(240);
@@ -59,7 +59,7 @@ pub async fn apply_runtime_settings<P: Provider>(provider: &P, node: &str, repor
         return Ok(());
     }
     let settings = NodeCommand::new(["sh", "-c", RUNTIME_SETTINGS]);
-    provider.exec_checked(node, &settings).await?;
+    provider.node(node).run_checked(&settings).await?;
     Ok(())
 }
 
@@ -75,7 +75,7 @@ pub async fn wait_for_containerd<P: Provider>(
     let probe = NodeCommand::new(["sh", "-c", BOOT_PROBE]).timeout(Duration::from_secs(10));
     let mut backoff = crate::backoff::Backoff::new(timeout);
     loop {
-        let output = match provider.exec(node, &probe).await {
+        let output = match provider.node(node).run(&probe).await {
             Ok(output) => output,
             // A VM still booting may not answer within the probe's limit: poll again.
             Err(ProviderError::Exec(ExecError::TimedOut { .. })) => Output { code: 124, ..Output::default() },
@@ -86,8 +86,8 @@ pub async fn wait_for_containerd<P: Provider>(
         }
         if !output.stderr.trim().is_empty() {
             // `test` is silent; the exec itself failed. Did the VM stop?
-            let state = provider.inspect_node(node).await?.state;
-            if state != "running" {
+            let state = provider.node(node).inspect().await?.state;
+            if state != NodeState::Running {
                 bail!(
                     "node {node} stopped while booting (state: {state}): {}; see `container logs {node}`",
                     output.stderr.trim()

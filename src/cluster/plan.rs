@@ -116,7 +116,7 @@ pub fn plan(
         let spec = NodeSpec {
             name: name.clone(),
             cluster: cluster_name.to_string(),
-            role: config.role.as_str().to_string(),
+            role: config.role,
             kubernetes_version: KubeVersion::from_image(&image).map(|v| v.to_string()),
             image,
             cpus: overrides.cpus.or(config.cpus).unwrap_or(default_cpus),

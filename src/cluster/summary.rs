@@ -2,7 +2,6 @@
 
 use serde::Serialize;
 
-use crate::node::ROLE_CONTROL_PLANE;
 use crate::provider::Node;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,7 +39,7 @@ pub fn summarize(nodes: &[Node]) -> Vec<ClusterSummary> {
                 n if n == members.len() => "running",
                 _ => "degraded",
             };
-            let control_plane = members.iter().find(|n| n.role == ROLE_CONTROL_PLANE);
+            let control_plane = members.iter().find(|n| n.is_control_plane());
             ClusterSummary {
                 state: state.to_string(),
                 kubernetes_version: control_plane.and_then(|n| n.kubernetes_version.clone()),
@@ -49,8 +48,8 @@ pub fn summarize(nodes: &[Node]) -> Vec<ClusterSummary> {
                     .iter()
                     .map(|n| NodeSummary {
                         name: n.name.clone(),
-                        role: n.role.clone(),
-                        state: n.state.clone(),
+                        role: n.role_text().to_string(),
+                        state: n.state.to_string(),
                         ip: n.ipv4.map(|ip| ip.to_string()),
                         ports: n.published_tcp.iter().map(|(port, on_mac)| format!("{on_mac}->{port}/tcp")).collect(),
                     })

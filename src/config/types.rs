@@ -27,21 +27,8 @@ pub struct Cluster {
     pub disable_default_storage: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    ControlPlane,
-    Worker,
-}
-
-impl Role {
-    /// kind's spelling, used in node names and labels.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::ControlPlane => "control-plane",
-            Role::Worker => "worker",
-        }
-    }
-}
+/// kind's node roles; the same type labels the node VMs.
+pub use crate::provider::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {

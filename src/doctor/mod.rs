@@ -16,7 +16,7 @@ use std::time::Duration;
 pub use report::{Check, Status, table};
 
 use crate::exec::{ExecError, Invocation, Output, Runner};
-use crate::provider::{Node, Provider, ProviderError};
+use crate::provider::{Diagnostics, Node, ProviderError};
 
 /// Limit for one of the Mac's own programs.
 const HOST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,7 +45,7 @@ pub struct Runtime<'a, P> {
 }
 
 /// Runs every check, in the order the report shows them.
-pub async fn diagnose<P: Provider, R: Runner>(
+pub async fn diagnose<P: Diagnostics, R: Runner>(
     runtime: Result<Runtime<'_, P>, &ProviderError>,
     host: &HostCommands<R>,
 ) -> Vec<Check> {

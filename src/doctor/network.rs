@@ -5,7 +5,6 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use super::{Check, START_A_CLUSTER};
-use crate::node::ROLE_CONTROL_PLANE;
 use crate::provider::{API_SERVER_PORT, Node, ProviderError};
 
 pub const REACHABILITY: &str = "reachability";
@@ -70,7 +69,7 @@ async fn probe_node(node: &Node) -> Check {
     let Some(ip) = node.ipv4 else {
         return Check::fail(REACHABILITY, format!("{} is running but has no IPv4 address", node.name), restart(node));
     };
-    let port = if node.role == ROLE_CONTROL_PLANE { API_SERVER_PORT } else { KUBELET_PORT };
+    let port = if node.is_control_plane() { API_SERVER_PORT } else { KUBELET_PORT };
     let direct = connect(format!("{ip}:{port}"));
     let published = async {
         match &node.api_server_endpoint {
@@ -133,13 +132,14 @@ fn verdict(node: &Node, direct: &Probe, published: Option<&Probe>) -> Check {
 mod tests {
     use super::*;
     use crate::doctor::Status;
+    use crate::provider::{NodeState, Role};
 
     fn node() -> Node {
         Node {
             name: "kina-control-plane".into(),
             cluster: "kina".into(),
-            role: ROLE_CONTROL_PLANE.into(),
-            state: "running".into(),
+            role: Some(Role::ControlPlane),
+            state: NodeState::Running,
             ipv4: Some("192.168.64.3".parse().unwrap()),
             image: None,
             kubernetes_version: None,
@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn a_node_without_a_published_port_is_probed_directly() {
-        let worker = Node { role: "worker".into(), api_server_endpoint: None, ..node() };
+        let worker = Node { role: Some(Role::Worker), api_server_endpoint: None, ..node() };
         assert_eq!(verdict(&worker, &probe("192.168.64.4:10250", true), None).status, Status::Ok);
         let lost = verdict(&worker, &probe("192.168.64.4:10250", false), None);
         assert!(lost.fix.unwrap().starts_with("sudo arp -d 192.168.64.4"));

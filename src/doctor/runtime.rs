@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use super::{Check, START_A_CLUSTER};
-use crate::provider::apple::missing_default_kernel;
 use crate::provider::apple::version::{self, PATH_FLAGS, Version};
+use crate::provider::apple::{AppleError, missing_default_kernel};
 use crate::provider::error::INSTALL_KERNEL;
-use crate::provider::{Node, NodeCommand, Provider, ProviderError, Purpose};
+use crate::provider::{Diagnostics, Node, NodeCommand, NodeHandle, Provider, ProviderError, Purpose};
 
 const CONTAINER: &str = "container";
 const SERVICE: &str = "service";
@@ -36,7 +36,7 @@ pub fn not_installed(err: &ProviderError) -> Vec<Check> {
 }
 
 /// `container --version`: 1.2.0 and anything before 1.0 cannot run nodes.
-pub async fn container<P: Provider>(provider: &P, binary: &str) -> Check {
+pub async fn container<P: Diagnostics>(provider: &P, binary: &str) -> Check {
     match provider.version_text().await {
         Ok(text) => match version::parse(&text) {
             Some(v) => version_verdict(v, binary),
@@ -70,7 +70,9 @@ fn version_verdict(v: Version, binary: &str) -> Check {
 pub async fn service<P: Provider>(provider: &P) -> Check {
     match provider.preflight(Purpose::ManageNodes).await {
         Ok(_) => Check::ok(SERVICE, "the Apple container system service is running"),
-        Err(err @ ProviderError::ServiceDown { .. }) => Check::fail(SERVICE, err.to_string(), START_SERVICE),
+        Err(err) if matches!(err.runtime_error(), Some(AppleError::ServiceDown { .. })) => {
+            Check::fail(SERVICE, err.to_string(), START_SERVICE)
+        }
         Err(err) => {
             Check::fail(SERVICE, format!("could not check the Apple container system service: {err}"), START_SERVICE)
         }
@@ -105,7 +107,7 @@ pub async fn kernel<P: Provider>(
         return Check::warn(KERNEL, "no running node to check the kernel", START_A_CLUSTER);
     };
     let uname = NodeCommand::new(["uname", "-r"]).timeout(UNAME_TIMEOUT);
-    let text = match provider.exec(&node.name, &uname).await {
+    let text = match provider.node(&node.name).run(&uname).await {
         Ok(out) if out.success() => out.stdout,
         Ok(out) => {
             let why = format!("`uname -r` exited {}", out.code);
@@ -155,7 +157,7 @@ fn kernel_verdict(release: &str, node: &str) -> Check {
 }
 
 /// `container system dns list`: a domain ending in `.local` belongs to mDNS.
-pub async fn dns_domain<P: Provider>(provider: &P) -> Check {
+pub async fn dns_domain<P: Diagnostics>(provider: &P) -> Check {
     match provider.dns_domains().await {
         Ok(domains) => dns_verdict(&domains),
         Err(err) => Check::warn(

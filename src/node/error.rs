@@ -7,7 +7,7 @@ pub enum NodesError {
     NoControlPlane(String),
 
     #[error("node {node:?} of cluster {cluster:?} is not running (state: {state})")]
-    NodeNotRunning { cluster: String, node: String, state: String },
+    NodeNotRunning { cluster: String, node: String, state: crate::provider::NodeState },
 
     #[error("unknown cluster {0:?}")]
     UnknownCluster(String),

@@ -4,7 +4,7 @@
 use futures_util::future::BoxFuture;
 
 use crate::exec::Output;
-use crate::provider::{NodeCommand, Provider, ProviderError};
+use crate::provider::{NodeCommand, NodeHandle, Provider, ProviderError};
 
 pub trait InNode: Send + Sync {
     /// Runs `command` in `node`; its output whatever the exit code.
@@ -20,7 +20,7 @@ pub trait InNode: Send + Sync {
 
 impl<P: Provider> InNode for P {
     fn run<'a>(&'a self, node: &'a str, command: &'a NodeCommand) -> BoxFuture<'a, Result<Output, ProviderError>> {
-        Box::pin(self.exec(node, command))
+        Box::pin(async move { self.node(node).run(command).await })
     }
 
     fn run_checked<'a>(
@@ -28,6 +28,6 @@ impl<P: Provider> InNode for P {
         node: &'a str,
         command: &'a NodeCommand,
     ) -> BoxFuture<'a, Result<Output, ProviderError>> {
-        Box::pin(self.exec_checked(node, command))
+        Box::pin(async move { self.node(node).run_checked(command).await })
     }
 }

@@ -2,13 +2,12 @@
 //! and the order create, start, load and the addons work in.
 
 use super::NodesError;
+#[cfg(test)]
+use crate::provider::NodeState;
 use crate::provider::{Node, Provider, ProviderError};
 
-/// The value of the role label on a control-plane node.
-pub const ROLE_CONTROL_PLANE: &str = "control-plane";
-
 pub fn is_control_plane(node: &Node) -> bool {
-    node.role == ROLE_CONTROL_PLANE
+    node.is_control_plane()
 }
 
 /// `cluster`'s nodes out of a listing of every node, control plane first.
@@ -35,11 +34,9 @@ pub fn control_plane_first(nodes: Vec<Node>, cluster: &str) -> Result<Vec<Node>,
 /// The error that one of `nodes` does not run, naming the first such.
 pub fn require_running<'a>(nodes: impl IntoIterator<Item = &'a Node>, cluster: &str) -> Result<(), NodesError> {
     match nodes.into_iter().find(|n| !n.is_running()) {
-        Some(node) => Err(NodesError::NodeNotRunning {
-            cluster: cluster.to_string(),
-            node: node.name.clone(),
-            state: node.state.clone(),
-        }),
+        Some(node) => {
+            Err(NodesError::NodeNotRunning { cluster: cluster.to_string(), node: node.name.clone(), state: node.state })
+        }
         None => Ok(()),
     }
 }
@@ -51,13 +48,13 @@ pub(crate) fn sample(name: &str, cluster: &str, role: &str, state: &str) -> Node
     Node {
         name: name.into(),
         cluster: cluster.into(),
-        role: role.into(),
-        state: state.into(),
+        role: role.parse().ok(),
+        state: NodeState::parse(state),
         ipv4: (state == "running").then(|| "192.168.64.3".parse().unwrap()),
         image: None,
         kubernetes_version: Some("v1.35.5".into()),
-        api_server_endpoint: (role == ROLE_CONTROL_PLANE).then(|| "127.0.0.1:6445".into()),
-        published_tcp: if role == ROLE_CONTROL_PLANE { vec![(6443, "127.0.0.1:6445".into())] } else { Vec::new() },
+        api_server_endpoint: (role == "control-plane").then(|| "127.0.0.1:6445".into()),
+        published_tcp: if role == "control-plane" { vec![(6443, "127.0.0.1:6445".into())] } else { Vec::new() },
     }
 }
 
@@ -71,9 +68,9 @@ mod tests {
     fn the_control_plane_comes_first_then_names() {
         let listed = [
             node("a-worker2", "a", "worker", "running"),
-            node("b-control-plane", "b", ROLE_CONTROL_PLANE, "running"),
+            node("b-control-plane", "b", "control-plane", "running"),
             node("a-worker", "a", "worker", "running"),
-            node("a-control-plane", "a", ROLE_CONTROL_PLANE, "running"),
+            node("a-control-plane", "a", "control-plane", "running"),
         ];
         let names: Vec<String> = of_cluster(&listed, "a").into_iter().map(|n| n.name).collect();
         assert_eq!(names, ["a-control-plane", "a-worker", "a-worker2"]);
@@ -91,7 +88,7 @@ mod tests {
     #[test]
     fn the_first_stopped_node_is_named() {
         let nodes =
-            [node("a-control-plane", "a", ROLE_CONTROL_PLANE, "running"), node("a-worker", "a", "worker", "stopped")];
+            [node("a-control-plane", "a", "control-plane", "running"), node("a-worker", "a", "worker", "stopped")];
         let err = require_running(&nodes, "a").unwrap_err().to_string();
         assert_eq!(err, "node \"a-worker\" of cluster \"a\" is not running (state: stopped)");
         assert!(require_running(&nodes[..1], "a").is_ok());

@@ -14,4 +14,4 @@ pub use in_node::InNode;
 pub use kubectl::{KUBECONFIG_FLAG, kubectl};
 #[cfg(test)]
 pub(crate) use members::sample;
-pub use members::{ROLE_CONTROL_PLANE, control_plane_first, is_control_plane, list, of_cluster, require_running};
+pub use members::{control_plane_first, is_control_plane, list, of_cluster, require_running};

@@ -1,44 +1,23 @@
-use crate::exec::ExecError;
+use std::error::Error;
+use std::fmt;
 
-use super::apple::json::ShapeError;
+use crate::exec::ExecError;
 
 /// What installs the kernel a fresh Apple container 1.5.0 lacks.
 pub const INSTALL_KERNEL: &str = "container system kernel set --recommended";
 
+/// A failure of the provider, in terms every runtime shares. What only one
+/// runtime can explain (its installation, its service, its releases, its
+/// output) travels as a [`RuntimeError`], with that runtime's own message and hint.
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
-    #[error("Apple's `container` CLI was not found{}", .looked_at.as_ref().map(|p| format!(" at {p}")).unwrap_or_else(|| " on PATH".to_string()))]
-    NotInstalled { looked_at: Option<String> },
+    #[error(transparent)]
+    Runtime(RuntimeError),
 
-    #[error("the Apple container system service is not running")]
-    ServiceDown {
-        #[source]
-        source: ExecError,
-    },
-
+    /// The preflight found no default kernel ([`super::RuntimeInfo::missing_kernel`])
+    /// and a node needs it. Only Apple container has this state today.
     #[error("Apple container has no default kernel for node VMs to boot: {} does not exist", .link.display())]
     NoKernel { link: std::path::PathBuf },
-
-    #[error("could not read the Apple container version from {output:?}")]
-    UnknownVersion { output: String },
-
-    #[error("{reason}")]
-    UnsupportedVersion { reason: String },
-
-    #[error("failed to pull image {image:?}")]
-    ImagePull {
-        image: String,
-        #[source]
-        source: ExecError,
-    },
-
-    #[error("unexpected output from `{command}` (Apple container {version})")]
-    Shape {
-        command: String,
-        version: String,
-        #[source]
-        source: ShapeError,
-    },
 
     #[error("node {0:?} not found")]
     NodeNotFound(String),
@@ -51,31 +30,58 @@ impl ProviderError {
     /// What the user can do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
-            ProviderError::NotInstalled { looked_at: Some(path) } => Some(format!(
-                "KINA_CONTAINER_BIN points at {path}; fix or unset it, or install Apple container with `brew install container`"
-            )),
-            ProviderError::NotInstalled { looked_at: None } => Some(
-                "install Apple container (`brew install container`, or the signed installer from https://github.com/apple/container/releases), then run `container system start`"
+            ProviderError::Runtime(err) => err.0.hint(),
+            ProviderError::NoKernel { .. } => Some(format!("install the recommended kernel: `{INSTALL_KERNEL}`")),
+            ProviderError::NodeNotFound(_) => Some("list the nodes with `kina get nodes -A`".into()),
+            ProviderError::Exec(ExecError::TimedOut { .. }) => Some(
+                "the node VM may be overloaded or hung; check `container list --all` and `container logs <node>`"
                     .into(),
             ),
-            ProviderError::ServiceDown { .. } => {
-                Some("start it with `container system start` (add `--enable-kernel-install` the first time)".into())
-            }
-            ProviderError::NoKernel { .. } => Some(format!("install the recommended kernel: `{INSTALL_KERNEL}`")),
-            ProviderError::UnknownVersion { .. } | ProviderError::UnsupportedVersion { .. } => Some(
-                "upgrade Apple container to 1.2.1 or newer: `brew upgrade container`, or https://github.com/apple/container/releases".into(),
-            ),
-            ProviderError::ImagePull { image, .. } => Some(format!(
-                "check the image reference and your network, then try `container image pull {image}`"
-            )),
-            ProviderError::Shape { .. } => Some(
-                "this Apple container release prints a shape kina does not know yet; please report it with the output of `container --version`".into(),
-            ),
-            ProviderError::NodeNotFound(_) => Some("list the nodes with `kina get nodes -A`".into()),
-            ProviderError::Exec(ExecError::TimedOut { .. }) => {
-                Some("the node VM may be overloaded or hung; check `container list --all` and `container logs <node>`".into())
-            }
             ProviderError::Exec(_) => None,
         }
+    }
+
+    /// The runtime's own error, when this is one of type `T`.
+    pub fn runtime_error<T: RuntimeFailure>(&self) -> Option<&T> {
+        match self {
+            ProviderError::Runtime(err) => {
+                let err: &(dyn Error + 'static) = &*err.0;
+                err.downcast_ref::<T>()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// An error only one runtime can explain, with the hint it gives.
+pub trait RuntimeFailure: Error + Send + Sync + 'static {
+    fn hint(&self) -> Option<String>;
+}
+
+/// A runtime's own error, carried opaquely: its message and its causes are the
+/// runtime error's, so a report reads exactly as the runtime wrote it.
+pub struct RuntimeError(Box<dyn RuntimeFailure>);
+
+impl<T: RuntimeFailure> From<T> for RuntimeError {
+    fn from(err: T) -> Self {
+        RuntimeError(Box::new(err))
+    }
+}
+
+impl fmt::Debug for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl Error for RuntimeError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.0.source()
     }
 }

@@ -7,13 +7,14 @@ use anyhow::Context as _;
 
 use crate::kubeconfig::{self, Kubeconfig};
 use crate::node::paths::ADMIN_CONF;
-use crate::provider::{API_SERVER_PORT, Node, NodeCommand, Provider};
+use crate::provider::{API_SERVER_PORT, Node, NodeCommand, NodeHandle, Provider};
 
 /// The admin kubeconfig of `node`, pointed at the Mac-side endpoint, or at
 /// the node's own address with `internal`.
 pub async fn cluster_kubeconfig<P: Provider>(provider: &P, node: &Node, internal: bool) -> anyhow::Result<Kubeconfig> {
     let raw = provider
-        .exec_checked(&node.name, &NodeCommand::new(["cat", ADMIN_CONF]))
+        .node(&node.name)
+        .run_checked(&NodeCommand::new(["cat", ADMIN_CONF]))
         .await
         .context("failed to get cluster internal kubeconfig")?
         .stdout;

@@ -5,13 +5,14 @@ use anyhow::Context as _;
 
 use super::Context;
 use crate::node::{default_cni, kubectl, paths};
-use crate::provider::{API_SERVER_PORT, NodeCommand, Provider};
+use crate::provider::{API_SERVER_PORT, NodeCommand, NodeHandle, Provider};
 
 pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     let node = ctx.bootstrap().name.as_str();
     let manifest = ctx
         .provider
-        .exec_checked(node, &NodeCommand::new(["cat", paths::DEFAULT_CNI_MANIFEST]))
+        .node(node)
+        .run_checked(&NodeCommand::new(["cat", paths::DEFAULT_CNI_MANIFEST]))
         .await
         .context("failed to read CNI manifest")?
         .stdout;
@@ -25,6 +26,6 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
     };
     let rendered = default_cni::render(&manifest, &ctx.config.networking.pod_subnet, &api_server)?;
     let apply = kubectl(["apply", "-f", "-"]).stdin(rendered);
-    ctx.provider.exec_checked(node, &apply).await.context("failed to apply overlay network")?;
+    ctx.provider.node(node).run_checked(&apply).await.context("failed to apply overlay network")?;
     Ok(())
 }

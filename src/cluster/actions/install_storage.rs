@@ -2,11 +2,15 @@ use anyhow::Context as _;
 
 use super::Context;
 use crate::node::{kubectl, paths};
-use crate::provider::Provider;
+use crate::provider::{NodeHandle, Provider};
 
 /// Applies the node image's default StorageClass (local-path, `standard`).
 pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     let apply = kubectl(["apply", "-f", paths::DEFAULT_STORAGE_MANIFEST]);
-    ctx.provider.exec_checked(&ctx.bootstrap().name, &apply).await.context("failed to add default storage class")?;
+    ctx.provider
+        .node(&ctx.bootstrap().name)
+        .run_checked(&apply)
+        .await
+        .context("failed to add default storage class")?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use super::{Context, NodeFailure};
 use crate::cluster::plan::PlannedNode;
 use crate::kubeadm::Discovery;
 use crate::node::paths::KUBEADM_CONF;
-use crate::provider::{NodeCommand, Provider};
+use crate::provider::{NodeCommand, NodeHandle, Provider};
 
 const JOIN_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -18,7 +18,8 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
     let print = NodeCommand::new(["kubeadm", "token", "create", "--print-join-command"]);
     let output = ctx
         .provider
-        .exec_checked(&ctx.bootstrap().name, &print)
+        .node(&ctx.bootstrap().name)
+        .run_checked(&print)
         .await
         .context("failed to get a join token from the control plane")?;
     let discovery = parse_join_command(&output.stdout)?;
@@ -33,7 +34,7 @@ async fn join<P: Provider>(ctx: &Context<'_, P>, worker: &PlannedNode, discovery
     write_kubeadm_config(ctx, &worker.name, config).await?;
     let config_flag = format!("--config={KUBEADM_CONF}");
     let join = NodeCommand::new(["kubeadm", "join", config_flag.as_str(), "--v=6"]).timeout(JOIN_TIMEOUT);
-    ctx.provider.exec_checked(&worker.name, &join).await.with_context(|| NodeFailure {
+    ctx.provider.node(&worker.name).run_checked(&join).await.with_context(|| NodeFailure {
         node: worker.name.clone(),
         what: format!("failed to join node {} with kubeadm", worker.name),
     })?;

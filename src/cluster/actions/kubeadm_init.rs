@@ -5,7 +5,7 @@ use anyhow::Context as _;
 use super::Context;
 use crate::node::KUBECONFIG_FLAG;
 use crate::node::paths::KUBEADM_CONF;
-use crate::provider::{NodeCommand, Provider};
+use crate::provider::{NodeCommand, NodeHandle, Provider};
 
 const INIT_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -41,7 +41,7 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
     }
     .timeout(INIT_TIMEOUT);
     let node = ctx.bootstrap().name.clone();
-    let output = ctx.provider.exec_checked(&node, &init).await.context("failed to init node with kubeadm")?;
+    let output = ctx.provider.node(&node).run_checked(&init).await.context("failed to init node with kubeadm")?;
     tracing::trace!("kubeadm init output:\n{}", output.stdout);
 
     if ctx.nodes.len() > 1 {
@@ -50,6 +50,6 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
     }
     debug_assert!(UNTAINT_SCRIPT.contains(KUBECONFIG_FLAG));
     let untaint = NodeCommand::new(["sh", "-c", UNTAINT_SCRIPT]);
-    ctx.provider.exec_checked(&node, &untaint).await.context("failed to remove control plane taint")?;
+    ctx.provider.node(&node).run_checked(&untaint).await.context("failed to remove control plane taint")?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use crate::cluster::plan::PlannedNode;
 use crate::exec::ExecError;
 use crate::kubeadm::KubeVersion;
 use crate::node_image::Baked;
-use crate::provider::{Node, NodeCommand, Provider, ProviderError};
+use crate::provider::{Node, NodeCommand, NodeHandle, Provider, ProviderError};
 
 /// Writes the CNI config that arrives on stdin.
 const WRITE_CNI_CONFIG: &str = "mkdir -p /etc/cni/net.d
@@ -78,10 +78,10 @@ async fn prepare<P: Provider>(
             }
             None => NodeCommand::new(["sh", "-c", RUNTIME_SETTINGS]),
         };
-        ctx.provider.exec_checked(node, &prepare).await.context("failed to apply the node's runtime settings")?;
+        ctx.provider.node(node).run_checked(&prepare).await.context("failed to apply the node's runtime settings")?;
     }
 
-    let inspected = ctx.provider.inspect_node(node).await?;
+    let inspected = ctx.provider.node(node).inspect().await?;
     if inspected.ipv4.is_none() {
         bail!("node {node} has no IPv4 address; check `container inspect {node}`");
     }

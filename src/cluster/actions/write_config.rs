@@ -10,7 +10,7 @@ use crate::cluster::plan::PlannedNode;
 use crate::containerd;
 use crate::kubeadm::{Discovery, NodePlan, PatchLevel, RenderedNode, render_node_report};
 use crate::node::paths;
-use crate::provider::{NodeCommand, Provider};
+use crate::provider::{NodeCommand, NodeHandle, Provider};
 
 /// Replaces containerd's config with the one on stdin and restarts it.
 const REPLACE_CONTAINERD_CONFIG: &str = "set -e
@@ -84,14 +84,15 @@ fn warn_about_unmatched_patches<P: Provider>(ctx: &Context<'_, P>) -> anyhow::Re
 pub async fn write_kubeadm_config<P: Provider>(ctx: &Context<'_, P>, node: &str, config: String) -> anyhow::Result<()> {
     tracing::debug!("kubeadm config for {node}:\n{config}");
     let write = NodeCommand::new(["cp", "/dev/stdin", paths::KUBEADM_CONF]).stdin(config);
-    ctx.provider.exec_checked(node, &write).await.context("failed to copy kubeadm config to node")?;
+    ctx.provider.node(node).run_checked(&write).await.context("failed to copy kubeadm config to node")?;
     Ok(())
 }
 
 async fn patch_containerd<P: Provider>(ctx: &Context<'_, P>, node: &str) -> anyhow::Result<()> {
     let current = ctx
         .provider
-        .exec_checked(node, &NodeCommand::new(["cat", paths::CONTAINERD_CONFIG]))
+        .node(node)
+        .run_checked(&NodeCommand::new(["cat", paths::CONTAINERD_CONFIG]))
         .await
         .context("failed to read containerd config")?
         .stdout;
@@ -109,6 +110,6 @@ async fn patch_containerd<P: Provider>(ctx: &Context<'_, P>, node: &str) -> anyh
     }
     debug_assert!(REPLACE_CONTAINERD_CONFIG.contains(paths::CONTAINERD_CONFIG));
     let replace = NodeCommand::new(["sh", "-c", REPLACE_CONTAINERD_CONFIG]).stdin(patched.config);
-    ctx.provider.exec_checked(node, &replace).await.context("failed to write containerd config")?;
+    ctx.provider.node(node).run_checked(&replace).await.context("failed to write containerd config")?;
     Ok(())
 }

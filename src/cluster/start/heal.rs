@@ -15,7 +15,7 @@ use super::addresses::{api_server_ips, sed_replace};
 use crate::exec::{ExecError, Output};
 use crate::node::kubectl;
 use crate::node::paths::{ADMIN_CONF, KUBEADM_CONF, KUBELET_CONF};
-use crate::provider::{Node, NodeCommand, Provider, ProviderError};
+use crate::provider::{Node, NodeCommand, NodeHandle, Provider, ProviderError};
 
 /// The control plane's files that can hold its address, except the admin
 /// kubeconfigs: those are rewritten last, after the kubelet restarted, so a
@@ -66,7 +66,8 @@ pub async fn heal<P: Provider>(provider: &P, control_plane: &Node, workers: &[No
         tracing::debug!("control plane moved from {stale:?} to {new}");
         rewrite(provider, &control_plane.name, &stale, new, CONTROL_PLANE_FILES).await?;
         provider
-            .exec_checked(&control_plane.name, &NodeCommand::new(["systemctl", "restart", "kubelet"]))
+            .node(&control_plane.name)
+            .run_checked(&NodeCommand::new(["systemctl", "restart", "kubelet"]))
             .await
             .context("failed to restart the kubelet")?;
         rewrite(provider, &control_plane.name, &stale, new, ADMIN_FILES).await?;
@@ -82,7 +83,7 @@ pub async fn heal<P: Provider>(provider: &P, control_plane: &Node, workers: &[No
 }
 
 async fn read<P: Provider>(provider: &P, node: &str, path: &str) -> anyhow::Result<String> {
-    let output = provider.exec_checked(node, &NodeCommand::new(["cat", path])).await?;
+    let output = provider.node(node).run_checked(&NodeCommand::new(["cat", path])).await?;
     Ok(output.stdout)
 }
 
@@ -99,7 +100,7 @@ async fn rewrite<P: Provider>(
         argv.extend(["-e".to_string(), sed_replace(*old, new)]);
     }
     argv.extend(files.iter().map(|f| f.to_string()));
-    let output = provider.exec(node, &NodeCommand::new(argv)).await?;
+    let output = provider.node(node).run(&NodeCommand::new(argv)).await?;
     let only_missing = output.stderr.lines().all(|line| line.contains("No such file or directory"));
     if !(output.success() || (output.code == 2 && only_missing)) {
         bail!("failed to rewrite the API server address on {node}: {}", output.stderr.trim());
@@ -115,7 +116,8 @@ async fn heal_worker<P: Provider>(provider: &P, worker: &Node, new: Ipv4Addr) ->
     }
     rewrite(provider, &worker.name, &stale, new, &[WORKER_KUBELET]).await?;
     provider
-        .exec_checked(&worker.name, &NodeCommand::new(["systemctl", "restart", "kubelet"]))
+        .node(&worker.name)
+        .run_checked(&NodeCommand::new(["systemctl", "restart", "kubelet"]))
         .await
         .with_context(|| format!("failed to restart the kubelet on {}", worker.name))?;
     rewrite(provider, &worker.name, &stale, new, &[WORKER_MARKER]).await
@@ -132,7 +134,8 @@ async fn heal_object<P: Provider>(
 ) -> anyhow::Result<()> {
     let kubectl = |args: &[&str]| kubectl(["-n", namespace].iter().chain(args));
     let current = provider
-        .exec_checked(control_plane, &kubectl(&["get", kind, name, "--ignore-not-found", "-o", "yaml"]))
+        .node(control_plane)
+        .run_checked(&kubectl(&["get", kind, name, "--ignore-not-found", "-o", "yaml"]))
         .await?
         .stdout;
     let stale: Vec<Ipv4Addr> =
@@ -145,13 +148,14 @@ async fn heal_object<P: Provider>(
         healed = healed.replace(&format!("{old}:6443"), &format!("{new}:6443"));
     }
     provider
-        .exec_checked(control_plane, &kubectl(&["apply", "-f", "-"]).stdin(healed))
+        .node(control_plane)
+        .run_checked(&kubectl(&["apply", "-f", "-"]).stdin(healed))
         .await
         .with_context(|| format!("failed to update {kind} {namespace}/{name}"))?;
     // A DaemonSet whose pod template changed rolls by itself; pods that only
     // read a ConfigMap at start need a nudge.
     if let Some(target) = restart {
-        provider.exec_checked(control_plane, &kubectl(&["rollout", "restart", target])).await?;
+        provider.node(control_plane).run_checked(&kubectl(&["rollout", "restart", target])).await?;
     }
     Ok(())
 }
@@ -163,7 +167,7 @@ async fn wait_for_api_server<P: Provider>(provider: &P, control_plane: &str) -> 
     let mut backoff = crate::backoff::Backoff::new(API_TIMEOUT);
     let mut reissued = false;
     loop {
-        let output = match provider.exec(control_plane, &readyz).await {
+        let output = match provider.node(control_plane).run(&readyz).await {
             Ok(output) => output,
             // An API server that is still starting may not answer in time.
             Err(ProviderError::Exec(ExecError::TimedOut { .. })) => Output { code: 124, ..Output::default() },
@@ -176,7 +180,8 @@ async fn wait_for_api_server<P: Provider>(provider: &P, control_plane: &str) -> 
             reissued = true;
             let reissue = NodeCommand::new(["sh", "-c", REISSUE_AND_RESTART]);
             provider
-                .exec_checked(control_plane, &reissue)
+                .node(control_plane)
+                .run_checked(&reissue)
                 .await
                 .context("failed to renew the API server certificate")?;
             continue;

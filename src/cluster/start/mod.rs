@@ -17,7 +17,7 @@ use super::wait_for_ready_nodes;
 use crate::kubeconfig;
 use crate::node::{self, NodesError};
 use crate::output::Printer;
-use crate::provider::{Node, Provider, Purpose};
+use crate::provider::{Node, NodeHandle, Provider, Purpose};
 
 pub struct StartOptions<'a> {
     pub cluster: &'a str,
@@ -99,7 +99,7 @@ async fn boot<P: Provider>(provider: &P, node: &Node) -> anyhow::Result<Node> {
     }
     let report = wait_for_containerd(provider, &node.name, BOOT_TIMEOUT).await?;
     apply_runtime_settings(provider, &node.name, &report).await.context("failed to prepare node")?;
-    let booted = provider.inspect_node(&node.name).await?;
+    let booted = provider.node(&node.name).inspect().await?;
     if booted.ipv4.is_none() {
         anyhow::bail!("node {} has no IPv4 address after starting; check `container inspect {}`", node.name, node.name);
     }
@@ -108,7 +108,7 @@ async fn boot<P: Provider>(provider: &P, node: &Node) -> anyhow::Result<Node> {
 
 async fn wait_ready<P: Provider>(provider: &P, control_plane: &str, wait: Duration) -> anyhow::Result<()> {
     let ready = wait_for_ready_nodes(wait);
-    provider.exec_checked(control_plane, &ready).await.context("the nodes did not become Ready")?;
+    provider.node(control_plane).run_checked(&ready).await.context("the nodes did not become Ready")?;
     Ok(())
 }
 

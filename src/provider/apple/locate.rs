@@ -4,6 +4,7 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
+use super::AppleError;
 use crate::provider::ProviderError;
 
 const FALLBACKS: [&str; 2] = ["/usr/local/bin/container", "/opt/homebrew/bin/container"];
@@ -16,7 +17,7 @@ pub fn locate_binary(explicit: Option<&OsStr>, path_var: Option<&OsStr>) -> Resu
             let shown = path.display().to_string();
             Ok((path, shown))
         } else {
-            Err(ProviderError::NotInstalled { looked_at: Some(path.display().to_string()) })
+            Err(AppleError::NotInstalled { looked_at: Some(path.display().to_string()) }.into())
         };
     }
     let on_path = path_var.into_iter().flat_map(std::env::split_paths).map(|dir| dir.join("container"));
@@ -31,7 +32,7 @@ pub fn locate_binary(explicit: Option<&OsStr>, path_var: Option<&OsStr>) -> Resu
             let shown = p.display().to_string();
             (p, shown)
         })
-        .ok_or(ProviderError::NotInstalled { looked_at: None })
+        .ok_or_else(|| AppleError::NotInstalled { looked_at: None }.into())
 }
 
 fn is_executable(path: &Path) -> bool {
@@ -80,7 +81,8 @@ mod tests {
         std::fs::write(dir.path().join("container"), "").unwrap();
         let result = locate_binary(None, Some(dir.path().as_os_str()));
         if !FALLBACKS.iter().any(|p| Path::new(p).exists()) {
-            assert!(matches!(result, Err(ProviderError::NotInstalled { looked_at: None })));
+            let err = result.unwrap_err();
+            assert!(matches!(err.runtime_error(), Some(AppleError::NotInstalled { looked_at: None })));
         }
     }
 }

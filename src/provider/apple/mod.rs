@@ -2,23 +2,27 @@
 //! command lines. Every call goes through [`AppleContainer::invoke`].
 
 mod build_args;
-pub mod json;
+mod error;
+pub(crate) mod json;
 mod locate;
-pub mod run_args;
+mod node;
+pub(crate) mod run_args;
 pub mod version;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::exec::{ExecError, Invocation, Output, Pipeline, ProcessRunner, Runner, Source, checked, checked_pipeline};
+use crate::exec::{ExecError, Invocation, Output, ProcessRunner, Runner, checked};
 use crate::provider::{
-    API_SERVER_PORT, LABEL_CLUSTER, LABEL_KUBERNETES_VERSION, LABEL_ROLE, Node, NodeCommand, NodeSpec, Provider,
-    ProviderError, Purpose, RuntimeInfo, StreamSource,
+    API_SERVER_PORT, Diagnostics, LABEL_CLUSTER, LABEL_KUBERNETES_VERSION, LABEL_ROLE, Node, NodeSpec, NodeState,
+    Provider, ProviderError, Purpose, RuntimeInfo,
 };
 use json::ContainerRecord;
 use version::{Features, Version};
 
+pub use error::AppleError;
 pub use locate::locate_binary;
+pub use node::AppleNode;
 
 /// Limits for runtime calls that should be quick.
 const QUICK: Duration = Duration::from_secs(30);
@@ -68,42 +72,32 @@ impl<R: Runner> AppleContainer<R> {
     async fn detect_version(&self) -> Result<Version, ProviderError> {
         let version = self.version.get_or_try_init(|| async {
             let output = self.invoke_checked(&self.invocation(["--version"])).await?;
-            version::parse(&output.stdout)
-                .ok_or_else(|| ProviderError::UnknownVersion { output: output.stdout.trim().to_string() })
+            version::parse(&output.stdout).ok_or_else(|| {
+                ProviderError::from(AppleError::UnknownVersion { output: output.stdout.trim().to_string() })
+            })
         });
         Ok(*version.await?)
     }
 
-    /// `container exec [-i] NODE ARGV...`; stdin is forwarded only with `-i`.
-    fn exec_invocation(&self, node: &str, command: &NodeCommand) -> Invocation {
-        let interactive = command.stdin.as_ref().map(|_| "-i");
-        let mut invocation = self
-            .invocation(["exec"].into_iter().chain(interactive).chain([node]))
-            .args(command.argv.iter().cloned())
-            .timeout(command.timeout);
-        invocation.stdin = command.stdin.clone();
-        invocation
+    /// Container-to-container networking and the `network` command group
+    /// both arrive with macOS 26; macOS 15 does not register the group.
+    async fn nodes_can_reach_each_other(&self) -> Result<bool, ProviderError> {
+        Ok(self.invoke(&self.invocation(["network", "list", "--format", "json"])).await?.success())
     }
 
-    /// `container exec -i NODE ARGV...`, for a command whose stdin is streamed.
-    fn streamed_exec_invocation(&self, node: &str, command: &NodeCommand) -> Invocation {
-        self.invocation(["exec", "-i", node]).args(command.argv.iter().cloned()).timeout(command.timeout)
-    }
-
-    /// `container image save --platform P REF...` to stdout, on releases that
-    /// write nothing else there (no temporary file on the Mac).
-    async fn save_invocation(&self, images: &[String], platform: &str) -> Result<Invocation, ProviderError> {
-        if let Some(reason) = version::save_refusal(self.detect_version().await?) {
-            return Err(ProviderError::UnsupportedVersion { reason });
-        }
-        Ok(self.invocation(["image", "save", "--platform", platform]).args(images.iter().cloned()))
+    /// `container inspect NAME`, read: the record of that node VM.
+    async fn inspect_record(&self, name: &str) -> Result<ContainerRecord, ProviderError> {
+        let inspect = self.invocation(["inspect", name]);
+        let output = self.invoke_checked(&inspect).await?;
+        let records = self.parse_records(&inspect, &output.stdout).await?;
+        records.into_iter().find(|r| r.id == name).ok_or_else(|| ProviderError::NodeNotFound(name.to_string()))
     }
 
     /// After a failed read-only call: was it the service being down?
     async fn explain_failure(&self, err: ExecError) -> ProviderError {
         let status = self.invoke(&self.invocation(["system", "status"])).await;
         match status {
-            Ok(out) if !out.success() => ProviderError::ServiceDown { source: err },
+            Ok(out) if !out.success() => AppleError::ServiceDown { source: err }.into(),
             _ => ProviderError::Exec(err),
         }
     }
@@ -120,7 +114,7 @@ impl<R: Runner> AppleContainer<R> {
             Ok(v) => v.to_string(),
             Err(_) => "unknown version".to_string(),
         };
-        ProviderError::Shape { command: command.command_line(), version, source }
+        AppleError::Shape { command: command.command_line(), version, source }.into()
     }
 }
 
@@ -165,8 +159,8 @@ fn to_node(record: ContainerRecord) -> Option<Node> {
     Some(Node {
         name: record.id,
         cluster,
-        role: record.labels.get(LABEL_ROLE).cloned().unwrap_or_default(),
-        state: record.state,
+        role: record.labels.get(LABEL_ROLE).and_then(|role| role.parse().ok()),
+        state: NodeState::parse(&record.state),
         ipv4: record.ipv4,
         image: record.image,
         kubernetes_version: record.labels.get(LABEL_KUBERNETES_VERSION).cloned(),
@@ -176,12 +170,17 @@ fn to_node(record: ContainerRecord) -> Option<Node> {
 }
 
 impl<R: Runner> Provider for AppleContainer<R> {
+    type Node<'a>
+        = AppleNode<'a, R>
+    where
+        R: 'a;
+
     async fn preflight(&self, purpose: Purpose) -> Result<RuntimeInfo, ProviderError> {
         let mut info = RuntimeInfo::default();
-        if purpose == Purpose::CreateNodes {
+        if matches!(purpose, Purpose::CreateNodes | Purpose::CreateConnectedNodes) {
             let version = self.detect_version().await?;
             if let Some(reason) = version::refusal(version) {
-                return Err(ProviderError::UnsupportedVersion { reason });
+                return Err(AppleError::UnsupportedVersion { reason }.into());
             }
             info.version = Some(version.to_string());
             info.warning = version::caution(version);
@@ -194,9 +193,13 @@ impl<R: Runner> Provider for AppleContainer<R> {
         };
         let output = self.invoke(&status).await?;
         if !output.success() {
-            return Err(ProviderError::ServiceDown {
+            return Err(AppleError::ServiceDown {
                 source: ExecError::Failed { command: status.command_line(), output },
-            });
+            }
+            .into());
+        }
+        if purpose == Purpose::CreateConnectedNodes {
+            info.nodes_reach_each_other = Some(self.nodes_can_reach_each_other().await?);
         }
         if purpose == Purpose::CreateNodes {
             info.missing_kernel = app_root_of(&output.stdout).and_then(|root| missing_default_kernel(&root));
@@ -208,15 +211,22 @@ impl<R: Runner> Provider for AppleContainer<R> {
         Ok(info)
     }
 
-    async fn nodes_can_reach_each_other(&self) -> Result<bool, ProviderError> {
-        // Container-to-container networking and the `network` command group
-        // both arrive with macOS 26; macOS 15 does not register the group.
-        Ok(self.invoke(&self.invocation(["network", "list", "--format", "json"])).await?.success())
-    }
-
     async fn image_present(&self, image: &str) -> Result<bool, ProviderError> {
         // Decided by the exit code, never by message text.
         Ok(self.invoke(&self.invocation(["image", "inspect", image])).await?.success())
+    }
+
+    async fn image_id(&self, image: &str) -> Result<Option<String>, ProviderError> {
+        // Presence is decided by the exit code, never by message text.
+        let inspect = self.invocation(["image", "inspect", image]);
+        let output = self.invoke(&inspect).await?;
+        if !output.success() {
+            return Ok(None);
+        }
+        match json::parse_image_id(&output.stdout) {
+            Ok(id) => Ok(Some(id)),
+            Err(source) => Err(self.shape_error(&inspect, source).await),
+        }
     }
 
     async fn pull_image(&self, image: &str, show_progress: bool) -> Result<(), ProviderError> {
@@ -227,7 +237,7 @@ impl<R: Runner> Provider for AppleContainer<R> {
             .inherit_stderr(show_progress);
         self.invoke_checked(&pull)
             .await
-            .map_err(|source| ProviderError::ImagePull { image: image.to_string(), source })?;
+            .map_err(|source| AppleError::ImagePull { image: image.to_string(), source })?;
         Ok(())
     }
 
@@ -247,31 +257,6 @@ impl<R: Runner> Provider for AppleContainer<R> {
         };
         let records = self.parse_records(&list, &output.stdout).await?;
         Ok(records.into_iter().filter_map(to_node).collect())
-    }
-
-    async fn inspect_node(&self, name: &str) -> Result<Node, ProviderError> {
-        let inspect = self.invocation(["inspect", name]);
-        let output = self.invoke_checked(&inspect).await?;
-        let records = self.parse_records(&inspect, &output.stdout).await?;
-        records
-            .into_iter()
-            .find(|r| r.id == name)
-            .and_then(to_node)
-            .ok_or_else(|| ProviderError::NodeNotFound(name.to_string()))
-    }
-
-    async fn version_text(&self) -> Result<String, ProviderError> {
-        Ok(self.invoke_checked(&self.invocation(["--version"])).await?.stdout)
-    }
-
-    async fn inspect_raw(&self, name: &str) -> Result<String, ProviderError> {
-        Ok(self.invoke_checked(&self.invocation(["inspect", name])).await?.stdout)
-    }
-
-    async fn node_logs(&self, name: &str, boot: bool) -> Result<String, ProviderError> {
-        let boot_flag = boot.then_some("--boot");
-        let logs = self.invocation(["logs"].into_iter().chain(boot_flag).chain([name]));
-        Ok(self.invoke_checked(&logs).await?.stdout)
     }
 
     async fn start_node(&self, name: &str) -> Result<(), ProviderError> {
@@ -305,12 +290,22 @@ impl<R: Runner> Provider for AppleContainer<R> {
         Ok(())
     }
 
-    async fn exec(&self, node: &str, command: &NodeCommand) -> Result<Output, ProviderError> {
-        Ok(self.invoke(&self.exec_invocation(node, command)).await?)
+    fn node(&self, name: &str) -> AppleNode<'_, R> {
+        AppleNode::new(self, name)
+    }
+}
+
+impl<R: Runner> Diagnostics for AppleContainer<R> {
+    async fn version_text(&self) -> Result<String, ProviderError> {
+        Ok(self.invoke_checked(&self.invocation(["--version"])).await?.stdout)
     }
 
-    async fn exec_checked(&self, node: &str, command: &NodeCommand) -> Result<Output, ProviderError> {
-        Ok(self.invoke_checked(&self.exec_invocation(node, command)).await?)
+    async fn inspect_raw(&self, name: &str) -> Result<String, ProviderError> {
+        Ok(self.invoke_checked(&self.invocation(["inspect", name])).await?.stdout)
+    }
+
+    async fn boot_logs(&self, name: &str) -> Result<String, ProviderError> {
+        Ok(self.invoke_checked(&self.invocation(["logs", "--boot", name])).await?.stdout)
     }
 
     async fn dns_domains(&self) -> Result<Vec<String>, ProviderError> {
@@ -321,45 +316,6 @@ impl<R: Runner> Provider for AppleContainer<R> {
     async fn app_root(&self) -> Result<Option<PathBuf>, ProviderError> {
         let output = self.invoke_checked(&self.invocation(["system", "status", "--format", "json"])).await?;
         Ok(app_root_of(&output.stdout))
-    }
-
-    async fn image_id(&self, image: &str) -> Result<Option<String>, ProviderError> {
-        // Presence is decided by the exit code, never by message text.
-        let inspect = self.invocation(["image", "inspect", image]);
-        let output = self.invoke(&inspect).await?;
-        if !output.success() {
-            return Ok(None);
-        }
-        match json::parse_image_id(&output.stdout) {
-            Ok(id) => Ok(Some(id)),
-            Err(source) => Err(self.shape_error(&inspect, source).await),
-        }
-    }
-
-    async fn node_platform(&self, name: &str) -> Result<String, ProviderError> {
-        let inspect = self.invocation(["inspect", name]);
-        let output = self.invoke_checked(&inspect).await?;
-        let records = self.parse_records(&inspect, &output.stdout).await?;
-        let record =
-            records.into_iter().find(|r| r.id == name).ok_or_else(|| ProviderError::NodeNotFound(name.into()))?;
-        Ok(record.platform.unwrap_or_else(host_platform))
-    }
-
-    async fn exec_streamed(
-        &self,
-        node: &str,
-        command: &NodeCommand,
-        source: &StreamSource,
-    ) -> Result<Output, ProviderError> {
-        let source = match source {
-            StreamSource::SavedImages { images, platform } => {
-                Source::Invocation(self.save_invocation(images, platform).await?.timeout(command.timeout))
-            }
-            StreamSource::File(path) => Source::File(path.clone()),
-        };
-        let pipeline = Pipeline { source, consumer: self.streamed_exec_invocation(node, command) };
-        let output = self.runner.run_pipeline(&pipeline).await?;
-        Ok(checked_pipeline(&pipeline, output)?)
     }
 }
 

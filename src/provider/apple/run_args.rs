@@ -16,7 +16,7 @@ pub fn run_args(spec: &NodeSpec, features: Features) -> Vec<String> {
     args.extend(["--cpus".into(), spec.cpus.to_string(), "--memory".into(), spec.memory.clone()]);
     let mut label = |key: &str, value: &str| args.extend(["-l".into(), format!("{key}={value}")]);
     label(LABEL_CLUSTER, &spec.cluster);
-    label(LABEL_ROLE, &spec.role);
+    label(LABEL_ROLE, spec.role.as_str());
     if let Some(version) = &spec.kubernetes_version {
         label(LABEL_KUBERNETES_VERSION, version);
     }
@@ -55,7 +55,7 @@ mod tests {
         NodeSpec {
             name: "kina-control-plane".into(),
             cluster: "kina".into(),
-            role: "control-plane".into(),
+            role: crate::provider::Role::ControlPlane,
             image: "kindest/node:v1.35.5@sha256:abc".into(),
             cpus: 4,
             memory: "4G".into(),

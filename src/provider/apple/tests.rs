@@ -2,7 +2,9 @@
 //! made, in what order, and how their results are read.
 
 use super::*;
+use crate::exec::Output;
 use crate::exec::scripted::ScriptedRunner;
+use crate::provider::{NodeCommand, NodeHandle, StreamSource};
 
 const V122: &str = "container CLI version 1.2.2 (build: release, commit: 0190097)\n";
 
@@ -58,7 +60,7 @@ async fn preflight_refuses_1_2_0_before_touching_the_service() {
     let runner = ScriptedRunner::new();
     runner.expect(&["--version"], 0, "container CLI version 1.2.0 (build: release, commit: abc)\n", "");
     let err = provider(runner).preflight(Purpose::CreateNodes).await.unwrap_err();
-    assert!(matches!(err, ProviderError::UnsupportedVersion { .. }), "{err}");
+    assert!(matches!(err.runtime_error(), Some(AppleError::UnsupportedVersion { .. })), "{err}");
     assert!(err.hint().unwrap().contains("1.2.1"));
 }
 
@@ -72,7 +74,7 @@ async fn preflight_reports_a_stopped_service_with_the_start_hint() {
         "",
     );
     let err = provider(runner).preflight(Purpose::CreateNodes).await.unwrap_err();
-    assert!(matches!(err, ProviderError::ServiceDown { .. }));
+    assert!(matches!(err.runtime_error(), Some(AppleError::ServiceDown { .. })));
     assert!(err.hint().unwrap().contains("container system start"));
 }
 
@@ -87,7 +89,7 @@ async fn list_keeps_only_kina_nodes_and_reads_endpoints() {
     let names: Vec<_> = nodes.iter().map(|n| n.name.as_str()).collect();
     assert_eq!(names, ["kina-control-plane", "dev-control-plane"], "buildkit is not a kina node");
     assert_eq!(nodes[0].api_server_endpoint.as_deref(), Some("127.0.0.1:6445"));
-    assert_eq!(nodes[0].role, "control-plane");
+    assert_eq!(nodes[0].role, "control-plane".parse().ok());
     assert!(!nodes[1].is_running());
 }
 
@@ -98,7 +100,7 @@ async fn failed_list_is_explained_by_the_service_state() {
         .expect(&["list", "--all", "--format", "json"], 1, "", "Error: internalError: \"failed to list containers\"\n")
         .expect(&["system", "status"], 1, "apiserver is not running\n", "");
     let err = provider(runner).list_nodes().await.unwrap_err();
-    assert!(matches!(err, ProviderError::ServiceDown { .. }), "{err}");
+    assert!(matches!(err.runtime_error(), Some(AppleError::ServiceDown { .. })), "{err}");
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -130,7 +132,7 @@ async fn create_node_uses_path_flags_by_version() {
     let spec = NodeSpec {
         name: "kina-control-plane".into(),
         cluster: "kina".into(),
-        role: "control-plane".into(),
+        role: "control-plane".parse().unwrap(),
         image: "kindest/node:v1.35.5".into(),
         cpus: 4,
         memory: "4G".into(),
@@ -161,8 +163,8 @@ async fn exec_passes_stdin_with_dash_i_only() {
         "",
     );
     let p = provider(runner);
-    p.exec_checked("n", &NodeCommand::new(["cat", "/kind/version"])).await.unwrap();
-    p.exec_checked("n", &NodeCommand::new(["cp", "/dev/stdin", "/kind/kubeadm.conf"]).stdin("x")).await.unwrap();
+    p.node("n").run_checked(&NodeCommand::new(["cat", "/kind/version"])).await.unwrap();
+    p.node("n").run_checked(&NodeCommand::new(["cp", "/dev/stdin", "/kind/kubeadm.conf"]).stdin("x")).await.unwrap();
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -227,7 +229,7 @@ async fn node_platform_comes_from_the_vm_record() {
     ))
     .unwrap();
     runner.expect(&["inspect", "kina-control-plane"], 0, &inspect, "");
-    assert_eq!(provider(runner).node_platform("kina-control-plane").await.unwrap(), "linux/arm64");
+    assert_eq!(provider(runner).node("kina-control-plane").platform().await.unwrap(), "linux/arm64");
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -240,7 +242,7 @@ async fn saved_images_stream_from_stdout_into_exec_dash_i() {
     );
     let source =
         StreamSource::SavedImages { images: vec!["foo:latest".into(), "bar:1".into()], platform: "linux/arm64".into() };
-    let output = provider(runner).exec_streamed("n", &import(), &source).await.unwrap();
+    let output = provider(runner).node("n").run_streamed(&import(), &source).await.unwrap();
     assert!(output.stdout.starts_with("unpacking"));
 }
 
@@ -249,7 +251,7 @@ async fn archives_stream_from_the_file() {
     let runner = ScriptedRunner::new();
     runner.expect_pipeline(&["<", "/Users/me/app.tar"], &IMPORT, piped(None, out(0, "", "")));
     let source = StreamSource::File("/Users/me/app.tar".into());
-    provider(runner).exec_streamed("n", &import(), &source).await.unwrap();
+    provider(runner).node("n").run_streamed(&import(), &source).await.unwrap();
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -264,7 +266,7 @@ async fn a_failed_save_is_the_error_not_the_import_it_starved() {
         ),
     );
     let source = StreamSource::SavedImages { images: vec!["foo:latest".into()], platform: "linux/amd64".into() };
-    let err = provider(runner).exec_streamed("n", &import(), &source).await.unwrap_err();
+    let err = provider(runner).node("n").run_streamed(&import(), &source).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         "command \"container image save --platform linux/amd64 foo:latest\" failed with exit code 1\n\
@@ -277,8 +279,8 @@ async fn releases_before_1_1_0_are_refused_before_saving() {
     let runner = ScriptedRunner::new();
     runner.expect(&["--version"], 0, "container CLI version 1.0.1 (build: release, commit: abc)\n", "");
     let source = StreamSource::SavedImages { images: vec!["foo:latest".into()], platform: "linux/arm64".into() };
-    let err = provider(runner).exec_streamed("n", &import(), &source).await.unwrap_err();
-    assert!(matches!(err, ProviderError::UnsupportedVersion { .. }), "{err}");
+    let err = provider(runner).node("n").run_streamed(&import(), &source).await.unwrap_err();
+    assert!(matches!(err.runtime_error(), Some(AppleError::UnsupportedVersion { .. })), "{err}");
     assert!(err.to_string().contains("1.1.0 or newer"), "{err}");
     assert!(err.hint().unwrap().contains("upgrade"), "{err}");
 }
