@@ -6,8 +6,8 @@
 //! [`Diagnostics`] for what only `doctor` and `export logs` need. kubeadm,
 //! CNI, storage and kubeconfig logic stay outside, in `cluster`.
 
-pub mod apple;
-pub mod error;
+pub(crate) mod apple;
+pub(crate) mod error;
 pub mod image_builder;
 mod node;
 
@@ -21,14 +21,14 @@ pub use node::{
 };
 
 /// Label on every node VM: the cluster it belongs to.
-pub const LABEL_CLUSTER: &str = "io.kina.cluster";
+pub(crate) const LABEL_CLUSTER: &str = "io.kina.cluster";
 /// Label on every node VM: `control-plane` or `worker`.
-pub const LABEL_ROLE: &str = "io.kina.role";
+pub(crate) const LABEL_ROLE: &str = "io.kina.role";
 /// Label with the Kubernetes version of the node image, when known.
-pub const LABEL_KUBERNETES_VERSION: &str = "io.kina.kubernetes-version";
+pub(crate) const LABEL_KUBERNETES_VERSION: &str = "io.kina.kubernetes-version";
 
 /// The port the API server listens on inside a node.
-pub const API_SERVER_PORT: u16 = 6443;
+pub(crate) const API_SERVER_PORT: u16 = 6443;
 
 /// What the runtime is, learned during preflight.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

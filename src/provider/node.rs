@@ -230,3 +230,28 @@ pub trait NodeHandle: Send + Sync {
     /// The platform the node VM runs, as `os/arch` (e.g. `linux/arm64`).
     fn platform(&self) -> impl Future<Output = Result<String, ProviderError>> + Send;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_read_and_print_as_kind_spells_them() {
+        for (role, word) in [(Role::ControlPlane, "control-plane"), (Role::Worker, "worker")] {
+            assert_eq!(role.to_string(), word);
+            assert_eq!(word.parse::<Role>(), Ok(role));
+        }
+        assert_eq!("Worker".parse::<Role>(), Err(UnknownRole("Worker".into())));
+        assert_eq!("".parse::<Role>().unwrap_err().to_string(), "\"\" is not a valid node role");
+    }
+
+    #[test]
+    fn states_read_and_print_as_the_runtime_spells_them() {
+        for state in [NodeState::Running, NodeState::Stopped, NodeState::Stopping, NodeState::Unknown] {
+            assert_eq!(NodeState::parse(&state.to_string()), state);
+        }
+        assert_eq!(NodeState::Running.to_string(), "running");
+        assert_eq!(NodeState::Stopping.to_string(), "stopping");
+        assert_eq!(NodeState::parse("paused"), NodeState::Unknown);
+    }
+}

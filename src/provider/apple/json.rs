@@ -12,7 +12,7 @@ use serde_json::Value;
 
 /// What kina needs to know about one container.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerRecord {
+pub(crate) struct ContainerRecord {
     pub id: String,
     pub state: String,
     pub ipv4: Option<Ipv4Addr>,
@@ -24,7 +24,7 @@ pub struct ContainerRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublishedPort {
+pub(crate) struct PublishedPort {
     pub host_address: String,
     pub host_port: u16,
     pub container_port: u16,
@@ -44,7 +44,7 @@ fn shape(path: impl Into<String>, problem: impl Into<String>) -> ShapeError {
 }
 
 /// Parses the whole JSON array printed by `list` or `inspect`.
-pub fn parse_containers(text: &str) -> Result<Vec<ContainerRecord>, ShapeError> {
+pub(crate) fn parse_containers(text: &str) -> Result<Vec<ContainerRecord>, ShapeError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         // `Output.emit` prints nothing for empty output on some versions.
@@ -107,7 +107,7 @@ fn platform(value: Option<&Value>) -> Option<String> {
 /// The image ID from `container image inspect`: the digest of the image's
 /// index in the store (1.x: `configuration.descriptor.digest`, else `id`;
 /// 0.x: `descriptor.digest`).
-pub fn parse_image_id(text: &str) -> Result<String, ShapeError> {
+pub(crate) fn parse_image_id(text: &str) -> Result<String, ShapeError> {
     let value: Value = serde_json::from_str(text.trim()).map_err(|e| shape("$", format!("not JSON: {e}")))?;
     let first =
         value.as_array().and_then(|a| a.first()).ok_or_else(|| shape("$", "expected a non-empty JSON array"))?;

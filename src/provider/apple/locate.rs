@@ -10,7 +10,10 @@ use crate::provider::ProviderError;
 const FALLBACKS: [&str; 2] = ["/usr/local/bin/container", "/opt/homebrew/bin/container"];
 
 /// Returns the program to execute and the name to show in command lines.
-pub fn locate_binary(explicit: Option<&OsStr>, path_var: Option<&OsStr>) -> Result<(PathBuf, String), ProviderError> {
+pub(crate) fn locate_binary(
+    explicit: Option<&OsStr>,
+    path_var: Option<&OsStr>,
+) -> Result<(PathBuf, String), ProviderError> {
     if let Some(explicit) = explicit.filter(|s| !s.is_empty()) {
         let path = PathBuf::from(explicit);
         return if is_executable(&path) {

@@ -7,7 +7,7 @@ pub(crate) mod json;
 mod locate;
 mod node;
 pub(crate) mod run_args;
-pub mod version;
+pub(crate) mod version;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,9 +20,9 @@ use crate::provider::{
 use json::ContainerRecord;
 use version::{Features, Version};
 
-pub use error::AppleError;
-pub use locate::locate_binary;
-pub use node::AppleNode;
+pub(crate) use error::AppleError;
+pub(crate) use locate::locate_binary;
+pub(crate) use node::AppleNode;
 
 /// Limits for runtime calls that should be quick.
 const QUICK: Duration = Duration::from_secs(30);
@@ -31,7 +31,7 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 /// Image pulls of a ~1 GB node image on a slow link.
 const PULL_TIMEOUT: Duration = Duration::from_secs(1800);
 
-pub struct AppleContainer<R: Runner = ProcessRunner> {
+pub(crate) struct AppleContainer<R: Runner = ProcessRunner> {
     runner: R,
     program: PathBuf,
     display_name: String,
@@ -41,7 +41,7 @@ pub struct AppleContainer<R: Runner = ProcessRunner> {
 
 impl AppleContainer<ProcessRunner> {
     /// Uses `KINA_CONTAINER_BIN`, else `container` on PATH.
-    pub fn from_env() -> Result<Self, ProviderError> {
+    pub(crate) fn from_env() -> Result<Self, ProviderError> {
         let (program, display_name) =
             locate_binary(std::env::var_os("KINA_CONTAINER_BIN").as_deref(), std::env::var_os("PATH").as_deref())?;
         Ok(Self::with_runner(ProcessRunner, program, display_name))
@@ -49,7 +49,7 @@ impl AppleContainer<ProcessRunner> {
 }
 
 impl<R: Runner> AppleContainer<R> {
-    pub fn with_runner(runner: R, program: PathBuf, display_name: String) -> Self {
+    pub(crate) fn with_runner(runner: R, program: PathBuf, display_name: String) -> Self {
         AppleContainer { runner, program, display_name, version: tokio::sync::OnceCell::new() }
     }
 

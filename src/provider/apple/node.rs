@@ -7,7 +7,7 @@ use crate::provider::{Node, NodeCommand, NodeHandle, ProviderError, StreamSource
 use super::{AppleContainer, AppleError, host_platform, to_node, version};
 
 /// One node VM of an [`AppleContainer`].
-pub struct AppleNode<'a, R: Runner> {
+pub(crate) struct AppleNode<'a, R: Runner> {
     runtime: &'a AppleContainer<R>,
     name: String,
 }

@@ -5,7 +5,7 @@ use crate::provider::{LABEL_CLUSTER, LABEL_KUBERNETES_VERSION, LABEL_ROLE, NodeS
 
 /// Builds `run -d --name … IMAGE` for one node. No `--privileged`,
 /// `--hostname` or `--sysctl`: Apple `container` has none of them.
-pub fn run_args(spec: &NodeSpec, features: Features) -> Vec<String> {
+pub(crate) fn run_args(spec: &NodeSpec, features: Features) -> Vec<String> {
     let mut args: Vec<String> = vec!["run".into(), "-d".into(), "--name".into(), spec.name.clone()];
     // Node images need every capability (systemd, kube-proxy, CNI).
     args.extend(["--cap-add".into(), "ALL".into()]);

@@ -56,6 +56,28 @@ async fn managing_existing_nodes_only_needs_the_service() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn only_connected_nodes_ask_whether_nodes_reach_each_other() {
+    let runner = ScriptedRunner::new();
+    runner.expect(&["--version"], 0, V122, "").expect(&["system", "status"], 0, "status running\n", "").expect(
+        &["network", "list", "--format", "json"],
+        1,
+        "",
+        "Error: unknown command 'network'\n",
+    );
+    let p = provider(runner);
+    let info = p.preflight(Purpose::CreateConnectedNodes).await.unwrap();
+    assert_eq!(info.nodes_reach_each_other, Some(false));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_single_node_preflight_does_not_ask_about_the_network() {
+    let runner = ScriptedRunner::new();
+    runner.expect(&["--version"], 0, V122, "").expect(&["system", "status"], 0, "status running\n", "");
+    let info = provider(runner).preflight(Purpose::CreateNodes).await.unwrap();
+    assert_eq!(info.nodes_reach_each_other, None);
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn preflight_refuses_1_2_0_before_touching_the_service() {
     let runner = ScriptedRunner::new();
     runner.expect(&["--version"], 0, "container CLI version 1.2.0 (build: release, commit: abc)\n", "");

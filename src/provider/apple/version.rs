@@ -7,14 +7,14 @@
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Version {
+pub(crate) struct Version {
     pub major: u64,
     pub minor: u64,
     pub patch: u64,
 }
 
 impl Version {
-    pub const fn new(major: u64, minor: u64, patch: u64) -> Self {
+    pub(crate) const fn new(major: u64, minor: u64, patch: u64) -> Self {
         Version { major, minor, patch }
     }
 }
@@ -26,15 +26,15 @@ impl fmt::Display for Version {
 }
 
 /// Oldest release kina supports: the 1.x JSON shapes and `--cap-add`.
-pub const MINIMUM: Version = Version::new(1, 0, 0);
+pub(crate) const MINIMUM: Version = Version::new(1, 0, 0);
 /// The release that cannot boot Kubernetes nodes.
-pub const BROKEN: Version = Version::new(1, 2, 0);
+pub(crate) const BROKEN: Version = Version::new(1, 2, 0);
 /// First release with `--masked-path NONE --read-only-path NONE`; recommended.
-pub const PATH_FLAGS: Version = Version::new(1, 2, 1);
+pub(crate) const PATH_FLAGS: Version = Version::new(1, 2, 1);
 
 /// Finds the first `X.Y.Z` in `container --version` output, e.g.
 /// `container CLI version 1.2.2 (build: release, commit: 0190097)`.
-pub fn parse(output: &str) -> Option<Version> {
+pub(crate) fn parse(output: &str) -> Option<Version> {
     output.split(|c: char| c.is_whitespace() || c == '(' || c == ',').find_map(|word| {
         let word = word.strip_prefix('v').unwrap_or(word);
         let mut parts = word.split('.');
@@ -48,7 +48,7 @@ pub fn parse(output: &str) -> Option<Version> {
 }
 
 /// Why a release cannot run kina nodes, if it cannot.
-pub fn refusal(version: Version) -> Option<String> {
+pub(crate) fn refusal(version: Version) -> Option<String> {
     if version < MINIMUM {
         Some(format!(
             "Apple container {version} is too old: kina needs {MINIMUM} or newer (recommended {PATH_FLAGS} or newer)"
@@ -63,7 +63,7 @@ pub fn refusal(version: Version) -> Option<String> {
 }
 
 /// A release kina runs on but was not built against.
-pub fn caution(version: Version) -> Option<String> {
+pub(crate) fn caution(version: Version) -> Option<String> {
     (version.major >= 2).then(|| {
         format!(
             "Apple container {version} is newer than the 1.x releases kina knows; if something fails, please report it"
@@ -73,10 +73,10 @@ pub fn caution(version: Version) -> Option<String> {
 
 /// First release whose `container image save` writes only the archive to
 /// stdout; before it, the saved references followed the archive (#1801/#1804).
-pub const CLEAN_SAVE_STDOUT: Version = Version::new(1, 1, 0);
+pub(crate) const CLEAN_SAVE_STDOUT: Version = Version::new(1, 1, 0);
 
 /// Why a release cannot stream `container image save` into a node, if it cannot.
-pub fn save_refusal(version: Version) -> Option<String> {
+pub(crate) fn save_refusal(version: Version) -> Option<String> {
     (version < CLEAN_SAVE_STDOUT).then(|| {
         format!(
             "Apple container {version} appends the image names to `container image save`'s output, which corrupts the \
@@ -87,13 +87,13 @@ pub fn save_refusal(version: Version) -> Option<String> {
 
 /// The `container run` flags kina relies on, by release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Features {
+pub(crate) struct Features {
     /// `--masked-path NONE --read-only-path NONE` (1.2.1+).
     pub clear_default_paths: bool,
 }
 
 impl Features {
-    pub fn of(version: Version) -> Self {
+    pub(crate) fn of(version: Version) -> Self {
         Features { clear_default_paths: version >= PATH_FLAGS }
     }
 }
