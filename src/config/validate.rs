@@ -279,14 +279,9 @@ fn parse_cidr(text: &str) -> Option<bool> {
 fn node(i: usize, n: KinaNode, base: &Path, p: &mut Problems) -> Option<Node> {
     let at = format!("nodes[{i}]");
     let mut errs = Vec::new();
-    let role_text = n.role.filter(|r| !r.is_empty()).unwrap_or_else(|| "control-plane".into());
-    let role = match role_text.as_str() {
-        "control-plane" => Some(Role::ControlPlane),
-        "worker" => Some(Role::Worker),
-        other => {
-            errs.push(format!("{other:?} is not a valid node role"));
-            None
-        }
+    let role = match n.role.filter(|r| !r.is_empty()) {
+        None => Some(Role::ControlPlane),
+        Some(text) => text.parse::<Role>().map_err(|unknown| errs.push(unknown.to_string())).ok(),
     };
 
     let raw_mappings = n.extra_port_mappings.unwrap_or_default();
