@@ -204,8 +204,6 @@ pub enum StreamSource {
 /// `nodes.Node`). Making a handle calls nothing: a node that does not exist
 /// fails on first use.
 pub trait NodeHandle: Send + Sync {
-    fn name(&self) -> &str;
-
     /// Runs a command in the node; returns its output whatever the exit code.
     fn run(&self, command: &NodeCommand) -> impl Future<Output = Result<Output, ProviderError>> + Send;
 

@@ -48,10 +48,6 @@ impl<'a, R: Runner> AppleNode<'a, R> {
 }
 
 impl<R: Runner> NodeHandle for AppleNode<'_, R> {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     async fn run(&self, command: &NodeCommand) -> Result<Output, ProviderError> {
         Ok(self.runtime.invoke(&self.exec_invocation(command)).await?)
     }
