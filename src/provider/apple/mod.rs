@@ -187,9 +187,10 @@ impl<R: Runner> Provider for AppleContainer<R> {
         }
         // `--format json` (0.10+) only once the release is known to be 1.x: it names the app
         // root, where the default kernel is or is not.
-        let status = match purpose {
-            Purpose::CreateNodes => self.invocation(["system", "status", "--format", "json"]),
-            _ => self.invocation(["system", "status"]),
+        let creates = matches!(purpose, Purpose::CreateNodes | Purpose::CreateConnectedNodes);
+        let status = match creates {
+            true => self.invocation(["system", "status", "--format", "json"]),
+            false => self.invocation(["system", "status"]),
         };
         let output = self.invoke(&status).await?;
         if !output.success() {
@@ -201,7 +202,7 @@ impl<R: Runner> Provider for AppleContainer<R> {
         if purpose == Purpose::CreateConnectedNodes {
             info.nodes_reach_each_other = Some(self.nodes_can_reach_each_other().await?);
         }
-        if purpose == Purpose::CreateNodes {
+        if creates {
             info.missing_kernel = app_root_of(&output.stdout).and_then(|root| missing_default_kernel(&root));
         }
         tracing::debug!(

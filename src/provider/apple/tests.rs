@@ -58,7 +58,7 @@ async fn managing_existing_nodes_only_needs_the_service() {
 #[tokio::test(flavor = "current_thread")]
 async fn only_connected_nodes_ask_whether_nodes_reach_each_other() {
     let runner = ScriptedRunner::new();
-    runner.expect(&["--version"], 0, V122, "").expect(&["system", "status"], 0, "status running\n", "").expect(
+    runner.expect(&["--version"], 0, V122, "").expect(&["system", "status", "--format", "json"], 0, "{}\n", "").expect(
         &["network", "list", "--format", "json"],
         1,
         "",
@@ -72,7 +72,7 @@ async fn only_connected_nodes_ask_whether_nodes_reach_each_other() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_single_node_preflight_does_not_ask_about_the_network() {
     let runner = ScriptedRunner::new();
-    runner.expect(&["--version"], 0, V122, "").expect(&["system", "status"], 0, "status running\n", "");
+    runner.expect(&["--version"], 0, V122, "").expect(&["system", "status", "--format", "json"], 0, "{}\n", "");
     let info = provider(runner).preflight(Purpose::CreateNodes).await.unwrap();
     assert_eq!(info.nodes_reach_each_other, None);
 }
