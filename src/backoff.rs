@@ -5,7 +5,7 @@
 use std::time::Duration;
 use tokio::time::Instant;
 
-pub struct Backoff {
+pub(crate) struct Backoff {
     deadline: Instant,
     delay: Duration,
 }
@@ -15,13 +15,13 @@ impl Backoff {
     const MAX: Duration = Duration::from_secs(2);
 
     /// Tries for at most `limit` from now.
-    pub fn new(limit: Duration) -> Self {
+    pub(crate) fn new(limit: Duration) -> Self {
         Backoff { deadline: Instant::now() + limit, delay: Self::FIRST }
     }
 
     /// Sleeps before the next try; false, without sleeping, when that try
     /// would come after the deadline (the caller gives up).
-    pub async fn next(&mut self) -> bool {
+    pub(crate) async fn next(&mut self) -> bool {
         if Instant::now() + self.delay > self.deadline {
             return false;
         }

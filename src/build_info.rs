@@ -1,19 +1,19 @@
 //! How kina describes itself: `kina v0.1.0 0123456789ab darwin/arm64`, shaped like kind's line.
 //! Everything here comes from the build (Cargo.toml's version, build.rs's commit).
 
-pub fn version() -> &'static str {
+pub(crate) fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
 /// The 12-digit git commit kina was built from, or `unknown` (see build.rs).
-pub fn git_sha() -> &'static str {
+pub(crate) fn git_sha() -> &'static str {
     env!("KINA_GIT_SHA")
 }
 
 /// Where a docs page (`configuration.md`) of this very release is: a GitHub URL
 /// when the build knew its repository (release builds do), else the page's
 /// place in kina's source.
-pub fn docs_link(page: &str) -> String {
+pub(crate) fn docs_link(page: &str) -> String {
     docs_link_in(env!("KINA_REPO"), version(), page)
 }
 
@@ -26,7 +26,7 @@ fn docs_link_in(repo: &str, version: &str, page: &str) -> String {
 }
 
 /// kind's `version` line with Go's names for the platform.
-pub fn version_line() -> String {
+pub(crate) fn version_line() -> String {
     format!("kina v{} {} {}/{}", version(), git_sha(), os(), arch())
 }
 

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DurationError {
+pub(crate) enum DurationError {
     #[error("invalid duration {0:?}: use a number with a unit, e.g. 30s, 5m, 1h30m")]
     Syntax(String),
     #[error("invalid duration {0:?}: the longest is {max} (Go's limit, as for kind)", max = format(MAX))]
@@ -12,11 +12,11 @@ pub enum DurationError {
 
 /// Go's longest duration (2^63-1 ns, about 292 years): kind rejects longer
 /// values, and kina's deadlines stay far from `Instant`'s limits.
-pub const MAX: Duration = Duration::new(9_223_372_036, 854_775_807);
+pub(crate) const MAX: Duration = Duration::new(9_223_372_036, 854_775_807);
 
 /// Parses Go's `time.ParseDuration` syntax: `0`, `90s`, `1m30s`, `1.5h`,
 /// `500ms`. A bare non-zero number is rejected, as Go does.
-pub fn parse(text: &str) -> Result<Duration, DurationError> {
+pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
     let err = || DurationError::Syntax(text.to_string());
     let s = text.trim();
     if s == "0" {
@@ -55,7 +55,7 @@ pub fn parse(text: &str) -> Result<Duration, DurationError> {
 }
 
 /// Formats like Go's `Duration.String()`: `1m0s`, `2m30s`, `1h0m0s`, `45s`.
-pub fn format(d: Duration) -> String {
+pub(crate) fn format(d: Duration) -> String {
     let total = d.as_secs();
     let millis = d.subsec_millis();
     if total == 0 && millis == 0 {
@@ -72,7 +72,7 @@ pub fn format(d: Duration) -> String {
 }
 
 /// How long a step took, for people: `0.4s`, `12.3s`, then `1m5s`.
-pub fn format_elapsed(d: Duration) -> String {
+pub(crate) fn format_elapsed(d: Duration) -> String {
     if d < Duration::from_secs(60) {
         format!("{:.1}s", d.as_secs_f64())
     } else {

@@ -16,7 +16,7 @@ use tokio::io::AsyncWriteExt;
 
 /// One external command: program, argv, optional stdin and time limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invocation {
+pub(crate) struct Invocation {
     /// What is executed.
     pub program: PathBuf,
     /// How the program is shown to users (`container` when found on PATH).
@@ -29,7 +29,7 @@ pub struct Invocation {
 }
 
 impl Invocation {
-    pub fn new(program: impl Into<PathBuf>, display_name: impl Into<String>) -> Self {
+    pub(crate) fn new(program: impl Into<PathBuf>, display_name: impl Into<String>) -> Self {
         Invocation {
             program: program.into(),
             display_name: display_name.into(),
@@ -40,12 +40,13 @@ impl Invocation {
         }
     }
 
-    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());
         self
     }
 
-    pub fn args<I, S>(mut self, args: I) -> Self
+    pub(crate) fn args<I, S>(mut self, args: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -54,23 +55,24 @@ impl Invocation {
         self
     }
 
-    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn stdin(mut self, input: impl Into<Vec<u8>>) -> Self {
         self.stdin = Some(input.into());
         self
     }
 
-    pub fn timeout(mut self, limit: Duration) -> Self {
+    pub(crate) fn timeout(mut self, limit: Duration) -> Self {
         self.timeout = Some(limit);
         self
     }
 
-    pub fn inherit_stderr(mut self, inherit: bool) -> Self {
+    pub(crate) fn inherit_stderr(mut self, inherit: bool) -> Self {
         self.inherit_stderr = inherit;
         self
     }
 
     /// The command line as a user can paste it into a shell.
-    pub fn command_line(&self) -> String {
+    pub(crate) fn command_line(&self) -> String {
         let mut words = vec![shell_words::quote(&self.display_name).into_owned()];
         words.extend(self.args.iter().map(|a| shell_words::quote(a).into_owned()));
         words.join(" ")
@@ -79,21 +81,21 @@ impl Invocation {
 
 /// What a finished process left behind.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Output {
+pub(crate) struct Output {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
 impl Output {
-    pub fn success(&self) -> bool {
+    pub(crate) fn success(&self) -> bool {
         self.code == 0
     }
 }
 
 /// Where a pipeline's consumer reads its stdin from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// Another invocation's stdout: `producer | consumer`.
     Invocation(Invocation),
     /// A file, opened by kina and handed to the consumer: `consumer < file`.
@@ -103,7 +105,7 @@ pub enum Source {
 /// A consumer whose stdin is streamed from a [`Source`]: the bytes go from
 /// process to process (or file to process) and never pass through kina.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pipeline {
+pub(crate) struct Pipeline {
     pub source: Source,
     /// Its `stdin` is ignored; its time limit bounds the whole pipeline.
     pub consumer: Invocation,
@@ -111,7 +113,7 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// `container image save … | container exec -i …`, or `container exec -i … < file`.
-    pub fn command_line(&self) -> String {
+    pub(crate) fn command_line(&self) -> String {
         match &self.source {
             Source::Invocation(producer) => format!("{} | {}", producer.command_line(), self.consumer.command_line()),
             Source::File(path) => {
@@ -123,7 +125,7 @@ impl Pipeline {
 
 /// What a finished pipeline left behind.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PipelineOutput {
+pub(crate) struct PipelineOutput {
     /// The producer's exit code and stderr (its stdout went to the consumer);
     /// `None` for a file source.
     pub source: Option<Output>,
@@ -131,7 +133,7 @@ pub struct PipelineOutput {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ExecError {
+pub(crate) enum ExecError {
     #[error("command \"{command}\" failed with exit code {}{}", .output.code, command_output(.output))]
     Failed { command: String, output: Output },
     #[error("could not run \"{command}\": {source}")]
@@ -151,7 +153,7 @@ fn command_output(output: &Output) -> String {
 }
 
 /// Runs invocations. Returns the output whatever the exit code; see [`checked`].
-pub trait Runner: Send + Sync {
+pub(crate) trait Runner: Send + Sync {
     fn run(&self, invocation: &Invocation) -> impl Future<Output = Result<Output, ExecError>> + Send;
 
     /// Runs a pipeline; returns both outputs whatever the exit codes; see [`checked_pipeline`].
@@ -159,14 +161,14 @@ pub trait Runner: Send + Sync {
 }
 
 /// Turns a non-zero exit into [`ExecError::Failed`].
-pub fn checked(invocation: &Invocation, output: Output) -> Result<Output, ExecError> {
+pub(crate) fn checked(invocation: &Invocation, output: Output) -> Result<Output, ExecError> {
     if output.success() { Ok(output) } else { Err(ExecError::Failed { command: invocation.command_line(), output }) }
 }
 
 /// The consumer's output, or [`ExecError::Failed`] naming the side that failed:
 /// the producer when it failed (the consumer then saw a cut-off stream), unless
 /// it only died of SIGPIPE because the consumer had already failed.
-pub fn checked_pipeline(pipeline: &Pipeline, output: PipelineOutput) -> Result<Output, ExecError> {
+pub(crate) fn checked_pipeline(pipeline: &Pipeline, output: PipelineOutput) -> Result<Output, ExecError> {
     let PipelineOutput { source, consumer } = output;
     if let (Source::Invocation(producer), Some(produced)) = (&pipeline.source, source) {
         let lost_its_reader = produced.code == SIGPIPE_EXIT && !consumer.success();
@@ -209,7 +211,7 @@ fn to_output(output: std::process::Output) -> Output {
 
 /// The production runner: a real child process per invocation.
 #[derive(Debug, Default, Clone)]
-pub struct ProcessRunner;
+pub(crate) struct ProcessRunner;
 
 impl Runner for ProcessRunner {
     async fn run(&self, invocation: &Invocation) -> Result<Output, ExecError> {
@@ -296,7 +298,7 @@ impl Runner for ProcessRunner {
 }
 
 #[cfg(test)]
-pub mod scripted {
+pub(crate) mod scripted {
     //! A runner that answers from a script and fails on any unexpected call.
 
     use super::*;
@@ -310,7 +312,7 @@ pub mod scripted {
     }
 
     #[derive(Default)]
-    pub struct ScriptedRunner {
+    pub(crate) struct ScriptedRunner {
         expected: Mutex<VecDeque<Expected>>,
     }
 
@@ -319,12 +321,12 @@ pub mod scripted {
     }
 
     impl ScriptedRunner {
-        pub fn new() -> Self {
+        pub(crate) fn new() -> Self {
             Self::default()
         }
 
         /// Expects `args` next and answers with `output`.
-        pub fn expect(&self, args: &[&str], code: i32, stdout: &str, stderr: &str) -> &Self {
+        pub(crate) fn expect(&self, args: &[&str], code: i32, stdout: &str, stderr: &str) -> &Self {
             let output = Output { code, stdout: stdout.into(), stderr: stderr.into() };
             self.expected.lock().unwrap().push_back(Expected::Run(strings(args), output));
             self
@@ -332,7 +334,7 @@ pub mod scripted {
 
         /// Expects a pipeline next: `source` is the producer's args, or `["<", path]`
         /// for a file; `output.source` must be `None` for a file.
-        pub fn expect_pipeline(&self, source: &[&str], consumer: &[&str], output: PipelineOutput) -> &Self {
+        pub(crate) fn expect_pipeline(&self, source: &[&str], consumer: &[&str], output: PipelineOutput) -> &Self {
             self.expected.lock().unwrap().push_back(Expected::Pipeline(strings(source), strings(consumer), output));
             self
         }

@@ -3,25 +3,27 @@
 
 // Only the printer (src/output) writes to the terminal, so output stays in one place.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+// `pub` only for what the binary and the tests reach (`kina::run`, `kina::cli::Cli`).
+#![warn(unreachable_pub)]
 
-pub mod addons;
-pub mod backoff;
-pub mod build_info;
+mod addons;
+mod backoff;
+mod build_info;
 pub mod cli;
-pub mod cluster;
-pub mod config;
-pub mod containerd;
-pub mod doctor;
-pub mod duration;
-pub mod exec;
-pub mod kubeadm;
-pub mod kubeconfig;
-pub mod node;
-pub mod node_image;
-pub mod output;
-pub mod provider;
+mod cluster;
+mod config;
+mod containerd;
+mod doctor;
+mod duration;
+mod exec;
+mod kubeadm;
+mod kubeconfig;
+mod node;
+mod node_image;
+mod output;
+mod provider;
 mod report;
-pub mod versions;
-pub mod yaml;
+mod versions;
+mod yaml;
 
 pub use cli::run;

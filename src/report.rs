@@ -12,7 +12,7 @@ use crate::output::Printer;
 use crate::provider::ProviderError;
 
 /// Prints `err` and returns the exit code: 130 after an interrupt, else 1.
-pub fn report(err: &anyhow::Error, printer: &Printer) -> ExitCode {
+pub(crate) fn report(err: &anyhow::Error, printer: &Printer) -> ExitCode {
     let mut chain = err.chain().map(|cause| cause.to_string());
     let first = chain.next().unwrap_or_default();
     let mut text = first;

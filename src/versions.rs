@@ -12,7 +12,7 @@ use crate::kubeadm::KubeVersion;
 
 /// One supported Kubernetes version and the node image that holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NodeImage {
+pub(crate) struct NodeImage {
     /// `v1.37.0`: the image's `/kind/version`.
     pub version: &'static str,
     /// The image reference, pinned by digest.
@@ -21,7 +21,7 @@ pub struct NodeImage {
 
 /// Newest first. A minor appears once, except 1.35 (kind's 1.35.8 and the
 /// plugin's 1.35.5): a minor picks its first (newest) entry.
-pub const NODE_IMAGES: &[NodeImage] = &[
+pub(crate) const NODE_IMAGES: &[NodeImage] = &[
     NodeImage {
         version: "v1.37.0",
         image: "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5",
@@ -46,10 +46,10 @@ pub const NODE_IMAGES: &[NodeImage] = &[
 
 /// The version a create uses when neither `--image`, `--kubernetes-version`
 /// nor the config names one.
-pub const DEFAULT_VERSION: &str = "v1.35.5";
+pub(crate) const DEFAULT_VERSION: &str = "v1.35.5";
 
 /// The default node image.
-pub fn default_image() -> &'static str {
+pub(crate) fn default_image() -> &'static str {
     find(DEFAULT_VERSION).map(|n| n.image).unwrap_or(NODE_IMAGES[0].image)
 }
 
@@ -58,8 +58,10 @@ fn find(version: &str) -> Option<&'static NodeImage> {
 }
 
 /// kina-node images pushed by the node-image workflow (`images/node/published.txt`):
-/// `(Kubernetes version, digest-pinned reference)`. None is the default yet.
-pub fn published_kina_node_images() -> Vec<(&'static str, &'static str)> {
+/// `(Kubernetes version, digest-pinned reference)`. None is the default yet, so
+/// only the test that keeps the file well-formed reads it.
+#[cfg(test)]
+pub(crate) fn published_kina_node_images() -> Vec<(&'static str, &'static str)> {
     include_str!("../images/node/published.txt")
         .lines()
         .map(str::trim)
@@ -72,7 +74,7 @@ pub fn published_kina_node_images() -> Vec<(&'static str, &'static str)> {
 /// `--kubernetes-version` matched nothing in [`NODE_IMAGES`].
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("no node image for Kubernetes {asked:?}; available: {}", available())]
-pub struct UnknownVersion {
+pub(crate) struct UnknownVersion {
     pub asked: String,
 }
 
@@ -94,7 +96,7 @@ fn available() -> String {
 
 /// Picks the image for `1.36`, `v1.36`, `1.36.4` or `v1.36.4`: a minor
 /// selects its newest image, a full version must match exactly.
-pub fn resolve(asked: &str) -> Result<&'static NodeImage, UnknownVersion> {
+pub(crate) fn resolve(asked: &str) -> Result<&'static NodeImage, UnknownVersion> {
     let unknown = || UnknownVersion { asked: asked.to_string() };
     let trimmed = asked.trim();
     let numbers = trimmed.strip_prefix('v').unwrap_or(trimmed);

@@ -4,22 +4,22 @@ use serde::{Serialize, de::DeserializeOwned};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct YamlError(String);
+pub(crate) struct YamlError(String);
 
 /// Parses one YAML document.
-pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     serde_saphyr::from_str(text).map_err(|e| YamlError(e.to_string()))
 }
 
 /// Parses a stream of `---`-separated documents, skipping empty ones.
-pub fn from_multiple<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, YamlError> {
+pub(crate) fn from_multiple<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, YamlError> {
     serde_saphyr::from_multiple::<Option<T>>(text)
         .map(|docs| docs.into_iter().flatten().collect())
         .map_err(|e| YamlError(e.to_string()))
 }
 
 /// Renders one value as a YAML document.
-pub fn to_string<T: Serialize>(value: &T) -> Result<String, YamlError> {
+pub(crate) fn to_string<T: Serialize>(value: &T) -> Result<String, YamlError> {
     serde_saphyr::to_string(value).map_err(|e| YamlError(e.to_string()))
 }
 
@@ -27,13 +27,13 @@ pub fn to_string<T: Serialize>(value: &T) -> Result<String, YamlError> {
 /// stays on its line (a long base64 value is never folded into a `>-` block,
 /// so `grep … | awk '{print $2}' | base64 -d` works); multi-line strings are
 /// literal `|` blocks.
-pub fn to_string_unfolded<T: Serialize>(value: &T) -> Result<String, YamlError> {
+pub(crate) fn to_string_unfolded<T: Serialize>(value: &T) -> Result<String, YamlError> {
     let options = serde_saphyr::ser_options! { folded_wrap_chars: usize::MAX };
     serde_saphyr::to_string_with_options(value, options).map_err(|e| YamlError(e.to_string()))
 }
 
 /// Renders several values as one `---`-separated stream.
-pub fn to_string_multiple<T: Serialize>(values: &[T]) -> Result<String, YamlError> {
+pub(crate) fn to_string_multiple<T: Serialize>(values: &[T]) -> Result<String, YamlError> {
     let mut out = String::new();
     for value in values {
         out.push_str("---\n");
@@ -45,7 +45,7 @@ pub fn to_string_multiple<T: Serialize>(values: &[T]) -> Result<String, YamlErro
 /// A decode failure with the position the parser reported, so callers can
 /// word it their own way (e.g. kind's `line N: …`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Located {
+pub(crate) struct Located {
     /// 1-based; None when the parser knows no position.
     pub line: Option<u64>,
     pub column: Option<u64>,
@@ -54,7 +54,7 @@ pub struct Located {
 }
 
 /// Parses one YAML document like [`from_str`], keeping the error's position apart.
-pub fn from_str_located<T: DeserializeOwned>(text: &str) -> Result<T, Located> {
+pub(crate) fn from_str_located<T: DeserializeOwned>(text: &str) -> Result<T, Located> {
     serde_saphyr::from_str(text).map_err(|e| {
         let location = e.location().filter(|l| l.line() > 0);
         let mut message = e.without_snippet().to_string();

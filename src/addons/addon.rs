@@ -14,11 +14,11 @@ use super::manifest::Manifest;
 use super::{AddonError, Cx};
 
 /// What an async step of an addon returns.
-pub type Step<'a, T = ()> = BoxFuture<'a, anyhow::Result<T>>;
+pub(crate) type Step<'a, T = ()> = BoxFuture<'a, anyhow::Result<T>>;
 
 /// An upstream manifest and the version it is fetched at.
 #[derive(Debug, Clone, Copy)]
-pub struct Upstream {
+pub(crate) struct Upstream {
     pub remote: Remote,
     /// The version the addon pins for itself (the Gateway API CRDs under
     /// Envoy Gateway), whatever `--version` chose.
@@ -27,19 +27,19 @@ pub struct Upstream {
 
 impl Upstream {
     /// At the version `--version` chose (or the pinned one).
-    pub const fn chosen(remote: Remote) -> Self {
+    pub(crate) const fn chosen(remote: Remote) -> Self {
         Upstream { remote, own_version: None }
     }
 
     /// Downloads it, or finds it in the cache.
-    pub async fn fetch(&self, cx: &Cx<'_>, version: &str, pinned: bool) -> anyhow::Result<String> {
+    pub(crate) async fn fetch(&self, cx: &Cx<'_>, version: &str, pinned: bool) -> anyhow::Result<String> {
         let (version, pinned) = self.own_version.map_or((version, pinned), |own| (own, true));
         Ok(cx.fetcher.get(&self.remote, version, pinned).await?)
     }
 
     /// What the user should know before it is applied: a file kina pins no
     /// checksum for (a release asset not yet hashed, or another `--version`).
-    pub fn unverified(&self, version: &str, pinned: bool) -> Option<String> {
+    pub(crate) fn unverified(&self, version: &str, pinned: bool) -> Option<String> {
         let (version, pinned) = self.own_version.map_or((version, pinned), |own| (own, true));
         let url = self.remote.url.replace("{version}", version);
         match (self.remote.sha256, pinned) {
@@ -54,7 +54,7 @@ impl Upstream {
 
 /// What says the cluster has an addon.
 #[derive(Debug, Clone, Copy)]
-pub enum Probe {
+pub(crate) enum Probe {
     /// An object exists (`kubectl get RESOURCE NAME`).
     Object { resource: &'static str, namespace: Option<&'static str>, name: &'static str },
     /// A file exists in the control-plane node.
@@ -63,18 +63,18 @@ pub enum Probe {
 
 /// A Service that kina-lb gives a node address.
 #[derive(Debug, Clone, Copy)]
-pub struct Service<'a> {
+pub(crate) struct Service<'a> {
     pub namespace: &'a str,
     pub name: &'a str,
 }
 
 /// kina's edits to an upstream manifest (at this version) that do not depend
 /// on the cluster.
-pub type Edit = fn(&mut Manifest, &str) -> Result<(), AddonError>;
+pub(crate) type Edit = fn(&mut Manifest, &str) -> Result<(), AddonError>;
 
 /// What an addon is, as data.
 #[derive(Debug)]
-pub struct Facts {
+pub(crate) struct Facts {
     /// The catalog's name (in errors and messages).
     pub name: &'static str,
     /// The upstream manifests, in the order they are applied.
@@ -91,12 +91,12 @@ pub struct Facts {
 
 impl Facts {
     /// The empty facts, to fill in with `..Facts::of(name, probe)`.
-    pub const fn of(name: &'static str, probe: Probe) -> Self {
+    pub(crate) const fn of(name: &'static str, probe: Probe) -> Self {
         Facts { name, upstream: &[], edit: None, probe, waits: &[], service: None, usage: None }
     }
 }
 
-pub trait Addon: Sync {
+pub(crate) trait Addon: Sync {
     fn facts(&self) -> &'static Facts;
 
     fn name(&self) -> &'static str {
@@ -193,7 +193,12 @@ impl std::fmt::Debug for dyn Addon {
 }
 
 /// The default [`Addon::prefetch`].
-pub async fn fetch_upstream(upstream: &[Upstream], cx: &Cx<'_>, version: &str, pinned: bool) -> anyhow::Result<()> {
+pub(crate) async fn fetch_upstream(
+    upstream: &[Upstream],
+    cx: &Cx<'_>,
+    version: &str,
+    pinned: bool,
+) -> anyhow::Result<()> {
     for manifest in upstream {
         manifest.fetch(cx, version, pinned).await?;
     }
@@ -201,7 +206,7 @@ pub async fn fetch_upstream(upstream: &[Upstream], cx: &Cx<'_>, version: &str, p
 }
 
 /// The default [`Addon::ready`]: the waits, then the Service's address.
-pub async fn wait_until_ready<A: Addon + ?Sized>(addon: &A, cx: &Cx<'_>) -> anyhow::Result<()> {
+pub(crate) async fn wait_until_ready<A: Addon + ?Sized>(addon: &A, cx: &Cx<'_>) -> anyhow::Result<()> {
     cx.wait_all(addon.name(), addon.facts().waits).await?;
     if let Some(service) = addon.facts().service {
         super::load_balancer::address(cx, addon.name(), service).await?;
@@ -210,7 +215,7 @@ pub async fn wait_until_ready<A: Addon + ?Sized>(addon: &A, cx: &Cx<'_>) -> anyh
 }
 
 /// The default [`Addon::uninstall`].
-pub async fn delete_upstream<A: Addon + ?Sized>(
+pub(crate) async fn delete_upstream<A: Addon + ?Sized>(
     addon: &A,
     cx: &Cx<'_>,
     version: &str,

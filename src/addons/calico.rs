@@ -26,7 +26,7 @@ const FACTS: Facts = Facts {
     )
 };
 
-pub struct Calico;
+pub(super) struct Calico;
 
 impl Addon for Calico {
     fn facts(&self) -> &'static Facts {
@@ -51,7 +51,7 @@ impl Addon for Calico {
 
 /// Sets the pod network to the cluster's (upstream's commented-out default,
 /// 192.168.0.0/16, would overlap the Mac's vmnet network).
-pub fn with_pod_subnet(upstream: &str, pod_subnet: &str) -> anyhow::Result<String> {
+pub(super) fn with_pod_subnet(upstream: &str, pod_subnet: &str) -> anyhow::Result<String> {
     let mut manifest = Manifest::parse(ADDON, upstream)?;
     let node = manifest.container("DaemonSet", NODE_DAEMONSET, NODE_DAEMONSET)?;
     set_env(node, "CALICO_IPV4POOL_CIDR", pod_subnet);

@@ -13,7 +13,7 @@ use super::local_path::LocalPath;
 use super::metrics_server::MetricsServer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AddonId {
+pub(crate) enum AddonId {
     LoadBalancer,
     Gateway,
     IngressNginx,
@@ -26,7 +26,7 @@ pub enum AddonId {
 
 /// One addon as `kina install --list` shows it.
 #[derive(Debug)]
-pub struct Info {
+pub(crate) struct Info {
     pub id: AddonId,
     pub name: &'static str,
     pub aliases: &'static [&'static str],
@@ -46,12 +46,12 @@ pub struct Info {
 /// A manifest downloaded from upstream. `{version}` in the URL is replaced by
 /// the version installed; the checksum holds only for the pinned version.
 #[derive(Debug, Clone, Copy)]
-pub struct Remote {
+pub(crate) struct Remote {
     pub url: &'static str,
     pub sha256: Option<&'static str>,
 }
 
-pub const CATALOG: &[Info] = &[
+pub(crate) const CATALOG: &[Info] = &[
     Info {
         id: AddonId::LoadBalancer,
         name: "load-balancer",
@@ -142,12 +142,12 @@ pub const CATALOG: &[Info] = &[
     },
 ];
 
-pub fn info(id: AddonId) -> &'static Info {
+pub(crate) fn info(id: AddonId) -> &'static Info {
     CATALOG.iter().find(|i| i.id == id).expect("every addon is in the catalog")
 }
 
 /// The addon a user typed (a name or an alias, any case).
-pub fn find(name: &str) -> Result<&'static Info, AddonError> {
+pub(crate) fn find(name: &str) -> Result<&'static Info, AddonError> {
     let wanted = name.trim().to_ascii_lowercase();
     CATALOG.iter().find(|i| i.name == wanted || i.aliases.contains(&wanted.as_str())).ok_or_else(|| {
         let known = CATALOG

@@ -10,7 +10,7 @@ use crate::node::{self, InNode, NodesError};
 use crate::output::Printer;
 use crate::provider::{Node, NodeCommand, Provider, ProviderError, Purpose};
 
-pub struct Cx<'a> {
+pub(crate) struct Cx<'a> {
     in_node: &'a dyn InNode,
     pub printer: &'a Printer,
     pub cluster: String,
@@ -24,7 +24,7 @@ pub struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     /// The running cluster `cluster`, or why it cannot take addons.
-    pub async fn connect<P: Provider>(
+    pub(crate) async fn connect<P: Provider>(
         provider: &'a P,
         printer: &'a Printer,
         cluster: &str,
@@ -50,45 +50,45 @@ impl<'a> Cx<'a> {
     }
 
     /// Where kubectl runs, with the admin kubeconfig.
-    pub fn control_plane(&self) -> &str {
+    pub(crate) fn control_plane(&self) -> &str {
         &self.nodes[0].name
     }
 
     /// Runs a command in the control-plane node; a non-zero exit is an error.
-    pub async fn run(&self, command: &NodeCommand) -> Result<Output, ProviderError> {
+    pub(crate) async fn run(&self, command: &NodeCommand) -> Result<Output, ProviderError> {
         self.in_node.run_checked(self.control_plane(), command).await
     }
 
     /// Runs a command in the control-plane node, whatever its exit code.
-    pub async fn try_run(&self, command: &NodeCommand) -> Result<Output, ProviderError> {
+    pub(crate) async fn try_run(&self, command: &NodeCommand) -> Result<Output, ProviderError> {
         self.try_run_on(self.control_plane(), command).await
     }
 
     /// Runs a command in `node`, whatever its exit code.
-    pub async fn try_run_on(&self, node: &str, command: &NodeCommand) -> Result<Output, ProviderError> {
+    pub(crate) async fn try_run_on(&self, node: &str, command: &NodeCommand) -> Result<Output, ProviderError> {
         self.in_node.run(node, command).await
     }
 
-    pub fn has_workers(&self) -> bool {
+    pub(crate) fn has_workers(&self) -> bool {
         self.nodes.len() > 1
     }
 
     /// The kubectl context users pass to see what kina did.
-    pub fn context(&self) -> String {
+    pub(crate) fn context(&self) -> String {
         crate::kubeconfig::kina_key(&self.cluster)
     }
 
     /// What is left of `--wait`, at least a second so a wait can report.
-    pub fn remaining(&self) -> Duration {
+    pub(crate) fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now()).max(Duration::from_secs(1))
     }
 
     /// Each addon gets the whole `--wait` for itself.
-    pub fn restart_clock(&mut self) {
+    pub(crate) fn restart_clock(&mut self) {
         self.deadline = Instant::now() + self.wait;
     }
 
-    pub fn waits(&self) -> bool {
+    pub(crate) fn waits(&self) -> bool {
         !self.wait.is_zero()
     }
 }

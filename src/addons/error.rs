@@ -1,7 +1,7 @@
 //! What can go wrong installing an addon, each with a hint the user can act on.
 
 #[derive(Debug, thiserror::Error)]
-pub enum AddonError {
+pub(crate) enum AddonError {
     #[error("unknown addon {name:?} (known addons: {known}){}", .suggestion.map(|s| format!("; did you mean {s}?")).unwrap_or_default())]
     Unknown { name: String, known: String, suggestion: Option<&'static str> },
 
@@ -51,7 +51,7 @@ pub enum AddonError {
 }
 
 impl AddonError {
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             AddonError::Unknown { .. } => Some("see what kina offers with `kina install --list`".into()),
             AddonError::Download { mirror: None, .. } => Some(

@@ -19,14 +19,14 @@ use super::catalog::Remote;
 use crate::exec::{Invocation, ProcessRunner, Runner};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mirror {
+pub(crate) enum Mirror {
     Url(String),
     Dir(PathBuf),
 }
 
 /// Whether a mirror may be used, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MirrorScheme {
+pub(crate) enum MirrorScheme {
     /// https, or a directory: nothing to say.
     Safe,
     /// Plain http on 127.0.0.0/8, localhost or ::1: traffic stays on the Mac.
@@ -36,7 +36,7 @@ pub enum MirrorScheme {
 }
 
 impl Mirror {
-    pub fn parse(text: &str) -> Option<Mirror> {
+    pub(crate) fn parse(text: &str) -> Option<Mirror> {
         let text = text.trim();
         if text.is_empty() {
             None
@@ -47,7 +47,7 @@ impl Mirror {
         }
     }
 
-    pub fn scheme(&self) -> MirrorScheme {
+    pub(crate) fn scheme(&self) -> MirrorScheme {
         let Mirror::Url(url) = self else { return MirrorScheme::Safe };
         let Some(rest) = url.strip_prefix("http://") else { return MirrorScheme::Safe };
         let authority = rest.split('/').next().unwrap_or_default();
@@ -69,7 +69,7 @@ impl Mirror {
 }
 
 #[derive(Debug, Clone)]
-pub struct Fetcher {
+pub(crate) struct Fetcher {
     cache: PathBuf,
     mirror: Option<Mirror>,
     /// Only what is cached: for cleaning up after an install that never finished.
@@ -77,21 +77,21 @@ pub struct Fetcher {
 }
 
 /// `https://github.com/a/b/x.yaml` → `github.com/a/b/x.yaml`.
-pub fn relative_path(url: &str) -> &str {
+pub(super) fn relative_path(url: &str) -> &str {
     url.split_once("://").map(|(_, rest)| rest).unwrap_or(url).trim_start_matches('/')
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Fetcher {
-    pub fn new(cache: PathBuf, mirror: Option<Mirror>) -> Self {
+    pub(crate) fn new(cache: PathBuf, mirror: Option<Mirror>) -> Self {
         Fetcher { cache, mirror, cache_only: false }
     }
 
     /// This fetcher, answering from the cache alone.
-    pub fn cache_only(mut self) -> Self {
+    pub(crate) fn cache_only(mut self) -> Self {
         self.cache_only = true;
         self
     }
@@ -99,7 +99,7 @@ impl Fetcher {
     /// The user's cache (`~/Library/Caches/kina/manifests` on macOS) and the
     /// mirror from `--mirror` or `KINA_ADDON_MIRROR`. A plain-http mirror off
     /// this Mac is refused unless `allow_http`.
-    pub fn from_settings(mirror: Option<&str>, allow_http: bool) -> Result<Self, AddonError> {
+    pub(crate) fn from_settings(mirror: Option<&str>, allow_http: bool) -> Result<Self, AddonError> {
         let base = dirs::cache_dir().unwrap_or_else(std::env::temp_dir);
         let mirror = mirror.and_then(Mirror::parse);
         if let Some(m) = &mirror
@@ -112,7 +112,7 @@ impl Fetcher {
     }
 
     /// The mirror in use, if any.
-    pub fn mirror(&self) -> Option<&Mirror> {
+    pub(crate) fn mirror(&self) -> Option<&Mirror> {
         self.mirror.as_ref()
     }
 
@@ -122,7 +122,7 @@ impl Fetcher {
 
     /// The manifest at `remote` for `version`; the checksum applies when
     /// `version` is the pinned one.
-    pub async fn get(&self, remote: &Remote, version: &str, pinned: bool) -> Result<String, AddonError> {
+    pub(crate) async fn get(&self, remote: &Remote, version: &str, pinned: bool) -> Result<String, AddonError> {
         let url = remote.url.replace("{version}", version);
         if relative_path(&url).split('/').any(|segment| segment == ".." || segment == ".") {
             let reason = "the URL has a `.` or `..` path segment".to_string();

@@ -45,7 +45,7 @@ const CRDS: &[&str] = &[
 const GATEWAY_API_GROUPS: &[&str] = &["gateway.networking.k8s.io", "gateway.networking.x-k8s.io"];
 const SAFE_UPGRADES: &str = "safe-upgrades.gateway.networking.k8s.io";
 
-pub struct Gateway;
+pub(super) struct Gateway;
 
 const FACTS: Facts = Facts {
     upstream: &[GATEWAY_API, ENVOY_GATEWAY],
@@ -84,7 +84,7 @@ impl Addon for Gateway {
 
 /// install.yaml without the Gateway API's CRDs and admission policy, every
 /// other document byte for byte.
-pub fn without_gateway_api(install: &str) -> Result<String, AddonError> {
+pub(super) fn without_gateway_api(install: &str) -> Result<String, AddonError> {
     let mut kept = String::new();
     let mut controller = false;
     for doc in documents(install) {

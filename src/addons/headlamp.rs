@@ -16,7 +16,7 @@ const NAMESPACE: &str = "kube-system";
 const NAME: &str = "headlamp";
 const SERVICE: Service<'static> = Service { namespace: NAMESPACE, name: NAME };
 /// Headlamp's own port: 80 stays free for a gateway or an ingress on the same node.
-pub const PORT: u16 = 4466;
+pub(super) const PORT: u16 = 4466;
 const LOGIN: &str = include_str!("headlamp.yaml");
 
 /// Upstream's manifest runs `:latest`; kina runs the release it pinned.
@@ -33,7 +33,7 @@ const FACTS: Facts = Facts {
     ..Facts::of(ADDON, Probe::Object { resource: "deployment", namespace: Some(NAMESPACE), name: NAME })
 };
 
-pub struct Headlamp;
+pub(super) struct Headlamp;
 
 impl Addon for Headlamp {
     fn facts(&self) -> &'static Facts {

@@ -32,7 +32,7 @@ const FACTS: Facts = Facts {
     ..Facts::of(ADDON, Probe::Object { resource: "deployment", namespace: Some(NAMESPACE), name: CONTROLLER })
 };
 
-pub struct IngressNginx;
+pub(super) struct IngressNginx;
 
 impl Addon for IngressNginx {
     fn facts(&self) -> &'static Facts {
@@ -75,7 +75,7 @@ fn mac_url(scheme: &str, endpoint: &str) -> String {
 
 /// Runs the controller on the nodes labelled `ingress-ready=true`, where
 /// kind's ingress guide publishes ports 80 and 443 on the Mac.
-pub fn on_ingress_ready_nodes(upstream: &str) -> anyhow::Result<String> {
+pub(super) fn on_ingress_ready_nodes(upstream: &str) -> anyhow::Result<String> {
     let mut manifest = Manifest::parse(ADDON, upstream)?;
     let controller = manifest.object("Deployment", CONTROLLER)?;
     controller["spec"]["template"]["spec"]["nodeSelector"][INGRESS_READY] = json!("true");

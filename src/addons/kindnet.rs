@@ -19,9 +19,9 @@ const ADDON: &str = "kindnet";
 const NAMESPACE: &str = "kube-system";
 const DAEMONSET: &str = "kindnet";
 /// The DaemonSets of the CNIs kina installs, by addon name.
-pub const CNI_DAEMONSETS: &[(&str, &str)] = &[("kindnet", DAEMONSET), ("calico", "calico-node")];
+pub(super) const CNI_DAEMONSETS: &[(&str, &str)] = &[("kindnet", DAEMONSET), ("calico", "calico-node")];
 
-pub struct Kindnet;
+pub(super) struct Kindnet;
 
 impl Addon for Kindnet {
     fn facts(&self) -> &'static Facts {
@@ -63,7 +63,11 @@ impl Addon for Kindnet {
 /// A CNI is installed when its DaemonSet (in kube-system) exists, and ready
 /// when that DaemonSet is rolled out (`rollout`) and the nodes, which waited
 /// for a network, are Ready.
-pub const fn cni_facts(addon: &'static str, daemonset: &'static str, rollout: &'static [Wait<'static>]) -> Facts {
+pub(super) const fn cni_facts(
+    addon: &'static str,
+    daemonset: &'static str,
+    rollout: &'static [Wait<'static>],
+) -> Facts {
     Facts {
         waits: rollout,
         ..Facts::of(addon, Probe::Object { resource: "daemonset", namespace: Some(NAMESPACE), name: daemonset })
@@ -71,7 +75,7 @@ pub const fn cni_facts(addon: &'static str, daemonset: &'static str, rollout: &'
 }
 
 /// The CNI the cluster runs, if any (by its DaemonSet).
-pub async fn running_cni(cx: &Cx<'_>) -> anyhow::Result<Option<&'static str>> {
+pub(super) async fn running_cni(cx: &Cx<'_>) -> anyhow::Result<Option<&'static str>> {
     for (name, daemonset) in CNI_DAEMONSETS {
         if cx.exists("daemonset", Some(NAMESPACE), daemonset).await? {
             return Ok(Some(name));
@@ -81,7 +85,7 @@ pub async fn running_cni(cx: &Cx<'_>) -> anyhow::Result<Option<&'static str>> {
 }
 
 /// Refuses to put a second CNI next to another one.
-pub async fn refuse_other_cni(cx: &Cx<'_>, addon: &'static str) -> anyhow::Result<()> {
+pub(super) async fn refuse_other_cni(cx: &Cx<'_>, addon: &'static str) -> anyhow::Result<()> {
     match running_cni(cx).await? {
         Some(existing) if existing != addon => Err(AddonError::CniPresent { addon, existing: existing.into() }.into()),
         _ => Ok(()),
@@ -89,7 +93,7 @@ pub async fn refuse_other_cni(cx: &Cx<'_>, addon: &'static str) -> anyhow::Resul
 }
 
 /// The pod subnet kina gave kubeadm when it created the cluster.
-pub async fn pod_subnet(cx: &Cx<'_>) -> anyhow::Result<String> {
+pub(super) async fn pod_subnet(cx: &Cx<'_>) -> anyhow::Result<String> {
     let conf = cx
         .run(&NodeCommand::new(["cat", KUBEADM_CONF]))
         .await
@@ -104,7 +108,7 @@ pub async fn pod_subnet(cx: &Cx<'_>) -> anyhow::Result<String> {
 }
 
 /// Said before a CNI is removed: the cluster has no pod network afterwards.
-pub fn warn_network_goes(cx: &Cx<'_>, addon: &str) {
+pub(super) fn warn_network_goes(cx: &Cx<'_>, addon: &str) {
     cx.printer.warn(&format!(
         "removing {addon} leaves the cluster without a pod network: nodes turn NotReady until another CNI runs \
          (`kina install kindnet` or `kina install calico`)"

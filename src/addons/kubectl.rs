@@ -10,7 +10,7 @@ use crate::provider::NodeCommand;
 
 /// Something an addon waits on before it says it is ready.
 #[derive(Debug, Clone, Copy)]
-pub enum Wait<'a> {
+pub(crate) enum Wait<'a> {
     /// `kubectl wait --for=condition=<condition> <resource>/<name>`.
     Condition { resource: &'a str, namespace: Option<&'a str>, name: &'a str, condition: &'a str },
     /// `kubectl rollout status <resource>/<name>`: every replica updated and available.
@@ -71,12 +71,12 @@ impl Wait<'_> {
 
 impl Cx<'_> {
     /// Runs kubectl; a non-zero exit is an error naming the command and its stderr.
-    pub async fn kubectl<S: AsRef<str>>(&self, args: &[S]) -> anyhow::Result<Output> {
+    pub(crate) async fn kubectl<S: AsRef<str>>(&self, args: &[S]) -> anyhow::Result<Output> {
         Ok(self.run(&kubectl(args)).await?)
     }
 
     /// Applies a manifest from stdin (server-side for large CRDs).
-    pub async fn apply(&self, manifest: &str, server_side: bool) -> anyhow::Result<()> {
+    pub(crate) async fn apply(&self, manifest: &str, server_side: bool) -> anyhow::Result<()> {
         let mut args = vec!["apply", "-f", "-"];
         if server_side {
             args.extend(["--server-side", "--force-conflicts", "--field-manager=kina"]);
@@ -89,7 +89,7 @@ impl Cx<'_> {
     }
 
     /// Deletes what a manifest created; what is already gone is fine.
-    pub async fn delete(&self, manifest: &str) -> anyhow::Result<()> {
+    pub(crate) async fn delete(&self, manifest: &str) -> anyhow::Result<()> {
         let args = ["delete", "-f", "-", "--ignore-not-found", "--wait=true", "--timeout=300s"];
         let command = kubectl(args).stdin(manifest.to_string()).timeout(Duration::from_secs(330));
         self.run(&command).await?;
@@ -97,7 +97,7 @@ impl Cx<'_> {
     }
 
     /// Whether `resource/name` exists.
-    pub async fn exists(&self, resource: &str, namespace: Option<&str>, name: &str) -> anyhow::Result<bool> {
+    pub(crate) async fn exists(&self, resource: &str, namespace: Option<&str>, name: &str) -> anyhow::Result<bool> {
         let mut args = vec!["get".to_string(), resource.to_string(), name.to_string(), "--ignore-not-found".into()];
         args.push("-o=name".into());
         if let Some(ns) = namespace {
@@ -107,7 +107,7 @@ impl Cx<'_> {
     }
 
     /// One field of one object (`{.status...}`), empty when it is not set.
-    pub async fn field(
+    pub(crate) async fn field(
         &self,
         resource: &str,
         namespace: Option<&str>,
@@ -122,25 +122,30 @@ impl Cx<'_> {
     }
 
     /// Whether a file exists in the control-plane node.
-    pub async fn node_file_exists(&self, path: &str) -> anyhow::Result<bool> {
+    pub(crate) async fn node_file_exists(&self, path: &str) -> anyhow::Result<bool> {
         let test = NodeCommand::new(["test", "-e", path]);
         Ok(self.try_run(&test).await?.success())
     }
 
     /// Waits for each in turn within what is left of `--wait`.
-    pub async fn wait_all(&self, addon: &'static str, waits: &[Wait<'_>]) -> anyhow::Result<()> {
+    pub(crate) async fn wait_all(&self, addon: &'static str, waits: &[Wait<'_>]) -> anyhow::Result<()> {
         for wait in waits {
             self.wait_for(addon, wait).await?;
         }
         Ok(())
     }
 
-    pub async fn wait_for(&self, addon: &'static str, wait: &Wait<'_>) -> anyhow::Result<()> {
+    pub(crate) async fn wait_for(&self, addon: &'static str, wait: &Wait<'_>) -> anyhow::Result<()> {
         self.wait_for_at_most(addon, wait, self.remaining()).await
     }
 
     /// A wait with its own limit, for steps that must finish whatever `--wait` says.
-    pub async fn wait_for_at_most(&self, addon: &'static str, wait: &Wait<'_>, limit: Duration) -> anyhow::Result<()> {
+    pub(crate) async fn wait_for_at_most(
+        &self,
+        addon: &'static str,
+        wait: &Wait<'_>,
+        limit: Duration,
+    ) -> anyhow::Result<()> {
         // kubectl takes whole seconds; round up so a 3 s wait is not shown as 2.988 s.
         let limit = Duration::from_secs(limit.as_secs() + u64::from(limit.subsec_nanos() > 0));
         let command = kubectl(wait.argv(limit)).timeout(limit + Duration::from_secs(30));

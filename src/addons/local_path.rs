@@ -25,7 +25,7 @@ const FACTS: Facts = Facts {
     ..Facts::of("local-path-storage", Probe::Object { resource: "storageclass", namespace: None, name: STORAGE_CLASS })
 };
 
-pub struct LocalPath;
+pub(super) struct LocalPath;
 
 fn the_default_class(manifest: &mut Manifest, _version: &str) -> Result<(), AddonError> {
     annotate(manifest.object("StorageClass", STORAGE_CLASS)?, DEFAULT_CLASS, "true");

@@ -6,31 +6,31 @@ use serde_json::{Value, json};
 use super::AddonError;
 use crate::yaml;
 
-pub struct Manifest {
+pub(crate) struct Manifest {
     addon: &'static str,
     docs: Vec<Value>,
 }
 
 impl Manifest {
-    pub fn parse(addon: &'static str, text: &str) -> Result<Self, AddonError> {
+    pub(crate) fn parse(addon: &'static str, text: &str) -> Result<Self, AddonError> {
         let docs: Vec<Value> =
             yaml::from_multiple(text).map_err(|e| AddonError::Layout { addon, what: format!("valid YAML ({e})") })?;
         Ok(Manifest { addon, docs })
     }
 
     /// Adds the documents of `text` (kina's own objects) after upstream's.
-    pub fn extend(&mut self, text: &str) -> Result<(), AddonError> {
+    pub(crate) fn extend(&mut self, text: &str) -> Result<(), AddonError> {
         let mut more = Manifest::parse(self.addon, text)?;
         self.docs.append(&mut more.docs);
         Ok(())
     }
 
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         yaml::to_string_multiple(&self.docs).expect("JSON values render as YAML")
     }
 
     /// The object of `kind` named `name`, or a layout error.
-    pub fn object(&mut self, kind: &str, name: &str) -> Result<&mut Value, AddonError> {
+    pub(crate) fn object(&mut self, kind: &str, name: &str) -> Result<&mut Value, AddonError> {
         let addon = self.addon;
         self.docs
             .iter_mut()
@@ -39,7 +39,7 @@ impl Manifest {
     }
 
     /// A container of a workload (Deployment, DaemonSet) by name.
-    pub fn container(&mut self, kind: &str, name: &str, container: &str) -> Result<&mut Value, AddonError> {
+    pub(crate) fn container(&mut self, kind: &str, name: &str, container: &str) -> Result<&mut Value, AddonError> {
         let addon = self.addon;
         self.object(kind, name)?
             .pointer_mut("/spec/template/spec/containers")
@@ -50,7 +50,7 @@ impl Manifest {
 }
 
 /// Adds `arg` to a container's args unless it is there.
-pub fn add_arg(container: &mut Value, arg: &str) {
+pub(super) fn add_arg(container: &mut Value, arg: &str) {
     let args = container.as_object_mut().map(|c| c.entry("args").or_insert_with(|| json!([])));
     if let Some(Value::Array(args)) = args
         && !args.iter().any(|a| a == arg)
@@ -60,7 +60,7 @@ pub fn add_arg(container: &mut Value, arg: &str) {
 }
 
 /// Sets (or adds) an environment variable on a container.
-pub fn set_env(container: &mut Value, name: &str, value: &str) {
+pub(super) fn set_env(container: &mut Value, name: &str, value: &str) {
     let env = container.as_object_mut().map(|c| c.entry("env").or_insert_with(|| json!([])));
     if let Some(Value::Array(env)) = env {
         env.retain(|e| e["name"] != name);
@@ -68,7 +68,7 @@ pub fn set_env(container: &mut Value, name: &str, value: &str) {
     }
 }
 
-pub fn annotate(object: &mut Value, key: &str, value: &str) {
+pub(super) fn annotate(object: &mut Value, key: &str, value: &str) {
     if !object["metadata"]["annotations"].is_object() {
         object["metadata"]["annotations"] = json!({});
     }

@@ -35,7 +35,7 @@ const FACTS: Facts = Facts {
     ..Facts::of("metrics-server", Probe::Object { resource: "deployment", namespace: Some(NAMESPACE), name: NAME })
 };
 
-pub struct MetricsServer;
+pub(super) struct MetricsServer;
 
 impl Addon for MetricsServer {
     fn facts(&self) -> &'static Facts {

@@ -7,9 +7,9 @@
 //! them with their versions, [`fetch`] downloads upstream manifests into a
 //! cache (or reads a mirror), and [`kubectl`] is how they talk to the cluster.
 
-pub mod addon;
+pub(crate) mod addon;
 mod calico;
-pub mod catalog;
+pub(crate) mod catalog;
 mod cx;
 mod error;
 mod fetch;
@@ -17,15 +17,15 @@ mod gateway;
 mod headlamp;
 mod ingress_nginx;
 mod kindnet;
-pub mod kubectl;
-pub mod load_balancer;
+pub(crate) mod kubectl;
+pub(crate) mod load_balancer;
 mod local_path;
 mod manifest;
 mod metrics_server;
 mod record;
 mod run;
 
-pub use catalog::{AddonId, CATALOG, Info};
-pub use cx::Cx;
-pub use error::AddonError;
-pub use run::{InstallOptions, UninstallOptions, install, list, uninstall};
+pub(crate) use catalog::{AddonId, CATALOG};
+pub(crate) use cx::Cx;
+pub(crate) use error::AddonError;
+pub(crate) use run::{InstallOptions, UninstallOptions, install, list, uninstall};

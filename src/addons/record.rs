@@ -13,7 +13,7 @@ const NAMESPACE: &str = "kube-system";
 const NAME: &str = "kina-addons";
 
 /// Addon name → installed version (empty when nothing was recorded).
-pub async fn versions(cx: &Cx<'_>) -> anyhow::Result<BTreeMap<String, String>> {
+pub(super) async fn versions(cx: &Cx<'_>) -> anyhow::Result<BTreeMap<String, String>> {
     let args = ["get", "configmap", NAME, "--namespace=kube-system", "--ignore-not-found", "-o=json"];
     let text = cx.kubectl(&args).await?.stdout;
     if text.trim().is_empty() {
@@ -27,11 +27,11 @@ pub async fn versions(cx: &Cx<'_>) -> anyhow::Result<BTreeMap<String, String>> {
 }
 
 /// The version of `addon` kina installed, if it recorded one.
-pub async fn version_of(cx: &Cx<'_>, addon: &str) -> anyhow::Result<Option<String>> {
+pub(super) async fn version_of(cx: &Cx<'_>, addon: &str) -> anyhow::Result<Option<String>> {
     Ok(versions(cx).await?.remove(addon))
 }
 
-pub async fn remember(cx: &Cx<'_>, addon: &str, version: &str) -> anyhow::Result<()> {
+pub(super) async fn remember(cx: &Cx<'_>, addon: &str, version: &str) -> anyhow::Result<()> {
     let patch = json!({"data": {addon: version}}).to_string();
     if patch_record(cx, &patch).await? {
         return Ok(());
@@ -41,7 +41,7 @@ pub async fn remember(cx: &Cx<'_>, addon: &str, version: &str) -> anyhow::Result
     Ok(())
 }
 
-pub async fn forget(cx: &Cx<'_>, addon: &str) -> anyhow::Result<()> {
+pub(super) async fn forget(cx: &Cx<'_>, addon: &str) -> anyhow::Result<()> {
     patch_record(cx, &json!({"data": {addon: null}}).to_string()).await?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use super::{AddonError, Cx};
 use crate::output::{OutputFormat, Printer, print_structured};
 use crate::provider::Provider;
 
-pub struct InstallOptions<'a> {
+pub(crate) struct InstallOptions<'a> {
     pub cluster: &'a str,
     pub addon: &'a str,
     pub version: Option<&'a str>,
@@ -22,7 +22,7 @@ pub struct InstallOptions<'a> {
     pub allow_http: bool,
 }
 
-pub struct UninstallOptions<'a> {
+pub(crate) struct UninstallOptions<'a> {
     pub cluster: &'a str,
     pub addon: &'a str,
     pub version: Option<&'a str>,
@@ -63,7 +63,11 @@ fn chosen_version(info: &Info, version: Option<&str>) -> Result<(String, bool), 
     Ok((tag, pinned))
 }
 
-pub async fn install<P: Provider>(provider: &P, printer: &Printer, opts: &InstallOptions<'_>) -> anyhow::Result<()> {
+pub(crate) async fn install<P: Provider>(
+    provider: &P,
+    printer: &Printer,
+    opts: &InstallOptions<'_>,
+) -> anyhow::Result<()> {
     let info = catalog::find(opts.addon)?;
     let (version, pinned) = chosen_version(info, opts.version)?;
     let version = version.as_str();
@@ -122,7 +126,7 @@ async fn install_one(cx: &mut Cx<'_>, info: &Info, version: &str, pinned: bool) 
     Ok(())
 }
 
-pub async fn uninstall<P: Provider>(
+pub(crate) async fn uninstall<P: Provider>(
     provider: &P,
     printer: &Printer,
     opts: &UninstallOptions<'_>,
@@ -167,7 +171,7 @@ pub async fn uninstall<P: Provider>(
 
 /// `kina install --list`: every addon, and whether the cluster has it (when
 /// the cluster runs), as a table or as JSON (`-o json`).
-pub async fn list<P: Provider>(
+pub(crate) async fn list<P: Provider>(
     provider: &P,
     printer: &Printer,
     cluster: &str,

@@ -31,12 +31,12 @@ pub struct NodeImageArgs {
 
 /// The base image and the tag a build produces.
 #[derive(Debug, PartialEq, Eq)]
-pub struct BuildPlan {
+pub(super) struct BuildPlan {
     pub base_image: String,
     pub tag: String,
 }
 
-pub fn plan(args: &NodeImageArgs, printer: &Printer) -> anyhow::Result<BuildPlan> {
+pub(super) fn plan(args: &NodeImageArgs, printer: &Printer) -> anyhow::Result<BuildPlan> {
     let base_image = match (&args.base_image, &args.kubernetes_version) {
         (Some(base), Some(version)) => {
             printer.warn(&format!("--base-image {base} wins over --kubernetes-version {version}"));
@@ -58,7 +58,11 @@ pub fn plan(args: &NodeImageArgs, printer: &Printer) -> anyhow::Result<BuildPlan
     Ok(BuildPlan { base_image, tag })
 }
 
-pub async fn run<P: Provider + ImageBuilder>(cmd: BuildCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn run<P: Provider + ImageBuilder>(
+    cmd: BuildCommand,
+    provider: &P,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let BuildCommand::NodeImage(args) = cmd;
     let plan = plan(&args, printer).context("failed to build node image")?;
     provider.preflight(Purpose::ManageNodes).await.context("failed to build node image")?;

@@ -23,7 +23,7 @@ pub struct CompletionArgs {
     pub shell: Shell,
 }
 
-pub fn run(args: &CompletionArgs, printer: &Printer) -> anyhow::Result<()> {
+pub(super) fn run(args: &CompletionArgs, printer: &Printer) -> anyhow::Result<()> {
     let shell = match args.shell {
         Shell::Bash => ClapShell::Bash,
         Shell::Zsh => ClapShell::Zsh,
@@ -35,7 +35,7 @@ pub fn run(args: &CompletionArgs, printer: &Printer) -> anyhow::Result<()> {
 
 /// The completion script for `shell`, generated from the clap tree, with
 /// cluster names completed from `kina get clusters` at TAB time.
-pub fn script(shell: ClapShell) -> anyhow::Result<String> {
+pub(super) fn script(shell: ClapShell) -> anyhow::Result<String> {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut without_hidden_commands(Cli::command()), "kina", &mut out);
     Ok(complete_cluster_names(shell, &String::from_utf8(out)?))

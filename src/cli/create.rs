@@ -50,7 +50,7 @@ pub struct CreateClusterArgs {
     pub memory: Option<String>,
 }
 
-pub async fn run<P: Provider>(cmd: CreateCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn run<P: Provider>(cmd: CreateCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let CreateCommand::Cluster(args) = cmd;
     let mut cluster = match &args.config {
         Some(path) => {

@@ -38,7 +38,7 @@ pub struct DeleteClustersArgs {
     pub kubeconfig: Option<PathBuf>,
 }
 
-pub async fn run<P: Provider>(cmd: DeleteCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn run<P: Provider>(cmd: DeleteCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     match cmd {
         DeleteCommand::Cluster(args) => {
             let name = super::cluster_name(args.name.as_deref());

@@ -17,7 +17,7 @@ pub struct DoctorArgs {
 
 /// Prints one line per check on stdout; fails (exit 1) when any check failed.
 /// Runs without a provider up front: a missing `container` is one of its findings.
-pub async fn run(args: DoctorArgs, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn run(args: DoctorArgs, printer: &Printer) -> anyhow::Result<()> {
     let located = locate_binary(std::env::var_os("KINA_CONTAINER_BIN").as_deref(), std::env::var_os("PATH").as_deref());
     let provider = located.map(|(program, shown)| {
         let binary = program.display().to_string();

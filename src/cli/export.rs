@@ -38,7 +38,7 @@ pub struct ExportKubeconfigArgs {
     pub internal: bool,
 }
 
-pub async fn run<P: Diagnostics>(cmd: ExportCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn run<P: Diagnostics>(cmd: ExportCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let args = match cmd {
         ExportCommand::Kubeconfig(args) => args,
         ExportCommand::Logs(args) => {

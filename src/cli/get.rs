@@ -70,7 +70,7 @@ pub struct GetKubeconfigArgs {
     pub internal: bool,
 }
 
-pub async fn run<P: Provider>(cmd: GetCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn run<P: Provider>(cmd: GetCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     match cmd {
         GetCommand::Clusters(args) => {
             let clusters = cluster_names(&provider.list_nodes().await?);
@@ -128,7 +128,7 @@ pub async fn run<P: Provider>(cmd: GetCommand, provider: &P, printer: &Printer) 
 }
 
 /// The first control-plane node (by name) of a running cluster.
-pub async fn control_plane<P: Provider>(provider: &P, cluster: &str) -> anyhow::Result<Node> {
+pub(super) async fn control_plane<P: Provider>(provider: &P, cluster: &str) -> anyhow::Result<Node> {
     let nodes = node::control_plane_first(node::list(provider, cluster).await?, cluster)?;
     let control_plane = nodes.into_iter().next().expect("control plane first");
     node::require_running([&control_plane], cluster)?;

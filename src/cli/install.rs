@@ -89,7 +89,7 @@ fn mirror(flag: Option<String>) -> Option<String> {
     flag.or_else(|| std::env::var("KINA_ADDON_MIRROR").ok()).filter(|m| !m.trim().is_empty())
 }
 
-pub async fn install<P: Provider>(args: InstallArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn install<P: Provider>(args: InstallArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let cluster = super::cluster_name(args.name.as_deref());
     // clap's `requires` counts --list's default `false` as given, so check here.
     if args.output.is_some() && !args.list {
@@ -125,7 +125,7 @@ async fn until_interrupted(
     }
 }
 
-pub async fn uninstall<P: Provider>(args: UninstallArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn uninstall<P: Provider>(args: UninstallArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let cluster = super::cluster_name(args.name.as_deref());
     let mirror = mirror(args.mirror);
     let opts = UninstallOptions {

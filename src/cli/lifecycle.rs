@@ -61,17 +61,17 @@ async fn selected<P: Provider>(provider: &P, name: Option<&str>, all: bool) -> a
     }
 }
 
-pub async fn stop<P: Provider>(cmd: StopCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn stop<P: Provider>(cmd: StopCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let StopCommand::Cluster(args) = cmd;
     let clusters = selected(provider, args.name.as_deref(), args.all).await?;
     stop_clusters(provider, printer, &clusters).await
 }
 
-pub async fn start<P: Provider>(cmd: StartCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn start<P: Provider>(cmd: StartCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let StartCommand::Cluster(args) = cmd;
     let path = kubeconfig::write_target_from_env(args.kubeconfig.as_deref())?;
     for cluster in selected(provider, args.name.as_deref(), args.all).await? {
-        let opts = StartOptions { cluster: &cluster, kubeconfig: &path, wait: args.wait };
+        let opts = StartOptions { cluster: &cluster, wait: args.wait };
         let started = start_cluster(provider, printer, &opts).await?;
         if !args.wait.is_zero() {
             // The nodes came back with new addresses: kina-lb moves Services now, not on its next loop.

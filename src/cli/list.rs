@@ -13,7 +13,7 @@ pub struct ListArgs {
     pub output: OutputFormat,
 }
 
-pub async fn run<P: Provider>(args: ListArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn run<P: Provider>(args: ListArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let clusters = summarize(&provider.list_nodes().await?);
     if print_structured(printer, args.output, &clusters)? {
         return Ok(());

@@ -45,7 +45,7 @@ pub struct TargetArgs {
     pub nodes: Vec<String>,
 }
 
-pub async fn run<P: Provider>(cmd: LoadCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn run<P: Provider>(cmd: LoadCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
     match cmd {
         LoadCommand::DockerImage(args) => {
             let cluster = super::cluster_name(args.target.name.as_deref());

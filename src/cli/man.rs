@@ -16,7 +16,7 @@ pub struct GenerateManArgs {
     pub dir: PathBuf,
 }
 
-pub fn run(args: &GenerateManArgs, printer: &Printer) -> anyhow::Result<()> {
+pub(super) fn run(args: &GenerateManArgs, printer: &Printer) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.dir).with_context(|| format!("creating {}", args.dir.display()))?;
     // The man header shows the plain semver, not `--version`'s "version X".
     let command = Cli::command().version(build_info::version());

@@ -15,7 +15,7 @@ use crate::kubeconfig;
 use crate::output::Printer;
 use crate::provider::{Provider, Purpose, RuntimeInfo};
 
-pub struct CreateOptions {
+pub(crate) struct CreateOptions {
     pub name: String,
     pub config: Cluster,
     /// `--image`, `--cpus`, `--memory`: applied to every node.
@@ -27,7 +27,7 @@ pub struct CreateOptions {
     pub explicit_kubeconfig: bool,
 }
 
-pub async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateOptions) -> anyhow::Result<()> {
+pub(crate) async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateOptions) -> anyhow::Result<()> {
     let (runtime, existing) =
         check_before_create(provider, &opts.name, &opts.config).await.context("failed to create cluster")?;
     if let Some(warning) = runtime.warning {

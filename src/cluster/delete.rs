@@ -7,7 +7,7 @@ use crate::output::Printer;
 use crate::provider::{Provider, Purpose};
 
 /// Which clusters to delete.
-pub enum Selection {
+pub(crate) enum Selection {
     Named(Vec<String>),
     /// Every cluster that has nodes.
     All,
@@ -15,14 +15,14 @@ pub enum Selection {
 
 /// What a delete did: clusters fully deleted, and those whose kubeconfig
 /// entries could not be removed.
-pub struct DeleteReport {
+pub(crate) struct DeleteReport {
     pub deleted: Vec<String>,
     pub failed: Vec<(String, anyhow::Error)>,
 }
 
 /// Deletes clusters: kubeconfig entries first (even when no nodes exist or
 /// the runtime is down, as kind does), then every node VM in one runtime call.
-pub async fn delete_clusters<P: Provider>(
+pub(crate) async fn delete_clusters<P: Provider>(
     provider: &P,
     printer: &Printer,
     selection: Selection,
@@ -77,7 +77,7 @@ fn remove_kubeconfig_entries(
 }
 
 /// Every cluster that has at least one node, sorted and de-duplicated.
-pub fn cluster_names(nodes: &[crate::provider::Node]) -> Vec<String> {
+pub(crate) fn cluster_names(nodes: &[crate::provider::Node]) -> Vec<String> {
     let mut names: Vec<String> = nodes.iter().map(|n| n.cluster.clone()).collect();
     names.sort();
     names.dedup();
@@ -85,7 +85,7 @@ pub fn cluster_names(nodes: &[crate::provider::Node]) -> Vec<String> {
 }
 
 /// Go's `%q` of a string slice, as kind prints it: `["a" "b"]`.
-pub fn quoted_list(items: &[String]) -> String {
+pub(crate) fn quoted_list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
     format!("[{}]", quoted.join(" "))
 }

@@ -1,5 +1,5 @@
 #[derive(Debug, thiserror::Error)]
-pub enum ClusterError {
+pub(crate) enum ClusterError {
     #[error("node(s) already exist for a cluster with the name {0:?}")]
     AlreadyExists(String),
 
@@ -38,7 +38,7 @@ pub enum ClusterError {
 }
 
 impl ClusterError {
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             ClusterError::AlreadyExists(name) => Some(format!(
                 "pick another name with --name, or delete it first with `kina delete cluster --name {name}`"

@@ -28,7 +28,7 @@ const LOAD_TIMEOUT: Duration = Duration::from_secs(1800);
 
 /// kind's messages for what `kina load` refuses.
 #[derive(Debug, thiserror::Error)]
-pub enum LoadError {
+pub(crate) enum LoadError {
     #[error("a list of image names is required")]
     NoImages,
     #[error("name of image archive is required")]
@@ -52,7 +52,7 @@ pub enum LoadError {
 
 impl LoadError {
     /// What the user can do about it.
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             LoadError::NotPresent(image) => Some(format!(
                 "kina loads from Apple container's image store: `container image pull {image}` (or `container build`) \
@@ -68,7 +68,7 @@ impl LoadError {
 }
 
 /// The cluster to load into and, if given, the nodes (`--nodes`; default all).
-pub struct Target<'a> {
+pub(crate) struct Target<'a> {
     pub cluster: &'a str,
     pub nodes: &'a [String],
 }
@@ -80,7 +80,7 @@ struct NodePlan {
     load: Vec<String>,
 }
 
-pub async fn load_docker_images<P: Provider>(
+pub(crate) async fn load_docker_images<P: Provider>(
     provider: &P,
     printer: &Printer,
     target: &Target<'_>,
@@ -141,7 +141,11 @@ pub async fn load_docker_images<P: Provider>(
     Ok(())
 }
 
-pub async fn load_archives<P: Provider>(provider: &P, target: &Target<'_>, archives: &[PathBuf]) -> anyhow::Result<()> {
+pub(crate) async fn load_archives<P: Provider>(
+    provider: &P,
+    target: &Target<'_>,
+    archives: &[PathBuf],
+) -> anyhow::Result<()> {
     if archives.is_empty() {
         return Err(LoadError::NoArchives.into());
     }

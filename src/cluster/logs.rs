@@ -27,7 +27,7 @@ const PARALLEL_COPIES: usize = 8;
 
 /// Collects the cluster's logs into `dir` (a new temporary directory if
 /// None) and returns it.
-pub async fn export_logs<P: Diagnostics>(
+pub(crate) async fn export_logs<P: Diagnostics>(
     provider: &P,
     printer: &Printer,
     cluster: &str,

@@ -4,12 +4,12 @@
 use super::{ClusterError, DEFAULT_NAME};
 
 /// `--name` > `KINA_CLUSTER_NAME` > config `name:` > `kina` (kind's precedence).
-pub fn resolve(flag: Option<&str>, env: Option<&str>, config: Option<&str>) -> String {
+pub(crate) fn resolve(flag: Option<&str>, env: Option<&str>, config: Option<&str>) -> String {
     [flag, env, config].into_iter().flatten().find(|s| !s.is_empty()).unwrap_or(DEFAULT_NAME).to_string()
 }
 
 /// kind's `^[a-z0-9.-]+$`, then what a VM name must also satisfy.
-pub fn validate(name: &str) -> Result<(), ClusterError> {
+pub(crate) fn validate(name: &str) -> Result<(), ClusterError> {
     if crate::config::validate_name(name).is_err() {
         return Err(ClusterError::InvalidName(name.to_string()));
     }
@@ -31,7 +31,7 @@ pub fn validate(name: &str) -> Result<(), ClusterError> {
 }
 
 /// kind's namer: `<cluster>-<role>`, then `<cluster>-<role>2`, `3`, …
-pub fn node_name(cluster: &str, role: &str, index: usize) -> String {
+pub(crate) fn node_name(cluster: &str, role: &str, index: usize) -> String {
     if index <= 1 { format!("{cluster}-{role}") } else { format!("{cluster}-{role}{index}") }
 }
 

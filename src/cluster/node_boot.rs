@@ -11,13 +11,13 @@ use crate::node_image::{Baked, ImageManifest};
 use crate::provider::{NodeCommand, NodeHandle, NodeState, Provider, ProviderError};
 
 /// Apple's plugin allows a node this long to boot.
-pub const BOOT_TIMEOUT: Duration = Duration::from_secs(240);
+pub(crate) const BOOT_TIMEOUT: Duration = Duration::from_secs(240);
 
 /// Runtime settings every node needs after each boot, all idempotent:
 /// forwarding for pods, no TSO/GSO (vmnet stalls large TCP transfers
 /// between VMs), and an MSS clamp for the 1280-byte MTU. A constant script,
 /// the same file the kina-node image runs at every boot (images/node/).
-pub const RUNTIME_SETTINGS: &str = include_str!("../../images/node/runtime-settings.sh");
+pub(crate) const RUNTIME_SETTINGS: &str = include_str!("../../images/node/runtime-settings.sh");
 
 /// Polled until containerd's socket exists (`test` fails silently until
 /// then); once it does, the same call reports the image's Kubernetes version
@@ -31,7 +31,7 @@ cat /kina/image.json 2>/dev/null || true
 
 /// What a booted node's image holds.
 #[derive(Debug, Clone)]
-pub struct BootReport {
+pub(crate) struct BootReport {
     /// `/kind/version`: a node's kubeadm config must be in an API its own kubeadm reads.
     pub kubernetes_version: KubeVersion,
     /// `/kina/image.json`, on kina-node images only.
@@ -39,7 +39,7 @@ pub struct BootReport {
 }
 
 impl BootReport {
-    pub fn parse(stdout: &str) -> anyhow::Result<BootReport> {
+    pub(crate) fn parse(stdout: &str) -> anyhow::Result<BootReport> {
         let (first, rest) = stdout.split_once('\n').unwrap_or((stdout, ""));
         let kubernetes_version = KubeVersion::parse(first)
             .with_context(|| format!("node image reported {first:?} in /kind/version, not a Kubernetes version"))?;
@@ -48,13 +48,17 @@ impl BootReport {
     }
 
     /// Whether the image applies this step itself.
-    pub fn has_baked(&self, step: Baked) -> bool {
+    pub(crate) fn has_baked(&self, step: Baked) -> bool {
         self.manifest.as_ref().is_some_and(|m| m.has(step))
     }
 }
 
 /// Applies [`RUNTIME_SETTINGS`] in a node, unless its image runs them at boot.
-pub async fn apply_runtime_settings<P: Provider>(provider: &P, node: &str, report: &BootReport) -> anyhow::Result<()> {
+pub(crate) async fn apply_runtime_settings<P: Provider>(
+    provider: &P,
+    node: &str,
+    report: &BootReport,
+) -> anyhow::Result<()> {
     if report.has_baked(Baked::RuntimeSettings) {
         return Ok(());
     }
@@ -65,7 +69,7 @@ pub async fn apply_runtime_settings<P: Provider>(provider: &P, node: &str, repor
 
 /// Polls with backoff until containerd's socket exists in the node; then
 /// what the node's image holds.
-pub async fn wait_for_containerd<P: Provider>(
+pub(crate) async fn wait_for_containerd<P: Provider>(
     provider: &P,
     node: &str,
     timeout: Duration,

@@ -12,7 +12,7 @@ use crate::provider::{API_SERVER_PORT, MountSpec, NodeSpec, PortSpec};
 
 /// One node VM this create will start.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlannedNode {
+pub(crate) struct PlannedNode {
     pub name: String,
     pub role: Role,
     /// Position in the config's `nodes` (patch errors name it).
@@ -23,7 +23,7 @@ pub struct PlannedNode {
 
 /// Command-line settings that override the config on every node, like kind's `--image`.
 #[derive(Debug, Clone, Default)]
-pub struct Overrides {
+pub(crate) struct Overrides {
     pub image: Option<String>,
     pub cpus: Option<u32>,
     pub memory: Option<String>,
@@ -33,7 +33,7 @@ pub struct Overrides {
 /// the cluster and publishes the API server. A port picked for `0` is free on
 /// the Mac and not one of `taken` (what other kina nodes publish: a stopped
 /// cluster's ports are not bound, but its start needs them back).
-pub fn plan(
+pub(crate) fn plan(
     cluster_name: &str,
     cluster: &Cluster,
     default_image: &str,

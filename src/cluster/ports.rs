@@ -12,7 +12,7 @@ use super::plan::PlannedNode;
 
 /// The first planned port that a running node of another kina cluster publishes, or
 /// that something else on the Mac is bound to.
-pub fn check(planned: &[PlannedNode], existing: &[Node]) -> Result<(), ClusterError> {
+pub(super) fn check(planned: &[PlannedNode], existing: &[Node]) -> Result<(), ClusterError> {
     for node in planned {
         let ports = &node.spec.ports;
         // The runtime's `hasOverlaps`: one VM binds a host port once, whatever the addresses.

@@ -11,7 +11,11 @@ use crate::provider::{Provider, Purpose};
 /// stop signal is SIGRTMIN+3); Apple `container`'s default is 5 s.
 const GRACE: Duration = Duration::from_secs(30);
 
-pub async fn stop_clusters<P: Provider>(provider: &P, printer: &Printer, clusters: &[String]) -> anyhow::Result<()> {
+pub(crate) async fn stop_clusters<P: Provider>(
+    provider: &P,
+    printer: &Printer,
+    clusters: &[String],
+) -> anyhow::Result<()> {
     provider.preflight(Purpose::ManageNodes).await?;
     let nodes = provider.list_nodes().await?;
     for cluster in clusters {

@@ -6,7 +6,7 @@ use crate::provider::Node;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ClusterSummary {
+pub(crate) struct ClusterSummary {
     pub name: String,
     /// `running`, `stopped`, or `degraded` when only some nodes run.
     pub state: String,
@@ -17,7 +17,7 @@ pub struct ClusterSummary {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NodeSummary {
+pub(crate) struct NodeSummary {
     pub name: String,
     pub role: String,
     pub state: String,
@@ -27,7 +27,7 @@ pub struct NodeSummary {
     pub ports: Vec<String>,
 }
 
-pub fn summarize(nodes: &[Node]) -> Vec<ClusterSummary> {
+pub(crate) fn summarize(nodes: &[Node]) -> Vec<ClusterSummary> {
     super::delete::cluster_names(nodes)
         .into_iter()
         .map(|cluster| {
@@ -61,7 +61,7 @@ pub fn summarize(nodes: &[Node]) -> Vec<ClusterSummary> {
 }
 
 /// The table `kina list` prints; `wide` adds the ports published on the Mac.
-pub fn table(clusters: &[ClusterSummary], wide: bool) -> String {
+pub(crate) fn table(clusters: &[ClusterSummary], wide: bool) -> String {
     let rows: Vec<Vec<String>> = clusters
         .iter()
         .map(|c| {

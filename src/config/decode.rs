@@ -7,12 +7,12 @@ use super::{ConfigError, UnknownFieldError};
 use crate::yaml::{self, Located};
 
 /// The fields only kina's apiVersion accepts on a node.
-pub const KINA_NODE_FIELDS: &[&str] = &["cpus", "memory", "kernel"];
+pub(super) const KINA_NODE_FIELDS: &[&str] = &["cpus", "memory", "kernel"];
 /// The fields only kina's apiVersion accepts at the top of the file.
-pub const KINA_CLUSTER_FIELDS: &[&str] = &["disableDefaultStorage"];
+pub(super) const KINA_CLUSTER_FIELDS: &[&str] = &["disableDefaultStorage"];
 
 /// The decoded file and its apiVersion, or None for an empty document.
-pub fn decode(text: &str) -> Result<Option<(&'static str, raw::Cluster)>, ConfigError> {
+pub(super) fn decode(text: &str) -> Result<Option<(&'static str, raw::Cluster)>, ConfigError> {
     let head: Option<raw::Head> = yaml::from_str_located(text).map_err(|e| ConfigError::Syntax(yaml_message(&e)))?;
     let Some(head) = head else { return Ok(None) };
     let api_version = head.api_version.unwrap_or_default();

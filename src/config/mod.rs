@@ -10,26 +10,26 @@
 
 mod decode;
 mod raw;
-pub mod types;
+pub(crate) mod types;
 mod validate;
 
 use std::io::Read;
 use std::path::Path;
 
-pub use types::*;
-pub use validate::{MAX_CPUS, MAX_NODES, parse_memory, too_many_nodes, validate_name};
+pub(crate) use types::*;
+pub(crate) use validate::{MAX_CPUS, MAX_NODES, parse_memory, too_many_nodes, validate_name};
 
 /// A parsed config: the model with defaults applied, and what kina honours
 /// only partly (to print as warnings).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Parsed {
+pub(crate) struct Parsed {
     pub cluster: types::Cluster,
     pub warnings: Vec<String>,
 }
 
 /// Where a strict decode met a field the schema does not have.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownFieldError {
+pub(crate) struct UnknownFieldError {
     pub line: u64,
     pub field: String,
     /// kind's Go type name, e.g. `v1alpha4.Node`.
@@ -42,7 +42,7 @@ pub struct UnknownFieldError {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     #[error("error reading file: open {path}: {source}")]
     Read { path: String, source: std::io::Error },
     /// Not YAML, so not even `kind`/`apiVersion` could be read.
@@ -69,7 +69,7 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             ConfigError::UnknownFieldAt(e) if e.kina_only => Some(format!(
                 "`{}` is a kina setting: use `apiVersion: {KINA_API_VERSION}` (kind's schema plus per-node cpus, memory and kernel, and disableDefaultStorage)",
@@ -105,17 +105,17 @@ fn read_source(path: &Path) -> Result<String, ConfigError> {
 
 /// Reads and parses a config file, or stdin for `-`. Relative paths in it
 /// are resolved against the current directory, as kind does.
-pub fn load_cluster(path: &Path) -> Result<Parsed, ConfigError> {
+pub(crate) fn load_cluster(path: &Path) -> Result<Parsed, ConfigError> {
     parse_cluster(&read_source(path)?)
 }
 
 /// Parses config text; an empty document gives kind's defaults.
-pub fn parse_cluster(text: &str) -> Result<Parsed, ConfigError> {
+pub(crate) fn parse_cluster(text: &str) -> Result<Parsed, ConfigError> {
     parse_cluster_relative_to(text, &std::env::current_dir().unwrap_or_default())
 }
 
 /// [`parse_cluster`] with relative `hostPath`/`kernel` paths resolved against `base`.
-pub fn parse_cluster_relative_to(text: &str, base: &Path) -> Result<Parsed, ConfigError> {
+pub(crate) fn parse_cluster_relative_to(text: &str, base: &Path) -> Result<Parsed, ConfigError> {
     match decode::decode(text)? {
         None => Ok(Parsed { cluster: types::Cluster::default(), warnings: Vec::new() }),
         Some((_, raw)) => validate::build(raw, base),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer};
 
 /// Only `kind` and `apiVersion`, read before anything else (like kind).
 #[derive(Debug, Default, Deserialize)]
-pub struct Head {
+pub(super) struct Head {
     pub kind: Option<String>,
     #[serde(rename = "apiVersion")]
     pub api_version: Option<String>,
@@ -20,7 +20,7 @@ pub struct Head {
 /// The file under kina's apiVersion: kind's fields plus `disableDefaultStorage`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Cluster {
+pub(super) struct Cluster {
     /// Already checked through [`Head`]; declared so the strict decode accepts them.
     #[allow(dead_code)]
     pub kind: Option<String>,
@@ -44,7 +44,7 @@ pub struct Cluster {
 /// The file under kind's apiVersion: exactly kind's fields.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct KindCluster {
+pub(super) struct KindCluster {
     pub kind: Option<String>,
     pub api_version: Option<String>,
     pub name: Option<String>,
@@ -63,7 +63,7 @@ pub struct KindCluster {
 /// A node under kind's apiVersion: exactly kind's fields.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct KindNode {
+pub(super) struct KindNode {
     pub role: Option<String>,
     pub image: Option<String>,
     pub labels: Option<BTreeMap<String, String>>,
@@ -77,7 +77,7 @@ pub struct KindNode {
 /// A node under kina's apiVersion: kind's fields plus the VM settings.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct KinaNode {
+pub(super) struct KinaNode {
     pub role: Option<String>,
     pub image: Option<String>,
     pub labels: Option<BTreeMap<String, String>>,
@@ -130,7 +130,7 @@ impl From<KindCluster> for Cluster {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Networking {
+pub(super) struct Networking {
     pub ip_family: Option<String>,
     pub api_server_address: Option<String>,
     pub api_server_port: Option<i32>,
@@ -145,7 +145,7 @@ pub struct Networking {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PortMapping {
+pub(super) struct PortMapping {
     pub container_port: Option<i32>,
     pub host_port: Option<i32>,
     pub listen_address: Option<String>,
@@ -154,7 +154,7 @@ pub struct PortMapping {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Mount {
+pub(super) struct Mount {
     pub container_path: Option<String>,
     pub host_path: Option<String>,
     pub read_only: Option<bool>,
@@ -164,7 +164,7 @@ pub struct Mount {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PatchJson6902 {
+pub(super) struct PatchJson6902 {
     pub group: Option<String>,
     pub version: Option<String>,
     pub kind: Option<String>,
@@ -173,7 +173,7 @@ pub struct PatchJson6902 {
 
 /// kind upper-cases the protocol before checking it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
+pub(super) enum Protocol {
     Unset,
     Tcp,
     Udp,
@@ -195,7 +195,7 @@ impl<'de> Deserialize<'de> for Protocol {
 
 /// Case-sensitive, as in kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Propagation {
+pub(super) enum Propagation {
     Unset,
     None,
     HostToContainer,
@@ -203,7 +203,7 @@ pub enum Propagation {
 }
 
 impl Propagation {
-    pub fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Propagation::Unset => "",
             Propagation::None => "None",

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// kind's config API, accepted byte-for-byte.
-pub const KIND_API_VERSION: &str = "kind.x-k8s.io/v1alpha4";
+pub(crate) const KIND_API_VERSION: &str = "kind.x-k8s.io/v1alpha4";
 /// kina's config API: kind's schema plus per-node `cpus`, `memory`, `kernel`,
 /// and the cluster's `disableDefaultStorage`.
-pub const KINA_API_VERSION: &str = "kina.dev/v1alpha1";
+pub(crate) const KINA_API_VERSION: &str = "kina.dev/v1alpha1";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cluster {
+pub(crate) struct Cluster {
     pub name: Option<String>,
     /// At least one; kind's default is a single control-plane node.
     pub nodes: Vec<Node>,
@@ -28,10 +28,10 @@ pub struct Cluster {
 }
 
 /// kind's node roles; the same type labels the node VMs.
-pub use crate::provider::Role;
+pub(crate) use crate::provider::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node {
+pub(crate) struct Node {
     pub role: Role,
     /// None: the default node image (or `--image`).
     pub image: Option<String>,
@@ -48,7 +48,7 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn new(role: Role) -> Self {
+    pub(crate) fn new(role: Role) -> Self {
         Node {
             role,
             image: None,
@@ -65,14 +65,14 @@ impl Node {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
+pub(crate) enum Protocol {
     Tcp,
     Udp,
 }
 
 impl Protocol {
     /// Apple `container`'s spelling in `-p …/tcp`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Protocol::Tcp => "tcp",
             Protocol::Udp => "udp",
@@ -81,7 +81,7 @@ impl Protocol {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PortMapping {
+pub(crate) struct PortMapping {
     pub container_port: u16,
     /// 0: kina picks a free port.
     pub host_port: u16,
@@ -91,7 +91,7 @@ pub struct PortMapping {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mount {
+pub(crate) struct Mount {
     /// Absolute (relative paths are resolved against the current directory).
     pub host_path: PathBuf,
     pub container_path: String,
@@ -99,7 +99,7 @@ pub struct Mount {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KubeProxyMode {
+pub(crate) enum KubeProxyMode {
     Iptables,
     Nftables,
     Ipvs,
@@ -108,7 +108,7 @@ pub enum KubeProxyMode {
 }
 
 impl KubeProxyMode {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             KubeProxyMode::Iptables => "iptables",
             KubeProxyMode::Nftables => "nftables",
@@ -119,7 +119,7 @@ impl KubeProxyMode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Networking {
+pub(crate) struct Networking {
     /// Where the API server is published on the Mac. Default `127.0.0.1`.
     pub api_server_address: String,
     /// 0: kina picks a free port.
@@ -148,7 +148,7 @@ impl Default for Networking {
 
 /// An RFC 6902 patch for the kubeadm documents of one group/version/kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatchJson6902 {
+pub(crate) struct PatchJson6902 {
     pub group: String,
     pub version: String,
     pub kind: String,

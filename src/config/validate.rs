@@ -17,10 +17,10 @@ const MIN_MEMORY_MIB: u64 = 200;
 /// runtime, not kina, says when a Mac has too little), far from overflowing.
 const MAX_MEMORY_GIB: u64 = 1024;
 /// The most CPUs one node VM may ask for: above any Apple silicon Mac's cores.
-pub const MAX_CPUS: u32 = 64;
+pub(crate) const MAX_CPUS: u32 = 64;
 /// The most nodes a cluster may have: each one is a VM with its own CPUs and
 /// memory, and all of them share one /24 VM network.
-pub const MAX_NODES: usize = 100;
+pub(crate) const MAX_NODES: usize = 100;
 
 #[derive(Default)]
 struct Problems {
@@ -33,7 +33,7 @@ struct Problems {
     warnings: Vec<String>,
 }
 
-pub fn build(raw: raw::Cluster, base: &Path) -> Result<Parsed, ConfigError> {
+pub(super) fn build(raw: raw::Cluster, base: &Path) -> Result<Parsed, ConfigError> {
     let mut p = Problems::default();
 
     let name = raw.name.filter(|n| !n.is_empty());
@@ -109,14 +109,14 @@ pub fn build(raw: raw::Cluster, base: &Path) -> Result<Parsed, ConfigError> {
 }
 
 /// Why a cluster of `count` nodes is refused (more than [`MAX_NODES`]).
-pub fn too_many_nodes(count: usize) -> String {
+pub(crate) fn too_many_nodes(count: usize) -> String {
     format!(
         "nodes: {count} nodes: a kina cluster has at most {MAX_NODES}, each a VM with its own CPUs and memory on this Mac"
     )
 }
 
 /// kind's cluster name rule (also for `--name` and `KINA_CLUSTER_NAME`).
-pub fn validate_name(name: &str) -> Result<(), String> {
+pub(crate) fn validate_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
     if ok {
@@ -129,7 +129,7 @@ pub fn validate_name(name: &str) -> Result<(), String> {
 /// Checks a memory size in Apple `container` syntax (digits and an optional
 /// K/M/G/T/P suffix, any case; a bare number is MiB) and returns it in the
 /// form kina passes to `container run --memory`, e.g. `4G` or `4096M`.
-pub fn parse_memory(text: &str) -> Result<String, String> {
+pub(crate) fn parse_memory(text: &str) -> Result<String, String> {
     let invalid = || {
         format!(
             "invalid memory size {text:?}: expected a number with an optional K, M, G, T or P suffix, e.g. 4G or 4096M"
@@ -565,7 +565,7 @@ fn first_line(text: &str) -> &str {
 }
 
 /// kind's aggregate: one message as is, several as `[a, b]`, duplicates once.
-pub fn aggregate(errors: &[String]) -> String {
+pub(super) fn aggregate(errors: &[String]) -> String {
     let mut seen = Vec::<&str>::new();
     for e in errors {
         if !seen.contains(&e.as_str()) {

@@ -16,10 +16,10 @@ use serde_json::{Map, Value};
 use crate::yaml;
 
 /// Where containerd reads its config on a node.
-pub use crate::node::paths::CONTAINERD_CONFIG as CONFIG_PATH;
+pub(crate) use crate::node::paths::CONTAINERD_CONFIG as CONFIG_PATH;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PatchError {
+pub(crate) enum PatchError {
     #[error("could not parse {CONFIG_PATH}: {0}")]
     Config(String),
     #[error("failed to detect the containerd config version: {CONFIG_PATH} sets no top-level `version`")]
@@ -34,7 +34,7 @@ pub enum PatchError {
 
 /// A merge patch skipped because it targets another config version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SkippedPatch {
+pub(crate) struct SkippedPatch {
     /// Position in `containerdConfigPatches`.
     pub index: usize,
     pub patch_version: i64,
@@ -43,20 +43,25 @@ pub struct SkippedPatch {
 
 /// The patched config text, and the merge patches skipped for their version.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatchedConfig {
+pub(crate) struct PatchedConfig {
     pub config: String,
     pub skipped: Vec<SkippedPatch>,
 }
 
 /// Applies the patches to the text of a containerd config and returns the
 /// new text.
-pub fn patch_config(config: &str, patches: &[String], patches_json6902: &[String]) -> Result<String, PatchError> {
+#[cfg(test)]
+pub(crate) fn patch_config(
+    config: &str,
+    patches: &[String],
+    patches_json6902: &[String],
+) -> Result<String, PatchError> {
     patch_config_report(config, patches, patches_json6902).map(|patched| patched.config)
 }
 
 /// [`patch_config`], also naming the merge patches skipped for their version
 /// (kind skips them silently).
-pub fn patch_config_report(
+pub(crate) fn patch_config_report(
     config: &str,
     patches: &[String],
     patches_json6902: &[String],

@@ -17,7 +17,7 @@ const FREE_SPACE: &str = "free up disk space: `container system df` shows what A
                           `container image delete IMAGE` and `kina delete cluster` give it back";
 
 /// Checks the filesystem holding `app_root` (from `container system status`), else the home directory.
-pub async fn disk<R: Runner>(host: &HostCommands<R>, app_root: Option<PathBuf>) -> Check {
+pub(super) async fn disk<R: Runner>(host: &HostCommands<R>, app_root: Option<PathBuf>) -> Check {
     let (dir, what) = match app_root.filter(|dir| dir.is_dir()) {
         Some(dir) => (dir, "Apple container's app root"),
         None => match dirs::home_dir() {
@@ -58,7 +58,7 @@ pub async fn disk<R: Runner>(host: &HostCommands<R>, app_root: Option<PathBuf>) 
 
 /// One filesystem as `df -P` describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FreeSpace {
+pub(super) struct FreeSpace {
     pub available_kib: u64,
     pub mount: String,
 }
@@ -66,7 +66,7 @@ pub struct FreeSpace {
 /// Reads POSIX `df -P` output: a header naming the block size (`1024-blocks`),
 /// then `filesystem total used available capacity% mount`. Filesystem names
 /// and mount points may contain spaces, so the row is anchored on `capacity%`.
-pub fn parse_df(text: &str) -> Option<FreeSpace> {
+pub(super) fn parse_df(text: &str) -> Option<FreeSpace> {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let header = lines.next()?;
     let block_bytes: u64 = header
@@ -84,7 +84,7 @@ pub fn parse_df(text: &str) -> Option<FreeSpace> {
 }
 
 /// `123.4 GiB`.
-pub fn gib(kib: u64) -> String {
+pub(super) fn gib(kib: u64) -> String {
     format!("{:.1} GiB", kib as f64 / KIB_PER_GIB as f64)
 }
 

@@ -9,7 +9,7 @@ const SILICON: &str = "apple-silicon";
 const UPGRADE_MACOS: &str = "upgrade to macOS 26 (System Settings → General → Software Update)";
 
 /// macOS 26 runs multi-node clusters; 15 only single nodes; older, nothing.
-pub async fn macos<R: Runner>(host: &HostCommands<R>) -> Check {
+pub(super) async fn macos<R: Runner>(host: &HostCommands<R>) -> Check {
     match host.run("sw_vers", &["-productVersion"]).await {
         Ok(out) if out.success() => macos_verdict(out.stdout.trim()),
         Ok(out) => Check::fail(
@@ -26,7 +26,7 @@ pub async fn macos<R: Runner>(host: &HostCommands<R>) -> Check {
 }
 
 /// `major.minor` of a `sw_vers -productVersion` line such as `26.0.1` or `15.6`.
-pub fn parse_macos(text: &str) -> Option<(u64, u64)> {
+pub(super) fn parse_macos(text: &str) -> Option<(u64, u64)> {
     let mut parts = text.trim().split('.');
     let major = parts.next()?.trim().parse().ok()?;
     let minor = parts.next().map_or(Some(0), |m| m.trim().parse().ok())?;
@@ -57,7 +57,7 @@ fn macos_verdict(text: &str) -> Check {
 }
 
 /// `hw.optional.arm64` is 1 on Apple silicon, also for a process run by Rosetta.
-pub async fn apple_silicon<R: Runner>(host: &HostCommands<R>) -> Check {
+pub(super) async fn apple_silicon<R: Runner>(host: &HostCommands<R>) -> Check {
     let fix = "Apple container runs only on Macs with Apple silicon (M1 or later)";
     match host.run("sysctl", &["-n", "hw.optional.arm64"]).await {
         Ok(out) if out.success() && out.stdout.trim() == "1" => Check::ok(SILICON, "Apple silicon"),

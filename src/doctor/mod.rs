@@ -13,7 +13,7 @@ mod runtime;
 
 use std::time::Duration;
 
-pub use report::{Check, Status, table};
+pub(crate) use report::{Check, Status, table};
 
 use crate::exec::{ExecError, Invocation, Output, Runner};
 use crate::provider::{Diagnostics, Node, ProviderError};
@@ -22,12 +22,12 @@ use crate::provider::{Diagnostics, Node, ProviderError};
 const HOST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs the Mac's own programs, found on PATH.
-pub struct HostCommands<R: Runner> {
+pub(crate) struct HostCommands<R: Runner> {
     runner: R,
 }
 
 impl<R: Runner> HostCommands<R> {
-    pub fn new(runner: R) -> Self {
+    pub(crate) fn new(runner: R) -> Self {
         HostCommands { runner }
     }
 
@@ -38,14 +38,14 @@ impl<R: Runner> HostCommands<R> {
 }
 
 /// Apple's `container` CLI as doctor found it.
-pub struct Runtime<'a, P> {
+pub(crate) struct Runtime<'a, P> {
     pub provider: &'a P,
     /// Where the binary was found, as shown to the user.
     pub binary: String,
 }
 
 /// Runs every check, in the order the report shows them.
-pub async fn diagnose<P: Diagnostics, R: Runner>(
+pub(crate) async fn diagnose<P: Diagnostics, R: Runner>(
     runtime: Result<Runtime<'_, P>, &ProviderError>,
     host: &HostCommands<R>,
 ) -> Vec<Check> {
@@ -78,7 +78,7 @@ pub async fn diagnose<P: Diagnostics, R: Runner>(
 }
 
 /// How many checks failed (`kina doctor` exits 1 when any did).
-pub fn failures(checks: &[Check]) -> usize {
+pub(crate) fn failures(checks: &[Check]) -> usize {
     checks.iter().filter(|c| c.status == Status::Fail).count()
 }
 

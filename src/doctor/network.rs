@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{Check, START_A_CLUSTER};
 use crate::provider::{API_SERVER_PORT, Node, ProviderError};
 
-pub const REACHABILITY: &str = "reachability";
+pub(super) const REACHABILITY: &str = "reachability";
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The kubelet listens on every node, workers included.
@@ -17,7 +17,7 @@ const LOCAL_NETWORK: &str = "allow `container-runtime-linux` in System Settings 
                              (it forwards the published ports), then run `kina doctor` again";
 
 /// One check per running node; its TCP probes all run at once.
-pub async fn reachability(running: &Result<Vec<Node>, ProviderError>) -> Vec<Check> {
+pub(super) async fn reachability(running: &Result<Vec<Node>, ProviderError>) -> Vec<Check> {
     let nodes = match running {
         Ok(nodes) if nodes.is_empty() => {
             return vec![Check::warn(REACHABILITY, "no running nodes to check reachability", START_A_CLUSTER)];

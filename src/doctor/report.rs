@@ -5,7 +5,7 @@ use serde::Serialize;
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     Ok,
     /// kina works, with a limit or a risk the user should know about.
     Warn,
@@ -25,7 +25,7 @@ impl Status {
 
 /// One line of the report; the JSON output is an array of these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
+pub(crate) struct Check {
     /// Stable identifier: `macos`, `apple-silicon`, `container`, `service`,
     /// `kernel`, `dns-domain`, `reachability` (one per running node), `disk`.
     pub check: &'static str,
@@ -36,21 +36,21 @@ pub struct Check {
 }
 
 impl Check {
-    pub fn ok(check: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn ok(check: &'static str, message: impl Into<String>) -> Self {
         Check { check, status: Status::Ok, message: message.into(), fix: None }
     }
 
-    pub fn warn(check: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub(crate) fn warn(check: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Self {
         Check { check, status: Status::Warn, message: message.into(), fix: Some(fix.into()) }
     }
 
-    pub fn fail(check: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub(crate) fn fail(check: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Self {
         Check { check, status: Status::Fail, message: message.into(), fix: Some(fix.into()) }
     }
 }
 
 /// ` ✓ what` per check, and `   fix: ...` under each warning and failure.
-pub fn table(checks: &[Check]) -> String {
+pub(crate) fn table(checks: &[Check]) -> String {
     let mut out = String::new();
     for check in checks {
         out.push_str(&format!(" {} {}\n", check.status.mark(), indent(&check.message)));

@@ -23,7 +23,7 @@ const CURRENT_KERNEL: (u64, u64) = (6, 18);
 const UNAME_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Every runtime check when there is no `container` binary at all.
-pub fn not_installed(err: &ProviderError) -> Vec<Check> {
+pub(super) fn not_installed(err: &ProviderError) -> Vec<Check> {
     let install = err.hint().unwrap_or_else(|| "install Apple container".into());
     let first = "install Apple container first (see above)";
     vec![
@@ -36,7 +36,7 @@ pub fn not_installed(err: &ProviderError) -> Vec<Check> {
 }
 
 /// `container --version`: 1.2.0 and anything before 1.0 cannot run nodes.
-pub async fn container<P: Diagnostics>(provider: &P, binary: &str) -> Check {
+pub(super) async fn container<P: Diagnostics>(provider: &P, binary: &str) -> Check {
     match provider.version_text().await {
         Ok(text) => match version::parse(&text) {
             Some(v) => version_verdict(v, binary),
@@ -67,7 +67,7 @@ fn version_verdict(v: Version, binary: &str) -> Check {
 }
 
 /// `container system status` exits 0 while the API server runs.
-pub async fn service<P: Provider>(provider: &P) -> Check {
+pub(super) async fn service<P: Provider>(provider: &P) -> Check {
     match provider.preflight(Purpose::ManageNodes).await {
         Ok(_) => Check::ok(SERVICE, "the Apple container system service is running"),
         Err(err) if matches!(err.runtime_error(), Some(AppleError::ServiceDown { .. })) => {
@@ -81,7 +81,7 @@ pub async fn service<P: Provider>(provider: &P) -> Check {
 
 /// Whether a default kernel is installed (a fresh 1.5.0 has none), then `uname -r` in a
 /// running node: the installed kernel survives upgrades of the CLI.
-pub async fn kernel<P: Provider>(
+pub(super) async fn kernel<P: Provider>(
     provider: &P,
     running: &Result<Vec<Node>, ProviderError>,
     app_root: Option<&std::path::Path>,
@@ -129,7 +129,7 @@ pub async fn kernel<P: Provider>(
 }
 
 /// `(major, minor)` of a kernel release such as `6.18.15` or `6.12.28-153`.
-pub fn parse_kernel(release: &str) -> Option<(u64, u64)> {
+pub(super) fn parse_kernel(release: &str) -> Option<(u64, u64)> {
     let mut parts = release.trim().split(['.', '-']);
     let major = parts.next()?.parse().ok()?;
     let minor_text = parts.next()?;
@@ -157,7 +157,7 @@ fn kernel_verdict(release: &str, node: &str) -> Check {
 }
 
 /// `container system dns list`: a domain ending in `.local` belongs to mDNS.
-pub async fn dns_domain<P: Diagnostics>(provider: &P) -> Check {
+pub(super) async fn dns_domain<P: Diagnostics>(provider: &P) -> Check {
     match provider.dns_domains().await {
         Ok(domains) => dns_verdict(&domains),
         Err(err) => Check::warn(

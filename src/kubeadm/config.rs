@@ -13,7 +13,7 @@ pub(super) const BOOTSTRAP_TOKEN: &str = "abcdef.0123456789abcdef";
 pub(super) const CRI_SOCKET: &str = "unix:///run/containerd/containerd.sock";
 
 #[derive(Debug, thiserror::Error)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     #[error("Kubernetes {0} is too old for kina: node images from v1.23.0 on are supported")]
     Unsupported(KubeVersion),
     #[error("could not render the kubeadm config: {0}")]
@@ -55,7 +55,8 @@ mod tests {
 
     use super::*;
     use crate::config::types::Cluster;
-    use crate::kubeadm::{NodePlan, render_node};
+    use crate::kubeadm::NodePlan;
+    use crate::kubeadm::node::render_node;
 
     /// The bootstrap control plane of kind's default single-node cluster.
     fn params(version: &str) -> NodePlan {

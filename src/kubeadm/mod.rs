@@ -5,7 +5,6 @@ mod node;
 mod patch;
 mod version;
 
-pub use config::RenderError;
-pub use node::{API_SERVER_PORT, Discovery, NodePlan, RenderedNode, render_node, render_node_report};
-pub use patch::{KubeadmPatches, PatchError, PatchKind, PatchLevel, PatchRef, UnmatchedPatch, apply_patches};
-pub use version::KubeVersion;
+pub(crate) use node::{Discovery, NodePlan, RenderedNode, render_node_report};
+pub(crate) use patch::{PatchError, PatchLevel};
+pub(crate) use version::KubeVersion;

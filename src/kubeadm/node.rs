@@ -15,11 +15,11 @@ use crate::config::types::{Cluster, KubeProxyMode, Role};
 use crate::yaml;
 
 /// The API server's port inside the node VM.
-pub const API_SERVER_PORT: u16 = 6443;
+pub(crate) const API_SERVER_PORT: u16 = 6443;
 
 /// Everything needed to render one node's kubeadm config.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodePlan {
+pub(crate) struct NodePlan {
     pub cluster_name: String,
     /// Exact text (`v1.37.0-rc.1`, what kubeadm is given) and parsed
     /// numbers (which select the kubeadm config API).
@@ -56,7 +56,7 @@ pub struct NodePlan {
 
 /// How a worker finds and trusts the control plane.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Discovery {
+pub(crate) struct Discovery {
     pub token: String,
     /// `sha256:<hex>` of the cluster CA's public key.
     pub ca_cert_hash: String,
@@ -67,7 +67,7 @@ impl NodePlan {
     ///
     /// # Panics
     /// If `node_index` is not a node of `cluster`.
-    pub fn from_config(
+    pub(crate) fn from_config(
         cluster: &Cluster,
         cluster_name: &str,
         node_index: usize,
@@ -109,7 +109,7 @@ impl NodePlan {
 
 /// A rendered, patched node config.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderedNode {
+pub(crate) struct RenderedNode {
     /// The multi-document YAML for `/kind/kubeadm.conf`.
     pub config: String,
     /// Patches that matched none of this node's documents, cluster-level
@@ -120,12 +120,13 @@ pub struct RenderedNode {
 }
 
 /// Renders and patches a node's kubeadm config.
-pub fn render_node(plan: &NodePlan) -> Result<String, RenderError> {
+#[cfg(test)]
+pub(crate) fn render_node(plan: &NodePlan) -> Result<String, RenderError> {
     render_node_report(plan).map(|rendered| rendered.config)
 }
 
 /// [`render_node`], also returning the patches that matched nothing.
-pub fn render_node_report(plan: &NodePlan) -> Result<RenderedNode, RenderError> {
+pub(crate) fn render_node_report(plan: &NodePlan) -> Result<RenderedNode, RenderError> {
     let mut docs = node_documents(plan)?;
     let mut unmatched = apply_patches(&mut docs, &plan.cluster_patches, PatchLevel::Cluster)?;
     unmatched.extend(apply_patches(&mut docs, &plan.node_patches, PatchLevel::Node(plan.node_index))?);

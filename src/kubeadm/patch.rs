@@ -19,7 +19,7 @@ use crate::yaml;
 
 /// The kubeadm config patches of one level: the cluster, or one node.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KubeadmPatches {
+pub(crate) struct KubeadmPatches {
     /// `kubeadmConfigPatches`: YAML or JSON merge patches, each possibly a
     /// `---`-separated stream of several.
     pub merge: Vec<String>,
@@ -27,15 +27,9 @@ pub struct KubeadmPatches {
     pub json6902: Vec<PatchJson6902>,
 }
 
-impl KubeadmPatches {
-    pub fn is_empty(&self) -> bool {
-        self.merge.is_empty() && self.json6902.is_empty()
-    }
-}
-
 /// Where a list of patches comes from in the cluster config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PatchLevel {
+pub(crate) enum PatchLevel {
     /// The top-level fields.
     Cluster,
     /// The fields of `nodes[i]`.
@@ -43,7 +37,7 @@ pub enum PatchLevel {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PatchKind {
+pub(crate) enum PatchKind {
     /// `kubeadmConfigPatches`
     Merge,
     /// `kubeadmConfigPatchesJSON6902`
@@ -52,7 +46,7 @@ pub enum PatchKind {
 
 /// One patch, named by its place in the config file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PatchRef {
+pub(crate) struct PatchRef {
     pub level: PatchLevel,
     pub kind: PatchKind,
     /// Position in its list.
@@ -80,7 +74,7 @@ impl fmt::Display for PatchRef {
 
 /// A patch that matched none of the node's kubeadm documents.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnmatchedPatch {
+pub(crate) struct UnmatchedPatch {
     pub patch: PatchRef,
     /// The `kind` it targets (may be empty).
     pub kind: String,
@@ -102,7 +96,7 @@ impl fmt::Display for UnmatchedPatch {
 /// A patch that cannot be read or applied, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{patch}: {reason}")]
-pub struct PatchError {
+pub(crate) struct PatchError {
     pub patch: PatchRef,
     pub reason: String,
 }
@@ -208,7 +202,7 @@ fn parse_json6902_patches(patches: &[PatchJson6902], level: PatchLevel) -> Resul
 /// the patches that matched no document. Every patch is parsed before any
 /// is applied, so an invalid patch is an error even if it would match
 /// nothing. On error the documents may be partly patched.
-pub fn apply_patches(
+pub(crate) fn apply_patches(
     docs: &mut [Value],
     patches: &KubeadmPatches,
     level: PatchLevel,

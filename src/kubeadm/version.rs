@@ -6,7 +6,7 @@ use std::fmt;
 /// which is what kubeadm must be given (`v1.37.0-rc.1` names images that
 /// `v1.37.0` does not).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KubeVersion {
+pub(crate) struct KubeVersion {
     pub major: u64,
     pub minor: u64,
     pub patch: u64,
@@ -15,7 +15,7 @@ pub struct KubeVersion {
 
 impl KubeVersion {
     /// Parses `v1.35.5`, `1.35.5` or `v1.36.0-rc.1+abc`; None if it is not a version.
-    pub fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
         let numbers = text.strip_prefix('v').unwrap_or(text);
         let core = numbers.split(['-', '+']).next()?;
@@ -31,7 +31,7 @@ impl KubeVersion {
 
     /// Whether this version is at least `major.minor.0` in semver order, as
     /// kind compares them: `v1.36.0-rc.1` is below `v1.36.0`.
-    pub fn at_least(&self, major: u64, minor: u64) -> bool {
+    pub(crate) fn at_least(&self, major: u64, minor: u64) -> bool {
         let core = (self.major, self.minor, self.patch);
         core > (major, minor, 0) || (core == (major, minor, 0) && !self.is_pre_release())
     }
@@ -42,7 +42,7 @@ impl KubeVersion {
     }
 
     /// The Kubernetes version a `kindest/node:vX.Y.Z[@sha256:…]` image holds.
-    pub fn from_image(image: &str) -> Option<Self> {
+    pub(crate) fn from_image(image: &str) -> Option<Self> {
         let without_digest = image.split('@').next()?;
         let last_segment = without_digest.rsplit('/').next()?;
         let (_, tag) = last_segment.split_once(':')?;

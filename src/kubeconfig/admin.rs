@@ -8,7 +8,7 @@ use super::{Kubeconfig, KubeconfigError, kina_key};
 /// Renames the single cluster, user and context of kubeadm's admin.conf to `kina-<cluster>`,
 /// points the context at them, makes it current and, when `server` is given (the host's
 /// `https://127.0.0.1:<port>`), replaces the API server address. Everything else is kept.
-pub fn from_admin_conf(raw: &str, cluster: &str, server: Option<&str>) -> Result<Kubeconfig, KubeconfigError> {
+pub(crate) fn from_admin_conf(raw: &str, cluster: &str, server: Option<&str>) -> Result<Kubeconfig, KubeconfigError> {
     let mut config = parse(raw).map_err(KubeconfigError::AdminParse)?;
     let key = kina_key(cluster);
 

@@ -13,7 +13,7 @@ use std::{
 use super::KubeconfigError;
 
 /// Waits before each attempt: kind's 0, 1, 50 and 100 ms, then 250 ms steps (about 1.4 s in all).
-pub const RETRY_DELAYS: &[Duration] = &[
+pub(crate) const RETRY_DELAYS: &[Duration] = &[
     Duration::ZERO,
     Duration::from_millis(1),
     Duration::from_millis(50),
@@ -26,7 +26,7 @@ pub const RETRY_DELAYS: &[Duration] = &[
 ];
 
 /// `<file>.lock`, next to the file (next to the link when `file` is a symlink, like client-go).
-pub fn lock_path(file: &Path) -> PathBuf {
+pub(crate) fn lock_path(file: &Path) -> PathBuf {
     let mut name = OsString::from(file.as_os_str());
     name.push(".lock");
     PathBuf::from(name)
@@ -34,19 +34,19 @@ pub fn lock_path(file: &Path) -> PathBuf {
 
 /// Holds `<file>.lock`; dropping it removes the lock file.
 #[derive(Debug)]
-pub struct LockGuard {
+pub(crate) struct LockGuard {
     path: PathBuf,
 }
 
 impl LockGuard {
     /// Takes the lock for `file`, retrying on [`RETRY_DELAYS`]. Blocks.
-    pub fn acquire(file: &Path) -> Result<Self, KubeconfigError> {
+    pub(crate) fn acquire(file: &Path) -> Result<Self, KubeconfigError> {
         Self::acquire_with(file, RETRY_DELAYS)
     }
 
     /// Takes the lock for `file`, sleeping `delays[i]` before attempt `i` (one attempt if empty).
     /// Creates missing parent directories with mode 0755.
-    pub fn acquire_with(file: &Path, delays: &[Duration]) -> Result<Self, KubeconfigError> {
+    pub(crate) fn acquire_with(file: &Path, delays: &[Duration]) -> Result<Self, KubeconfigError> {
         Self::acquire_sleeping(file, delays, thread::sleep)
     }
 
@@ -77,7 +77,8 @@ impl LockGuard {
     }
 
     /// The lock file this guard holds.
-    pub fn path(&self) -> &Path {
+    #[cfg(test)]
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 }

@@ -7,7 +7,7 @@ use super::{Kubeconfig, KubeconfigError, LockGuard, Written, load, to_yaml, writ
 
 /// Locks `path`, merges `kina` into it (a missing file counts as empty) and atomically
 /// rewrites it with mode 0600 and its owner. An unparsable file is an error and is left untouched.
-pub fn export(path: &Path, kina: &Kubeconfig) -> Result<Written, KubeconfigError> {
+pub(crate) fn export(path: &Path, kina: &Kubeconfig) -> Result<Written, KubeconfigError> {
     let _lock = LockGuard::acquire(path)?;
     let mut config = load(path)?.unwrap_or_default();
     merge_into(&mut config, kina);
@@ -17,7 +17,7 @@ pub fn export(path: &Path, kina: &Kubeconfig) -> Result<Written, KubeconfigError
 /// What [`export`] needs, checked before anything is created: the lock can be
 /// taken (a stale `.lock` left by a killed writer fails now, not after the
 /// cluster was built) and the file, if any, parses.
-pub fn check_export(path: &Path) -> Result<(), KubeconfigError> {
+pub(crate) fn check_export(path: &Path) -> Result<(), KubeconfigError> {
     let _lock = LockGuard::acquire(path)?;
     load(path)?;
     Ok(())
@@ -27,7 +27,7 @@ pub fn check_export(path: &Path) -> Result<(), KubeconfigError> {
 /// current; copies `apiVersion` and `kind` only where `existing` lacks them, and
 /// `preferences` only into an empty config (a file another tool wrote without
 /// them stays without). Everything else in `existing` is kept.
-pub fn merge_into(existing: &mut Kubeconfig, kina: &Kubeconfig) {
+pub(crate) fn merge_into(existing: &mut Kubeconfig, kina: &Kubeconfig) {
     let was_empty = *existing == Kubeconfig::default();
     for cluster in kina.clusters.iter().flatten() {
         upsert(&mut existing.clusters, cluster.clone());
@@ -57,7 +57,8 @@ pub(super) mod tests {
     use std::fs;
 
     use super::*;
-    use crate::kubeconfig::{admin::tests::ADMIN_CONF, from_admin_conf, lock_path};
+    use crate::kubeconfig::lock::lock_path;
+    use crate::kubeconfig::{admin::tests::ADMIN_CONF, from_admin_conf};
 
     pub(crate) const KINA_CLUSTER: &str = "\
 - cluster:

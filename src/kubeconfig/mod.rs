@@ -20,23 +20,23 @@ use std::{io, path::PathBuf};
 
 use crate::yaml::YamlError;
 
-pub use admin::from_admin_conf;
-pub use lock::{LockGuard, RETRY_DELAYS, lock_path};
-pub use merge::{check_export, export, merge_into};
-pub use paths::{remove_targets, remove_targets_from_env, write_target, write_target_from_env};
-pub use read::load;
-pub use remove::{remove, remove_from};
-pub use types::{Kubeconfig, NamedCluster, NamedContext, NamedUser, parse, to_yaml};
-pub use write::{Written, write_atomic};
+pub(crate) use admin::from_admin_conf;
+pub(crate) use lock::LockGuard;
+pub(crate) use merge::{check_export, export};
+pub(crate) use paths::{remove_targets_from_env, write_target_from_env};
+pub(crate) use read::load;
+pub(crate) use remove::remove;
+pub(crate) use types::{Kubeconfig, parse, to_yaml};
+pub(crate) use write::{Written, write_atomic};
 
 /// The cluster, user and context name kina uses for `cluster` (kind uses `kind-<cluster>`).
-pub fn kina_key(cluster: &str) -> String {
+pub(crate) fn kina_key(cluster: &str) -> String {
     format!("kina-{cluster}")
 }
 
 /// Everything that can go wrong with a kubeconfig; each message names the file.
 #[derive(Debug, thiserror::Error)]
-pub enum KubeconfigError {
+pub(crate) enum KubeconfigError {
     #[error("failed to read kubeconfig \"{}\": {source}", .path.display())]
     Read {
         path: PathBuf,
@@ -93,7 +93,7 @@ pub enum KubeconfigError {
 
 impl KubeconfigError {
     /// What the user can do about it, when kina knows.
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             Self::Locked { path } => Some(format!(
                 "another kina or kubectl may be writing it; if none is running, remove {}",

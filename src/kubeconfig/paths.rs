@@ -11,7 +11,7 @@ use super::KubeconfigError;
 
 /// The file `create cluster` writes: the explicit path; else, of the `$KUBECONFIG` entries,
 /// the first that exists as a file, or the last one; else `<home>/.kube/config`.
-pub fn write_target(
+pub(crate) fn write_target(
     explicit: Option<&Path>,
     kubeconfig_env: Option<&OsStr>,
     home: Option<&Path>,
@@ -29,7 +29,11 @@ pub fn write_target(
 
 /// The files `delete cluster` cleans: the explicit path; else every `$KUBECONFIG` entry;
 /// else `<home>/.kube/config`; else nothing.
-pub fn remove_targets(explicit: Option<&Path>, kubeconfig_env: Option<&OsStr>, home: Option<&Path>) -> Vec<PathBuf> {
+pub(crate) fn remove_targets(
+    explicit: Option<&Path>,
+    kubeconfig_env: Option<&OsStr>,
+    home: Option<&Path>,
+) -> Vec<PathBuf> {
     if let Some(path) = non_empty(explicit) {
         return vec![path.to_path_buf()];
     }
@@ -41,12 +45,12 @@ pub fn remove_targets(explicit: Option<&Path>, kubeconfig_env: Option<&OsStr>, h
 }
 
 /// [`write_target`] with `KUBECONFIG` and the home directory of this process.
-pub fn write_target_from_env(explicit: Option<&Path>) -> Result<PathBuf, KubeconfigError> {
+pub(crate) fn write_target_from_env(explicit: Option<&Path>) -> Result<PathBuf, KubeconfigError> {
     write_target(explicit, env::var_os("KUBECONFIG").as_deref(), dirs::home_dir().as_deref())
 }
 
 /// [`remove_targets`] with `KUBECONFIG` and the home directory of this process.
-pub fn remove_targets_from_env(explicit: Option<&Path>) -> Vec<PathBuf> {
+pub(crate) fn remove_targets_from_env(explicit: Option<&Path>) -> Vec<PathBuf> {
     remove_targets(explicit, env::var_os("KUBECONFIG").as_deref(), dirs::home_dir().as_deref())
 }
 

@@ -5,7 +5,7 @@ use std::{fs, io, path::Path};
 use super::{Kubeconfig, KubeconfigError, parse};
 
 /// Reads and parses `path`; `None` when it does not exist. An empty file is an empty config.
-pub fn load(path: &Path) -> Result<Option<Kubeconfig>, KubeconfigError> {
+pub(crate) fn load(path: &Path) -> Result<Option<Kubeconfig>, KubeconfigError> {
     let text = match fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),

@@ -8,7 +8,7 @@ use super::{Kubeconfig, KubeconfigError, LockGuard, Written, kina_key, load, to_
 /// Removes the `kina-<cluster>` cluster, user and context from `path`, and `current-context`
 /// if it named them. Writes only when something changed and says what it wrote (`None`:
 /// nothing changed). A missing file is not an error and is not created (nor is its directory).
-pub fn remove(path: &Path, cluster: &str) -> Result<Option<Written>, KubeconfigError> {
+pub(crate) fn remove(path: &Path, cluster: &str) -> Result<Option<Written>, KubeconfigError> {
     match fs::symlink_metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(source) => {
@@ -28,7 +28,7 @@ pub fn remove(path: &Path, cluster: &str) -> Result<Option<Written>, KubeconfigE
 
 /// Drops the cluster, user and context called `key`, and `current-context` if it is `key`.
 /// Returns whether anything changed.
-pub fn remove_from(config: &mut Kubeconfig, key: &str) -> bool {
+pub(crate) fn remove_from(config: &mut Kubeconfig, key: &str) -> bool {
     let mut changed = remove_named(&mut config.clusters, key);
     changed |= remove_named(&mut config.users, key);
     changed |= remove_named(&mut config.contexts, key);
@@ -42,10 +42,8 @@ pub fn remove_from(config: &mut Kubeconfig, key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kubeconfig::{
-        lock_path,
-        merge::tests::{KINA_CLUSTER, KINA_CONTEXT, KINA_USER},
-    };
+    use crate::kubeconfig::lock::lock_path;
+    use crate::kubeconfig::merge::tests::{KINA_CLUSTER, KINA_CONTEXT, KINA_USER};
 
     const OTHERS: &str = "\
 apiVersion: v1

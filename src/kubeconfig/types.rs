@@ -10,7 +10,7 @@ use crate::yaml::{self, YamlError};
 /// A kubeconfig file. Fields are declared in kind's output order (alphabetical, like
 /// `sigs.k8s.io/yaml`); unknown top-level fields follow. Absent fields stay absent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Kubeconfig {
+pub(crate) struct Kubeconfig {
     #[serde(rename = "apiVersion", default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_scalar")]
     pub api_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,7 +36,7 @@ pub struct Kubeconfig {
 
 /// `clusters[]`: the inner `cluster` object is kept whole (server, CA, proxy-url, extensions…).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct NamedCluster {
+pub(crate) struct NamedCluster {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<Map<String, Value>>,
     #[serde(deserialize_with = "scalar")]
@@ -47,7 +47,7 @@ pub struct NamedCluster {
 
 /// `contexts[]`: the inner `context` object holds `cluster`, `user`, `namespace`, extensions….
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct NamedContext {
+pub(crate) struct NamedContext {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<Map<String, Value>>,
     #[serde(deserialize_with = "scalar")]
@@ -58,7 +58,7 @@ pub struct NamedContext {
 
 /// `users[]`: the inner `user` object (certs, tokens, exec plugins, auth-provider) is opaque.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct NamedUser {
+pub(crate) struct NamedUser {
     #[serde(deserialize_with = "scalar")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,13 +108,13 @@ pub(super) fn remove_named<T: Named>(list: &mut Option<Vec<T>>, name: &str) -> b
 }
 
 /// Parses kubeconfig text. An empty, whitespace-only or comment-only document is an empty config.
-pub fn parse(text: &str) -> Result<Kubeconfig, YamlError> {
+pub(crate) fn parse(text: &str) -> Result<Kubeconfig, YamlError> {
     Ok(yaml::from_str::<Option<Kubeconfig>>(text)?.unwrap_or_default())
 }
 
 /// Renders a kubeconfig in kind's shape: `apiVersion, clusters, contexts, current-context,
 /// kind, preferences, users`, then unknown fields.
-pub fn to_yaml(config: &Kubeconfig) -> Result<String, KubeconfigError> {
+pub(crate) fn to_yaml(config: &Kubeconfig) -> Result<String, KubeconfigError> {
     yaml::to_string_unfolded(config).map_err(KubeconfigError::Render)
 }
 

@@ -12,14 +12,14 @@ use super::{KubeconfigError, lock::create_dirs};
 
 /// What a write changed beyond the contents, for the user to hear about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Written {
+pub(crate) struct Written {
     /// The file's mode before, when it let others read or write it (now 0600).
     pub tightened_from: Option<u32>,
 }
 
 impl Written {
     /// The sentence that tells the user their file's mode changed.
-    pub fn notice(&self, path: &Path) -> Option<String> {
+    pub(crate) fn notice(&self, path: &Path) -> Option<String> {
         self.tightened_from.map(|mode| {
             format!(
                 "{} was readable by others (mode {mode:04o}): kina wrote it with mode 0600, as it holds credentials",
@@ -33,7 +33,7 @@ impl Written {
 /// (a `sudo kina` must not hand a user's kubeconfig to root, as kubectl would not), syncs it and
 /// renames it over the target. A symlink is written through (its final target is replaced; the
 /// link stays). On failure the temp file is removed and the target is untouched.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<Written, KubeconfigError> {
+pub(crate) fn write_atomic(path: &Path, contents: &[u8]) -> Result<Written, KubeconfigError> {
     let target = resolve_symlinks(path).map_err(write_error(path))?;
     let name = target
         .file_name()

@@ -11,7 +11,7 @@ const PATCH_MARKER: &str = "would you kindly patch this file";
 
 /// Fills kind's template fields and, where asked, tells kindnet where the
 /// API server is so it does not wait for kube-proxy.
-pub fn render(manifest: &str, pod_subnet: &str, api_server: &str) -> anyhow::Result<String> {
+pub(crate) fn render(manifest: &str, pod_subnet: &str, api_server: &str) -> anyhow::Result<String> {
     let mut text = manifest.to_string();
     if text.contains(TEMPLATE_MARKER) {
         text = text.replace("{{ .PodSubnet }}", pod_subnet).replace("{{.PodSubnet}}", pod_subnet);

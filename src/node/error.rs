@@ -1,6 +1,6 @@
 /// Why a cluster's nodes cannot be worked on.
 #[derive(Debug, thiserror::Error)]
-pub enum NodesError {
+pub(crate) enum NodesError {
     #[error(
         "could not locate any control plane nodes for cluster named '{0}'. Use the --name option to select a different cluster"
     )]
@@ -17,7 +17,7 @@ pub enum NodesError {
 }
 
 impl NodesError {
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             NodesError::UnknownCluster(_) | NodesError::NoNodes(_) | NodesError::NoControlPlane(_) => {
                 Some("list clusters with `kina get clusters`".into())

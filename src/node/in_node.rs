@@ -6,7 +6,7 @@ use futures_util::future::BoxFuture;
 use crate::exec::Output;
 use crate::provider::{NodeCommand, NodeHandle, Provider, ProviderError};
 
-pub trait InNode: Send + Sync {
+pub(crate) trait InNode: Send + Sync {
     /// Runs `command` in `node`; its output whatever the exit code.
     fn run<'a>(&'a self, node: &'a str, command: &'a NodeCommand) -> BoxFuture<'a, Result<Output, ProviderError>>;
 

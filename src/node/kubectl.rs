@@ -4,10 +4,10 @@
 use crate::provider::NodeCommand;
 
 /// The flag, as constant in-node scripts spell it.
-pub const KUBECONFIG_FLAG: &str = "--kubeconfig=/etc/kubernetes/admin.conf";
+pub(crate) const KUBECONFIG_FLAG: &str = "--kubeconfig=/etc/kubernetes/admin.conf";
 
 /// `kubectl --kubeconfig=/etc/kubernetes/admin.conf ARGS…`.
-pub fn kubectl<I, S>(args: I) -> NodeCommand
+pub(crate) fn kubectl<I, S>(args: I) -> NodeCommand
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,

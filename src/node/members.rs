@@ -6,12 +6,12 @@ use super::NodesError;
 use crate::provider::NodeState;
 use crate::provider::{Node, Provider, ProviderError};
 
-pub fn is_control_plane(node: &Node) -> bool {
+pub(crate) fn is_control_plane(node: &Node) -> bool {
     node.is_control_plane()
 }
 
 /// `cluster`'s nodes out of a listing of every node, control plane first.
-pub fn of_cluster(listed: &[Node], cluster: &str) -> Vec<Node> {
+pub(crate) fn of_cluster(listed: &[Node], cluster: &str) -> Vec<Node> {
     let mut nodes: Vec<Node> = listed.iter().filter(|n| n.cluster == cluster).cloned().collect();
     nodes.sort_by(|a, b| (!is_control_plane(a), &a.name).cmp(&(!is_control_plane(b), &b.name)));
     nodes
@@ -19,12 +19,12 @@ pub fn of_cluster(listed: &[Node], cluster: &str) -> Vec<Node> {
 
 /// `cluster`'s nodes, control plane first, in one runtime call (none for a
 /// cluster that does not exist).
-pub async fn list<P: Provider>(provider: &P, cluster: &str) -> Result<Vec<Node>, ProviderError> {
+pub(crate) async fn list<P: Provider>(provider: &P, cluster: &str) -> Result<Vec<Node>, ProviderError> {
     Ok(of_cluster(&provider.list_nodes().await?, cluster))
 }
 
 /// The nodes (from [`list`]), or the error that none is a control plane.
-pub fn control_plane_first(nodes: Vec<Node>, cluster: &str) -> Result<Vec<Node>, NodesError> {
+pub(crate) fn control_plane_first(nodes: Vec<Node>, cluster: &str) -> Result<Vec<Node>, NodesError> {
     match nodes.first() {
         Some(first) if is_control_plane(first) => Ok(nodes),
         _ => Err(NodesError::NoControlPlane(cluster.to_string())),
@@ -32,7 +32,7 @@ pub fn control_plane_first(nodes: Vec<Node>, cluster: &str) -> Result<Vec<Node>,
 }
 
 /// The error that one of `nodes` does not run, naming the first such.
-pub fn require_running<'a>(nodes: impl IntoIterator<Item = &'a Node>, cluster: &str) -> Result<(), NodesError> {
+pub(crate) fn require_running<'a>(nodes: impl IntoIterator<Item = &'a Node>, cluster: &str) -> Result<(), NodesError> {
     match nodes.into_iter().find(|n| !n.is_running()) {
         Some(node) => {
             Err(NodesError::NodeNotRunning { cluster: cluster.to_string(), node: node.name.clone(), state: node.state })

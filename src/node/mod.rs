@@ -2,16 +2,16 @@
 //! use each other): the node image's files, the one way to run kubectl in a
 //! node, and a cluster's nodes in the order kina works on them.
 
-pub mod default_cni;
+pub(crate) mod default_cni;
 mod error;
 mod in_node;
 mod kubectl;
 mod members;
-pub mod paths;
+pub(crate) mod paths;
 
-pub use error::NodesError;
-pub use in_node::InNode;
-pub use kubectl::{KUBECONFIG_FLAG, kubectl};
+pub(crate) use error::NodesError;
+pub(crate) use in_node::InNode;
+pub(crate) use kubectl::{KUBECONFIG_FLAG, kubectl};
 #[cfg(test)]
 pub(crate) use members::sample;
-pub use members::{control_plane_first, is_control_plane, list, of_cluster, require_running};
+pub(crate) use members::{control_plane_first, is_control_plane, list, of_cluster, require_running};

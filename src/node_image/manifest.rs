@@ -6,7 +6,7 @@ use serde::Deserialize;
 /// image names it here; names it does not know are ignored (a newer image
 /// on an older kina), so nothing is skipped on a guess.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Baked {
+pub(crate) enum Baked {
     /// `images/node/runtime-settings.sh`, run by a systemd unit at every boot
     /// before containerd: kina does not apply the settings itself.
     RuntimeSettings,
@@ -22,7 +22,7 @@ impl Baked {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageManifest {
+pub(crate) struct ImageManifest {
     pub image_version: String,
     pub kubernetes_version: String,
     pub base_image: String,
@@ -30,7 +30,7 @@ pub struct ImageManifest {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ManifestError {
+pub(crate) enum ManifestError {
     #[error("{path} is not valid: {source}", path = super::MANIFEST_PATH)]
     Invalid { source: serde_json::Error },
     #[error("{path} has schema {found}; this kina reads schema 1 (upgrade kina)", path = super::MANIFEST_PATH)]
@@ -49,7 +49,7 @@ struct Raw {
 }
 
 impl ImageManifest {
-    pub fn parse(text: &str) -> Result<ImageManifest, ManifestError> {
+    pub(crate) fn parse(text: &str) -> Result<ImageManifest, ManifestError> {
         let raw: Raw = serde_json::from_str(text).map_err(|source| ManifestError::Invalid { source })?;
         if raw.schema != 1 {
             return Err(ManifestError::Schema { found: raw.schema });
@@ -62,7 +62,7 @@ impl ImageManifest {
         })
     }
 
-    pub fn has(&self, step: Baked) -> bool {
+    pub(crate) fn has(&self, step: Baked) -> bool {
         self.baked.contains(&step)
     }
 }

@@ -4,13 +4,13 @@
 
 mod manifest;
 
-pub use manifest::{Baked, ImageManifest, ManifestError};
+pub(crate) use manifest::{Baked, ImageManifest};
 
 /// Where a kina-node image says what it holds.
-pub const MANIFEST_PATH: &str = "/kina/image.json";
+pub(crate) const MANIFEST_PATH: &str = "/kina/image.json";
 
 /// The image's build context: file name and contents, as in `images/node/`.
-pub const BUILD_CONTEXT: &[(&str, &str)] = &[
+pub(crate) const BUILD_CONTEXT: &[(&str, &str)] = &[
     ("Containerfile", include_str!("../../images/node/Containerfile")),
     ("bake.sh", include_str!("../../images/node/bake.sh")),
     ("write-manifest.sh", include_str!("../../images/node/write-manifest.sh")),
@@ -19,7 +19,7 @@ pub const BUILD_CONTEXT: &[(&str, &str)] = &[
 ];
 
 /// Writes the build context into `dir` (a fresh temporary directory).
-pub fn write_build_context(dir: &std::path::Path) -> std::io::Result<()> {
+pub(crate) fn write_build_context(dir: &std::path::Path) -> std::io::Result<()> {
     for (name, contents) in BUILD_CONTEXT {
         std::fs::write(dir.join(name), contents)?;
     }

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use super::manifest::ManifestError;
 use super::*;
 
 const BASE: &str = "kindest/node:v1.35.5@sha256:ce977ae6d65918d0b58a5f8b5e940429c2ce42fa3a5619ec2bbc60b949c0ac95";

@@ -20,7 +20,11 @@ pub enum OutputFormat {
 
 /// Prints `value` as JSON or YAML on stdout; false (nothing printed) for `table`,
 /// which each command draws itself.
-pub fn print_structured<T: Serialize>(printer: &Printer, format: OutputFormat, value: &T) -> anyhow::Result<bool> {
+pub(crate) fn print_structured<T: Serialize>(
+    printer: &Printer,
+    format: OutputFormat,
+    value: &T,
+) -> anyhow::Result<bool> {
     match format {
         OutputFormat::Table | OutputFormat::Wide => return Ok(false),
         OutputFormat::Json => printer.data_line(&serde_json::to_string_pretty(value)?),

@@ -11,55 +11,55 @@ mod terminal;
 use std::io::Write;
 use std::sync::Mutex;
 
-pub use format::{OutputFormat, print_structured};
-pub use status::Status;
-pub use terminal::Terminal;
+pub(crate) use format::{OutputFormat, print_structured};
+pub(crate) use status::Status;
+pub(crate) use terminal::Terminal;
 
-pub struct Printer {
+pub(crate) struct Printer {
     quiet: bool,
     terminal: Terminal,
     status: Mutex<Option<Status>>,
 }
 
 impl Printer {
-    pub fn new(quiet: bool, terminal: Terminal) -> Self {
+    pub(crate) fn new(quiet: bool, terminal: Terminal) -> Self {
         Printer { quiet, terminal, status: Mutex::new(None) }
     }
 
     /// `-q`: status and info lines are off.
-    pub fn is_quiet(&self) -> bool {
+    pub(crate) fn is_quiet(&self) -> bool {
         self.quiet
     }
 
-    pub fn terminal(&self) -> Terminal {
+    pub(crate) fn terminal(&self) -> Terminal {
         self.terminal
     }
 
     /// Program output. A closed pipe (`kina get clusters | head -1`) is not an error.
-    pub fn data(&self, text: &str) {
+    pub(crate) fn data(&self, text: &str) {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     }
 
     /// One line of program output.
-    pub fn data_line(&self, line: &str) {
+    pub(crate) fn data_line(&self, line: &str) {
         self.data(&format!("{line}\n"));
     }
 
     /// An informational line on stderr.
-    pub fn info(&self, line: &str) {
+    pub(crate) fn info(&self, line: &str) {
         if self.quiet {
             return;
         }
         self.suspend(|| eprintln!("{line}"));
     }
 
-    pub fn warn(&self, line: &str) {
+    pub(crate) fn warn(&self, line: &str) {
         self.info(&format!("WARNING: {line}"));
     }
 
     /// Starts a status step, ending the previous one as a success (kind's `Start`).
-    pub fn start(&self, label: &str) {
+    pub(crate) fn start(&self, label: &str) {
         let mut slot = self.status.lock().unwrap();
         if let Some(previous) = slot.take() {
             previous.end(true);
@@ -70,35 +70,35 @@ impl Printer {
     }
 
     /// Ends the current step with ✓ or ✗.
-    pub fn end(&self, ok: bool) {
+    pub(crate) fn end(&self, ok: bool) {
         if let Some(status) = self.status.lock().unwrap().take() {
             status.end(ok);
         }
     }
 
     /// Hides the spinner so a child process can draw on the terminal.
-    pub fn pause(&self) {
+    pub(crate) fn pause(&self) {
         if let Some(status) = self.status.lock().unwrap().as_mut() {
             status.pause();
         }
     }
 
     /// Brings the spinner back after [`Printer::pause`].
-    pub fn resume(&self) {
+    pub(crate) fn resume(&self) {
         if let Some(status) = self.status.lock().unwrap().as_mut() {
             status.resume();
         }
     }
 
     /// Runs `f` with the spinner hidden, so other output does not interleave.
-    pub fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+    pub(crate) fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
         match self.status.lock().unwrap().as_ref() {
             Some(status) => status.suspend(f),
             None => f(),
         }
     }
 
-    pub fn error(&self, text: &str) {
+    pub(crate) fn error(&self, text: &str) {
         if self.quiet {
             return;
         }
@@ -107,7 +107,7 @@ impl Printer {
         eprintln!("{label} {text}");
     }
 
-    pub fn hint(&self, text: &str) {
+    pub(crate) fn hint(&self, text: &str) {
         if self.quiet {
             return;
         }

@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::terminal::{DIM, GREEN, RED, Terminal};
 
-pub struct Status {
+pub(crate) struct Status {
     label: String,
     started: Instant,
     terminal: Terminal,
@@ -25,7 +25,7 @@ fn spinner(label: &str) -> ProgressBar {
 }
 
 impl Status {
-    pub fn start(label: &str, terminal: Terminal) -> Self {
+    pub(crate) fn start(label: &str, terminal: Terminal) -> Self {
         let spinner = if terminal.spinner {
             Some(spinner(label))
         } else {
@@ -35,19 +35,19 @@ impl Status {
         Status { label: label.to_string(), started: Instant::now(), terminal, spinner }
     }
 
-    pub fn pause(&mut self) {
+    pub(crate) fn pause(&mut self) {
         if let Some(bar) = self.spinner.take() {
             bar.finish_and_clear();
         }
     }
 
-    pub fn resume(&mut self) {
+    pub(crate) fn resume(&mut self) {
         if self.terminal.spinner && self.spinner.is_none() {
             self.spinner = Some(spinner(&self.label));
         }
     }
 
-    pub fn end(self, ok: bool) {
+    pub(crate) fn end(self, ok: bool) {
         if let Some(bar) = &self.spinner {
             bar.finish_and_clear();
         }
@@ -56,7 +56,7 @@ impl Status {
         eprintln!(" {mark} {} {took}", self.label.trim_end());
     }
 
-    pub fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+    pub(crate) fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
         match &self.spinner {
             Some(bar) => bar.suspend(f),
             None => f(),

@@ -2,13 +2,13 @@
 
 use std::io::IsTerminal;
 
-pub const GREEN: &str = "32";
-pub const RED: &str = "31";
-pub const CYAN: &str = "36";
-pub const DIM: &str = "2";
+pub(super) const GREEN: &str = "32";
+pub(super) const RED: &str = "31";
+pub(super) const CYAN: &str = "36";
+pub(super) const DIM: &str = "2";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Terminal {
+pub(crate) struct Terminal {
     /// Animate a spinner (TTY, no `NO_COLOR`, not `TERM=dumb`, not verbose).
     pub spinner: bool,
     pub color: bool,
@@ -16,7 +16,7 @@ pub struct Terminal {
 
 impl Terminal {
     /// Decides like kind's `IsSmartTerminal`.
-    pub fn detect(verbose: bool) -> Self {
+    pub(crate) fn detect(verbose: bool) -> Self {
         let tty = std::io::stderr().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let dumb = matches!(std::env::var("TERM").as_deref(), Ok("dumb"));
@@ -24,7 +24,7 @@ impl Terminal {
         Terminal { spinner: smart && !verbose, color: smart }
     }
 
-    pub fn paint(&self, text: &str, code: &str) -> String {
+    pub(crate) fn paint(&self, text: &str, code: &str) -> String {
         if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
     }
 }

@@ -4,13 +4,13 @@ use std::fmt;
 use crate::exec::ExecError;
 
 /// What installs the kernel a fresh Apple container 1.5.0 lacks.
-pub const INSTALL_KERNEL: &str = "container system kernel set --recommended";
+pub(crate) const INSTALL_KERNEL: &str = "container system kernel set --recommended";
 
 /// A failure of the provider, in terms every runtime shares. What only one
 /// runtime can explain (its installation, its service, its releases, its
 /// output) travels as a [`RuntimeError`], with that runtime's own message and hint.
 #[derive(Debug, thiserror::Error)]
-pub enum ProviderError {
+pub(crate) enum ProviderError {
     #[error(transparent)]
     Runtime(RuntimeError),
 
@@ -28,7 +28,7 @@ pub enum ProviderError {
 
 impl ProviderError {
     /// What the user can do about it.
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             ProviderError::Runtime(err) => err.0.hint(),
             ProviderError::NoKernel { .. } => Some(format!("install the recommended kernel: `{INSTALL_KERNEL}`")),
@@ -42,7 +42,7 @@ impl ProviderError {
     }
 
     /// The runtime's own error, when this is one of type `T`.
-    pub fn runtime_error<T: RuntimeFailure>(&self) -> Option<&T> {
+    pub(crate) fn runtime_error<T: RuntimeFailure>(&self) -> Option<&T> {
         match self {
             ProviderError::Runtime(err) => {
                 let err: &(dyn Error + 'static) = &*err.0;
@@ -54,13 +54,13 @@ impl ProviderError {
 }
 
 /// An error only one runtime can explain, with the hint it gives.
-pub trait RuntimeFailure: Error + Send + Sync + 'static {
+pub(crate) trait RuntimeFailure: Error + Send + Sync + 'static {
     fn hint(&self) -> Option<String>;
 }
 
 /// A runtime's own error, carried opaquely: its message and its causes are the
 /// runtime error's, so a report reads exactly as the runtime wrote it.
-pub struct RuntimeError(Box<dyn RuntimeFailure>);
+pub(crate) struct RuntimeError(Box<dyn RuntimeFailure>);
 
 impl<T: RuntimeFailure> From<T> for RuntimeError {
     fn from(err: T) -> Self {

@@ -9,7 +9,7 @@ use crate::exec::ExecError;
 
 /// One image build: a context directory, its Containerfile, a tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuildRequest {
+pub(crate) struct BuildRequest {
     pub context: PathBuf,
     pub containerfile: PathBuf,
     pub tag: String,
@@ -19,7 +19,7 @@ pub struct BuildRequest {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum BuildError {
+pub(crate) enum BuildError {
     #[error("failed to build image {tag:?}")]
     Failed {
         tag: String,
@@ -31,7 +31,7 @@ pub enum BuildError {
 }
 
 impl BuildError {
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             BuildError::Failed { .. } => Some(
                 "`container build` runs in Apple's BuildKit builder VM: check it with `container builder status`, start it with `container builder start` (it needs the base image's registry reachable)".into(),
@@ -41,6 +41,6 @@ impl BuildError {
     }
 }
 
-pub trait ImageBuilder {
+pub(crate) trait ImageBuilder {
     fn build_image(&self, request: &BuildRequest) -> impl Future<Output = Result<(), BuildError>> + Send;
 }

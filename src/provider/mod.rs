@@ -8,17 +8,15 @@
 
 pub(crate) mod apple;
 pub(crate) mod error;
-pub mod image_builder;
+pub(crate) mod image_builder;
 mod node;
 
 use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use error::{ProviderError, RuntimeError, RuntimeFailure};
-pub use node::{
-    MountSpec, Node, NodeCommand, NodeHandle, NodeSpec, NodeState, PortSpec, Role, StreamSource, UnknownRole,
-};
+pub(crate) use error::{ProviderError, RuntimeFailure};
+pub(crate) use node::{MountSpec, Node, NodeCommand, NodeHandle, NodeSpec, NodeState, PortSpec, Role, StreamSource};
 
 /// Label on every node VM: the cluster it belongs to.
 pub(crate) const LABEL_CLUSTER: &str = "io.kina.cluster";
@@ -32,7 +30,7 @@ pub(crate) const API_SERVER_PORT: u16 = 6443;
 
 /// What the runtime is, learned during preflight.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RuntimeInfo {
+pub(crate) struct RuntimeInfo {
     /// Known when the preflight checked it.
     pub version: Option<String>,
     /// Something the user should know but that does not stop kina.
@@ -47,7 +45,8 @@ pub struct RuntimeInfo {
 
 /// What the caller is about to do, which decides what preflight checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
+#[allow(clippy::enum_variant_names)] // each names what is done with nodes
+pub(crate) enum Purpose {
     /// Boot node VMs: the release must be able to run Kubernetes nodes.
     CreateNodes,
     /// Boot node VMs that must reach each other (a cluster with workers): as
@@ -58,7 +57,7 @@ pub enum Purpose {
 }
 
 /// The core every runtime provides.
-pub trait Provider: Send + Sync {
+pub(crate) trait Provider: Send + Sync {
     /// The handle for per-node work this runtime gives out.
     type Node<'a>: NodeHandle + 'a
     where
@@ -98,7 +97,7 @@ pub trait Provider: Send + Sync {
 
 /// What only `kina doctor` and `kina export logs` need: the runtime's own
 /// words, for a person to read.
-pub trait Diagnostics: Provider {
+pub(crate) trait Diagnostics: Provider {
     /// The runtime's own description of its version, for bug reports.
     fn version_text(&self) -> impl Future<Output = Result<String, ProviderError>> + Send;
 

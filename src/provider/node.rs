@@ -13,14 +13,14 @@ use crate::exec::Output;
 
 /// A node's role in its cluster, spelt as kind spells it (node names, labels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
+pub(crate) enum Role {
     ControlPlane,
     Worker,
 }
 
 impl Role {
     /// kind's spelling, used in node names and labels.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Role::ControlPlane => "control-plane",
             Role::Worker => "worker",
@@ -37,7 +37,7 @@ impl fmt::Display for Role {
 /// A word that is not a role.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not a valid node role")]
-pub struct UnknownRole(pub String);
+pub(crate) struct UnknownRole(pub String);
 
 impl FromStr for Role {
     type Err = UnknownRole;
@@ -53,7 +53,7 @@ impl FromStr for Role {
 
 /// The runtime's state of a node VM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NodeState {
+pub(crate) enum NodeState {
     Running,
     Stopped,
     Stopping,
@@ -62,7 +62,7 @@ pub enum NodeState {
 }
 
 impl NodeState {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             NodeState::Running => "running",
             NodeState::Stopped => "stopped",
@@ -72,7 +72,7 @@ impl NodeState {
     }
 
     /// Reads the runtime's state word; any other word is [`NodeState::Unknown`].
-    pub fn parse(word: &str) -> NodeState {
+    pub(crate) fn parse(word: &str) -> NodeState {
         match word {
             "running" => NodeState::Running,
             "stopped" => NodeState::Stopped,
@@ -90,7 +90,7 @@ impl fmt::Display for NodeState {
 
 /// Everything needed to start one node VM.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeSpec {
+pub(crate) struct NodeSpec {
     pub name: String,
     pub cluster: String,
     pub role: Role,
@@ -110,7 +110,7 @@ pub struct NodeSpec {
 
 /// One published port: `host_address:host_port` on the Mac to `container_port`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PortSpec {
+pub(crate) struct PortSpec {
     pub host_address: String,
     pub host_port: u16,
     pub container_port: u16,
@@ -120,7 +120,7 @@ pub struct PortSpec {
 
 /// A host directory mounted into the VM.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MountSpec {
+pub(crate) struct MountSpec {
     pub host_path: PathBuf,
     pub container_path: String,
     pub read_only: bool,
@@ -128,7 +128,7 @@ pub struct MountSpec {
 
 /// A node VM as the runtime reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node {
+pub(crate) struct Node {
     pub name: String,
     pub cluster: String,
     /// None when the VM has no (or an unknown) role label.
@@ -144,23 +144,23 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn is_running(&self) -> bool {
+    pub(crate) fn is_running(&self) -> bool {
         self.state == NodeState::Running
     }
 
-    pub fn is_control_plane(&self) -> bool {
+    pub(crate) fn is_control_plane(&self) -> bool {
         self.role == Some(Role::ControlPlane)
     }
 
     /// The role label as the runtime holds it (empty when there is none).
-    pub fn role_text(&self) -> &'static str {
+    pub(crate) fn role_text(&self) -> &'static str {
         self.role.map(Role::as_str).unwrap_or("")
     }
 }
 
 /// A command to run inside a node: an argv vector, never a shell string.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeCommand {
+pub(crate) struct NodeCommand {
     pub argv: Vec<String>,
     pub stdin: Option<Vec<u8>>,
     pub timeout: Duration,
@@ -168,9 +168,9 @@ pub struct NodeCommand {
 
 impl NodeCommand {
     /// The default limit for one in-node command.
-    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+    pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
-    pub fn new<I, S>(argv: I) -> Self
+    pub(crate) fn new<I, S>(argv: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -178,12 +178,12 @@ impl NodeCommand {
         NodeCommand { argv: argv.into_iter().map(Into::into).collect(), stdin: None, timeout: Self::DEFAULT_TIMEOUT }
     }
 
-    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Self {
+    pub(crate) fn stdin(mut self, input: impl Into<Vec<u8>>) -> Self {
         self.stdin = Some(input.into());
         self
     }
 
-    pub fn timeout(mut self, limit: Duration) -> Self {
+    pub(crate) fn timeout(mut self, limit: Duration) -> Self {
         self.timeout = limit;
         self
     }
@@ -192,7 +192,7 @@ impl NodeCommand {
 /// Where a streamed in-node command reads its stdin from. The bytes flow
 /// from process to process (or file to process) and never through kina.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StreamSource {
+pub(crate) enum StreamSource {
     /// These images from the runtime's local store, exported for `platform`
     /// (`os/arch`) as one OCI archive.
     SavedImages { images: Vec<String>, platform: String },
@@ -203,7 +203,7 @@ pub enum StreamSource {
 /// Per-node work, on one node VM named when the handle was made (kind's
 /// `nodes.Node`). Making a handle calls nothing: a node that does not exist
 /// fails on first use.
-pub trait NodeHandle: Send + Sync {
+pub(crate) trait NodeHandle: Send + Sync {
     /// Runs a command in the node; returns its output whatever the exit code.
     fn run(&self, command: &NodeCommand) -> impl Future<Output = Result<Output, ProviderError>> + Send;
 

@@ -10,7 +10,7 @@ use crate::provider::NodeCommand;
 /// The address kina-lb gives a Service of type LoadBalancer, polled with
 /// backoff within what is left of `--wait`. Fails at once when kina-lb says
 /// the Service's ports are taken wherever it could go.
-pub async fn address(cx: &Cx<'_>, addon: &'static str, service: Service<'_>) -> anyhow::Result<String> {
+pub(crate) async fn address(cx: &Cx<'_>, addon: &'static str, service: Service<'_>) -> anyhow::Result<String> {
     let Service { namespace, name } = service;
     let limit = cx.remaining();
     let mut backoff = crate::backoff::Backoff::new(limit);

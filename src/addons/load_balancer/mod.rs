@@ -12,7 +12,7 @@ mod tests;
 
 use anyhow::Context as _;
 
-pub use address::address;
+pub(crate) use address::address;
 
 use super::Cx;
 use super::addon::{Addon, Facts, Probe, Step};
@@ -20,24 +20,24 @@ use crate::node::InNode;
 use crate::output::Printer;
 use crate::provider::NodeCommand;
 
-pub const SCRIPT_PATH: &str = "/usr/local/bin/kina-lb";
-pub const UNIT: &str = "kina-lb.service";
-pub const UNIT_PATH: &str = "/etc/systemd/system/kina-lb.service";
+pub(crate) const SCRIPT_PATH: &str = "/usr/local/bin/kina-lb";
+pub(crate) const UNIT: &str = "kina-lb.service";
+pub(crate) const UNIT_PATH: &str = "/etc/systemd/system/kina-lb.service";
 
 const SCRIPT_TEMPLATE: &str = include_str!("kina-lb.sh");
 const UNIT_FILE: &str = include_str!("kina-lb.service");
 pub(crate) const QUERY: &str = include_str!("query.jsonpath");
 pub(crate) const ASSIGN: &str = include_str!("assign.awk");
 /// Why assign.awk leaves a Service pending when waiting will not help.
-pub const PORTS_TAKEN: &str = "its ports are taken on every node";
-pub const PORTS_TAKEN_LOCAL: &str = "its ports are taken on the nodes that run its endpoints";
+pub(crate) const PORTS_TAKEN: &str = "its ports are taken on every node";
+pub(crate) const PORTS_TAKEN_LOCAL: &str = "its ports are taken on the nodes that run its endpoints";
 
 /// The node's `/usr/local/bin/kina-lb`, with the query and the program inlined.
-pub fn script() -> String {
+pub(crate) fn script() -> String {
     SCRIPT_TEMPLATE.replace("@QUERY@", QUERY.trim_end()).replace("@ASSIGN@", ASSIGN.trim_end())
 }
 
-pub struct LoadBalancer;
+pub(crate) struct LoadBalancer;
 
 impl Addon for LoadBalancer {
     fn facts(&self) -> &'static Facts {
@@ -118,7 +118,7 @@ async fn reconcile(cx: &Cx<'_>) -> anyhow::Result<()> {
 /// After `kina start` gave the nodes new addresses: one pass now, if the
 /// cluster has kina-lb, so no Service points at an old address. Best effort:
 /// the controller's own loop catches up within seconds anyway.
-pub async fn refresh_after_start(nodes: &dyn InNode, printer: &Printer, control_plane: &str) {
+pub(crate) async fn refresh_after_start(nodes: &dyn InNode, printer: &Printer, control_plane: &str) {
     // One call whether or not the cluster has kina-lb (a static script, no input).
     let if_installed = format!("[ ! -x {SCRIPT_PATH} ] || exec {SCRIPT_PATH} once");
     match nodes.run_checked(control_plane, &NodeCommand::new(["sh", "-c", &if_installed])).await {

@@ -2,7 +2,7 @@ use super::Context;
 use crate::provider::Provider;
 
 /// Every distinct node image, pulled if the runtime does not have it.
-pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     let mut images: Vec<&str> = ctx.nodes.iter().map(|n| n.spec.image.as_str()).collect();
     images.sort_unstable();
     images.dedup();

@@ -11,7 +11,11 @@ use crate::provider::{API_SERVER_PORT, Node, NodeCommand, NodeHandle, Provider};
 
 /// The admin kubeconfig of `node`, pointed at the Mac-side endpoint, or at
 /// the node's own address with `internal`.
-pub async fn cluster_kubeconfig<P: Provider>(provider: &P, node: &Node, internal: bool) -> anyhow::Result<Kubeconfig> {
+pub(crate) async fn cluster_kubeconfig<P: Provider>(
+    provider: &P,
+    node: &Node,
+    internal: bool,
+) -> anyhow::Result<Kubeconfig> {
     let raw = provider
         .node(&node.name)
         .run_checked(&NodeCommand::new(["cat", ADMIN_CONF]))
@@ -32,7 +36,7 @@ pub async fn cluster_kubeconfig<P: Provider>(provider: &P, node: &Node, internal
 }
 
 /// Merges the cluster's kubeconfig into `path` and makes it current.
-pub async fn export_kubeconfig<P: Provider>(
+pub(crate) async fn export_kubeconfig<P: Provider>(
     provider: &P,
     node: &Node,
     path: &Path,

@@ -7,7 +7,7 @@ use super::Context;
 use crate::node::{default_cni, kubectl, paths};
 use crate::provider::{API_SERVER_PORT, NodeCommand, NodeHandle, Provider};
 
-pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+pub(crate) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     let node = ctx.bootstrap().name.as_str();
     let manifest = ctx
         .provider

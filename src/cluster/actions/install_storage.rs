@@ -5,7 +5,7 @@ use crate::node::{kubectl, paths};
 use crate::provider::{NodeHandle, Provider};
 
 /// Applies the node image's default StorageClass (local-path, `standard`).
-pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     let apply = kubectl(["apply", "-f", paths::DEFAULT_STORAGE_MANIFEST]);
     ctx.provider
         .node(&ctx.bootstrap().name)

@@ -14,7 +14,7 @@ use crate::provider::{NodeCommand, NodeHandle, Provider};
 
 const JOIN_TIMEOUT: Duration = Duration::from_secs(600);
 
-pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     let print = NodeCommand::new(["kubeadm", "token", "create", "--print-join-command"]);
     let output = ctx
         .provider
@@ -42,7 +42,7 @@ async fn join<P: Provider>(ctx: &Context<'_, P>, worker: &PlannedNode, discovery
 }
 
 /// Token and CA hash from `kubeadm token create --print-join-command`.
-pub fn parse_join_command(text: &str) -> anyhow::Result<Discovery> {
+pub(super) fn parse_join_command(text: &str) -> anyhow::Result<Discovery> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let after =
         |flag: &str| words.iter().position(|w| *w == flag).and_then(|i| words.get(i + 1)).map(|s| s.to_string());

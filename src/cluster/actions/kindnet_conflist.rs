@@ -7,14 +7,14 @@ use std::net::Ipv4Addr;
 
 use serde_json::json;
 
-pub const PATH: &str = "/etc/cni/net.d/10-kindnet.conflist";
+pub(super) const PATH: &str = "/etc/cni/net.d/10-kindnet.conflist";
 
 /// Apple `container`'s guest MTU.
 const MTU: u32 = 1280;
 
 /// The conflist for the first node's pod range, or None if the pod subnet
 /// is too small for the controller-manager's /24 node ranges.
-pub fn render(pod_subnet: &str) -> Option<String> {
+pub(super) fn render(pod_subnet: &str) -> Option<String> {
     let first_range = first_node_range(pod_subnet)?;
     let conflist = json!({
         "cniVersion": "0.3.1",

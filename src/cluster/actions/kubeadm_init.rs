@@ -30,7 +30,7 @@ cat > /etc/cni/net.d/10-kindnet.conflist
 kubeadm init --config=/kind/kubeadm.conf --skip-token-print --v=6
 ";
 
-pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     let config_flag = format!("--config={KUBEADM_CONF}");
     let init = match ctx.conflist_at_init.take() {
         Some(conflist) => {

@@ -24,11 +24,11 @@ use crate::kubeadm::KubeVersion;
 use crate::output::Printer;
 use crate::provider::{Node, Provider};
 
-pub use export_kubeconfig::{cluster_kubeconfig, export_kubeconfig};
-pub use prepare_nodes::host_env;
+pub(crate) use export_kubeconfig::{cluster_kubeconfig, export_kubeconfig};
+pub(crate) use prepare_nodes::host_env;
 
 /// What the actions of one `create` share.
-pub struct Context<'a, P: Provider> {
+pub(crate) struct Context<'a, P: Provider> {
     pub provider: &'a P,
     pub printer: &'a Printer,
     pub cluster: String,
@@ -58,14 +58,14 @@ pub struct Context<'a, P: Provider> {
 /// A failure on one node, so the hint can point at that node's logs.
 #[derive(Debug, thiserror::Error)]
 #[error("{what}")]
-pub struct NodeFailure {
+pub(crate) struct NodeFailure {
     pub node: String,
     pub what: String,
 }
 
 /// Where `container run` for a node stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunState {
+pub(crate) enum RunState {
     /// Started but not answered (interrupted or timed out): the VM may exist.
     InFlight,
     /// The runtime refused it: nothing of ours exists.
@@ -75,46 +75,46 @@ pub enum RunState {
 
 impl<P: Provider> Context<'_, P> {
     /// The node that runs `kubeadm init` and publishes the API server.
-    pub fn bootstrap(&self) -> &PlannedNode {
+    pub(crate) fn bootstrap(&self) -> &PlannedNode {
         &self.nodes[0]
     }
 
-    pub fn workers(&self) -> impl Iterator<Item = &PlannedNode> {
+    pub(crate) fn workers(&self) -> impl Iterator<Item = &PlannedNode> {
         self.nodes.iter().filter(|n| n.role == Role::Worker)
     }
 
-    pub fn install_cni(&self) -> bool {
+    pub(crate) fn install_cni(&self) -> bool {
         !self.config.networking.disable_default_cni
     }
 
     /// kind's default StorageClass, unless `disableDefaultStorage` (kina.dev/v1alpha1).
-    pub fn install_storage(&self) -> bool {
+    pub(crate) fn install_storage(&self) -> bool {
         !self.config.disable_default_storage
     }
 
     /// A node as the runtime reported it after boot.
-    pub fn booted(&self, name: &str) -> anyhow::Result<&Node> {
+    pub(crate) fn booted(&self, name: &str) -> anyhow::Result<&Node> {
         self.booted.get(name).ok_or_else(|| anyhow::anyhow!("node {name} not prepared yet"))
     }
 
-    pub fn node_ip(&self, name: &str) -> anyhow::Result<Ipv4Addr> {
+    pub(crate) fn node_ip(&self, name: &str) -> anyhow::Result<Ipv4Addr> {
         self.booted(name)?.ipv4.ok_or_else(|| anyhow::anyhow!("node {name} has no IPv4 address"))
     }
 
-    pub fn kubernetes_version(&self, node: &str) -> anyhow::Result<KubeVersion> {
+    pub(crate) fn kubernetes_version(&self, node: &str) -> anyhow::Result<KubeVersion> {
         self.kubernetes_versions
             .get(node)
             .cloned()
             .ok_or_else(|| anyhow::anyhow!("Kubernetes version of {node} not known yet"))
     }
 
-    pub fn set_run_state(&self, node: &str, state: RunState) {
+    pub(crate) fn set_run_state(&self, node: &str, state: RunState) {
         self.runs.lock().unwrap().insert(node.to_string(), state);
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     EnsureImage,
     PrepareNodes,
     WriteConfiguration,
@@ -128,7 +128,7 @@ pub enum Action {
 impl Action {
     /// kind's order; CNI and the default StorageClass unless disabled, joins
     /// only with workers, the Ready wait only with a non-zero `--wait`.
-    pub fn plan(wait: Duration, install_cni: bool, install_storage: bool, workers: bool) -> Vec<Action> {
+    pub(crate) fn plan(wait: Duration, install_cni: bool, install_storage: bool, workers: bool) -> Vec<Action> {
         let mut plan =
             vec![Action::EnsureImage, Action::PrepareNodes, Action::WriteConfiguration, Action::StartControlPlane];
         if install_cni {
@@ -147,7 +147,7 @@ impl Action {
     }
 
     /// kind's status line for the step.
-    pub fn label<P: Provider>(self, ctx: &Context<'_, P>) -> String {
+    pub(crate) fn label<P: Provider>(self, ctx: &Context<'_, P>) -> String {
         match self {
             Action::EnsureImage => {
                 let mut images: Vec<&str> = Vec::new();
@@ -174,7 +174,7 @@ impl Action {
         }
     }
 
-    pub async fn execute<P: Provider>(self, ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+    pub(crate) async fn execute<P: Provider>(self, ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
         match self {
             Action::EnsureImage => ensure_image::execute(ctx).await,
             Action::PrepareNodes => prepare_nodes::execute(ctx).await,
@@ -189,7 +189,7 @@ impl Action {
 }
 
 /// kind shows images without their digest.
-pub fn display_image(image: &str) -> &str {
+pub(crate) fn display_image(image: &str) -> &str {
     image.split('@').next().unwrap_or(image)
 }
 

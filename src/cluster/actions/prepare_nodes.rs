@@ -15,7 +15,7 @@ const WRITE_CNI_CONFIG: &str = "mkdir -p /etc/cni/net.d
 cat > /etc/cni/net.d/10-kindnet.conflist
 ";
 
-pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     // Every node boots at once; each one is ready for kubeadm when its future ends.
     let shared = &*ctx;
     let boots = shared.nodes.iter().enumerate().map(|(i, node)| async move {
@@ -89,12 +89,12 @@ async fn prepare<P: Provider>(
 }
 
 /// Settings every node VM gets from the Mac: its proxy, minus cluster traffic.
-pub fn host_env(pod_subnet: &str, service_subnet: &str) -> Vec<(String, String)> {
+pub(crate) fn host_env(pod_subnet: &str, service_subnet: &str) -> Vec<(String, String)> {
     proxy_env(|k| std::env::var(k).ok(), &[pod_subnet, service_subnet])
 }
 
 /// Passes the host's proxy settings on, keeping cluster traffic off the proxy.
-pub fn proxy_env(get: impl Fn(&str) -> Option<String>, subnets: &[&str]) -> Vec<(String, String)> {
+pub(super) fn proxy_env(get: impl Fn(&str) -> Option<String>, subnets: &[&str]) -> Vec<(String, String)> {
     let mut env = Vec::new();
     for key in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] {
         if let Some(value) = get(key).filter(|v| !v.is_empty()) {

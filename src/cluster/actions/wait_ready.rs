@@ -5,7 +5,7 @@ use super::Context;
 use crate::cluster::wait_for_ready_nodes;
 use crate::provider::{NodeHandle, Provider};
 
-pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     // Every node, not only the control plane as kind does: workers are what users wait for.
     let wait = wait_for_ready_nodes(ctx.wait);
     let ready = match ctx.provider.node(&ctx.bootstrap().name).run(&wait).await {

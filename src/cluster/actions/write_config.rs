@@ -18,7 +18,7 @@ cat > /etc/containerd/config.toml
 systemctl restart containerd
 ";
 
-pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     warn_about_unmatched_patches(ctx)?;
     let bootstrap = ctx.bootstrap().clone();
     let config = render(ctx, &bootstrap, None)?;
@@ -31,7 +31,7 @@ pub async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
 }
 
 /// A node's kubeadm config, with the cluster's and the node's patches.
-pub fn render<P: Provider>(
+pub(super) fn render<P: Provider>(
     ctx: &Context<'_, P>,
     node: &PlannedNode,
     discovery: Option<Discovery>,
@@ -81,7 +81,11 @@ fn warn_about_unmatched_patches<P: Provider>(ctx: &Context<'_, P>) -> anyhow::Re
 }
 
 /// Writes a node's `/kind/kubeadm.conf`; the content travels on stdin.
-pub async fn write_kubeadm_config<P: Provider>(ctx: &Context<'_, P>, node: &str, config: String) -> anyhow::Result<()> {
+pub(super) async fn write_kubeadm_config<P: Provider>(
+    ctx: &Context<'_, P>,
+    node: &str,
+    config: String,
+) -> anyhow::Result<()> {
     tracing::debug!("kubeadm config for {node}:\n{config}");
     let write = NodeCommand::new(["cp", "/dev/stdin", paths::KUBEADM_CONF]).stdin(config);
     ctx.provider.node(node).run_checked(&write).await.context("failed to copy kubeadm config to node")?;

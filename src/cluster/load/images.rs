@@ -6,13 +6,13 @@
 use crate::provider::NodeCommand;
 
 /// The containerd namespace of the CRI plugin.
-pub const NAMESPACE: &str = "k8s.io";
+pub(super) const NAMESPACE: &str = "k8s.io";
 
 /// docker's normalisation, which containerd names images by:
 /// `foo` → `docker.io/library/foo:latest`, `me/app:1` → `docker.io/me/app:1`,
 /// `localhost:5000/app` → `localhost:5000/app:latest`; a digest is kept and
 /// no tag is added to it.
-pub fn normalize(reference: &str) -> String {
+pub(super) fn normalize(reference: &str) -> String {
     let (name_tag, digest) = match reference.split_once('@') {
         Some((name, digest)) => (name, Some(digest)),
         None => (reference, None),
@@ -46,7 +46,7 @@ pub fn normalize(reference: &str) -> String {
 /// The names an image loaded as `reference` must have in the node: the
 /// normalised one (what the archive carries and the CRI resolves), and the
 /// user's own spelling when it differs, as Apple's `container k8s` tags it.
-pub fn wanted_names(reference: &str) -> Vec<String> {
+pub(super) fn wanted_names(reference: &str) -> Vec<String> {
     let normalized = normalize(reference);
     if normalized == reference { vec![normalized] } else { vec![normalized, reference.to_string()] }
 }
@@ -56,29 +56,29 @@ fn ctr<const N: usize>(args: [&str; N]) -> NodeCommand {
 }
 
 /// `ctr --namespace k8s.io images ls`.
-pub fn list_command() -> NodeCommand {
+pub(super) fn list_command() -> NodeCommand {
     ctr(["ls"])
 }
 
 /// Imports the archive on stdin, only the node's platform: an archive may list
 /// platforms whose content it lacks, and `--all-platforms` then fails (kind#3795).
-pub fn import_command(platform: &str) -> NodeCommand {
+pub(super) fn import_command(platform: &str) -> NodeCommand {
     ctr(["import", "--platform", platform, "-"])
 }
 
 /// Points `target` at the image `source` names, replacing an older image of
 /// that name (a rebuilt `foo:latest`).
-pub fn tag_command(source: &str, target: &str) -> NodeCommand {
+pub(super) fn tag_command(source: &str, target: &str) -> NodeCommand {
     ctr(["tag", "--force", source, target])
 }
 
 /// What a node's containerd holds: `(name, digest)` rows of `ctr images ls`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NodeImages(Vec<(String, String)>);
+pub(super) struct NodeImages(Vec<(String, String)>);
 
 /// Whether a node has an image under every name it should have.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Presence {
+pub(super) enum Presence {
     Present,
     /// The image is there under `source`, but not as `names`.
     MissingNames {
@@ -91,7 +91,7 @@ pub enum Presence {
 impl NodeImages {
     /// Reads `REF TYPE DIGEST SIZE PLATFORMS LABELS` rows (SIZE has a space,
     /// but it comes after the digest).
-    pub fn parse(listing: &str) -> Self {
+    pub(super) fn parse(listing: &str) -> Self {
         let rows = listing
             .lines()
             .filter_map(|line| {
@@ -103,7 +103,7 @@ impl NodeImages {
         NodeImages(rows)
     }
 
-    pub fn presence(&self, reference: &str, id: &str) -> Presence {
+    pub(super) fn presence(&self, reference: &str, id: &str) -> Presence {
         let names = wanted_names(reference);
         let holds = |name: &str| self.0.iter().any(|(n, d)| n == name && d == id);
         let missing: Vec<String> = names.iter().filter(|n| !holds(n)).cloned().collect();

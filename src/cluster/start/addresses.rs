@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 use crate::provider::API_SERVER_PORT;
 
 /// Every distinct IPv4 address that appears as `<ip>:6443` in `text`.
-pub fn api_server_ips(text: &str) -> Vec<Ipv4Addr> {
+pub(super) fn api_server_ips(text: &str) -> Vec<Ipv4Addr> {
     let suffix = format!(":{API_SERVER_PORT}");
     let mut found = Vec::new();
     for (at, _) in text.match_indices(&suffix) {
@@ -23,7 +23,7 @@ pub fn api_server_ips(text: &str) -> Vec<Ipv4Addr> {
 }
 
 /// A `sed` expression replacing `old` with `new` as a whole word.
-pub fn sed_replace(old: Ipv4Addr, new: Ipv4Addr) -> String {
+pub(super) fn sed_replace(old: Ipv4Addr, new: Ipv4Addr) -> String {
     format!("s#\\b{}\\b#{new}#g", old.to_string().replace('.', "\\."))
 }
 

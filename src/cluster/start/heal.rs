@@ -57,7 +57,7 @@ const OBJECTS: &[(&str, &str, &str, Option<&str>)] = &[
 
 const API_TIMEOUT: Duration = Duration::from_secs(180);
 
-pub async fn heal<P: Provider>(provider: &P, control_plane: &Node, workers: &[Node]) -> anyhow::Result<()> {
+pub(super) async fn heal<P: Provider>(provider: &P, control_plane: &Node, workers: &[Node]) -> anyhow::Result<()> {
     let new = control_plane.ipv4.context("the control plane has no address")?;
     let admin = read(provider, &control_plane.name, ADMIN_CONF).await?;
     let stale: Vec<Ipv4Addr> =

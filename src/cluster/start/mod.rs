@@ -19,15 +19,14 @@ use crate::node::{self, NodesError};
 use crate::output::Printer;
 use crate::provider::{Node, NodeHandle, Provider, Purpose};
 
-pub struct StartOptions<'a> {
+pub(crate) struct StartOptions<'a> {
     pub cluster: &'a str,
-    pub kubeconfig: &'a Path,
     /// How long to wait for every node to be Ready.
     pub wait: Duration,
 }
 
 /// A cluster whose nodes run again, before its kubeconfig is refreshed.
-pub struct Started {
+pub(crate) struct Started {
     pub control_plane: Node,
     /// Every node ran already: the start only checked them.
     was_running: bool,
@@ -36,7 +35,7 @@ pub struct Started {
 /// Boots the cluster's nodes, heals their addresses and, with a `wait`, waits
 /// for every node to be Ready. The caller refreshes what depends on the
 /// nodes' addresses (LoadBalancer Services), then calls [`finish_start`].
-pub async fn start_cluster<P: Provider>(
+pub(crate) async fn start_cluster<P: Provider>(
     provider: &P,
     printer: &Printer,
     opts: &StartOptions<'_>,
@@ -71,7 +70,7 @@ pub async fn start_cluster<P: Provider>(
 
 /// A start's last step: the kubeconfig entry (if the endpoint moved), then
 /// the line that says the cluster runs.
-pub async fn finish_start<P: Provider>(
+pub(crate) async fn finish_start<P: Provider>(
     provider: &P,
     printer: &Printer,
     started: &Started,

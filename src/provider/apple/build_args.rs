@@ -10,7 +10,7 @@ use crate::provider::image_builder::{BuildError, BuildRequest, ImageBuilder};
 /// A node image build pulls a base of about 400 MB and runs in a builder VM.
 const BUILD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
-pub fn build_args(request: &BuildRequest) -> Vec<String> {
+pub(super) fn build_args(request: &BuildRequest) -> Vec<String> {
     let mut args = vec!["build".to_string(), "--file".into(), request.containerfile.display().to_string()];
     args.extend(["--tag".to_string(), request.tag.clone()]);
     for (key, value) in &request.build_args {

@@ -6,7 +6,7 @@ use crate::provider::{ProviderError, RuntimeFailure};
 use super::json::ShapeError;
 
 #[derive(Debug, thiserror::Error)]
-pub enum AppleError {
+pub(crate) enum AppleError {
     #[error("Apple's `container` CLI was not found{}", .looked_at.as_ref().map(|p| format!(" at {p}")).unwrap_or_else(|| " on PATH".to_string()))]
     NotInstalled { looked_at: Option<String> },
 

@@ -34,7 +34,7 @@ pub(crate) struct PublishedPort {
 /// A field kina could not read, named by its JSON path.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {problem}")]
-pub struct ShapeError {
+pub(crate) struct ShapeError {
     pub path: String,
     pub problem: String,
 }

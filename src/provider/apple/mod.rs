@@ -138,7 +138,7 @@ fn app_root_of(status_json: &str) -> Option<PathBuf> {
 /// `<appRoot>/kernels/default.kernel-arm64`, the link `container system kernel set` makes
 /// (apple/container `KernelService`), when the app root exists and the link does not. A
 /// root kina cannot see says nothing either way: then `run` itself reports it.
-pub fn missing_default_kernel(app_root: &std::path::Path) -> Option<PathBuf> {
+pub(crate) fn missing_default_kernel(app_root: &std::path::Path) -> Option<PathBuf> {
     let link = app_root.join("kernels").join("default.kernel-arm64");
     (app_root.is_dir() && !link.exists()).then_some(link)
 }
