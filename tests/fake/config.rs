@@ -35,6 +35,8 @@ pub struct Config {
     pub version: Version,
     pub version_text: String,
     pub apiserver: ApiServer,
+    /// `KINA_FAKE_SILENT`: matching calls print nothing on stdout.
+    pub silent: Vec<String>,
     pub fail: Vec<String>,
     pub hang: Vec<String>,
     /// `KINA_FAKE_BARRIER`: `;`-separated `<count>:<substring>`.
@@ -111,6 +113,7 @@ impl Config {
             apiserver,
             fail: patterns("KINA_FAKE_FAIL"),
             hang: patterns("KINA_FAKE_HANG"),
+            silent: patterns("KINA_FAKE_SILENT"),
             barriers: patterns("KINA_FAKE_BARRIER")
                 .iter()
                 .map(|b| {

@@ -51,10 +51,14 @@ fn main() {
     if config::Config::matching(&cfg.hang, &joined).is_some() {
         handshake::hang(&cfg.state_dir, &joined);
     }
-    let out = match handshake::arrive(&cfg.state_dir, &cfg.barriers, &joined) {
+    let mut out = match handshake::arrive(&cfg.state_dir, &cfg.barriers, &joined) {
         Ok(()) => app::run(&cfg, &args),
         Err(e) => out::Out::error(e),
     };
+    if config::Config::matching(&cfg.silent, &joined).is_some() {
+        // The call did its work but printed nothing (a CLI cut short, a broken pipe).
+        out.stdout.clear();
+    }
     finish(&out);
     if let Some(path) = &cfg.log {
         log_invocation(path, &args, started);

@@ -199,6 +199,11 @@ fn image_flag_overrides_and_missing_images_fail_clearly() {
         .stderr_has("failed to pull image")
         .stderr_has("container image pull");
     assert!(!world.container_names().contains(&"bad-control-plane".to_string()));
+    // A hint's command is pasted into a shell: the reference is quoted.
+    world
+        .kina(&["create", "cluster", "-n", "odd", "--image", "example.com/node:$(touch pwned)"])
+        .code_is(1)
+        .stderr_has("then try `container image pull 'example.com/node:$(touch pwned)'`");
 }
 
 #[test]

@@ -103,3 +103,18 @@ fn delete_leaves_foreign_containers_alone() {
     world.kina(&["delete", "clusters", "-A"]).success();
     assert_eq!(world.container_names(), ["kina-control-plane-lookalike"]);
 }
+
+#[test]
+fn an_empty_listing_is_an_error_not_an_empty_cluster() {
+    let mut world = World::new();
+    world.kina(&["create", "cluster"]).success();
+    world.env("KINA_FAKE_SILENT", "list --all");
+    world
+        .kina(&["delete", "cluster"])
+        .code_is(1)
+        .stderr_has("no output where a JSON array was expected (an empty list prints `[]`)")
+        .stderr_has("container list --all --format json");
+    world.remove_env("KINA_FAKE_SILENT");
+    assert_eq!(world.container_names(), ["kina-control-plane"], "the VM is not left running unnoticed");
+    world.kina(&["delete", "cluster"]).success();
+}

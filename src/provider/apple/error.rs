@@ -55,7 +55,10 @@ impl RuntimeFailure for AppleError {
                 "upgrade Apple container to 1.2.1 or newer: `brew upgrade container`, or https://github.com/apple/container/releases".into()
             }
             AppleError::ImagePull { image, .. } => {
-                format!("check the image reference and your network, then try `container image pull {image}`")
+                format!(
+                    "check the image reference and your network, then try `container image pull {}`",
+                    shell_words::quote(image)
+                )
             }
             AppleError::Shape { .. } => {
                 "this Apple container release prints a shape kina does not know yet; please report it with the output of `container --version`".into()

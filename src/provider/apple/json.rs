@@ -47,8 +47,9 @@ fn shape(path: impl Into<String>, problem: impl Into<String>) -> ShapeError {
 pub(crate) fn parse_containers(text: &str) -> Result<Vec<ContainerRecord>, ShapeError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        // `Output.emit` prints nothing for empty output on some versions.
-        return Ok(Vec::new());
+        // An empty list is `[]`: nothing at all means the call did not say, and
+        // reading it as "no containers" would let delete leave a VM running.
+        return Err(shape("$", "no output where a JSON array was expected (an empty list prints `[]`)"));
     }
     let value: Value = serde_json::from_str(trimmed).map_err(|e| shape("$", format!("not JSON: {e}")))?;
     let Value::Array(items) = value else {
@@ -271,9 +272,12 @@ mod tests {
     }
 
     #[test]
-    fn empty_output_and_empty_array_mean_no_containers() {
-        assert!(parse_containers("").unwrap().is_empty());
+    fn an_empty_array_means_no_containers_and_no_output_is_an_error() {
         assert!(parse_containers("[]\n").unwrap().is_empty());
+        for nothing in ["", "\n", "  "] {
+            let err = parse_containers(nothing).unwrap_err().to_string();
+            assert!(err.contains("no output where a JSON array was expected"), "{err}");
+        }
     }
 
     #[test]
