@@ -14,6 +14,30 @@ fn missing_container_binary_says_how_to_install() {
 }
 
 #[test]
+fn without_container_on_linux_the_hint_says_what_kina_needs_and_how_to_try_it() {
+    // A developer's first `cargo run -- create cluster` on Linux: no `container` on PATH.
+    let mut world = World::new();
+    world.remove_env("KINA_CONTAINER_BIN");
+    let empty = world.path("empty-bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = world
+        .kina_command(&["create", "cluster"])
+        .env_remove("KINA_CONTAINER_BIN")
+        .env("PATH", &empty)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("ERROR: Apple's `container` CLI was not found on PATH"), "{stderr}");
+    if cfg!(target_os = "macos") {
+        assert!(stderr.contains("brew install container"), "{stderr}");
+    } else {
+        assert!(stderr.contains("which need macOS on Apple silicon"), "{stderr}");
+        assert!(stderr.contains("KINA_CONTAINER_BIN=target/debug/container"), "{stderr}");
+    }
+}
+
+#[test]
 fn stopped_service_points_at_container_system_start() {
     for state in ["down", "unregistered"] {
         let mut world = World::new();

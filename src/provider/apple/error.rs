@@ -44,6 +44,14 @@ impl RuntimeFailure for AppleError {
             AppleError::NotInstalled { looked_at: Some(path) } => format!(
                 "KINA_CONTAINER_BIN points at {path}; fix or unset it, or install Apple container with `brew install container`"
             ),
+            AppleError::NotInstalled { looked_at: None } if !cfg!(target_os = "macos") => format!(
+                "kina runs Kubernetes nodes as Apple container VMs, which need macOS on Apple silicon. \
+                 On {}, try kina against the test fake of `container`: `cargo build --features fake-container`, then \
+                 `KINA_CONTAINER_BIN=target/debug/container KINA_FAKE_STATE=/tmp/kina-fake target/debug/kina create cluster` \
+                 (see {})",
+                std::env::consts::OS,
+                crate::build_info::docs_link("testing.md")
+            ),
             AppleError::NotInstalled { looked_at: None } => {
                 "install Apple container (`brew install container`, or the signed installer from https://github.com/apple/container/releases), then run `container system start`"
                     .into()
