@@ -67,8 +67,14 @@ pub(crate) async fn apply_runtime_settings<P: Provider>(
     Ok(())
 }
 
+/// How many times in a row a running node may answer the boot probe with an
+/// error of its own before kina stops taking it for a node still booting.
+const BROKEN_EXEC_LIMIT: u32 = 3;
+
 /// Polls with backoff until containerd's socket exists in the node; then
-/// what the node's image holds.
+/// what the node's image holds. A booting node answers with a silent failure
+/// (`test -S` is false) or not in time; a running node whose every exec fails
+/// with the same error is broken, and that error is reported at once.
 pub(crate) async fn wait_for_containerd<P: Provider>(
     provider: &P,
     node: &str,
@@ -78,6 +84,7 @@ pub(crate) async fn wait_for_containerd<P: Provider>(
     debug_assert!(BOOT_PROBE.contains(crate::node::paths::KUBERNETES_VERSION));
     let probe = NodeCommand::new(["sh", "-c", BOOT_PROBE]).timeout(Duration::from_secs(10));
     let mut backoff = crate::backoff::Backoff::new(timeout);
+    let mut broken: Option<(u32, String)> = None;
     loop {
         let output = match provider.node(node).run(&probe).await {
             Ok(output) => output,
@@ -88,15 +95,26 @@ pub(crate) async fn wait_for_containerd<P: Provider>(
         if output.success() {
             return BootReport::parse(&output.stdout);
         }
-        if !output.stderr.trim().is_empty() {
+        let stderr = output.stderr.trim();
+        if stderr.is_empty() {
+            broken = None;
+        } else {
             // `test` is silent; the exec itself failed. Did the VM stop?
             let state = provider.node(node).inspect().await?.state;
             if state != NodeState::Running {
+                bail!("node {node} stopped while booting (state: {state}): {stderr}; see `container logs {node}`");
+            }
+            let count = match &broken {
+                Some((count, previous)) if previous == stderr => count + 1,
+                _ => 1,
+            };
+            if count >= BROKEN_EXEC_LIMIT {
                 bail!(
-                    "node {node} stopped while booting (state: {state}): {}; see `container logs {node}`",
-                    output.stderr.trim()
+                    "node {node} is running but cannot run commands: `container exec {node} sh -c …` failed \
+                     {count} times with: {stderr}; see `container logs {node}`"
                 );
             }
+            broken = Some((count, stderr.to_string()));
         }
         if !backoff.next().await {
             bail!(

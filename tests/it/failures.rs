@@ -146,3 +146,18 @@ fn ctrl_c_during_kubeadm_init_removes_the_node() {
     assert!(world.container_names().is_empty());
     assert_untouched(&world);
 }
+
+#[test]
+fn an_exec_that_always_fails_is_not_taken_for_a_booting_node() {
+    let mut world = World::new();
+    world.env("KINA_FAKE_FAIL", "test -S /run/containerd/containerd.sock");
+    world
+        .kina(&["create", "cluster"])
+        .code_is(1)
+        .stderr_has("node kina-control-plane is running but cannot run commands")
+        .stderr_has("failed 3 times with: ")
+        .stderr_has("injected failure");
+    let probes = world.fake_calls().iter().filter(|c| c.contains("test -S /run/containerd/containerd.sock")).count();
+    assert_eq!(probes, 3, "{:#?}", world.fake_calls());
+    assert!(world.container_names().is_empty(), "the node this create made is removed");
+}
