@@ -169,3 +169,26 @@ fn start_without_waiting() {
     run.success();
     assert!(!run.stderr().contains("Waiting"), "{}", run.stderr());
 }
+
+#[test]
+fn a_start_cut_short_before_kube_proxy_restarts_is_finished_by_the_next() {
+    let mut world = World::new();
+    world.kina(&["create", "cluster"]).success();
+    world.kina(&["stop", "cluster"]).success();
+    // The ConfigMap gets the new address, then the restart fails.
+    world.env("KINA_FAKE_FAIL", "rollout restart daemonset/kube-proxy");
+    world.kina(&["start", "cluster"]).code_is(1).stderr_has("rollout restart daemonset/kube-proxy");
+    world.remove_env("KINA_FAKE_FAIL");
+    world.clear_fake_log();
+    // The ConfigMap already looks healed; the re-run still restarts kube-proxy.
+    world.kina(&["start", "cluster"]).success();
+    let restarts = world.fake_calls().iter().filter(|c| c.contains("rollout restart daemonset/kube-proxy")).count();
+    assert_eq!(restarts, 1, "{:#?}", world.fake_calls());
+    let proxy = kubectl(&world, &["-n", "kube-system", "get", "configmap", "kube-proxy", "-o", "json"]).stdout();
+    let proxy: serde_json::Value = serde_json::from_str(&proxy).unwrap();
+    assert!(proxy["metadata"]["annotations"].get("kina.dev/restart-pending").is_none(), "the mark is cleared: {proxy}");
+    // And a healthy cluster restarts nothing.
+    world.clear_fake_log();
+    world.kina(&["start", "cluster"]).success();
+    assert!(!world.fake_calls().iter().any(|c| c.contains("rollout restart")), "{:#?}", world.fake_calls());
+}

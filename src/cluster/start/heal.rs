@@ -140,24 +140,60 @@ async fn heal_object<P: Provider>(
         .stdout;
     let stale: Vec<Ipv4Addr> =
         api_server_ips(&current).into_iter().filter(|ip| *ip != new && !ip.is_loopback()).collect();
-    if stale.is_empty() {
+    // A run cut short between the rewrite and the restart left this mark.
+    let pending = restart.is_some() && restart_pending(&current);
+    if stale.is_empty() && !pending {
         return Ok(());
     }
-    let mut healed = current.clone();
-    for old in stale {
-        healed = healed.replace(&format!("{old}:6443"), &format!("{new}:6443"));
+    if !stale.is_empty() {
+        let mut healed = current.clone();
+        for old in stale {
+            healed = healed.replace(&format!("{old}:6443"), &format!("{new}:6443"));
+        }
+        // The mark goes in with the new address, in one apply: whatever
+        // interrupts the restart below, a re-run sees it and restarts.
+        if let Some(target) = restart {
+            healed = mark_restart_pending(&healed, target)?;
+        }
+        provider
+            .node(control_plane)
+            .run_checked(&kubectl(&["apply", "-f", "-"]).stdin(healed))
+            .await
+            .with_context(|| format!("failed to update {kind} {namespace}/{name}"))?;
     }
-    provider
-        .node(control_plane)
-        .run_checked(&kubectl(&["apply", "-f", "-"]).stdin(healed))
-        .await
-        .with_context(|| format!("failed to update {kind} {namespace}/{name}"))?;
     // A DaemonSet whose pod template changed rolls by itself; pods that only
     // read a ConfigMap at start need a nudge.
     if let Some(target) = restart {
         provider.node(control_plane).run_checked(&kubectl(&["rollout", "restart", target])).await?;
+        let clear = format!(r#"{{"metadata":{{"annotations":{{"{RESTART_PENDING}":null}}}}}}"#);
+        provider
+            .node(control_plane)
+            .run_checked(&kubectl(&["patch", kind, name, "--type=merge", "-p", &clear]))
+            .await
+            .with_context(|| format!("failed to clear {RESTART_PENDING} on {kind} {namespace}/{name}"))?;
     }
     Ok(())
+}
+
+/// On an object whose new address its pods have yet to read: the workload to restart.
+const RESTART_PENDING: &str = "kina.dev/restart-pending";
+
+fn restart_pending(object_yaml: &str) -> bool {
+    crate::yaml::from_str::<serde_json::Value>(object_yaml)
+        .ok()
+        .is_some_and(|o| o.pointer("/metadata/annotations").and_then(|a| a.get(RESTART_PENDING)).is_some())
+}
+
+fn mark_restart_pending(object_yaml: &str, target: &str) -> anyhow::Result<String> {
+    let mut object: serde_json::Value = crate::yaml::from_str(object_yaml).context("an object kubectl printed")?;
+    let metadata =
+        object.get_mut("metadata").and_then(serde_json::Value::as_object_mut).context("an object without metadata")?;
+    let annotations = metadata.entry("annotations").or_insert_with(|| serde_json::json!({}));
+    if !annotations.is_object() {
+        *annotations = serde_json::json!({});
+    }
+    annotations[RESTART_PENDING] = serde_json::Value::String(target.to_string());
+    Ok(crate::yaml::to_string(&object)?)
 }
 
 /// Polls `/readyz` with backoff: the API server restarts after the heal.
