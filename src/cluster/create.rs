@@ -28,7 +28,7 @@ pub(crate) struct CreateOptions {
 }
 
 pub(crate) async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateOptions) -> anyhow::Result<()> {
-    let (runtime, existing) =
+    let (runtime, existing, others) =
         check_before_create(provider, &opts.name, &opts.config).await.context("failed to create cluster")?;
     if let Some(warning) = runtime.warning {
         printer.warn(&warning);
@@ -40,6 +40,10 @@ pub(crate) async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &
         existing.iter().flat_map(|n| &n.published_tcp).filter_map(|(_, on_mac)| port_of(on_mac)).collect();
     let nodes = plan(&opts.name, &opts.config, crate::versions::default_image(), &opts.overrides, &env, &taken)
         .context("failed to create cluster")?;
+    if let Some(taken) = nodes.iter().find(|n| others.contains(&n.name)) {
+        let err = ClusterError::NameTaken { name: taken.name.clone(), cluster: opts.name.clone() };
+        return Err(anyhow::Error::new(err).context("failed to create cluster"));
+    }
     super::ports::check(&nodes, &existing).context("failed to create cluster")?;
 
     printer.info(&format!("Creating cluster {:?} ...", opts.name));
@@ -115,7 +119,7 @@ async fn check_before_create<P: Provider>(
     provider: &P,
     name: &str,
     config: &crate::config::Cluster,
-) -> anyhow::Result<(RuntimeInfo, Vec<crate::provider::Node>)> {
+) -> anyhow::Result<(RuntimeInfo, Vec<crate::provider::Node>, Vec<String>)> {
     names::validate(name)?;
     let purpose = if config.nodes.len() > 1 { Purpose::CreateConnectedNodes } else { Purpose::CreateNodes };
     let runtime = provider.preflight(purpose).await?;
@@ -127,11 +131,14 @@ async fn check_before_create<P: Provider>(
     if runtime.nodes_reach_each_other == Some(false) {
         return Err(ClusterError::MultiNodeNeedsMacOs26.into());
     }
-    let existing = provider.list_nodes().await?;
+    // One listing: kina's nodes, and the names of every other container.
+    let (existing, others): (Vec<_>, Vec<_>) =
+        provider.list_containers().await?.into_iter().partition(|n| n.is_kinas());
+    let others: Vec<String> = others.into_iter().map(|n| n.name).collect();
     if existing.iter().any(|n| n.cluster == name) {
         return Err(ClusterError::AlreadyExists(name.to_string()).into());
     }
-    Ok((runtime, existing))
+    Ok((runtime, existing, others))
 }
 
 async fn run_actions<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {

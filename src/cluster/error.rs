@@ -12,6 +12,11 @@ pub(crate) enum ClusterError {
     #[error("clusters with more than one node need macOS 26: on macOS 15, Apple container VMs cannot reach each other")]
     MultiNodeNeedsMacOs26,
 
+    #[error(
+        "a container named {name:?} already exists, and kina did not make it (another tool, such as another kina, may use this name)"
+    )]
+    NameTaken { name: String, cluster: String },
+
     #[error("host port {port} is already published by node {node:?} of cluster {cluster:?}")]
     PortPublished { port: String, node: String, cluster: String },
 
@@ -40,6 +45,10 @@ pub(crate) enum ClusterError {
 impl ClusterError {
     pub(crate) fn hint(&self) -> Option<String> {
         match self {
+            ClusterError::NameTaken { name, cluster } => Some(format!(
+                "pick another cluster name with --name (the nodes are named <name>-control-plane, <name>-worker, ...), \
+                 or remove that container if it is not needed: `container delete {name}` (cluster {cluster:?} would use it)"
+            )),
             ClusterError::AlreadyExists(name) => Some(format!(
                 "pick another name with --name, or delete it first with `kina delete cluster --name {name}`"
             )),

@@ -66,9 +66,6 @@ pub(crate) trait Provider: Send + Sync {
     /// Checks the runtime before any change, and what it can do.
     fn preflight(&self, purpose: Purpose) -> impl Future<Output = Result<RuntimeInfo, ProviderError>> + Send;
 
-    /// Whether `image` is in the runtime's local image store.
-    fn image_present(&self, image: &str) -> impl Future<Output = Result<bool, ProviderError>> + Send;
-
     /// The ID (`sha256:…` digest) of `image` in the runtime's local store, or
     /// `None` when the store does not have it.
     fn image_id(&self, image: &str) -> impl Future<Output = Result<Option<String>, ProviderError>> + Send;
@@ -81,6 +78,10 @@ pub(crate) trait Provider: Send + Sync {
 
     /// Every kina node VM of every cluster, in one runtime call.
     fn list_nodes(&self) -> impl Future<Output = Result<Vec<Node>, ProviderError>> + Send;
+
+    /// Every container the runtime has, kina's or not, in one runtime call; one
+    /// kina did not make has an empty `cluster` (see [`Node::is_kinas`]).
+    fn list_containers(&self) -> impl Future<Output = Result<Vec<Node>, ProviderError>> + Send;
 
     /// Boots a stopped node VM (it usually comes back with a new address).
     fn start_node(&self, name: &str) -> impl Future<Output = Result<(), ProviderError>> + Send;

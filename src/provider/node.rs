@@ -144,6 +144,11 @@ pub(crate) struct Node {
 }
 
 impl Node {
+    /// Whether kina made this VM (it carries kina's cluster label).
+    pub(crate) fn is_kinas(&self) -> bool {
+        !self.cluster.is_empty()
+    }
+
     pub(crate) fn is_running(&self) -> bool {
         self.state == NodeState::Running
     }

@@ -156,10 +156,23 @@ fn a_foreign_container_with_the_node_name_is_never_removed() {
     world
         .kina(&["create", "cluster"])
         .code_is(1)
-        .stderr_has("failed to create node VM")
-        .stderr_has("container with id kina-control-plane already exists");
+        .stderr_has("a container named \"kina-control-plane\" already exists, and kina did not make it")
+        .stderr_has("hint: pick another cluster name with --name");
     assert_eq!(world.container_names(), ["kina-control-plane"], "not kina's to delete");
     assert!(!world.fake_calls().iter().any(|c| c.starts_with("delete")));
+    // Found before anything was made: no image pull, no run.
+    assert!(
+        !world.fake_calls().iter().any(|c| c.starts_with("run") || c.starts_with("image")),
+        "{:#?}",
+        world.fake_calls()
+    );
+    // A worker's name counts too; another cluster name works.
+    world.container(&["run", "-d", "--name", "dev-worker", "alpine:latest"]).success();
+    world
+        .kina(&["create", "cluster", "--name", "dev", "--workers", "1"])
+        .code_is(1)
+        .stderr_has("a container named \"dev-worker\" already exists");
+    world.kina(&["create", "cluster", "--name", "other"]).success();
 }
 
 #[test]

@@ -7,7 +7,7 @@ pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Re
     images.sort_unstable();
     images.dedup();
     for image in images {
-        if ctx.provider.image_present(image).await? {
+        if ctx.provider.image_id(image).await?.is_some() {
             continue;
         }
         // On a terminal the runtime draws its own progress while the spinner rests.

@@ -143,8 +143,9 @@ pub(crate) fn missing_default_kernel(app_root: &std::path::Path) -> Option<PathB
     (app_root.is_dir() && !link.exists()).then_some(link)
 }
 
-fn to_node(record: ContainerRecord) -> Option<Node> {
-    let cluster = record.labels.get(LABEL_CLUSTER)?.clone();
+/// A container as a node; one without kina's cluster label has an empty `cluster`.
+fn to_node(record: ContainerRecord) -> Node {
+    let cluster = record.labels.get(LABEL_CLUSTER).cloned().unwrap_or_default();
     let published_tcp: Vec<(u16, String)> = record
         .published_ports
         .iter()
@@ -156,7 +157,7 @@ fn to_node(record: ContainerRecord) -> Option<Node> {
         .collect();
     let api_server_endpoint =
         published_tcp.iter().find(|(port, _)| *port == API_SERVER_PORT).map(|(_, endpoint)| endpoint.clone());
-    Some(Node {
+    Node {
         name: record.id,
         cluster,
         role: record.labels.get(LABEL_ROLE).and_then(|role| role.parse().ok()),
@@ -166,7 +167,7 @@ fn to_node(record: ContainerRecord) -> Option<Node> {
         kubernetes_version: record.labels.get(LABEL_KUBERNETES_VERSION).cloned(),
         api_server_endpoint,
         published_tcp,
-    })
+    }
 }
 
 impl<R: Runner> Provider for AppleContainer<R> {
@@ -212,11 +213,6 @@ impl<R: Runner> Provider for AppleContainer<R> {
         Ok(info)
     }
 
-    async fn image_present(&self, image: &str) -> Result<bool, ProviderError> {
-        // Decided by the exit code, never by message text.
-        Ok(self.invoke(&self.invocation(["image", "inspect", image])).await?.success())
-    }
-
     async fn image_id(&self, image: &str) -> Result<Option<String>, ProviderError> {
         // Presence is decided by the exit code, never by message text.
         let inspect = self.invocation(["image", "inspect", image]);
@@ -250,14 +246,18 @@ impl<R: Runner> Provider for AppleContainer<R> {
     }
 
     async fn list_nodes(&self) -> Result<Vec<Node>, ProviderError> {
-        // `container list` cannot filter by label: filter here.
+        Ok(self.list_containers().await?.into_iter().filter(Node::is_kinas).collect())
+    }
+
+    async fn list_containers(&self) -> Result<Vec<Node>, ProviderError> {
+        // `container list` cannot filter by label: kina's are told by theirs.
         let list = self.invocation(["list", "--all", "--format", "json"]);
         let output = match self.invoke_checked(&list).await {
             Ok(output) => output,
             Err(err) => return Err(self.explain_failure(err).await),
         };
         let records = self.parse_records(&list, &output.stdout).await?;
-        Ok(records.into_iter().filter_map(to_node).collect())
+        Ok(records.into_iter().map(to_node).collect())
     }
 
     async fn start_node(&self, name: &str) -> Result<(), ProviderError> {

@@ -70,7 +70,7 @@ impl<R: Runner> NodeHandle for AppleNode<'_, R> {
 
     async fn inspect(&self) -> Result<Node, ProviderError> {
         let record = self.runtime.inspect_record(&self.name).await?;
-        to_node(record).ok_or_else(|| ProviderError::NodeNotFound(self.name.clone()))
+        Some(to_node(record)).filter(Node::is_kinas).ok_or_else(|| ProviderError::NodeNotFound(self.name.clone()))
     }
 
     async fn logs(&self) -> Result<String, ProviderError> {

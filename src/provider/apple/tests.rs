@@ -144,7 +144,7 @@ async fn pull_only_when_the_image_is_missing() {
         .expect(&["image", "inspect", "kindest/node:v1.35.5"], 1, "", "Error: image not found: kindest/node:v1.35.5\n")
         .expect(&["image", "pull", "--progress", "none", "kindest/node:v1.35.5"], 0, "", "");
     let p = provider(runner);
-    assert!(!p.image_present("kindest/node:v1.35.5").await.unwrap());
+    assert_eq!(p.image_id("kindest/node:v1.35.5").await.unwrap(), None);
     p.pull_image("kindest/node:v1.35.5", false).await.unwrap();
 }
 
