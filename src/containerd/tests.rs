@@ -1,35 +1,9 @@
 use super::*;
 
-/// kindest/node's `/etc/containerd/config.toml` (kind's `images/base/files/`, comments
-/// left out): the version 2 layout, which containerd 2.x migrates when it loads it.
-const NODE_CONFIG: &str = r#"version = 2
-
-[proxy_plugins]
-[proxy_plugins."fuse-overlayfs"]
-  type = "snapshot"
-  address = "/run/containerd-fuse-overlayfs.sock"
-
-[plugins."io.containerd.grpc.v1.cri".containerd]
-  discard_unpacked_layers = true
-  snapshotter = "overlayfs"
-  default_runtime_name = "runc"
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-  runtime_type = "io.containerd.runc.v2"
-  base_runtime_spec = "/etc/containerd/cri-base.json"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-    SystemdCgroup = true
-
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.test-handler]
-  runtime_type = "io.containerd.runc.v2"
-  base_runtime_spec = "/etc/containerd/cri-base.json"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.test-handler.options]
-    SystemdCgroup = true
-
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "registry.k8s.io/pause:3.10"
-  tolerate_missing_hugepages_controller = true
-  restrict_oom_score_adj = false
-"#;
+/// kindest/node's `/etc/containerd/config.toml` (kind's `images/base/files/`), the
+/// same file the fake node ships: the version 2 layout, which containerd 2.x
+/// migrates when it loads it.
+const NODE_CONFIG: &str = include_str!("../../tests/fixtures/node/containerd-config.toml");
 
 fn parse(text: &str) -> toml::Table {
     text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"))

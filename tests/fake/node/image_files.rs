@@ -8,35 +8,7 @@
 pub const CONTAINERD_CONFIG_PATH: &str = "/etc/containerd/config.toml";
 
 /// `/etc/containerd/config.toml`.
-pub const CONTAINERD_CONFIG: &str = r#"# kindest/node: containerd config in the version 2 format
-version = 2
-
-[proxy_plugins]
-[proxy_plugins."fuse-overlayfs"]
-  type = "snapshot"
-  address = "/run/containerd-fuse-overlayfs.sock"
-
-[plugins."io.containerd.grpc.v1.cri".containerd]
-  discard_unpacked_layers = true
-  snapshotter = "overlayfs"
-  default_runtime_name = "runc"
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-  runtime_type = "io.containerd.runc.v2"
-  base_runtime_spec = "/etc/containerd/cri-base.json"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-    SystemdCgroup = true
-
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.test-handler]
-  runtime_type = "io.containerd.runc.v2"
-  base_runtime_spec = "/etc/containerd/cri-base.json"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.test-handler.options]
-    SystemdCgroup = true
-
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "registry.k8s.io/pause:3.10"
-  tolerate_missing_hugepages_controller = true
-  restrict_oom_score_adj = false
-"#;
+pub const CONTAINERD_CONFIG: &str = include_str!("../../fixtures/node/containerd-config.toml");
 
 /// `/etc/crictl.yaml`.
 const CRICTL_CONFIG: &str = "runtime-endpoint: unix:///run/containerd/containerd.sock\n";
