@@ -1,6 +1,8 @@
 //! `calico`: Calico in VXLAN mode, for clusters created with
 //! `networking.disableDefaultCNI: true` on a kernel that has VXLAN. Apple's
-//! stock kernel does not (peers.md §1.2), so every node is probed first.
+//! recommended kernel has it since `container` 1.3.0
+//! (https://github.com/apple/container/issues/2143), but a Mac that upgraded
+//! `container` keeps its older kernel, so every node is probed first.
 
 use super::addon::{Addon, Facts, Step, Upstream};
 use super::catalog::Remote;

@@ -1,4 +1,4 @@
-//! `ingress-nginx`: the final release's kind provider manifest (peers.md §4).
+//! `ingress-nginx`: the final release's (v1.15.1) kind provider manifest.
 //! Its controller listens on hostPort 80/443 and its Service is of type
 //! LoadBalancer, which kina-lb gives the address of the node it runs on.
 

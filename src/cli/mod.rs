@@ -1,4 +1,5 @@
-//! The command line, mirroring kind's (kind.md §1) with `kind` → `kina`.
+//! The command line, mirroring kind's
+//! (https://github.com/kubernetes-sigs/kind/tree/v0.32.0/pkg/cmd/kind) with `kind` → `kina`.
 
 mod build;
 mod completion;

@@ -1,4 +1,5 @@
-//! `kina load docker-image` and `kina load image-archive` (kind.md §7).
+//! `kina load docker-image` and `kina load image-archive`, as kind's
+//! (https://github.com/kubernetes-sigs/kind/tree/v0.32.0/pkg/cmd/kind/load).
 //!
 //! Images come from the Mac's `container` image store; `container image save`
 //! streams straight into `ctr images import -` in each node over `container

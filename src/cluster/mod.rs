@@ -27,8 +27,8 @@ pub(crate) const DEFAULT_IMAGE: &str =
     "kindest/node:v1.35.5@sha256:ce977ae6d65918d0b58a5f8b5e940429c2ce42fa3a5619ec2bbc60b949c0ac95";
 
 /// Control-plane VM size. Apple's default (1 GiB) is below kubeadm's minimum;
-/// 4 CPUs / 4 GiB is what kiac and perf.md settle on for a node that is
-/// control plane and worker at once.
+/// 4 CPUs / 4 GiB is kiac's control-plane default, and room for a node that
+/// is control plane and worker at once.
 pub(crate) const CONTROL_PLANE_CPUS: u32 = 4;
 pub(crate) const CONTROL_PLANE_MEMORY: &str = "4G";
 /// Worker VM size: enough for the kubelet, kube-proxy, kindnet and some pods.

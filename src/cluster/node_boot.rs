@@ -1,5 +1,5 @@
 //! What every node VM needs after each boot, at create and at start: wait
-//! for containerd, then the runtime settings the recipes document.
+//! for containerd, then the runtime settings of `images/node/runtime-settings.sh`.
 
 use std::time::Duration;
 

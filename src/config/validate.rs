@@ -1,4 +1,5 @@
-//! kind's defaults and validation (kind.md §2.3), then what Apple `container`
+//! kind's defaults and validation (`default.go` and `validate.go` in
+//! https://github.com/kubernetes-sigs/kind/tree/v0.32.0/pkg/internal/apis/config), then what Apple `container`
 //! VMs cannot do. Every problem is collected, and all are reported together
 //! the way kind aggregates them: kind's own checks first, then kina's.
 

@@ -1,4 +1,5 @@
-//! `/kind/kubeadm.conf` for any node of a cluster, kind-style (kind.md §4.1):
+//! `/kind/kubeadm.conf` for any node of a cluster, kind-style
+//! (https://github.com/kubernetes-sigs/kind/blob/v0.32.0/pkg/cluster/internal/kubeadm/config.go):
 //! the bootstrap control plane gets `kubeadm init` documents, workers get
 //! `kubeadm join` documents; then the cluster-level and the node-level
 //! kubeadm config patches are applied, in that order.

@@ -1,4 +1,5 @@
-//! kind's kubeadm config patch engine (`pkg/internal/patch`, kind.md §4.1).
+//! kind's kubeadm config patch engine
+//! (https://github.com/kubernetes-sigs/kind/tree/v0.32.0/pkg/internal/patch).
 //!
 //! Per document: every matching merge patch (RFC 7386) in order, then every
 //! matching JSON 6902 patch in order. A merge patch matches a document by

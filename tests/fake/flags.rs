@@ -1,4 +1,5 @@
-//! The `run`/`create` option set, gated by the emulated CLI version (apple-container.md §1.2).
+//! The `run`/`create` option set, gated by the emulated CLI version (from `Flags.swift` at each tag, e.g.
+//! https://github.com/apple/container/blob/1.2.2/Sources/Services/ContainerAPIService/Client/Flags.swift).
 
 use crate::args::{Cmd, Opt, flag, opt};
 use crate::config::Version;

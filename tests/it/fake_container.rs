@@ -1,5 +1,5 @@
-//! Pins the fake `container` CLI to the researched 1.x behaviour
-//! (shared/research/apple-container.md): outputs, errors, exit codes, and the
+//! Pins the fake `container` CLI to the real 1.x behaviour
+//! (https://github.com/apple/container, at its release tags): outputs, errors, exit codes, and the
 //! emulated kindest/node that kina bootstraps through `container exec`.
 
 use crate::support::{FAKE, Run, World};
@@ -259,7 +259,7 @@ fn list_and_inspect_emit_the_1x_shapes() {
 }
 
 #[test]
-fn errors_and_exit_codes_match_the_research() {
+fn errors_and_exit_codes_match_the_real_cli() {
     let mut world = World::new();
     world.container(&["run", "-d", "--name", "n1", "--progress", "none", "alpine"]).success();
     world

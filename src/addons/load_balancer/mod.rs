@@ -1,6 +1,7 @@
 //! `load-balancer`: kina-lb, a small controller in the control-plane node that
 //! gives Services of type LoadBalancer a node address the Mac can reach
-//! (peers.md §1.2: vmnet delivers only frames addressed to a VM's own IP).
+//! (vmnet delivers only frames addressed to a VM's own IP, so a floating
+//! MetalLB-style address never receives traffic).
 //!
 //! The assignment logic is one awk program (`assign.awk`), run by the node's
 //! `kina-lb` script every 2 s and after `kina start`; the tests run the same

@@ -1,6 +1,7 @@
 //! kindnet's CNI config, written before `kubeadm init` so the node reports
 //! Ready as soon as it registers instead of waiting for kindnetd's first
-//! 10-second reconcile (perf.md rank 2). kindnetd rewrites the same file
+//! 10-second reconcile (https://github.com/kubernetes-sigs/kind/issues/4262).
+//! kindnetd rewrites the same file
 //! when it starts.
 
 use std::net::Ipv4Addr;

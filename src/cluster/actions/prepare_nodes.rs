@@ -1,4 +1,5 @@
-//! Boots the node VM and prepares it for kubeadm (recipes.md steps 2–5).
+//! Boots the node VM and prepares it for kubeadm: run it, wait for containerd,
+//! apply the runtime settings and read back its address.
 
 use anyhow::{Context as _, bail};
 

@@ -1,7 +1,7 @@
 //! Image references as containerd names them, and the in-node `ctr` commands
 //! `kina load` runs. Everything goes into the `k8s.io` namespace: it is the
 //! one the kubelet reads, and an image imported anywhere else is invisible to
-//! pods (recipes.md §K9).
+//! pods (they fail with `ErrImageNeverPull`).
 
 use crate::provider::NodeCommand;
 

@@ -1,5 +1,5 @@
 //! `kina start cluster`: boots a stopped cluster's VMs and heals what their
-//! new addresses broke (recipes.md §13), then waits for every node to be
+//! new addresses broke (see `heal.rs`), then waits for every node to be
 //! Ready. Every step checks before it changes anything, so it is safe to run
 //! again, also on a running cluster after the Mac rebooted.
 

@@ -1,4 +1,5 @@
-//! The `container run` argv for a node VM (apple-container.md §2.1, §6.3).
+//! The `container run` argv for a node VM (flags as in
+//! https://github.com/apple/container/blob/1.2.2/docs/command-reference.md).
 
 use super::version::Features;
 use crate::provider::{LABEL_CLUSTER, LABEL_KUBERNETES_VERSION, LABEL_ROLE, NodeSpec};

@@ -1,7 +1,7 @@
 //! `ctr images` in the emulated node: `import`, `ls`, `tag` and `rm`, per
 //! containerd namespace. Only `k8s.io` is what the kubelet (the CRI plugin)
 //! sees; an image imported into any other namespace exists for `ctr` but not
-//! for pods (recipes.md §K9), see [`cri_images`].
+//! for pods (`ErrImageNeverPull`), see [`cri_images`].
 //!
 //! The image metadata is kept as JSON in the node's filesystem at
 //! [`METADATA`] (containerd's bolt database survives restarts the same way).
