@@ -1,9 +1,10 @@
 //! Tolerant reading of `container list --all --format json` and `inspect`.
 //!
 //! Shapes: 1.x puts `status` as an object with `state` and `networks`
-//! (https://github.com/apple/container/blob/1.2.2/Sources/ContainerResource/Container/ManagedContainer.swift); 0.4–0.12 had `status` as a string and `networks` at
-//! the top level; ≤0.7 called the address `address`. Unknown fields are
-//! ignored; a shape kina cannot read is an error naming the field.
+//! (https://github.com/apple/container/blob/1.2.2/Sources/ContainerResource/Container/ManagedContainer.swift);
+//! 0.4–0.12 had `status` as a string and `networks` at the top level; ≤0.7
+//! called the address `address`. Unknown fields are ignored; a shape kina
+//! cannot read is an error naming the field.
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;

@@ -1,7 +1,8 @@
 //! Which Apple `container` releases kina runs on, and what each one can do.
 //!
 //! From the release history (https://github.com/apple/container/releases):
-//! JSON shapes were rebuilt in 1.0.0, 1.2.0 applies read-only `/proc/sys` with no opt-out (nodes cannot boot), and
+//! JSON shapes were rebuilt in 1.0.0, 1.2.0 applies read-only `/proc/sys`
+//! with no opt-out (nodes cannot boot), and
 //! 1.2.1 added `--masked-path`/`--read-only-path` to clear those defaults.
 
 use std::fmt;
