@@ -35,7 +35,9 @@ pub(super) async fn spool() -> Result<Spooled, LoadError> {
     if std::io::stdin().is_terminal() {
         return Err(LoadError::EmptyStdin);
     }
-    let path = std::env::temp_dir().join(format!("kina-load-{}.tar", std::process::id()));
+    // The pid and the time: a file a killed kina left under the same pid is not in the way.
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let path = std::env::temp_dir().join(format!("kina-load-{}-{nanos}.tar", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
