@@ -25,4 +25,11 @@ chmod 0644 "$root/etc/systemd/system/kina-runtime-settings.service"
 ln -sf /etc/systemd/system/kina-runtime-settings.service \
 	"$root/etc/systemd/system/multi-user.target.wants/kina-runtime-settings.service"
 
+# init-control-plane: the bootstrap control plane's create steps in one exec,
+# with the single-node settings it runs.
+for script in init-control-plane.sh single-node.sh; do
+	cp "$here/$script" "$root/kina/bin/$script"
+	chmod 0755 "$root/kina/bin/$script"
+done
+
 sh "$here/write-manifest.sh" "$root" "$image_version" "$kubernetes_version" "$base_image"

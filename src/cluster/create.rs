@@ -7,7 +7,7 @@ use anyhow::Context as _;
 
 use std::collections::BTreeMap;
 
-use super::actions::{Action, Context, NodeFailure, RunState, export_kubeconfig, host_env};
+use super::actions::{Action, Context, NodeFailure, RunState, export_admin_conf, export_kubeconfig, host_env};
 use super::plan::{Overrides, plan};
 use super::{ClusterError, interrupt, names};
 use crate::config::types::Cluster;
@@ -59,7 +59,11 @@ pub(crate) async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &
         runs: Default::default(),
         booted: Default::default(),
         kubernetes_versions: Default::default(),
+        init_in_one_exec: false,
         conflist_at_init: None,
+        kubeadm_config_at_init: None,
+        cni_template: None,
+        admin_conf: None,
         started: std::time::Instant::now(),
     };
 
@@ -142,15 +146,23 @@ async fn check_before_create<P: Provider>(
 }
 
 async fn run_actions<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+    for action in Action::BOOT {
+        ctx.printer.start(&action.label(ctx));
+        action.execute(ctx).await?;
+    }
     let workers = ctx.workers().next().is_some();
-    for action in Action::plan(ctx.wait, ctx.install_cni(), ctx.install_storage(), workers) {
+    let (cni, storage) = (ctx.install_cni(), ctx.install_storage());
+    for action in Action::after_boot(ctx.wait, cni, storage, workers, ctx.init_in_one_exec) {
         ctx.printer.start(&action.label(ctx));
         action.execute(ctx).await?;
     }
     ctx.printer.end(true);
     // Last, so a failure anywhere above leaves the kubeconfig untouched.
     let node = ctx.booted(&ctx.bootstrap().name)?.clone();
-    let written = export_kubeconfig(ctx.provider, &node, &ctx.kubeconfig, false).await?;
+    let written = match ctx.admin_conf.take() {
+        Some(admin_conf) => export_admin_conf(&admin_conf, &node, &ctx.kubeconfig)?,
+        None => export_kubeconfig(ctx.provider, &node, &ctx.kubeconfig, false).await?,
+    };
     if let Some(notice) = written.notice(&ctx.kubeconfig) {
         ctx.printer.warn(&notice);
     }

@@ -21,12 +21,17 @@ pub(crate) const RUNTIME_SETTINGS: &str = include_str!("../../images/node/runtim
 
 /// Polled until containerd's socket exists (`test` fails silently until
 /// then); once it does, the same call reports the image's Kubernetes version
-/// and, from a kina-node image, its manifest: what it has baked in costs no
-/// extra call, and a kindest/node answers with its version alone.
+/// and, from a kina-node image, its manifest and kindnet's template (which
+/// kina renders for the image's one-exec control-plane init): what it has
+/// baked in costs no extra call, and a kindest/node answers with its version
+/// alone.
 const BOOT_PROBE: &str = "set -e
 test -S /run/containerd/containerd.sock
 cat /kind/version
-cat /kina/image.json 2>/dev/null || true
+if [ -f /kina/image.json ]; then
+cat /kina/image.json
+cat /kind/manifests/default-cni.yaml 2>/dev/null || true
+fi
 ";
 
 /// What a booted node's image holds.
@@ -36,6 +41,9 @@ pub(crate) struct BootReport {
     pub kubernetes_version: KubeVersion,
     /// `/kina/image.json`, on kina-node images only.
     pub manifest: Option<ImageManifest>,
+    /// `/kind/manifests/default-cni.yaml`, read with the manifest on
+    /// kina-node images (None if the image has none).
+    pub cni_template: Option<String>,
 }
 
 impl BootReport {
@@ -43,8 +51,13 @@ impl BootReport {
         let (first, rest) = stdout.split_once('\n').unwrap_or((stdout, ""));
         let kubernetes_version = KubeVersion::parse(first)
             .with_context(|| format!("node image reported {first:?} in /kind/version, not a Kubernetes version"))?;
-        let manifest = if rest.trim().is_empty() { None } else { Some(ImageManifest::parse(rest)?) };
-        Ok(BootReport { kubernetes_version, manifest })
+        if rest.trim().is_empty() {
+            return Ok(BootReport { kubernetes_version, manifest: None, cni_template: None });
+        }
+        let (manifest, after) = ImageManifest::parse_prefix(rest)?;
+        let template = after.strip_prefix('\n').unwrap_or(after);
+        let cni_template = (!template.trim().is_empty()).then(|| template.to_string());
+        Ok(BootReport { kubernetes_version, manifest: Some(manifest), cni_template })
     }
 
     /// Whether the image applies this step itself.
@@ -140,7 +153,18 @@ mod tests {
     #[test]
     fn a_kina_node_image_reports_what_it_baked_in() {
         let stdout = "v1.36.4\n{\"schema\":1,\"imageVersion\":\"0.1.0\",\"kubernetesVersion\":\"v1.36.4\",\"baseImage\":\"b\",\"baked\":[\"runtime-settings\"]}\n";
-        assert!(BootReport::parse(stdout).unwrap().has_baked(Baked::RuntimeSettings));
+        let report = BootReport::parse(stdout).unwrap();
+        assert!(report.has_baked(Baked::RuntimeSettings));
+        assert!(!report.has_baked(Baked::InitControlPlane));
+        assert!(report.cni_template.is_none(), "an image without kindnet's template");
+    }
+
+    #[test]
+    fn a_kina_node_image_sends_kindnets_template_after_its_manifest() {
+        let stdout = "v1.36.4\n{\n  \"schema\": 1,\n  \"imageVersion\": \"0.1.0\",\n  \"kubernetesVersion\": \"v1.36.4\",\n  \"baseImage\": \"b\",\n  \"baked\": [\"runtime-settings\", \"init-control-plane\"]\n}\n# would you kindly template this file\nkind: DaemonSet\n";
+        let report = BootReport::parse(stdout).unwrap();
+        assert!(report.has_baked(Baked::InitControlPlane));
+        assert_eq!(report.cni_template.as_deref(), Some("# would you kindly template this file\nkind: DaemonSet\n"));
     }
 
     #[test]

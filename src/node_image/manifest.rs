@@ -10,12 +10,18 @@ pub(crate) enum Baked {
     /// `images/node/runtime-settings.sh`, run by a systemd unit at every boot
     /// before containerd: kina does not apply the settings itself.
     RuntimeSettings,
+    /// `images/node/init-control-plane.sh` at `/kina/bin/`: the bootstrap
+    /// control plane's create steps (kubeadm config, kindnet's conflist,
+    /// `kubeadm init`, single-node settings, CNI, StorageClass, the admin
+    /// kubeconfig) in one exec, its files on stdin.
+    InitControlPlane,
 }
 
 impl Baked {
     fn from_name(name: &str) -> Option<Baked> {
         match name {
             "runtime-settings" => Some(Baked::RuntimeSettings),
+            "init-control-plane" => Some(Baked::InitControlPlane),
             _ => None,
         }
     }
@@ -49,8 +55,23 @@ struct Raw {
 }
 
 impl ImageManifest {
-    pub(crate) fn parse(text: &str) -> Result<ImageManifest, ManifestError> {
-        let raw: Raw = serde_json::from_str(text).map_err(|source| ManifestError::Invalid { source })?;
+    /// The manifest at the start of `text` (the boot probe's answer goes on
+    /// after it), and what follows it.
+    pub(crate) fn parse_prefix(text: &str) -> Result<(ImageManifest, &str), ManifestError> {
+        let mut values = serde_json::Deserializer::from_str(text).into_iter::<Raw>();
+        let raw = match values.next() {
+            Some(Ok(raw)) => raw,
+            Some(Err(source)) => return Err(ManifestError::Invalid { source }),
+            None => {
+                let source = <serde_json::Error as serde::de::Error>::custom("empty");
+                return Err(ManifestError::Invalid { source });
+            }
+        };
+        let rest = &text[values.byte_offset()..];
+        Ok((Self::from_raw(raw)?, rest))
+    }
+
+    fn from_raw(raw: Raw) -> Result<ImageManifest, ManifestError> {
         if raw.schema != 1 {
             return Err(ManifestError::Schema { found: raw.schema });
         }

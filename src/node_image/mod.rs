@@ -16,6 +16,8 @@ pub(crate) const BUILD_CONTEXT: &[(&str, &str)] = &[
     ("write-manifest.sh", include_str!("../../images/node/write-manifest.sh")),
     ("runtime-settings.sh", include_str!("../../images/node/runtime-settings.sh")),
     ("kina-runtime-settings.service", include_str!("../../images/node/kina-runtime-settings.service")),
+    ("init-control-plane.sh", include_str!("../../images/node/init-control-plane.sh")),
+    ("single-node.sh", include_str!("../../images/node/single-node.sh")),
 ];
 
 /// Writes the build context into `dir` (a fresh temporary directory).

@@ -40,6 +40,12 @@ fn files_under(root: &Path) -> Vec<String> {
     found
 }
 
+fn parse(text: &str) -> Result<ImageManifest, ManifestError> {
+    let (manifest, rest) = ImageManifest::parse_prefix(text)?;
+    assert!(rest.trim().is_empty(), "{rest}");
+    Ok(manifest)
+}
+
 #[test]
 fn bake_produces_exactly_the_files_kina_expects() {
     let context = tempfile::tempdir().unwrap();
@@ -53,22 +59,28 @@ fn bake_produces_exactly_the_files_kina_expects() {
         [
             "etc/systemd/system/kina-runtime-settings.service",
             "etc/systemd/system/multi-user.target.wants/kina-runtime-settings.service",
+            "kina/bin/init-control-plane.sh",
             "kina/bin/runtime-settings.sh",
+            "kina/bin/single-node.sh",
             "kina/image.json",
             "kind/version",
         ]
     );
-    let manifest =
-        ImageManifest::parse(&std::fs::read_to_string(root.path().join("kina/image.json")).unwrap()).unwrap();
+    let manifest = parse(&std::fs::read_to_string(root.path().join("kina/image.json")).unwrap()).unwrap();
     assert_eq!(
         manifest,
         ImageManifest {
             image_version: "0.4.0".into(),
             kubernetes_version: "v1.35.5".into(),
             base_image: BASE.into(),
-            baked: vec![Baked::RuntimeSettings],
+            baked: vec![Baked::RuntimeSettings, Baked::InitControlPlane],
         }
     );
+    for script in ["init-control-plane.sh", "single-node.sh"] {
+        let installed = std::fs::read_to_string(root.path().join("kina/bin").join(script)).unwrap();
+        let embedded = BUILD_CONTEXT.iter().find(|(name, _)| *name == script).unwrap().1;
+        assert_eq!(installed, embedded, "{script}");
+    }
     // The unit runs the very script kina would otherwise send with `sh -c`.
     let installed = std::fs::read_to_string(root.path().join("kina/bin/runtime-settings.sh")).unwrap();
     assert_eq!(installed, crate::cluster::node_boot::RUNTIME_SETTINGS);
@@ -118,10 +130,12 @@ fn the_containerfile_copies_every_script_and_defaults_to_a_pinned_table_image() 
 #[test]
 fn manifests_name_what_is_baked_and_unknown_steps_are_not_guessed() {
     let text = r#"{"schema":1,"imageVersion":"1","kubernetesVersion":"v1.37.0","baseImage":"b","baked":["runtime-settings","future-step"]}"#;
-    assert_eq!(ImageManifest::parse(text).unwrap().baked, [Baked::RuntimeSettings]);
+    assert_eq!(parse(text).unwrap().baked, [Baked::RuntimeSettings]);
+    let both = r#"{"schema":1,"imageVersion":"1","kubernetesVersion":"v1.37.0","baseImage":"b","baked":["init-control-plane","runtime-settings"]}"#;
+    assert_eq!(parse(both).unwrap().baked, [Baked::InitControlPlane, Baked::RuntimeSettings]);
     let none = r#"{"schema":1,"imageVersion":"1","kubernetesVersion":"v1.37.0","baseImage":"b"}"#;
-    assert!(!ImageManifest::parse(none).unwrap().has(Baked::RuntimeSettings));
+    assert!(!parse(none).unwrap().has(Baked::RuntimeSettings));
     let newer = r#"{"schema":2,"imageVersion":"1","kubernetesVersion":"v1.37.0","baseImage":"b","baked":[]}"#;
-    assert!(matches!(ImageManifest::parse(newer), Err(ManifestError::Schema { found: 2 })));
-    assert!(ImageManifest::parse("not json").is_err());
+    assert!(matches!(parse(newer), Err(ManifestError::Schema { found: 2 })));
+    assert!(parse("not json").is_err());
 }

@@ -47,7 +47,7 @@ const STEPS: &[(&str, &str)] = &[
     ("cp /dev/stdin /kind/kubeadm.conf", "failed to copy kubeadm config to node"),
     ("kubeadm init", "failed to init node with kubeadm"),
     ("taint nodes", "failed to remove control plane taint"),
-    ("cat /kind/manifests/default-cni.yaml", "failed to read CNI manifest"),
+    ("exec kina-control-plane cat /kind/manifests/default-cni.yaml", "failed to read CNI manifest"),
     ("apply -f -", "failed to apply overlay network"),
     ("default-storage.yaml", "failed to add default storage class"),
     ("cat /etc/kubernetes/admin.conf", "failed to get cluster internal kubeconfig"),

@@ -81,20 +81,63 @@ fn a_stopped_builder_is_a_clear_error() {
     world.container(&["image", "inspect", "kina-node:v1.35.5"]).success();
 }
 
-/// A single-node create on kina-node: the runtime settings are the image's
-/// boot unit, so the node needs no prepare exec; kindnet's conflist is written
-/// by the `kubeadm init` exec instead. 14 calls against kindest/node's 15.
+/// `127.0.0.1:<any port>` as `127.0.0.1:PORT`.
+fn without_port(call: &str) -> String {
+    match call.split_once("127.0.0.1:") {
+        Some((before, after)) => {
+            let rest = after.trim_start_matches(|c: char| c.is_ascii_digit());
+            format!("{before}127.0.0.1:PORT{rest}")
+        }
+        None => call.to_string(),
+    }
+}
+
+/// The boot probe: containerd's socket, then what the image holds.
+const BOOT_PROBE: &str = "exec kina-control-plane sh -c 'set -e\\ntest -S /run/containerd/containerd.sock\\ncat /kind/version\\nif [ -f /kina/image.json ]; then\\ncat /kina/image.json\\ncat /kind/manifests/default-cni.yaml 2>/dev/null || true\\nfi\\n'";
+
+/// A single-node create on kina-node, call by call: the runtime settings are
+/// the image's boot unit, kindnet's template came with the boot probe, and
+/// the image's init-control-plane.sh does the rest in one exec (8 calls
+/// against kindest/node's 15; docs/architecture.md).
 #[test]
-fn a_create_on_a_kina_node_image_skips_what_the_image_bakes_in() {
+fn a_create_on_a_kina_node_image_makes_eight_calls() {
     let world = World::new();
     world.kina(&["build", "node-image", "--kubernetes-version", "1.36"]).success();
     world.kina(&["create", "cluster", "-n", "first"]).success();
     world.clear_fake_log();
-    world.kina(&["create", "cluster", "--image", "kina-node:v1.36.4"]).success();
-    let calls = world.fake_calls();
-    assert_eq!(calls.len(), 14, "{calls:#?}");
-    assert!(!calls.iter().any(|c| c.contains("sysctl -w")), "no runtime-settings exec: {calls:#?}");
-    assert!(calls[8].starts_with("exec -i kina-control-plane sh -c 'set -e\\nmkdir -p /etc/cni/net.d\\ncat > /etc/cni/net.d/10-kindnet.conflist\\nkubeadm init --config=/kind/kubeadm.conf"), "{calls:#?}");
+    let run = world.kina(&["create", "cluster", "--image", "kina-node:v1.36.4"]);
+    run.success()
+        .stderr_has(" ✓ Writing configuration 📜")
+        .stderr_has(" ✓ Starting control-plane 🕹️ with CNI 🔌 and StorageClass 💾");
+    assert!(!run.stderr().contains("Installing"), "{}", run.stderr());
+    let calls: Vec<String> = world.fake_calls().iter().map(|c| without_port(c)).collect();
+    let lines = |path: &str| {
+        let text = world.container(&["exec", "kina-control-plane", "cat", path]).success().stdout();
+        text.matches('\n').count()
+    };
+    let init_prefix = format!(
+        "exec -i kina-control-plane sh /kina/bin/init-control-plane.sh --kubeadm-config {} --cni-config {} --cni-manifest ",
+        lines("/kind/kubeadm.conf"),
+        lines("/etc/cni/net.d/10-kindnet.conflist"),
+    );
+    // kindnet's manifest as kina rendered it is gone (the node keeps the objects): any whole number of lines.
+    let init = calls.last().unwrap();
+    let cni_lines = init.strip_prefix(&init_prefix).and_then(|r| r.strip_suffix(" --single-node --storage"));
+    assert!(cni_lines.is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n > 20)), "{init}");
+    assert_eq!(
+        calls,
+        [
+            "--version",
+            "system status --format json",
+            "list --all --format json",
+            "image inspect kina-node:v1.36.4",
+            "run -d --name kina-control-plane --cap-add ALL --masked-path NONE --read-only-path NONE --cpus 4 --memory 4G -l 'io.kina.cluster=kina' -l 'io.kina.role=control-plane' -l 'io.kina.kubernetes-version=v1.36.4' -p 127.0.0.1:PORT:6443/tcp -e 'KUBECONFIG=/etc/kubernetes/admin.conf' --progress none kina-node:v1.36.4",
+            BOOT_PROBE,
+            "inspect kina-control-plane",
+            init.as_str(),
+        ],
+        "{calls:#?}"
+    );
 
     // What kina skipped is in place all the same.
     world.container(&["exec", "kina-control-plane", "sysctl", "-n", "net.ipv4.ip_forward"]).success().stdout_is("1\n");
@@ -102,8 +145,18 @@ fn a_create_on_a_kina_node_image_skips_what_the_image_bakes_in() {
         .container(&["exec", "kina-control-plane", "cat", "/etc/cni/net.d/10-kindnet.conflist"])
         .success()
         .stdout_has("\"subnet\": \"10.244.0.0/24\"");
+    world
+        .container(&["exec", "kina-control-plane", "cat", "/kind/kubeadm.conf"])
+        .success()
+        .stdout_has("kind: InitConfiguration");
+    let kubectl = |args: &[&str]| world.kubectl("kina-control-plane", args).success().stdout();
+    assert!(kubectl(&["get", "daemonset", "-n", "kube-system", "kindnet"]).contains("kindnet"));
+    assert!(kubectl(&["get", "storageclass", "standard"]).contains("standard"));
+    assert!(!kubectl(&["get", "nodes", "-o", "jsonpath={.items[0].spec.taints}"]).contains("control-plane"));
     world.kina(&["list"]).success().stdout_has("v1.36.4");
     world.kina(&["get", "nodes", "-o", "json"]).success().stdout_has("\"kubernetesVersion\": \"v1.36.4\"");
+    // The kubeconfig came from the init exec's stdout and works as kina's own.
+    world.kina(&["get", "kubeconfig"]).success().stdout_has("server: https://127.0.0.1:");
 
     // A restart needs no runtime-settings exec either: the unit runs at every boot.
     world.kina(&["stop", "cluster"]).success();
@@ -134,4 +187,47 @@ fn kubernetes_version_picks_from_the_table() {
         .kina(&["create", "cluster", "-n", "both", "--image", V1_36_4, "--kubernetes-version", "1.34"])
         .success()
         .stderr_has(&format!("--image {V1_36_4} wins over --kubernetes-version 1.34"));
+}
+
+/// Each step of the image's one-exec init that fails is named as on
+/// kindest/node, with the script's command line, the step's own command
+/// line and its stderr; the node is removed.
+#[test]
+fn each_failing_step_of_the_one_exec_init_is_named() {
+    let mut world = World::new();
+    world.kina(&["build", "node-image"]).success();
+    // (injected failure of the step's own command, the step as kina names it, that command)
+    let steps = [
+        (
+            "kubeadm init",
+            "failed to init node with kubeadm",
+            "kubeadm init --config=/kind/kubeadm.conf --skip-token-print --v=6",
+        ),
+        ("taint nodes", "failed to remove control plane taint", "sh /kina/bin/single-node.sh"),
+        (
+            "kina-init.",
+            "failed to apply overlay network",
+            "kubectl --kubeconfig=/etc/kubernetes/admin.conf apply -f /tmp/kina-init.",
+        ),
+        (
+            "default-storage.yaml",
+            "failed to add default storage class",
+            "kubectl --kubeconfig=/etc/kubernetes/admin.conf apply -f /kind/manifests/default-storage.yaml",
+        ),
+    ];
+    for (pattern, message, command) in steps {
+        world.env("KINA_FAKE_FAIL", pattern);
+        world
+            .kina(&["create", "cluster", "--image", "kina-node:v1.35.5"])
+            .code_is(1)
+            .stderr_has("ERROR: failed to create cluster")
+            .stderr_has(&format!("Caused by: {message}"))
+            .stderr_has("container exec -i kina-control-plane sh /kina/bin/init-control-plane.sh --kubeadm-config ")
+            .stderr_has(&format!("init-control-plane.sh: \"{command}"))
+            .stderr_has("injected failure")
+            .stderr_has("hint: re-run with --retain");
+        assert!(world.container_names().is_empty(), "{pattern}: nodes left behind");
+    }
+    world.remove_env("KINA_FAKE_FAIL");
+    world.kina(&["create", "cluster", "--image", "kina-node:v1.35.5"]).success();
 }

@@ -215,13 +215,31 @@ fn the_documented_create_calls_are_the_real_ones() {
     world.kina(&["create", "cluster", "-n", "first"]).success();
     world.clear_fake_log();
     world.kina(&["create", "cluster"]).success();
-    let image = world.fake_calls()[3].strip_prefix("image inspect ").expect("4th call inspects the image").to_string();
-    let calls: Vec<String> = world.fake_calls().iter().map(|c| without_port(&c.replace('\'', ""))).collect();
+    assert_documented("## `kina create cluster`, call by call", &world.fake_calls());
+}
+
+/// The same for the table of a create on a kina-node image.
+#[test]
+fn the_documented_kina_node_create_calls_are_the_real_ones() {
+    let world = World::new();
+    world.kina(&["build", "node-image"]).success();
+    world.clear_fake_log();
+    world.kina(&["create", "cluster", "--image", "kina-node:v1.35.5"]).success();
+    assert_documented("### On a kina-node image", &world.fake_calls());
+}
+
+/// The first table after `heading` in docs/architecture.md matches `calls` row by row.
+fn assert_documented(heading: &str, calls: &[String]) {
+    let image = calls[3].strip_prefix("image inspect ").expect("4th call inspects the image").to_string();
+    let calls: Vec<String> = calls.iter().map(|c| without_port(&c.replace('\'', ""))).collect();
 
     let doc =
         std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md")).unwrap();
-    let rows: Vec<String> = doc
+    let section = &doc[doc.find(heading).unwrap_or_else(|| panic!("{heading} not in docs/architecture.md"))..];
+    let rows: Vec<String> = section
         .lines()
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
         .filter_map(|line| {
             let mut cells = line.split(" | ");
             let number = cells.next()?.strip_prefix("| ")?;

@@ -2,10 +2,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::Context;
+use super::{Context, install_cni};
+use crate::exec::ExecError;
 use crate::node::KUBECONFIG_FLAG;
 use crate::node::paths::KUBEADM_CONF;
-use crate::provider::{NodeCommand, NodeHandle, Provider};
+use crate::provider::{NodeCommand, NodeHandle, Provider, ProviderError};
 
 const INIT_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -15,32 +16,19 @@ const INIT_TIMEOUT: Duration = Duration::from_secs(600);
 /// https://github.com/kubernetes/minikube/pull/10656), and a readiness probe
 /// every 2 s instead of the default 10 s, so DNS is ready sooner. These
 /// two are best effort: a cluster whose kubeadm patches skipped CoreDNS has
-/// nothing to tune.
-const UNTAINT_SCRIPT: &str = "set -e
-kubectl --kubeconfig=/etc/kubernetes/admin.conf taint nodes --all node-role.kubernetes.io/control-plane-
-kubectl --kubeconfig=/etc/kubernetes/admin.conf label nodes --all node.kubernetes.io/exclude-from-external-load-balancers-
-kubectl --kubeconfig=/etc/kubernetes/admin.conf -n kube-system scale deployment coredns --replicas=1 || true
-kubectl --kubeconfig=/etc/kubernetes/admin.conf -n kube-system patch deployment coredns --type=json -p '[{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/readinessProbe/periodSeconds\",\"value\":2}]' || true
-";
+/// nothing to tune. A kina-node image runs the same file from `/kina/bin/`.
+const SINGLE_NODE_SETTINGS: &str = include_str!("../../../images/node/single-node.sh");
 
-/// `kubeadm init` on a kina-node image: kindnet's conflist (on stdin) first,
-/// so the node is Ready as soon as it registers.
-const INIT_WITH_CNI_CONFIG: &str = "set -e
-mkdir -p /etc/cni/net.d
-cat > /etc/cni/net.d/10-kindnet.conflist
-kubeadm init --config=/kind/kubeadm.conf --skip-token-print --v=6
-";
+/// A kina-node image's one-exec init (`images/node/init-control-plane.sh`).
+const INIT_CONTROL_PLANE: &str = "/kina/bin/init-control-plane.sh";
 
 pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
-    let config_flag = format!("--config={KUBEADM_CONF}");
-    let init = match ctx.conflist_at_init.take() {
-        Some(conflist) => {
-            debug_assert!(INIT_WITH_CNI_CONFIG.contains(&config_flag));
-            NodeCommand::new(["sh", "-c", INIT_WITH_CNI_CONFIG]).stdin(conflist)
-        }
-        None => NodeCommand::new(["kubeadm", "init", config_flag.as_str(), "--skip-token-print", "--v=6"]),
+    if ctx.init_in_one_exec {
+        return init_in_one_exec(ctx).await;
     }
-    .timeout(INIT_TIMEOUT);
+    let config_flag = format!("--config={KUBEADM_CONF}");
+    let init = NodeCommand::new(["kubeadm", "init", config_flag.as_str(), "--skip-token-print", "--v=6"])
+        .timeout(INIT_TIMEOUT);
     let node = ctx.bootstrap().name.clone();
     let output = ctx.provider.node(&node).run_checked(&init).await.context("failed to init node with kubeadm")?;
     tracing::trace!("kubeadm init output:\n{}", output.stdout);
@@ -49,8 +37,97 @@ pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Re
         // With workers, workloads stay off the control plane, as in kind.
         return Ok(());
     }
-    debug_assert!(UNTAINT_SCRIPT.contains(KUBECONFIG_FLAG));
-    let untaint = NodeCommand::new(["sh", "-c", UNTAINT_SCRIPT]);
+    debug_assert!(SINGLE_NODE_SETTINGS.contains(KUBECONFIG_FLAG));
+    let untaint = NodeCommand::new(["sh", "-c", SINGLE_NODE_SETTINGS]);
     ctx.provider.node(&node).run_checked(&untaint).await.context("failed to remove control plane taint")?;
     Ok(())
+}
+
+/// The image writes the kubeadm config and kindnet's conflist, runs `kubeadm
+/// init`, the single-node settings, kindnet and the StorageClass, and answers
+/// with `admin.conf`: one exec where kindest/node takes seven. The files travel
+/// on stdin, each announced by its line count.
+async fn init_in_one_exec<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+    let config = ctx.kubeadm_config_at_init.take().context("the kubeadm config was not rendered")?;
+    let conflist = ctx.conflist_at_init.take().unwrap_or_default();
+    let cni_manifest = if ctx.install_cni() { install_cni::rendered_manifest(ctx).await? } else { String::new() };
+    let files = [config, conflist, cni_manifest].map(with_final_newline);
+    let [config_lines, conflist_lines, cni_lines] = files.each_ref().map(|f| f.matches('\n').count().to_string());
+    let mut argv = vec![
+        "sh",
+        INIT_CONTROL_PLANE,
+        "--kubeadm-config",
+        &config_lines,
+        "--cni-config",
+        &conflist_lines,
+        "--cni-manifest",
+        &cni_lines,
+    ];
+    if ctx.nodes.len() == 1 {
+        argv.push("--single-node");
+    }
+    if ctx.install_storage() {
+        argv.push("--storage");
+    }
+    let init = NodeCommand::new(argv).stdin(files.concat()).timeout(INIT_TIMEOUT + 4 * NodeCommand::DEFAULT_TIMEOUT);
+    let node = ctx.bootstrap().name.clone();
+    match ctx.provider.node(&node).run_checked(&init).await {
+        Ok(output) => {
+            ctx.admin_conf = Some(output.stdout);
+            Ok(())
+        }
+        Err(err) => {
+            let step = match &err {
+                ProviderError::Exec(ExecError::Failed { output, .. }) => failed_step(output.code),
+                _ => None,
+            };
+            Err(anyhow::Error::new(err).context(step.unwrap_or("failed to start the control plane")))
+        }
+    }
+}
+
+/// The step `init-control-plane.sh` names by its exit code, worded as the
+/// same step is on kindest/node.
+fn failed_step(code: i32) -> Option<&'static str> {
+    Some(match code {
+        10 => "failed to copy kubeadm config and CNI config to node",
+        11 => "failed to init node with kubeadm",
+        12 => "failed to remove control plane taint",
+        13 => "failed to apply overlay network",
+        14 => "failed to add default storage class",
+        15 => "failed to get cluster internal kubeconfig",
+        _ => return None,
+    })
+}
+
+/// An empty file stays empty (zero lines: not sent).
+fn with_final_newline(mut text: String) -> String {
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_code_of_the_script_is_named() {
+        let script = include_str!("../../../images/node/init-control-plane.sh");
+        for code in 10..=15 {
+            assert!(script.contains(&format!("step {code} ")), "step {code} not in the script");
+            assert!(failed_step(code).is_some(), "{code}");
+        }
+        assert!(failed_step(2).is_none());
+        assert!(script.contains("kubeadm init --config=/kind/kubeadm.conf --skip-token-print --v=6\n"));
+        assert!(script.contains(&format!("kubectl {KUBECONFIG_FLAG} apply -f ")));
+    }
+
+    #[test]
+    fn files_are_counted_in_whole_lines() {
+        assert_eq!(with_final_newline(String::new()), "");
+        assert_eq!(with_final_newline("a\nb".into()), "a\nb\n");
+        assert_eq!(with_final_newline("a\n".into()), "a\n");
+    }
 }

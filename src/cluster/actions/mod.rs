@@ -24,7 +24,7 @@ use crate::kubeadm::KubeVersion;
 use crate::output::Printer;
 use crate::provider::{Node, Provider};
 
-pub(crate) use export_kubeconfig::{cluster_kubeconfig, export_kubeconfig};
+pub(crate) use export_kubeconfig::{cluster_kubeconfig, export_admin_conf, export_kubeconfig};
 pub(crate) use prepare_nodes::host_env;
 
 /// What the actions of one `create` share.
@@ -47,10 +47,18 @@ pub(crate) struct Context<'a, P: Provider> {
     /// What each node's image holds (`/kind/version`): a node's kubeadm
     /// config must be in an API its own kubeadm reads.
     pub kubernetes_versions: BTreeMap<String, KubeVersion>,
-    /// kindnet's conflist for the bootstrap node when its image applies the
-    /// runtime settings at boot: written by the `kubeadm init` exec, so that
-    /// node needs no separate prepare exec.
+    /// The bootstrap node's image runs its create steps itself, in one exec
+    /// (`init-control-plane` in `/kina/image.json`): the files below travel on
+    /// that exec's stdin, and CNI and StorageClass are no separate actions.
+    pub init_in_one_exec: bool,
+    /// kindnet's conflist for that exec.
     pub conflist_at_init: Option<String>,
+    /// The bootstrap node's kubeadm config for that exec.
+    pub kubeadm_config_at_init: Option<String>,
+    /// kindnet's template, when the boot probe read it (kina-node images).
+    pub cni_template: Option<String>,
+    /// `/etc/kubernetes/admin.conf`, when that exec returned it.
+    pub admin_conf: Option<String>,
     /// When the create began: `Ready after` counts from here.
     pub started: std::time::Instant,
 }
@@ -126,15 +134,24 @@ pub(crate) enum Action {
 }
 
 impl Action {
-    /// kind's order; CNI and the default StorageClass unless disabled, joins
-    /// only with workers, the Ready wait only with a non-zero `--wait`.
-    pub(crate) fn plan(wait: Duration, install_cni: bool, install_storage: bool, workers: bool) -> Vec<Action> {
-        let mut plan =
-            vec![Action::EnsureImage, Action::PrepareNodes, Action::WriteConfiguration, Action::StartControlPlane];
-        if install_cni {
+    /// What every create does first; the node images then decide the rest.
+    pub(crate) const BOOT: [Action; 2] = [Action::EnsureImage, Action::PrepareNodes];
+
+    /// kind's order after boot; CNI and the default StorageClass unless
+    /// disabled (or done by the image's one-exec init), joins only with
+    /// workers, the Ready wait only with a non-zero `--wait`.
+    pub(crate) fn after_boot(
+        wait: Duration,
+        install_cni: bool,
+        install_storage: bool,
+        workers: bool,
+        init_in_one_exec: bool,
+    ) -> Vec<Action> {
+        let mut plan = vec![Action::WriteConfiguration, Action::StartControlPlane];
+        if install_cni && !init_in_one_exec {
             plan.push(Action::InstallCni);
         }
-        if install_storage {
+        if install_storage && !init_in_one_exec {
             plan.push(Action::InstallStorage);
         }
         if workers {
@@ -160,6 +177,17 @@ impl Action {
             }
             Action::PrepareNodes => format!("Preparing nodes {}", "📦 ".repeat(ctx.nodes.len())),
             Action::WriteConfiguration => "Writing configuration 📜".to_string(),
+            Action::StartControlPlane if ctx.init_in_one_exec => {
+                let with: Vec<&str> = [(ctx.install_cni(), "CNI 🔌"), (ctx.install_storage(), "StorageClass 💾")]
+                    .into_iter()
+                    .filter_map(|(done, what)| done.then_some(what))
+                    .collect();
+                if with.is_empty() {
+                    "Starting control-plane 🕹️".to_string()
+                } else {
+                    format!("Starting control-plane 🕹️ with {}", with.join(" and "))
+                }
+            }
             Action::StartControlPlane => "Starting control-plane 🕹️".to_string(),
             Action::InstallCni => "Installing CNI 🔌".to_string(),
             Action::InstallStorage => "Installing StorageClass 💾".to_string(),
@@ -197,25 +225,31 @@ pub(crate) fn display_image(image: &str) -> &str {
 mod tests {
     use super::*;
 
+    fn plan(wait: Duration, install_cni: bool, install_storage: bool, workers: bool) -> Vec<Action> {
+        let mut plan = Action::BOOT.to_vec();
+        plan.extend(Action::after_boot(wait, install_cni, install_storage, workers, false));
+        plan
+    }
+
     #[test]
     fn plan_waits_only_when_asked() {
-        assert!(!Action::plan(Duration::ZERO, true, true, false).contains(&Action::WaitForReady));
-        assert_eq!(Action::plan(Duration::from_secs(60), true, true, true).last(), Some(&Action::WaitForReady));
-        assert!(!Action::plan(Duration::ZERO, true, true, false).contains(&Action::JoinWorkers));
-        assert!(Action::plan(Duration::ZERO, true, true, true).contains(&Action::JoinWorkers));
+        assert!(!plan(Duration::ZERO, true, true, false).contains(&Action::WaitForReady));
+        assert_eq!(plan(Duration::from_secs(60), true, true, true).last(), Some(&Action::WaitForReady));
+        assert!(!plan(Duration::ZERO, true, true, false).contains(&Action::JoinWorkers));
+        assert!(plan(Duration::ZERO, true, true, true).contains(&Action::JoinWorkers));
     }
 
     #[test]
     fn plan_skips_cni_when_disabled() {
-        assert!(Action::plan(Duration::ZERO, true, true, false).contains(&Action::InstallCni));
-        assert!(!Action::plan(Duration::ZERO, false, true, false).contains(&Action::InstallCni));
+        assert!(plan(Duration::ZERO, true, true, false).contains(&Action::InstallCni));
+        assert!(!plan(Duration::ZERO, false, true, false).contains(&Action::InstallCni));
     }
 
     #[test]
     fn plan_skips_storage_when_disabled() {
         use Action::*;
         assert_eq!(
-            Action::plan(Duration::from_secs(60), true, true, true),
+            plan(Duration::from_secs(60), true, true, true),
             [
                 EnsureImage,
                 PrepareNodes,
@@ -228,10 +262,23 @@ mod tests {
             ]
         );
         assert_eq!(
-            Action::plan(Duration::from_secs(60), true, false, true),
+            plan(Duration::from_secs(60), true, false, true),
             [EnsureImage, PrepareNodes, WriteConfiguration, StartControlPlane, InstallCni, JoinWorkers, WaitForReady]
         );
-        assert!(!Action::plan(Duration::ZERO, false, false, false).contains(&InstallStorage));
+        assert!(!plan(Duration::ZERO, false, false, false).contains(&InstallStorage));
+    }
+
+    #[test]
+    fn an_image_that_inits_in_one_exec_installs_cni_and_storage_with_the_control_plane() {
+        use Action::*;
+        assert_eq!(
+            Action::after_boot(Duration::from_secs(60), true, true, true, true),
+            [WriteConfiguration, StartControlPlane, JoinWorkers, WaitForReady]
+        );
+        assert_eq!(
+            Action::after_boot(Duration::ZERO, true, true, false, true),
+            [WriteConfiguration, StartControlPlane]
+        );
     }
 
     #[test]

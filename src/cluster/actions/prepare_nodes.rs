@@ -4,10 +4,9 @@
 use anyhow::{Context as _, bail};
 
 use super::{Context, NodeFailure, RunState, kindnet_conflist};
-use crate::cluster::node_boot::{BOOT_TIMEOUT, RUNTIME_SETTINGS, wait_for_containerd};
+use crate::cluster::node_boot::{BOOT_TIMEOUT, BootReport, RUNTIME_SETTINGS, wait_for_containerd};
 use crate::cluster::plan::PlannedNode;
 use crate::exec::ExecError;
-use crate::kubeadm::KubeVersion;
 use crate::node_image::Baked;
 use crate::provider::{Node, NodeCommand, NodeHandle, Provider, ProviderError};
 
@@ -25,11 +24,13 @@ pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Re
         })
     });
     let booted = futures_util::future::try_join_all(boots).await?;
-    for prepared in booted {
-        ctx.kubernetes_versions.insert(prepared.node.name.clone(), prepared.version);
-        if prepared.deferred_conflist.is_some() {
+    for (i, prepared) in booted.into_iter().enumerate() {
+        if i == 0 && prepared.report.has_baked(Baked::InitControlPlane) {
+            ctx.init_in_one_exec = true;
             ctx.conflist_at_init = prepared.deferred_conflist;
+            ctx.cni_template = prepared.report.cni_template;
         }
+        ctx.kubernetes_versions.insert(prepared.node.name.clone(), prepared.report.kubernetes_version);
         ctx.booted.insert(prepared.node.name.clone(), prepared.node);
     }
     Ok(())
@@ -38,13 +39,14 @@ pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Re
 /// A booted node, ready for kubeadm.
 struct Prepared {
     node: Node,
-    version: KubeVersion,
-    /// kindnet's conflist, still to be written (by the `kubeadm init` exec).
+    report: BootReport,
+    /// kindnet's conflist, still to be written (by the image's one-exec init).
     deferred_conflist: Option<String>,
 }
 
 /// Creates one node VM, waits for it to boot, applies the runtime settings
-/// (unless its image does) and reads back its address.
+/// and writes kindnet's conflist (unless its image does them) and reads back
+/// its address.
 async fn prepare<P: Provider>(
     ctx: &Context<'_, P>,
     planned: &PlannedNode,
@@ -66,19 +68,21 @@ async fn prepare<P: Provider>(
     let conflist =
         if bootstrap && ctx.install_cni() { kindnet_conflist::render(&ctx.config.networking.pod_subnet) } else { None };
     // The settings and the conflist share one exec; an image that applies the
-    // settings at boot leaves the conflist to the `kubeadm init` exec instead.
-    let mut deferred_conflist = None;
-    if report.has_baked(Baked::RuntimeSettings) {
-        deferred_conflist = conflist;
-    } else {
-        let prepare = match conflist {
-            Some(conflist) => {
-                debug_assert!(WRITE_CNI_CONFIG.contains(kindnet_conflist::PATH));
-                let script = [RUNTIME_SETTINGS, WRITE_CNI_CONFIG].concat();
-                NodeCommand::new(["sh".to_string(), "-c".to_string(), script]).stdin(conflist)
-            }
-            None => NodeCommand::new(["sh", "-c", RUNTIME_SETTINGS]),
-        };
+    // settings at boot needs none for them, and one that inits in one exec
+    // writes the conflist there.
+    let (conflist, deferred_conflist) =
+        if report.has_baked(Baked::InitControlPlane) { (None, conflist) } else { (conflist, None) };
+    let settings = if report.has_baked(Baked::RuntimeSettings) { "" } else { RUNTIME_SETTINGS };
+    let prepare = match conflist {
+        Some(conflist) => {
+            debug_assert!(WRITE_CNI_CONFIG.contains(kindnet_conflist::PATH));
+            let script = [if settings.is_empty() { "set -e\n" } else { settings }, WRITE_CNI_CONFIG].concat();
+            Some(NodeCommand::new(["sh".to_string(), "-c".to_string(), script]).stdin(conflist))
+        }
+        None if settings.is_empty() => None,
+        None => Some(NodeCommand::new(["sh", "-c", RUNTIME_SETTINGS])),
+    };
+    if let Some(prepare) = prepare {
         ctx.provider.node(node).run_checked(&prepare).await.context("failed to apply the node's runtime settings")?;
     }
 
@@ -86,7 +90,7 @@ async fn prepare<P: Provider>(
     if inspected.ipv4.is_none() {
         bail!("node {node} has no IPv4 address; check `container inspect {node}`");
     }
-    Ok(Prepared { node: inspected, version: report.kubernetes_version, deferred_conflist })
+    Ok(Prepared { node: inspected, report, deferred_conflist })
 }
 
 /// Settings every node VM gets from the Mac: its proxy, minus cluster traffic.

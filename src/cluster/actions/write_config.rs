@@ -22,7 +22,13 @@ pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Re
     warn_about_unmatched_patches(ctx)?;
     let bootstrap = ctx.bootstrap().clone();
     let config = render(ctx, &bootstrap, None)?;
-    write_kubeadm_config(ctx, &bootstrap.name, config).await?;
+    if ctx.init_in_one_exec {
+        // The image's init-control-plane.sh writes it, in the `kubeadm init` exec.
+        tracing::debug!("kubeadm config for {}:\n{config}", bootstrap.name);
+        ctx.kubeadm_config_at_init = Some(config);
+    } else {
+        write_kubeadm_config(ctx, &bootstrap.name, config).await?;
+    }
     if !ctx.config.containerd_config_patches.is_empty() || !ctx.config.containerd_config_patches_json6902.is_empty() {
         let patches = ctx.nodes.iter().map(|node| patch_containerd(ctx, &node.name));
         futures_util::future::try_join_all(patches).await?;

@@ -29,7 +29,7 @@ fn exec_cmd() -> Cmd {
 }
 
 /// What a `KINA_FAKE_FAIL`-matched in-node command prints (exit 1).
-fn injected(argv: &[String], pattern: &str) -> Out {
+pub fn injected(argv: &[String], pattern: &str) -> Out {
     let why = format!("injected failure (KINA_FAKE_FAIL matched {pattern:?})");
     let prog = program_name(&argv[0]);
     let text = match prog {

@@ -324,6 +324,12 @@ pub fn enter(args: &[String]) -> i32 {
 /// this root's, before and after.
 pub fn tool(cfg: &crate::config::Config, name: &str, args: &[String]) -> Out {
     let id = std::env::var(NODE_VAR).unwrap_or_default();
+    let mut argv = vec![name.to_string()];
+    argv.extend_from_slice(args);
+    // A script's own call fails as a `container exec` of the same command would.
+    if let Some(pattern) = crate::config::Config::matching(&cfg.fail, &argv.join(" ")) {
+        return super::exec::injected(&argv, pattern);
+    }
     let mut locked = match crate::store::Locked::open(&cfg.state_dir) {
         Ok(l) => l,
         Err(e) => return Out::fail(126, e),
@@ -342,8 +348,6 @@ pub fn tool(cfg: &crate::config::Config, name: &str, args: &[String]) -> Out {
         buf
     });
     let env = std::env::vars().filter(|(k, _)| !k.starts_with("KINA_FAKE_")).collect();
-    let mut argv = vec![name.to_string()];
-    argv.extend_from_slice(args);
     let out = {
         let mut ctx = Ctx { state: &mut locked.state, cfg, id: id.clone(), env, stdin };
         super::run(&mut ctx, &argv, true)
