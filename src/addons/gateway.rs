@@ -19,10 +19,21 @@ use crate::yaml;
 
 const ADDON: &str = "gateway";
 /// The standard channel's CRDs, at the version kina pins whatever Envoy Gateway's is.
+///
+/// The checksum is of the release asset rebuilt from the tag: upstream's
+/// RELEASE.md makes it with `make build-install-yaml` at the tag, and
+/// `hack/build-install-yaml.sh` only concatenates tracked files
+/// (`hack/boilerplate/boilerplate.sh.txt`, which has no year, a header, and
+/// each `config/crd/standard/gateway*.yaml` with a comment naming it), so the
+/// asset is the same bytes wherever it is built; upstream's
+/// `.github/workflows/verify-release-artifacts.yml` checks each release's
+/// asset against that build. Running that script on a checkout of tag v1.6.1
+/// (commit 8bb74df00e56ec8f944d48c25e6c1c9c2f6848e3) gives 1170953 bytes with
+/// this SHA-256.
 const GATEWAY_API: Upstream = Upstream {
     remote: Remote {
         url: "https://github.com/kubernetes-sigs/gateway-api/releases/download/{version}/standard-install.yaml",
-        sha256: None,
+        sha256: Some("24d931f22abd8e40c973264319ead7cfa09d0fb7716b7ab1ee2ff174cb063a73"),
     },
     own_version: Some("v1.6.1"),
 };

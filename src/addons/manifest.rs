@@ -29,6 +29,11 @@ impl Manifest {
         yaml::to_string_multiple(&self.docs).expect("JSON values render as YAML")
     }
 
+    /// Every object, in order.
+    pub(crate) fn objects_mut(&mut self) -> impl Iterator<Item = &mut Value> {
+        self.docs.iter_mut().filter(|d| d.is_object())
+    }
+
     /// The object of `kind` named `name`, or a layout error.
     pub(crate) fn object(&mut self, kind: &str, name: &str) -> Result<&mut Value, AddonError> {
         let addon = self.addon;

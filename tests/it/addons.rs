@@ -227,7 +227,7 @@ fn a_failed_download_names_the_url_and_the_mirror() {
     world
         .kina(&["install", "metrics-server"])
         .code_is(1)
-        .stderr_has("failed to download https://github.com/kubernetes-sigs/metrics-server/releases/download/v0.9.0/components.yaml (mirror http://127.0.0.1:9)")
+        .stderr_has("failed to download https://raw.githubusercontent.com/kubernetes-sigs/metrics-server/v0.9.0/manifests/base/rbac.yaml (mirror http://127.0.0.1:9)")
         .stderr_has("hint: check that the mirror serves <host>/<path> of the URL");
     assert!(applied(&world).iter().all(|c| !c.contains("metrics")), "nothing was applied");
 }
@@ -709,13 +709,15 @@ fn downloads_are_https_only_and_unpinned_files_are_said() {
         .stderr_has("hint: use an https:// mirror or a directory, or pass --allow-http");
     assert!(applied(&world).iter().all(|c| !c.contains("metrics")), "nothing was applied");
 
-    // A file without a recorded checksum is applied with a warning.
+    // Pinned files are applied without a word; one without a recorded checksum with a warning.
     world.env("KINA_ADDON_MIRROR", fixtures().display().to_string());
-    world
-        .kina(&["install", "metrics-server"])
-        .success()
-        .stderr_has("components.yaml has no checksum recorded in this kina release");
+    let pinned = world.kina(&["install", "metrics-server"]);
+    assert!(!pinned.success().stderr().contains("checksum"), "{}", pinned.stderr());
     world.kina(&["uninstall", "metrics-server"]).success();
+    world.kina(&["install", "gateway"]).success().stderr_has(
+        "https://github.com/envoyproxy/gateway/releases/download/v1.9.0/install.yaml has no checksum recorded in this kina release",
+    );
+    world.kina(&["uninstall", "gateway"]).success();
     // Allowed, plain http is said out loud (the file comes from the cache: no network here).
     world.env("KINA_ADDON_MIRROR", "http://mirror.example.com/kina");
     world
