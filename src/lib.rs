@@ -22,6 +22,7 @@ mod node;
 mod node_image;
 mod output;
 mod provider;
+mod registry;
 mod report;
 mod versions;
 mod yaml;

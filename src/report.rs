@@ -66,6 +66,8 @@ fn hint(err: &anyhow::Error) -> Option<String> {
                 e.hint()
             } else if let Some(e) = cause.downcast_ref::<AddonError>() {
                 e.hint()
+            } else if let Some(e) = cause.downcast_ref::<crate::registry::RegistryError>() {
+                e.hint()
             } else if let Some(e) = cause.downcast_ref::<crate::cluster::load::LoadError>() {
                 e.hint()
             } else if let Some(e) = cause.downcast_ref::<crate::provider::image_builder::BuildError>() {

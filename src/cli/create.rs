@@ -9,11 +9,14 @@ use crate::config::types::{Cluster, Node, Role};
 use crate::kubeconfig;
 use crate::output::Printer;
 use crate::provider::Provider;
+use crate::provider::registry::RegistryRuntime;
 
 #[derive(Debug, Subcommand)]
 pub enum CreateCommand {
     /// Creates a local Kubernetes cluster
     Cluster(CreateClusterArgs),
+    /// Creates a local registry that clusters pull from as localhost:<port> (macOS 26)
+    Registry(super::registry::CreateRegistryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -48,10 +51,20 @@ pub struct CreateClusterArgs {
     /// memory for every node VM, e.g. 4G or 2048M (kina only; default 4G for control planes, 2G for workers)
     #[arg(long, value_parser = crate::config::parse_memory)]
     pub memory: Option<String>,
+    /// connect the cluster to a local registry (default kina-registry), creating it if missing (kina only; macOS 26)
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = crate::registry::DEFAULT_NAME)]
+    pub registry: Option<String>,
 }
 
-pub(super) async fn run<P: Provider>(cmd: CreateCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
-    let CreateCommand::Cluster(args) = cmd;
+pub(super) async fn run<P: Provider + RegistryRuntime>(
+    cmd: CreateCommand,
+    provider: &P,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let args = match cmd {
+        CreateCommand::Cluster(args) => args,
+        CreateCommand::Registry(args) => return super::registry::create(args, provider, printer).await,
+    };
     let mut cluster = match &args.config {
         Some(path) => {
             let parsed = crate::config::load_cluster(path).context("failed to create cluster")?;
@@ -85,6 +98,13 @@ pub(super) async fn run<P: Provider>(cmd: CreateCommand, provider: &P, printer: 
         }
         (None, None) => None,
     };
+    let registry = match args.registry.or(cluster.registry.as_ref().map(|r| r.name.clone())) {
+        Some(registry_name) => {
+            let port = cluster.registry.as_ref().and_then(|r| r.port);
+            Some(prepare_registry(provider, printer, &mut cluster, &registry_name, port, &name).await?)
+        }
+        None => None,
+    };
     let options = CreateOptions {
         name,
         config: cluster,
@@ -93,6 +113,36 @@ pub(super) async fn run<P: Provider>(cmd: CreateCommand, provider: &P, printer: 
         wait: args.wait,
         kubeconfig: kubeconfig::write_target_from_env(args.kubeconfig.as_deref())?,
         explicit_kubeconfig: args.kubeconfig.is_some(),
+        registry,
     };
     create(provider, printer, &options).await
+}
+
+/// Before the cluster is made: refuses containerd patches that cannot live with the
+/// registry, makes sure the registry runs, and has every node's containerd read `certs.d`.
+async fn prepare_registry<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    cluster: &mut Cluster,
+    registry: &str,
+    port: Option<u16>,
+    cluster_name: &str,
+) -> anyhow::Result<crate::provider::registry::RegistryVm> {
+    if crate::registry::patches_set_mirrors(
+        &cluster.containerd_config_patches,
+        &cluster.containerd_config_patches_json6902,
+    ) {
+        return Err(
+            anyhow::Error::new(crate::registry::RegistryError::MirrorsConflict).context("failed to create cluster")
+        );
+    }
+    crate::cluster::names::validate(cluster_name).context("failed to create cluster")?;
+    let existing = provider.list_nodes().await.context("failed to create cluster")?;
+    if existing.iter().any(|n| n.cluster == cluster_name) {
+        let err = crate::cluster::ClusterError::AlreadyExists(cluster_name.to_string());
+        return Err(anyhow::Error::new(err).context("failed to create cluster"));
+    }
+    let vm = crate::registry::ensure_for_cluster(provider, printer, registry, port, cluster_name).await?;
+    cluster.containerd_config_patches.push(crate::registry::CONTAINERD_PATCH.to_string());
+    Ok(vm)
 }

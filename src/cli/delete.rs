@@ -14,6 +14,8 @@ pub enum DeleteCommand {
     Cluster(DeleteClusterArgs),
     /// Deletes one or more clusters
     Clusters(DeleteClustersArgs),
+    /// Deletes a local registry and its images
+    Registry(super::registry::DeleteRegistryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -38,8 +40,13 @@ pub struct DeleteClustersArgs {
     pub kubeconfig: Option<PathBuf>,
 }
 
-pub(super) async fn run<P: Provider>(cmd: DeleteCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn run<P: Provider + crate::provider::registry::RegistryRuntime>(
+    cmd: DeleteCommand,
+    provider: &P,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     match cmd {
+        DeleteCommand::Registry(args) => super::registry::delete(args, provider, printer).await,
         DeleteCommand::Cluster(args) => {
             let name = super::cluster_name(args.name.as_deref());
             printer.info(&format!("Deleting cluster {name:?} ..."));

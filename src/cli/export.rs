@@ -38,12 +38,19 @@ pub struct ExportKubeconfigArgs {
     pub internal: bool,
 }
 
-pub(super) async fn run<P: Diagnostics>(cmd: ExportCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn run<P: Diagnostics + crate::provider::registry::RegistryRuntime>(
+    cmd: ExportCommand,
+    provider: &P,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let args = match cmd {
         ExportCommand::Kubeconfig(args) => args,
         ExportCommand::Logs(args) => {
             let name = super::cluster_name(args.name.as_deref());
             let dir = export_logs(provider, printer, &name, args.output_dir).await?;
+            if let Err(err) = crate::registry::logs::export(provider, &dir).await {
+                printer.warn(&format!("could not export the registries' logs: {err:#}"));
+            }
             printer.data_line(&dir.display().to_string());
             return Ok(());
         }

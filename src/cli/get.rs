@@ -18,6 +18,8 @@ pub enum GetCommand {
     Nodes(GetNodesArgs),
     /// Prints cluster kubeconfig
     Kubeconfig(GetKubeconfigArgs),
+    /// Lists kina's local registries, with the command that pushes to each
+    Registries(super::registry::GetRegistriesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -70,7 +72,11 @@ pub struct GetKubeconfigArgs {
     pub internal: bool,
 }
 
-pub(super) async fn run<P: Provider>(cmd: GetCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn run<P: Provider + crate::provider::registry::RegistryRuntime>(
+    cmd: GetCommand,
+    provider: &P,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     match cmd {
         GetCommand::Clusters(args) => {
             let clusters = cluster_names(&provider.list_nodes().await?);
@@ -117,6 +123,7 @@ pub(super) async fn run<P: Provider>(cmd: GetCommand, provider: &P, printer: &Pr
                 printer.data_line(&node.name);
             }
         }
+        GetCommand::Registries(args) => return super::registry::get(args, provider, printer).await,
         GetCommand::Kubeconfig(args) => {
             let name = super::cluster_name(args.name.as_deref());
             let node = control_plane(provider, &name).await?;

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
 use crate::addons::load_balancer;
@@ -67,12 +68,18 @@ pub(super) async fn stop<P: Provider>(cmd: StopCommand, provider: &P, printer: &
     stop_clusters(provider, printer, &clusters).await
 }
 
-pub(super) async fn start<P: Provider>(cmd: StartCommand, provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn start<P: Provider + crate::provider::registry::RegistryRuntime>(
+    cmd: StartCommand,
+    provider: &P,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let StartCommand::Cluster(args) = cmd;
     let path = kubeconfig::write_target_from_env(args.kubeconfig.as_deref())?;
     for cluster in selected(provider, args.name.as_deref(), args.all).await? {
         let opts = StartOptions { cluster: &cluster, wait: args.wait };
         let started = start_cluster(provider, printer, &opts).await?;
+        // A registry VM that restarted has a new address: point the nodes at it again.
+        crate::registry::heal_cluster(provider, printer, &cluster).await.context("failed to reconnect the registry")?;
         if !args.wait.is_zero() {
             // The nodes came back with new addresses: kina-lb moves Services now, not on its next loop.
             load_balancer::refresh_after_start(provider, printer, &started.control_plane.name).await;

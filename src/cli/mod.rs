@@ -13,6 +13,7 @@ mod lifecycle;
 mod list;
 mod load;
 mod man;
+mod registry;
 mod version;
 
 use std::ffi::OsString;
@@ -46,13 +47,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Creates one of [cluster]
+    /// Creates one of [cluster, registry]
     #[command(subcommand)]
     Create(create::CreateCommand),
-    /// Deletes one of [cluster, clusters]
+    /// Deletes one of [cluster, clusters, registry]
     #[command(subcommand)]
     Delete(delete::DeleteCommand),
-    /// Gets one of [clusters, nodes, kubeconfig]
+    /// Gets one of [clusters, nodes, kubeconfig, registries]
     #[command(subcommand)]
     Get(get::GetCommand),
     /// Exports one of [kubeconfig, logs]

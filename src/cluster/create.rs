@@ -25,6 +25,8 @@ pub(crate) struct CreateOptions {
     pub kubeconfig: PathBuf,
     /// Shown in the `kubectl cluster-info` hint when the user chose the file.
     pub explicit_kubeconfig: bool,
+    /// `--registry`: the running registry to connect once the nodes are up.
+    pub registry: Option<crate::provider::registry::RegistryVm>,
 }
 
 pub(crate) async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateOptions) -> anyhow::Result<()> {
@@ -68,7 +70,7 @@ pub(crate) async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &
     };
 
     let outcome = tokio::select! {
-        result = run_actions(&mut ctx) => result,
+        result = run_actions(&mut ctx, opts.registry.as_ref()) => result,
         () = interrupt::requested() => Err(ClusterError::Interrupted.into()),
     };
     if let Err(err) = outcome {
@@ -145,7 +147,10 @@ async fn check_before_create<P: Provider>(
     Ok((runtime, existing, others))
 }
 
-async fn run_actions<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
+async fn run_actions<P: Provider>(
+    ctx: &mut Context<'_, P>,
+    registry: Option<&crate::provider::registry::RegistryVm>,
+) -> anyhow::Result<()> {
     for action in Action::BOOT {
         ctx.printer.start(&action.label(ctx));
         action.execute(ctx).await?;
@@ -155,6 +160,10 @@ async fn run_actions<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()
     for action in Action::after_boot(ctx.wait, cni, storage, workers, ctx.init_in_one_exec) {
         ctx.printer.start(&action.label(ctx));
         action.execute(ctx).await?;
+    }
+    if let Some(registry) = registry {
+        ctx.printer.start(&format!("Connecting registry {:?} (localhost:{}) 🗄️", registry.name, registry.port));
+        crate::registry::connect(ctx.provider, &ctx.cluster, registry).await?;
     }
     ctx.printer.end(true);
     // Last, so a failure anywhere above leaves the kubeconfig untouched.

@@ -9,7 +9,7 @@ use crate::yaml::{self, Located};
 /// The fields only kina's apiVersion accepts on a node.
 pub(super) const KINA_NODE_FIELDS: &[&str] = &["cpus", "memory", "kernel"];
 /// The fields only kina's apiVersion accepts at the top of the file.
-pub(super) const KINA_CLUSTER_FIELDS: &[&str] = &["disableDefaultStorage"];
+pub(super) const KINA_CLUSTER_FIELDS: &[&str] = &["disableDefaultStorage", "registry"];
 
 /// The decoded file and its apiVersion, or None for an empty document.
 pub(super) fn decode(text: &str) -> Result<Option<(&'static str, raw::Cluster)>, ConfigError> {

@@ -39,6 +39,16 @@ pub(super) struct Cluster {
     pub containerd_config_patches_json6902: Option<Vec<String>>,
     /// kina only: skip kind's default StorageClass (`standard`).
     pub disable_default_storage: Option<bool>,
+    /// kina only: the local registry the cluster pulls `localhost:<port>/…` from.
+    pub registry: Option<Registry>,
+}
+
+/// kina only: `registry: {name, port}` (docs/registry.md).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct Registry {
+    pub name: Option<String>,
+    pub port: Option<u16>,
 }
 
 /// The file under kind's apiVersion: exactly kind's fields.
@@ -124,6 +134,7 @@ impl From<KindCluster> for Cluster {
             containerd_config_patches: c.containerd_config_patches,
             containerd_config_patches_json6902: c.containerd_config_patches_json6902,
             disable_default_storage: None,
+            registry: None,
         }
     }
 }

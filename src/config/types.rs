@@ -25,6 +25,16 @@ pub(crate) struct Cluster {
     pub containerd_config_patches_json6902: Vec<String>,
     /// kina only: no default StorageClass (kind's `standard`) is installed.
     pub disable_default_storage: bool,
+    /// kina only: the local registry to create or reuse and connect.
+    pub registry: Option<RegistryRef>,
+}
+
+/// kina only: which local registry a cluster uses (docs/registry.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RegistryRef {
+    pub name: String,
+    /// None: the registry's own port, or the default for a new one.
+    pub port: Option<u16>,
 }
 
 /// kind's node roles; the same type labels the node VMs.
@@ -169,6 +179,7 @@ impl Default for Cluster {
             containerd_config_patches: Vec::new(),
             containerd_config_patches_json6902: Vec::new(),
             disable_default_storage: false,
+            registry: None,
         }
     }
 }

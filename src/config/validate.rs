@@ -104,6 +104,10 @@ pub(super) fn build(raw: raw::Cluster, base: &Path) -> Result<Parsed, ConfigErro
             containerd_config_patches: raw.containerd_config_patches.unwrap_or_default(),
             containerd_config_patches_json6902,
             disable_default_storage: raw.disable_default_storage.unwrap_or(false),
+            registry: raw.registry.map(|r| super::types::RegistryRef {
+                name: r.name.unwrap_or_else(|| crate::registry::DEFAULT_NAME.to_string()),
+                port: r.port,
+            }),
         },
         warnings: p.warnings,
     })

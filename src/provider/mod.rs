@@ -10,6 +10,7 @@ pub(crate) mod apple;
 pub(crate) mod error;
 pub(crate) mod image_builder;
 mod node;
+pub(crate) mod registry;
 
 use std::future::Future;
 use std::path::PathBuf;

@@ -16,6 +16,7 @@ const REPOSITORIES: &[(&str, &[&str])] = &[
     ("docker.io/library/foo", &["latest", "1", "1.0"]),
     ("docker.io/library/bar", &["latest", "2"]),
     ("docker.io/library/nginx", &["latest", "1.27"]),
+    ("docker.io/library/registry", &["3"]),
     ("ghcr.io/me/app", &["latest", "2"]),
     ("registry.k8s.io/kube-apiserver", &["v1.34.0"]),
     ("registry.k8s.io/pause", &["3.10"]),
@@ -28,6 +29,8 @@ const DIGESTS: &[(&str, &str)] = &[
     ("docker.io/kindest/node:v1.36.4", "sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed"),
     ("docker.io/kindest/node:v1.35.8", "sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0"),
     ("docker.io/kindest/node:v1.35.5", "sha256:ce977ae6d65918d0b58a5f8b5e940429c2ce42fa3a5619ec2bbc60b949c0ac95"),
+    // kina's local registry (src/registry/mod.rs): `registry:3`.
+    ("docker.io/library/registry:3", "sha256:1be55279f18a2fe1a74edf2664cac61c1bea305b7b4642dab412e7affdcb3e33"),
     ("docker.io/kindest/node:v1.34.11", "sha256:44e222ee2132dab25ff87301682f89eb82c7880ea3a1bf543bfe9708fd08d67d"),
 ];
 

@@ -152,7 +152,8 @@ pub fn cmd(s: &mut Session, args: &[String]) -> Out {
         "delete" | "rm" => delete(s, rest),
         "tag" => tag(s, rest),
         "save" => crate::archive::save(s, rest),
-        "load" | "push" | "prune" => Out::error(format!("image {sub} is not emulated by the fake container CLI")),
+        "push" => crate::push::push(s, rest),
+        "load" | "prune" => Out::error(format!("image {sub} is not emulated by the fake container CLI")),
         "" | "-h" | "--help" => Out::ok(
             "OVERVIEW: Manage images\n\nUSAGE: container image <subcommand>\n\nSUBCOMMANDS:\n  delete, inspect, list, load, pull, push, save, tag, prune\n",
         ),

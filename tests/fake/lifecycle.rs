@@ -33,6 +33,10 @@ pub fn boot(state: &mut State, cfg: &Config, id: &str) {
     c.networks = networks;
     c.state = "running".into();
     c.started = Some(crate::util::iso_now());
+    if crate::registry::is_registry_image(&c.image_ref()) {
+        crate::registry::start(&cfg.state_dir, c);
+        return;
+    }
     let alive = crate::node::boot::on_start(c, cfg);
     if !alive {
         halt(state, id);
@@ -43,6 +47,7 @@ pub fn boot(state: &mut State, cfg: &Config, id: &str) {
 
 /// Stops a container: addresses go back to the end of their pools.
 pub fn halt(state: &mut State, id: &str) {
+    crate::registry::stop(&Config::from_env().state_dir, id);
     let Some(c) = state.containers.get_mut(id) else { return };
     let released: Vec<Attachment> = std::mem::take(&mut c.networks);
     c.state = "stopped".into();
@@ -204,9 +209,17 @@ fn logs(s: &mut Session, args: &[String]) -> Out {
     );
     let p = or_return!(c.parse(args));
     let id = or_return!(c.first_positional(&p, "<container-id>"));
+    let registry_log = std::fs::read_to_string(crate::registry::log_file(&s.cfg.state_dir, &id)).ok();
     let state = or_return!(s.state());
     let container = or_return!(find_container(state, &id));
-    let lines = if p.has("--boot") { &container.boot_log } else { &container.log };
+    let registry_lines: Vec<String> = registry_log.iter().flat_map(|t| t.lines().map(str::to_string)).collect();
+    let lines = if p.has("--boot") {
+        &container.boot_log
+    } else if registry_log.is_some() {
+        &registry_lines
+    } else {
+        &container.log
+    };
     let skip = p.value("-n").and_then(|n| n.parse::<usize>().ok()).map_or(0, |n| lines.len().saturating_sub(n));
     Out::lines(&lines[skip..])
 }

@@ -16,6 +16,8 @@ mod listing;
 mod node;
 mod out;
 mod ports;
+mod push;
+mod registry;
 mod resources;
 mod runcmd;
 mod sha256;

@@ -77,6 +77,7 @@ pub fn volume(s: &mut Session, args: &[String]) -> Out {
         }
     };
     let p = or_return!(c.parse(rest));
+    let state_dir = s.cfg.state_dir.clone();
     let state = or_return!(s.state());
     match sub {
         "create" => {
@@ -130,6 +131,8 @@ pub fn volume(s: &mut Session, args: &[String]) -> Out {
                     return Out::error(format!("volume {n} is in use by container(s): {}", users.join(", ")));
                 }
                 state.volumes.remove(&n);
+                // A registry's data (registry.rs) goes with its volume.
+                let _ = std::fs::remove_dir_all(state_dir.join("volume-data").join(&n));
                 out.stdout.push_str(&format!("{n}\n"));
             }
             out

@@ -6,6 +6,7 @@ mod error;
 pub(crate) mod json;
 mod locate;
 mod node;
+mod registry;
 pub(crate) mod run_args;
 pub(crate) mod version;
 

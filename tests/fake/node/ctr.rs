@@ -251,3 +251,11 @@ fn remove(node: &mut Node, namespace: &str, args: &[String]) -> Out {
     store(node, &namespaces);
     out
 }
+
+/// Records an image the CRI plugin pulled (`crictl pull`), as the kubelet then sees it.
+pub fn record_pulled(node: &mut Node, reference: &str, digest: &str, size: u64) {
+    let mut namespaces = load(node);
+    let image = Image { digest: digest.to_string(), platforms: vec![archive::STORED_PLATFORM.to_string()], size };
+    namespaces.entry(CRI_NAMESPACE.to_string()).or_default().insert(reference.to_string(), image);
+    store(node, &namespaces);
+}

@@ -93,6 +93,12 @@ pub fn crictl(ctx: &mut Ctx, args: &[String]) -> Out {
             rows.extend(super::ctr::crictl_image_rows(ctx.node()));
             Out::lines(&rows)
         }
+        Some("pull") => match args.get(1) {
+            Some(reference) if super::registry_pull::handles(reference) => {
+                super::registry_pull::crictl_pull(ctx, reference)
+            }
+            _ => Out::fail(1, "crictl: the fake pulls only from localhost:<port> registries (crictl pull REF)"),
+        },
         Some("ps") => {
             let mut rows = vec!["CONTAINER           IMAGE               CREATED             STATE               NAME                      ATTEMPT             POD ID              POD".to_string()];
             if initialised {

@@ -35,6 +35,7 @@ pub mod netprog;
 pub mod objects;
 pub mod pki;
 pub mod programs;
+pub mod registry_pull;
 pub mod render;
 pub mod root;
 pub mod units;

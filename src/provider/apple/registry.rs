@@ -1,0 +1,158 @@
+//! [`RegistryRuntime`] on Apple `container`: the registry VM's `run` argv and the
+//! calls that list, start, delete and read it. Like the node VMs, kina tells its
+//! registry VMs by their labels (`container list` cannot filter).
+
+use serde_json::Value;
+
+use super::AppleContainer;
+use super::json::parse_containers;
+use crate::exec::Runner;
+use crate::provider::registry::{
+    LABEL_REGISTRY, LABEL_REGISTRY_PORT, REGISTRY_DATA, REGISTRY_PORT_IN_VM, RegistryRuntime, RegistrySpec, RegistryVm,
+};
+use crate::provider::{NodeState, Provider, ProviderError};
+
+/// The registry needs little: one CPU and 512 MiB (the runtime's default is 1 GiB).
+const CPUS: &str = "1";
+const MEMORY: &str = "512M";
+
+/// `container run -d --name NAME … IMAGE` for a registry VM. The port is published on
+/// `127.0.0.1` only: `container run -p` binds every interface by default.
+pub(crate) fn registry_run_args(spec: &RegistrySpec) -> Vec<String> {
+    let mut args: Vec<String> =
+        ["run", "-d", "--name", &spec.name, "--cpus", CPUS, "--memory", MEMORY].iter().map(|s| s.to_string()).collect();
+    args.extend(["-l".into(), format!("{LABEL_REGISTRY}={}", spec.name)]);
+    args.extend(["-l".into(), format!("{LABEL_REGISTRY_PORT}={}", spec.port)]);
+    args.extend(["-p".into(), format!("127.0.0.1:{}:{REGISTRY_PORT_IN_VM}/tcp", spec.port)]);
+    args.extend(["-v".into(), format!("{}:{REGISTRY_DATA}", spec.volume)]);
+    for network in &spec.networks {
+        args.extend(["--network".into(), network.clone()]);
+    }
+    args.extend(["--progress".into(), "none".into(), spec.image.clone()]);
+    args
+}
+
+/// The registry VMs in `container list --all --format json` output.
+fn registries_in(stdout: &str) -> Result<Vec<RegistryVm>, super::json::ShapeError> {
+    let records = parse_containers(stdout)?;
+    // Network names are not in the shared record: read them from the same JSON.
+    let raw: Vec<Value> = serde_json::from_str(stdout.trim()).unwrap_or_default();
+    let networks_of = |id: &str| -> Vec<String> {
+        let Some(item) = raw.iter().find(|item| {
+            let configuration = &item["configuration"];
+            configuration["name"].as_str().or(configuration["id"].as_str()) == Some(id)
+        }) else {
+            return Vec::new();
+        };
+        let networks = item["status"]["networks"].as_array().or(item["networks"].as_array());
+        networks.into_iter().flatten().filter_map(|n| n["network"].as_str().map(str::to_string)).collect()
+    };
+    Ok(records
+        .into_iter()
+        .filter(|r| r.labels.contains_key(LABEL_REGISTRY))
+        .map(|r| RegistryVm {
+            networks: networks_of(&r.id),
+            port: r
+                .labels
+                .get(LABEL_REGISTRY_PORT)
+                .and_then(|p| p.parse().ok())
+                .or_else(|| {
+                    r.published_ports.iter().find(|p| p.container_port == REGISTRY_PORT_IN_VM).map(|p| p.host_port)
+                })
+                .unwrap_or(0),
+            state: NodeState::parse(&r.state),
+            ipv4: r.ipv4,
+            image: r.image,
+            name: r.id,
+        })
+        .collect())
+}
+
+impl<R: Runner> RegistryRuntime for AppleContainer<R> {
+    async fn list_registries(&self) -> Result<Vec<RegistryVm>, ProviderError> {
+        let list = self.invocation(["list", "--all", "--format", "json"]);
+        let output = match self.invoke_checked(&list).await {
+            Ok(output) => output,
+            Err(err) => return Err(self.explain_failure(err).await),
+        };
+        match registries_in(&output.stdout) {
+            Ok(registries) => Ok(registries),
+            Err(source) => Err(self.shape_error(&list, source).await),
+        }
+    }
+
+    async fn create_registry(&self, spec: &RegistrySpec) -> Result<(), ProviderError> {
+        let run = self.invocation(registry_run_args(spec)).timeout(super::RUN_TIMEOUT);
+        self.invoke_checked(&run).await?;
+        Ok(())
+    }
+
+    async fn start_registry(&self, name: &str) -> Result<(), ProviderError> {
+        self.start_node(name).await
+    }
+
+    async fn delete_registry(&self, name: &str) -> Result<(), ProviderError> {
+        let delete = self.invocation(["delete", "--force", name]).timeout(super::RUN_TIMEOUT);
+        let Err(err) = self.invoke_checked(&delete).await else { return Ok(()) };
+        // Already gone is deleted; decide by state, not text.
+        if self.list_registries().await?.iter().any(|r| r.name == name) {
+            return Err(err.into());
+        }
+        Ok(())
+    }
+
+    async fn delete_volume(&self, name: &str) -> Result<(), ProviderError> {
+        let delete = self.invocation(["volume", "delete", name]);
+        let Err(err) = self.invoke_checked(&delete).await else { return Ok(()) };
+        let listed = self.invoke_checked(&self.invocation(["volume", "list", "-q"])).await?;
+        if listed.stdout.lines().any(|line| line.trim() == name) {
+            return Err(err.into());
+        }
+        Ok(())
+    }
+
+    async fn registry_logs(&self, name: &str) -> Result<String, ProviderError> {
+        Ok(self.invoke_checked(&self.invocation(["logs", name])).await?.stdout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_vm_publishes_on_loopback_and_keeps_its_data_on_a_volume() {
+        let spec = RegistrySpec {
+            name: "kina-registry".into(),
+            image: "docker.io/library/registry:3@sha256:abc".into(),
+            port: 5001,
+            volume: "kina-registry-data".into(),
+            networks: vec![],
+        };
+        assert_eq!(
+            registry_run_args(&spec).join(" "),
+            "run -d --name kina-registry --cpus 1 --memory 512M -l io.kina.registry=kina-registry \
+             -l io.kina.registry-port=5001 -p 127.0.0.1:5001:5000/tcp -v kina-registry-data:/var/lib/registry \
+             --progress none docker.io/library/registry:3@sha256:abc"
+        );
+    }
+
+    #[test]
+    fn registries_are_told_by_their_label_with_port_address_and_networks() {
+        let list = r#"[
+          {"configuration":{"id":"kina-control-plane","labels":{"io.kina.cluster":"kina"},"publishedPorts":[]},
+           "status":{"state":"running","networks":[{"network":"default","ipv4Address":"192.168.64.2/24"}]}},
+          {"configuration":{"id":"kina-registry","labels":{"io.kina.registry":"kina-registry","io.kina.registry-port":"5001"},
+            "publishedPorts":[{"hostAddress":"127.0.0.1","hostPort":5001,"containerPort":5000,"proto":"tcp","count":1}],
+            "image":{"reference":"docker.io/library/registry:3"}},
+           "status":{"state":"running","networks":[{"network":"default","ipv4Address":"192.168.64.3/24"}]}}
+        ]"#;
+        let found = registries_in(list).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].name, "kina-registry");
+        assert_eq!(found[0].port, 5001);
+        assert_eq!(found[0].ipv4, Some("192.168.64.3".parse().unwrap()));
+        assert_eq!(found[0].networks, ["default"]);
+        assert_eq!(found[0].state, NodeState::Running);
+    }
+}

@@ -1,0 +1,99 @@
+//! Connecting a cluster to a registry, and healing the connection after the
+//! registry's address changed (a VM gets a new address when it restarts).
+
+use anyhow::Context as _;
+
+use super::{configmap, endpoint_in, hosts_dir, hosts_toml};
+use crate::node;
+use crate::output::Printer;
+use crate::provider::registry::{RegistryRuntime, RegistryVm};
+use crate::provider::{NodeCommand, NodeHandle, NodeState, Provider, ProviderError};
+
+/// Writes `hosts.toml` for the registry on every node of `cluster` and applies the
+/// `local-registry-hosting` ConfigMap. The nodes' containerd must read `certs.d`
+/// (the create adds [`super::CONTAINERD_PATCH`]); containerd reads `hosts.toml` at
+/// each pull, so no restart is needed.
+pub(crate) async fn connect<P: Provider>(provider: &P, cluster: &str, registry: &RegistryVm) -> anyhow::Result<()> {
+    let ip = registry.ipv4.ok_or_else(|| super::RegistryError::NoAddress { name: registry.name.clone() })?;
+    let nodes = node::control_plane_first(node::list(provider, cluster).await?, cluster)?;
+    let writes = nodes.iter().map(|n| write_hosts_toml(provider, &n.name, registry.port, ip));
+    futures_util::future::try_join_all(writes).await?;
+    let apply = node::kubectl(["apply", "-f", "-"]).stdin(configmap(registry.port));
+    provider
+        .node(&nodes[0].name)
+        .run_checked(&apply)
+        .await
+        .context("failed to apply the local-registry-hosting ConfigMap")?;
+    Ok(())
+}
+
+async fn write_hosts_toml<P: Provider>(
+    provider: &P,
+    node: &str,
+    port: u16,
+    ip: std::net::Ipv4Addr,
+) -> anyhow::Result<()> {
+    let dir = hosts_dir(port);
+    let handle = provider.node(node);
+    handle
+        .run_checked(&NodeCommand::new(["mkdir", "-p", &dir]))
+        .await
+        .with_context(|| format!("failed to create {dir} on {node}"))?;
+    let file = format!("{dir}/hosts.toml");
+    handle
+        .run_checked(&NodeCommand::new(["cp", "/dev/stdin", &file]).stdin(hosts_toml(ip)))
+        .await
+        .with_context(|| format!("failed to write {file} on {node}"))?;
+    Ok(())
+}
+
+/// After `kina start cluster`: for each kina registry a node has a `hosts.toml` for,
+/// starts the registry if it is stopped and rewrites `hosts.toml` where the address
+/// changed. Returns what it did, for the status line.
+pub(crate) async fn heal_cluster<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    cluster: &str,
+) -> anyhow::Result<()> {
+    let registries = provider.list_registries().await?;
+    if registries.is_empty() {
+        return Ok(());
+    }
+    let nodes: Vec<_> = node::list(provider, cluster).await?.into_iter().filter(|n| n.is_running()).collect();
+    for registry in registries {
+        let file = format!("{}/hosts.toml", hosts_dir(registry.port));
+        let mut connected = Vec::new();
+        for n in &nodes {
+            let read = provider.node(&n.name).run(&NodeCommand::new(["cat", &file])).await?;
+            if read.success() {
+                connected.push((n.name.clone(), endpoint_in(&read.stdout)));
+            }
+        }
+        if connected.is_empty() {
+            continue;
+        }
+        let registry = match registry.state {
+            NodeState::Running => registry,
+            _ => {
+                printer.info(&format!("Starting registry {:?} for cluster {cluster:?} ...", registry.name));
+                provider.start_registry(&registry.name).await.context("failed to start registry")?;
+                let listed = provider.list_registries().await?;
+                listed
+                    .into_iter()
+                    .find(|r| r.name == registry.name)
+                    .ok_or_else(|| ProviderError::NodeNotFound(registry.name.clone()))?
+            }
+        };
+        let Some(ip) = registry.ipv4 else {
+            return Err(super::RegistryError::NoAddress { name: registry.name }.into());
+        };
+        let now = format!("{ip}:{}", crate::provider::registry::REGISTRY_PORT_IN_VM);
+        for (node, endpoint) in connected {
+            if endpoint.as_deref() != Some(now.as_str()) {
+                write_hosts_toml(provider, &node, registry.port, ip).await?;
+                tracing::debug!("{node}: registry {:?} now at {now}", registry.name);
+            }
+        }
+    }
+    Ok(())
+}

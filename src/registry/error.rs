@@ -1,0 +1,80 @@
+/// What can stop a registry command, each with the hint that gets the user going.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RegistryError {
+    #[error(
+        "a local registry needs macOS 26: on macOS 15, Apple container VMs cannot reach each other, so no node can reach a registry VM"
+    )]
+    NeedsMacOs26,
+
+    #[error("registry {0:?} does not exist")]
+    Missing(String),
+
+    #[error("registry {name:?} already exists (port {port})")]
+    AlreadyExists { name: String, port: u16 },
+
+    #[error("registry {name:?} is on port {existing}, not {asked}")]
+    OtherPort { name: String, existing: u16, asked: u16 },
+
+    #[error("port {port} is already used by registry {other:?}")]
+    PortOfAnotherRegistry { port: u16, other: String },
+
+    #[error("host port 127.0.0.1:{0} is in use on this Mac")]
+    PortInUse(u16),
+
+    #[error("host port 127.0.0.1:{port} is already published by {container:?}")]
+    PortPublished { port: u16, container: String },
+
+    #[error("a container named {0:?} already exists, and it is not a kina registry")]
+    NameTaken(String),
+
+    #[error("{0:?} is not a valid registry name: names must match `^[a-z0-9][a-z0-9.-]*$`, at most 58 characters")]
+    InvalidName(String),
+
+    #[error(
+        "containerdConfigPatches set `registry.mirrors`, which containerd refuses next to the `config_path` a local registry needs (\"`mirrors` cannot be set when `config_path` is provided\")"
+    )]
+    MirrorsConflict,
+
+    #[error("registry {name:?} is running but has no address")]
+    NoAddress { name: String },
+}
+
+impl RegistryError {
+    pub(crate) fn hint(&self) -> Option<String> {
+        match self {
+            RegistryError::NeedsMacOs26 => Some(
+                "load images into the nodes instead: `container build -t app:dev .` then `kina load docker-image app:dev` \
+                 (docs/registry.md, \"macOS 15\")"
+                    .into(),
+            ),
+            RegistryError::Missing(name) => Some(format!(
+                "create it with `kina create registry --name {name}`, or `kina create cluster --registry {name}` to create and connect it"
+            )),
+            RegistryError::AlreadyExists { name, .. } => Some(format!(
+                "use it with `kina create cluster --registry {name}`, or remove it first with `kina delete registry --name {name}`"
+            )),
+            RegistryError::OtherPort { name, existing, .. } => Some(format!(
+                "leave out --port to use {name:?} on {existing}, or pick another registry name with --name"
+            )),
+            RegistryError::PortOfAnotherRegistry { other, .. } => {
+                Some(format!("use that registry with `--registry {other}`, or pick another --port"))
+            }
+            RegistryError::PortInUse(port) => {
+                Some(format!("pick another --port, or see what holds it with `lsof -nP -iTCP:{port} -sTCP:LISTEN`"))
+            }
+            RegistryError::PortPublished { .. } => Some("pick another --port".into()),
+            RegistryError::NameTaken(name) => Some(format!(
+                "pick another name with --name, or remove that container if it is not needed: `container delete {name}`"
+            )),
+            RegistryError::InvalidName(_) => Some("for example --name kina-registry".into()),
+            RegistryError::MirrorsConflict => Some(
+                "drop the `registry.mirrors` patch and describe the mirror as a hosts.toml under /etc/containerd/certs.d \
+                 instead (https://github.com/containerd/containerd/blob/main/docs/hosts.md), or create the cluster without --registry"
+                    .into(),
+            ),
+            RegistryError::NoAddress { name } => Some(format!(
+                "restart it with `container stop {name}` then `kina create registry --name {name}`, or see `container logs {name}`"
+            )),
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! `kina create|delete|get registry`, and the registry a `create cluster --registry` uses.
+
+use anyhow::Context as _;
+
+use super::{DEFAULT_PORT, IMAGE, RegistryError, volume_name};
+use crate::output::Printer;
+use crate::provider::registry::{RegistryRuntime, RegistrySpec, RegistryVm};
+use crate::provider::{NodeState, Provider, ProviderError, Purpose};
+
+/// The registries kina made, as one listing.
+type Registries = Vec<RegistryVm>;
+
+/// The command that pushes an image from the Mac. `--scheme http` is needed: Apple
+/// `container` picks HTTPS for `localhost:<port>` (its `auto` scheme compares the host
+/// with its port against `localhost`, and 1.3.0 removed `auto` altogether,
+/// https://github.com/apple/container/pull/2100).
+pub(crate) fn push_command(port: u16, image: &str) -> String {
+    format!("container image push --scheme http {}/{image}", super::host(port))
+}
+
+/// Every registry kina made.
+pub(crate) async fn list<P: RegistryRuntime>(provider: &P) -> Result<Registries, ProviderError> {
+    provider.list_registries().await
+}
+
+/// kind's name rule, short enough for `<name>-data` as a volume name too.
+fn validate_name(name: &str) -> Result<(), RegistryError> {
+    let valid = !name.is_empty()
+        && name.len() <= 58
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+    if valid { Ok(()) } else { Err(RegistryError::InvalidName(name.to_string())) }
+}
+
+/// The runtime networks a registry must be on to serve clusters: today every kina
+/// cluster is on the runtime's default network (none to name). The one place that
+/// decides it, so per-cluster networks only change this function.
+pub(crate) fn networks_for_clusters(_clusters: &[String]) -> Vec<String> {
+    Vec::new()
+}
+
+/// Whether the registry VM lacks one of `networks` (a VM cannot join a network while
+/// running, so a missing one means recreating the VM; its volume keeps the images).
+fn lacks_network(registry: &RegistryVm, networks: &[String]) -> bool {
+    networks.iter().any(|n| !registry.networks.contains(n))
+}
+
+/// `kina create registry`: checks everything first (macOS, name, port), then pulls the
+/// image and creates the VM with its volume.
+pub(crate) async fn create<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    name: &str,
+    port: u16,
+) -> anyhow::Result<RegistryVm> {
+    check_before_create(provider, name, port).await.context("failed to create registry")?;
+    make(provider, printer, name, port, networks_for_clusters(&[])).await.context("failed to create registry")
+}
+
+async fn check_before_create<P: Provider + RegistryRuntime>(provider: &P, name: &str, port: u16) -> anyhow::Result<()> {
+    validate_name(name)?;
+    let runtime = provider.preflight(Purpose::CreateConnectedNodes).await?;
+    if runtime.nodes_reach_each_other == Some(false) {
+        return Err(RegistryError::NeedsMacOs26.into());
+    }
+    if let Some(link) = runtime.missing_kernel {
+        return Err(ProviderError::NoKernel { link }.into());
+    }
+    let registries = provider.list_registries().await?;
+    if let Some(existing) = registries.iter().find(|r| r.name == name) {
+        return Err(RegistryError::AlreadyExists { name: name.to_string(), port: existing.port }.into());
+    }
+    if let Some(other) = registries.iter().find(|r| r.port == port) {
+        return Err(RegistryError::PortOfAnotherRegistry { port, other: other.name.clone() }.into());
+    }
+    let containers = provider.list_containers().await?;
+    if containers.iter().any(|c| c.name == name) {
+        return Err(RegistryError::NameTaken(name.to_string()).into());
+    }
+    let publisher = containers.iter().filter(|c| c.is_running()).find(|c| {
+        c.published_tcp
+            .iter()
+            .any(|(_, on_mac)| on_mac.rsplit_once(':').and_then(|(_, p)| p.parse().ok()) == Some(port))
+    });
+    if let Some(publisher) = publisher {
+        return Err(RegistryError::PortPublished { port, container: publisher.name.clone() }.into());
+    }
+    if port_in_use_on_the_mac(port) {
+        return Err(RegistryError::PortInUse(port).into());
+    }
+    Ok(())
+}
+
+fn port_in_use_on_the_mac(port: u16) -> bool {
+    matches!(std::net::TcpListener::bind(("127.0.0.1", port)), Err(e) if e.kind() == std::io::ErrorKind::AddrInUse)
+}
+
+/// Pulls the image if needed and runs the registry VM; returns it as listed.
+async fn make<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    name: &str,
+    port: u16,
+    networks: Vec<String>,
+) -> anyhow::Result<RegistryVm> {
+    printer.info(&format!("Creating registry {name:?} on {} ...", super::host(port)));
+    if provider.image_id(IMAGE).await?.is_none() {
+        provider.pull_image(IMAGE, printer.terminal().spinner && !printer.is_quiet()).await?;
+    }
+    let spec =
+        RegistrySpec { name: name.to_string(), image: IMAGE.to_string(), port, volume: volume_name(name), networks };
+    provider.create_registry(&spec).await?;
+    let created = running(provider, name).await?;
+    printer.info(&format!("Push images from this Mac with: {}", push_command(port, "<image>:<tag>")));
+    Ok(created)
+}
+
+/// The registry `name`, which must be running and have an address.
+async fn running<P: RegistryRuntime>(provider: &P, name: &str) -> anyhow::Result<RegistryVm> {
+    let registry = provider
+        .list_registries()
+        .await?
+        .into_iter()
+        .find(|r| r.name == name)
+        .ok_or_else(|| RegistryError::Missing(name.to_string()))?;
+    if registry.state != NodeState::Running || registry.ipv4.is_none() {
+        return Err(RegistryError::NoAddress { name: name.to_string() }.into());
+    }
+    Ok(registry)
+}
+
+/// The registry a new cluster connects to: reused if it exists (started if stopped,
+/// recreated on the cluster's networks if it lacks one), created otherwise.
+pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    name: &str,
+    port: Option<u16>,
+    cluster: &str,
+) -> anyhow::Result<RegistryVm> {
+    let existing = provider.list_registries().await.context("failed to create cluster")?;
+    let Some(registry) = existing.into_iter().find(|r| r.name == name) else {
+        let port = port.unwrap_or(DEFAULT_PORT);
+        check_before_create(provider, name, port).await.context("failed to create cluster")?;
+        let networks = networks_for_clusters(&[cluster.to_string()]);
+        return make(provider, printer, name, port, networks).await.context("failed to create cluster");
+    };
+    if let Some(asked) = port.filter(|p| *p != registry.port) {
+        let err = RegistryError::OtherPort { name: name.to_string(), existing: registry.port, asked };
+        return Err(anyhow::Error::new(err).context("failed to create cluster"));
+    }
+    let runtime = provider.preflight(Purpose::CreateConnectedNodes).await.context("failed to create cluster")?;
+    if runtime.nodes_reach_each_other == Some(false) {
+        return Err(anyhow::Error::new(RegistryError::NeedsMacOs26).context("failed to create cluster"));
+    }
+    let networks = networks_for_clusters(&[cluster.to_string()]);
+    if registry.state == NodeState::Running && lacks_network(&registry, &networks) {
+        // Recreated with the union of its networks and the cluster's; the volume stays.
+        let mut all = registry.networks.clone();
+        all.extend(networks.into_iter().filter(|n| !registry.networks.contains(n)));
+        provider.delete_registry(name).await.context("failed to create cluster")?;
+        return make(provider, printer, name, registry.port, all).await.context("failed to create cluster");
+    }
+    if registry.state != NodeState::Running {
+        printer.info(&format!("Starting registry {name:?} ..."));
+        provider.start_registry(name).await.context("failed to start registry")?;
+    }
+    running(provider, name).await.context("failed to create cluster")
+}
+
+/// `kina delete registry`: the VM and its volume (its images). Absent is fine, as kind's
+/// `delete cluster` is; clusters keep their `hosts.toml` and pull nothing from it.
+pub(crate) async fn delete<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    name: &str,
+) -> anyhow::Result<()> {
+    provider.preflight(Purpose::ManageNodes).await.context("failed to delete registry")?;
+    let found =
+        provider.list_registries().await.context("failed to delete registry")?.into_iter().any(|r| r.name == name);
+    if !found {
+        printer.info(&format!("No registry named {name:?}."));
+        return Ok(());
+    }
+    printer.info(&format!("Deleting registry {name:?} ..."));
+    provider.delete_registry(name).await.context("failed to delete registry")?;
+    provider.delete_volume(&volume_name(name)).await.context("failed to delete the registry's volume")?;
+    printer.info(&format!("Deleted registry {name:?} and its images"));
+    Ok(())
+}

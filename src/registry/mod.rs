@@ -1,0 +1,96 @@
+//! kina's local registry: a distribution registry in a VM of its own that clusters
+//! pull from as `localhost:<port>/…`, as kind's documented recipe sets one up
+//! (https://kind.sigs.k8s.io/docs/user/local-registry/): containerd's
+//! `config_path = "/etc/containerd/certs.d"`, a `hosts.toml` per node that sends
+//! `localhost:<port>` to the registry's address, and KEP-1755's
+//! `local-registry-hosting` ConfigMap in `kube-public` so tools find it
+//! (https://github.com/kubernetes/enhancements/tree/master/keps/sig-cluster-lifecycle/generic/1755-communicating-a-local-registry).
+//!
+//! `lifecycle.rs` creates, lists and deletes registries; `connect.rs` connects a
+//! cluster's nodes and heals the endpoint after the registry's address changed.
+
+mod connect;
+mod error;
+mod lifecycle;
+pub(crate) mod logs;
+
+pub(crate) use connect::{connect, heal_cluster};
+pub(crate) use error::RegistryError;
+pub(crate) use lifecycle::{create, delete, ensure_for_cluster, list, push_command};
+
+use crate::provider::registry::REGISTRY_PORT_IN_VM;
+
+/// The registry's name when none is given (k3d and kind's script say `kind-registry`).
+pub(crate) const DEFAULT_NAME: &str = "kina-registry";
+/// kind's recipe publishes the registry on 5001 (5000 is macOS's AirPlay receiver).
+pub(crate) const DEFAULT_PORT: u16 = 5001;
+
+/// The distribution registry 3.x (`registry:3`), pinned by digest.
+pub(crate) const IMAGE: &str =
+    "docker.io/library/registry:3@sha256:1be55279f18a2fe1a74edf2664cac61c1bea305b7b4642dab412e7affdcb3e33";
+
+/// Where containerd looks for per-registry `hosts.toml` files once told to.
+pub(crate) const CERTS_D: &str = "/etc/containerd/certs.d";
+
+/// The containerd patch kind's recipe applies: registry hosts from `certs.d`.
+/// kindest/node's config is `version = 2`, so the CRI plugin's v2 path.
+pub(crate) const CONTAINERD_PATCH: &str =
+    "[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"/etc/containerd/certs.d\"\n";
+
+/// The named volume holding a registry's images, so they outlive its VM.
+pub(crate) fn volume_name(registry: &str) -> String {
+    format!("{registry}-data")
+}
+
+/// `localhost:<port>`: how pods and pushes name the registry.
+pub(crate) fn host(port: u16) -> String {
+    format!("localhost:{port}")
+}
+
+/// The directory of the `hosts.toml` for `localhost:<port>` on a node.
+pub(crate) fn hosts_dir(port: u16) -> String {
+    format!("{CERTS_D}/{}", host(port))
+}
+
+/// containerd's `hosts.toml` for `localhost:<port>`: pulls go to the registry VM over
+/// plain HTTP (https://github.com/containerd/containerd/blob/main/docs/hosts.md).
+pub(crate) fn hosts_toml(registry_ip: std::net::Ipv4Addr) -> String {
+    format!("[host.\"http://{registry_ip}:{REGISTRY_PORT_IN_VM}\"]\n  capabilities = [\"pull\", \"resolve\"]\n")
+}
+
+/// The address in a `hosts.toml` kina wrote, if it is one.
+pub(crate) fn endpoint_in(hosts_toml: &str) -> Option<String> {
+    let start = hosts_toml.find("[host.\"http://")? + "[host.\"http://".len();
+    let end = hosts_toml[start..].find('"')?;
+    Some(hosts_toml[start..start + end].to_string())
+}
+
+/// KEP-1755's ConfigMap, applied in every connected cluster.
+pub(crate) fn configmap(port: u16) -> String {
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: local-registry-hosting\n  namespace: kube-public\n\
+         data:\n  localRegistryHosting.v1: |\n    host: \"{}\"\n    help: \"https://kind.sigs.k8s.io/docs/user/local-registry/\"\n",
+        host(port)
+    )
+}
+
+/// Whether the cluster's containerd patches set `registry.mirrors`, which containerd
+/// refuses next to `config_path` ("`mirrors` cannot be set when `config_path` is
+/// provided"): the patches are applied to an empty version 2 config and read back.
+pub(crate) fn patches_set_mirrors(patches: &[String], patches_json6902: &[String]) -> bool {
+    let Ok(patched) =
+        crate::containerd::patch_config_report("version = 2\n", patches, patches_json6902).map(|p| p.config)
+    else {
+        return false;
+    };
+    let Ok(table) = patched.parse::<toml::Table>() else { return false };
+    table
+        .get("plugins")
+        .and_then(|p| p.get("io.containerd.grpc.v1.cri"))
+        .and_then(|cri| cri.get("registry"))
+        .and_then(|registry| registry.get("mirrors"))
+        .is_some()
+}
+
+#[cfg(test)]
+mod tests;

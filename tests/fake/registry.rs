@@ -1,0 +1,147 @@
+//! A registry VM in the fake is a real distribution registry: when a container of the
+//! `registry` image boots, the fake starts Debian's `docker-registry` (the same
+//! distribution code as `registry:3`'s image, in its 2.8 release) listening on each
+//! published host port (the Mac side, e.g. `127.0.0.1:5001`). A node that dials
+//! `<VM IP>:5000` (the `hosts.toml` kina writes) is routed there by [`route`] while
+//! the VM runs with that address, as the VM network would carry it; any other
+//! address is unreachable. Storage is a directory per named volume in the state directory, so
+//! images outlive the VM as they do on the volume. Stopping or deleting the VM
+//! stops the processes.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::store::Container;
+
+/// The registry image's repository, as the fake's store normalises it.
+pub const REPOSITORY: &str = "docker.io/library/registry";
+const BINARY: &str = "docker-registry";
+
+pub fn is_registry_image(reference: &str) -> bool {
+    reference.starts_with(&format!("{REPOSITORY}:")) || reference.starts_with(&format!("{REPOSITORY}@"))
+}
+
+fn dir(state_dir: &Path) -> PathBuf {
+    state_dir.join("registries")
+}
+
+fn pid_file(state_dir: &Path, id: &str) -> PathBuf {
+    dir(state_dir).join(format!("{id}.pids"))
+}
+
+/// The registry's log, which `container logs` shows.
+pub fn log_file(state_dir: &Path, id: &str) -> PathBuf {
+    dir(state_dir).join(format!("{id}.log"))
+}
+
+/// The volume mounted at /var/lib/registry, as a directory of the fake's state.
+fn storage(state_dir: &Path, c: &Container) -> PathBuf {
+    let mounts = c.config["mounts"].as_array().cloned().unwrap_or_default();
+    let volume = mounts
+        .iter()
+        .find(|m| m["destination"] == "/var/lib/registry")
+        .and_then(|m| m["type"]["volume"]["name"].as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("anon-{}", c.id));
+    state_dir.join("volume-data").join(volume)
+}
+
+/// Where the registry listens: the published host ports and the VM's own address.
+fn addresses(c: &Container) -> Vec<String> {
+    let mut out = Vec::new();
+    for spec in c.config["publishedPorts"].as_array().into_iter().flatten() {
+        if spec["containerPort"].as_u64() == Some(5000) {
+            let address = spec["hostAddress"].as_str().unwrap_or("0.0.0.0");
+            out.push(format!("{address}:{}", spec["hostPort"].as_u64().unwrap_or(0)));
+        }
+    }
+    out
+}
+
+/// Where a dial of `ip:port` from a node lands: the running registry VM that has that
+/// address today, on its published listener. `Err` is the dial's error.
+pub fn route(state: &crate::store::State, ip: &str, port: u16) -> Result<String, String> {
+    let vm = state.containers.values().find(|c| c.running() && c.ip().as_deref() == Some(ip));
+    let Some(vm) = vm else { return Err("connect: no route to host".into()) };
+    if port != 5000 || !is_registry_image(&vm.image_ref()) {
+        return Err("connect: connection refused".into());
+    }
+    addresses(vm).into_iter().next().ok_or_else(|| "connect: connection refused".to_string())
+}
+
+/// Starts one `docker-registry serve` per address; returns what failed, for the log.
+pub fn start(state_dir: &Path, c: &Container) {
+    let _ = std::fs::create_dir_all(dir(state_dir));
+    let root = storage(state_dir, c);
+    let _ = std::fs::create_dir_all(&root);
+    let mut pids = Vec::new();
+    let mut log = String::new();
+    for (i, address) in addresses(c).into_iter().enumerate() {
+        if std::net::TcpListener::bind(&address).is_err() {
+            log.push_str(&format!("fake: cannot listen on {address} (not an address of this machine)\n"));
+            continue;
+        }
+        let config = dir(state_dir).join(format!("{}-{i}.yml", c.id));
+        let text = format!(
+            "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {address}\n",
+            root.display()
+        );
+        if std::fs::write(&config, text).is_err() {
+            continue;
+        }
+        let Ok(out) = std::fs::OpenOptions::new().create(true).append(true).open(log_file(state_dir, &c.id)) else {
+            continue;
+        };
+        let err = out.try_clone().ok();
+        let mut command = std::process::Command::new(BINARY);
+        command.arg("serve").arg(&config).stdin(std::process::Stdio::null()).stdout(out);
+        if let Some(err) = err {
+            command.stderr(err);
+        }
+        // Its own process group: it outlives this call, as the VM does.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        match command.spawn() {
+            Ok(child) => {
+                pids.push(child.id().to_string());
+                wait_listening(&address);
+            }
+            Err(e) => log.push_str(&format!("fake: cannot start {BINARY}: {e}\n")),
+        }
+    }
+    let _ = std::fs::write(pid_file(state_dir, &c.id), pids.join("\n"));
+    if !log.is_empty()
+        && let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(log_file(state_dir, &c.id))
+    {
+        let _ = std::io::Write::write_all(&mut f, log.as_bytes());
+    }
+}
+
+/// Until the registry accepts connections; the limit only stops a registry that never does.
+fn wait_listening(address: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(address).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Stops the registry processes of container `id` (none: nothing to do).
+pub fn stop(state_dir: &Path, id: &str) {
+    let file = pid_file(state_dir, id);
+    let Ok(text) = std::fs::read_to_string(&file) else { return };
+    for pid in text.lines().filter(|l| !l.trim().is_empty()) {
+        let _ = std::process::Command::new("kill").arg(pid.trim()).status();
+        // Reap-free wait until the process is gone, so its ports are free again.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Path::new(&format!("/proc/{}", pid.trim())).exists() && Instant::now() < deadline {
+            if std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+                .is_ok_and(|s| s.split(") ").nth(1).is_some_and(|rest| rest.starts_with('Z')))
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let _ = std::fs::remove_file(file);
+}
