@@ -8,6 +8,7 @@
 mod disk;
 mod host;
 mod network;
+mod registry;
 mod report;
 mod runtime;
 
@@ -45,7 +46,7 @@ pub(crate) struct Runtime<'a, P> {
 }
 
 /// Runs every check, in the order the report shows them.
-pub(crate) async fn diagnose<P: Diagnostics, R: Runner>(
+pub(crate) async fn diagnose<P: Diagnostics + crate::provider::registry::RegistryRuntime, R: Runner>(
     runtime: Result<Runtime<'_, P>, &ProviderError>,
     host: &HostCommands<R>,
 ) -> Vec<Check> {
@@ -73,6 +74,9 @@ pub(crate) async fn diagnose<P: Diagnostics, R: Runner>(
     );
     checks.extend([kernel, dns]);
     checks.extend(reachability);
+    if let Ok(running) = &nodes {
+        checks.extend(registry::registries(provider, running).await);
+    }
     checks.push(disk::disk(host, app_root).await);
     checks
 }

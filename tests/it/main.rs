@@ -24,6 +24,7 @@ mod node_image;
 mod output_formats;
 mod ports;
 mod preflight;
+mod registry;
 mod releases;
 mod snapshots;
 mod status_lines;

@@ -12,7 +12,7 @@
 use crate::support::{FAKE, Run, World};
 
 /// The filters for what varies between runs; everything else is compared as is.
-fn settings() -> insta::Settings {
+pub(crate) fn settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
@@ -38,7 +38,7 @@ fn settings() -> insta::Settings {
 /// One run as the user saw it. The fake's and the world's paths become
 /// `[CONTAINER]` and `[WORLD]`; stderr must be plain text (no spinner, no
 /// colour, no carriage returns) because it is not a terminal here.
-fn shown(world: &World, run: &Run) -> String {
+pub(crate) fn shown(world: &World, run: &Run) -> String {
     let stderr = run.stderr();
     assert!(!stderr.contains('\x1b') && !stderr.contains('\r'), "stderr is not plain:\n{stderr:?}");
     let text = format!(

@@ -1,0 +1,259 @@
+//! kina's local registry against a real one: the fake runs Debian's `docker-registry`
+//! (the distribution registry) for the registry VM, `container image push` really
+//! pushes with `skopeo`, and a node's `crictl pull localhost:<port>/…` fetches the
+//! manifest through the `hosts.toml` endpoint kina wrote (tests/fake/registry.rs,
+//! tests/fake/node/registry_pull.rs). `scripts/test` installs both programs.
+
+use crate::snapshots::{settings, shown};
+use crate::support::{Run, World};
+
+/// A world whose registry processes are stopped when the test ends, pass or fail.
+struct RegistryWorld {
+    world: World,
+}
+
+impl Drop for RegistryWorld {
+    fn drop(&mut self) {
+        let dir = self.world.path("state").join("registries");
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if entry.path().extension().is_some_and(|e| e == "pids") {
+                for pid in std::fs::read_to_string(entry.path()).unwrap_or_default().lines() {
+                    let _ = std::process::Command::new("kill").arg(pid.trim()).status();
+                }
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for RegistryWorld {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.world
+    }
+}
+
+fn registry_world() -> RegistryWorld {
+    for program in ["docker-registry", "skopeo"] {
+        let found = std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {program}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(found, "{program} is missing: scripts/test installs it (apt-get install docker-registry skopeo)");
+    }
+    RegistryWorld { world: World::new() }
+}
+
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn node_file(world: &World, path: &str) -> Run {
+    world.container(&["exec", "kina-control-plane", "cat", path])
+}
+
+fn registry_ip(world: &World) -> String {
+    let listed: serde_json::Value =
+        serde_json::from_str(&world.kina(&["get", "registries", "-o", "json"]).stdout()).unwrap();
+    listed[0]["ip"].as_str().expect("a running registry has an address").to_string()
+}
+
+/// What a real client sees in the registry on the Mac side.
+fn skopeo_inspect(port: u16, image: &str) -> std::process::Output {
+    std::process::Command::new("skopeo")
+        .args(["inspect", "--tls-verify=false", "--raw", &format!("docker://127.0.0.1:{port}/{image}")])
+        .output()
+        .unwrap()
+}
+
+/// `kina doctor`'s registry check: (status, message).
+fn doctor_registry(world: &World) -> (String, String) {
+    let run = world.kina(&["doctor", "-o", "json"]);
+    let checks: serde_json::Value = serde_json::from_str(&run.stdout()).expect("doctor -o json");
+    let check = checks.as_array().unwrap().iter().find(|c| c["check"] == "registry").expect("a registry check");
+    (check["status"].as_str().unwrap().to_string(), check["message"].as_str().unwrap().to_string())
+}
+
+fn kina_config(port: u16) -> String {
+    format!("kind: Cluster\napiVersion: kina.dev/v1alpha1\nregistry:\n  port: {port}\n")
+}
+
+#[test]
+fn build_push_pull_survives_stop_and_start_and_delete_removes_it() {
+    let world = registry_world();
+    let port = free_port();
+    let config = world.path("kina.yaml");
+    std::fs::write(&config, kina_config(port)).unwrap();
+    world
+        .kina(&["create", "cluster", "--registry", "--config", config.to_str().unwrap()])
+        .success()
+        .stderr_has(&format!("Creating registry \"kina-registry\" on localhost:{port}"))
+        .stderr_has(&format!("container image push --scheme http localhost:{port}/<image>:<tag>"))
+        .stderr_has(" ✓ Connecting registry \"kina-registry\"");
+
+    // Every node reads certs.d, and localhost:<port> goes to the registry VM.
+    let containerd = node_file(&world, "/etc/containerd/config.toml");
+    assert!(
+        containerd.success().stdout().contains("config_path = \"/etc/containerd/certs.d\""),
+        "{}",
+        containerd.stdout()
+    );
+    let hosts = format!("/etc/containerd/certs.d/localhost:{port}/hosts.toml");
+    node_file(&world, &hosts).success().stdout_has(&format!("[host.\"http://{}:5000\"]", registry_ip(&world)));
+    let hosting = world.kubectl(
+        "kina-control-plane",
+        &[
+            "get",
+            "configmap",
+            "-n",
+            "kube-public",
+            "local-registry-hosting",
+            "-o",
+            "jsonpath={.data.localRegistryHosting\\.v1}",
+        ],
+    );
+    hosting.success().stdout_has(&format!("host: \"localhost:{port}\""));
+
+    // The Mac side: build, then push. Without --scheme http the push speaks HTTPS and fails.
+    world.container(&["image", "pull", "--progress", "none", "alpine:3.22"]).success();
+    let image = format!("localhost:{port}/app:dev");
+    world.container(&["image", "tag", "alpine:3.22", &image]).success();
+    world.container(&["image", "push", &image]).failure().stderr_has("server gave HTTP response to HTTPS client");
+    world.container(&["image", "push", "--scheme", "http", &image]).success();
+    assert!(skopeo_inspect(port, "app:dev").status.success(), "the push landed in the real registry");
+
+    // The node pulls it by localhost:<port>, through hosts.toml.
+    let pull = world.container(&["exec", "kina-control-plane", "crictl", "pull", &image]);
+    pull.success().stdout_has("Image is up to date for sha256:");
+    world
+        .container(&["exec", "kina-control-plane", "crictl", "images"])
+        .success()
+        .stdout_has(&format!("localhost:{port}/app"));
+    world
+        .container(&["exec", "kina-control-plane", "crictl", "pull", &format!("localhost:{port}/app:missing")])
+        .failure()
+        .stderr_has("not found");
+
+    let (status, message) = doctor_registry(&world);
+    assert_eq!(status, "ok", "{message}");
+
+    // The registry VM restarted on its own: a new address, which doctor notices.
+    world.container(&["stop", "kina-registry"]).success();
+    let (status, message) = doctor_registry(&world);
+    assert_eq!((status.as_str(), message.contains("is stopped")), ("warn", true), "{message}");
+    world.container(&["start", "kina-registry"]).success();
+    let (status, message) = doctor_registry(&world);
+    assert_eq!((status.as_str(), message.contains("still pull from its old address")), ("fail", true), "{message}");
+
+    // Stop everything (a reboot): the registry VM comes back with a new address and
+    // `kina start` points the nodes at it.
+    world.kina(&["stop", "cluster"]).success();
+    world.container(&["stop", "kina-registry"]).success();
+    let before = node_file(&world, &hosts).stdout();
+    world.kina(&["start", "cluster"]).success().stderr_has("Starting registry \"kina-registry\" for cluster \"kina\"");
+    let after = node_file(&world, &hosts);
+    assert_ne!(after.stdout(), before, "the endpoint was healed");
+    after.stdout_has(&format!("[host.\"http://{}:5000\"]", registry_ip(&world)));
+    world.container(&["exec", "kina-control-plane", "crictl", "pull", &image]).success();
+    assert_eq!(doctor_registry(&world).0, "ok");
+
+    // export logs has the registry's own log.
+    let logs = world.path("logs");
+    world.kina(&["export", "logs", logs.to_str().unwrap()]).success();
+    let log = std::fs::read_to_string(logs.join("registries/kina-registry/registry.log")).unwrap();
+    assert!(log.contains("/v2/app/manifests/dev"), "{log}");
+
+    // Images outlive the cluster; `delete registry` removes the VM and its images.
+    world.kina(&["delete", "cluster"]).success();
+    assert!(skopeo_inspect(port, "app:dev").status.success());
+    world.kina(&["delete", "registry"]).success().stderr_has("Deleted registry \"kina-registry\" and its images");
+    assert!(!world.container_names().contains(&"kina-registry".to_string()));
+    world.container(&["volume", "list", "-q"]).success().stdout_is("");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "nothing listens on the port any more");
+    world.kina(&["delete", "registry"]).success().stderr_has("No registry named \"kina-registry\".");
+}
+
+#[test]
+fn a_second_cluster_reuses_the_registry() {
+    let world = registry_world();
+    let port = free_port();
+    world.kina(&["create", "registry", "--port", &port.to_string()]).success();
+    world.kina(&["create", "cluster", "--registry"]).success();
+    world.kina(&["create", "cluster", "--name", "two", "--registry", "kina-registry"]).success();
+    let hosts = format!("/etc/containerd/certs.d/localhost:{port}/hosts.toml");
+    world.container(&["exec", "two-control-plane", "cat", &hosts]).success().stdout_has("[host.\"http://");
+    // One VM for both clusters.
+    let registries = world.kina(&["get", "registries"]);
+    registries.success();
+    assert_eq!(registries.stdout().lines().count(), 2, "{}", registries.stdout());
+    // A different port for the same registry is refused before anything is made.
+    let other = world.kina_stdin(
+        &["create", "cluster", "--name", "three", "--registry", "--config", "-"],
+        &kina_config(port.wrapping_add(1).max(1)),
+    );
+    other.failure().stderr_has(&format!("registry \"kina-registry\" is on port {port}"));
+    assert!(!world.container_names().iter().any(|n| n.starts_with("three")));
+}
+
+#[test]
+fn refusals_come_before_anything_is_made() {
+    let world = registry_world();
+    // A port a program on the Mac holds.
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port().to_string();
+    world
+        .kina(&["create", "registry", "--port", &port])
+        .failure()
+        .stderr_has(&format!("host port 127.0.0.1:{port} is in use on this Mac"))
+        .stderr_has("lsof");
+    assert!(world.container_names().is_empty());
+
+    // containerd refuses `registry.mirrors` next to `config_path`.
+    let mirrors = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\ncontainerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"localhost:5000\"]\n    endpoint = [\"http://kind-registry:5000\"]\n";
+    world
+        .kina_stdin(&["create", "cluster", "--registry", "--config", "-"], mirrors)
+        .failure()
+        .stderr_has("`mirrors` cannot be set when `config_path` is provided")
+        .stderr_has("hosts.toml");
+    assert!(world.container_names().is_empty());
+    drop(held);
+}
+
+#[test]
+fn macos_15_is_refused_with_the_way_that_works_there() {
+    let mut world = World::new();
+    world.env("KINA_FAKE_MACOS", "15");
+    world
+        .kina(&["create", "registry"])
+        .failure()
+        .stderr_has("a local registry needs macOS 26")
+        .stderr_has("kina load docker-image");
+    world.kina(&["create", "cluster", "--registry"]).failure().stderr_has("a local registry needs macOS 26");
+    assert!(world.container_names().is_empty());
+}
+
+#[test]
+fn what_users_see() {
+    let world = registry_world();
+    let port = free_port().to_string();
+    let created = world.kina(&["create", "registry", "--port", &port]);
+    let mut settings = settings();
+    settings.add_filter(r"localhost:\d+", "localhost:[PORT]");
+    settings.add_filter(r"(--port |\(port )\d+", "$1[PORT]");
+    settings.add_filter(r"192\.168\.64\.\d+", "[VM-IP]");
+    settings.bind(|| {
+        insta::assert_snapshot!("registry_create", shown(&world, &created));
+        insta::assert_snapshot!("registry_get", shown(&world, &world.kina(&["get", "registries"])));
+        insta::assert_snapshot!("registry_get_json", shown(&world, &world.kina(&["get", "registries", "-o", "json"])));
+        insta::assert_snapshot!(
+            "registry_error_exists",
+            shown(&world, &world.kina(&["create", "registry", "--port", &port]))
+        );
+        insta::assert_snapshot!("registry_delete", shown(&world, &world.kina(&["delete", "registry"])));
+    });
+    let mut mac15 = World::new();
+    mac15.env("KINA_FAKE_MACOS", "15");
+    settings.bind(|| {
+        insta::assert_snapshot!("registry_error_macos_15", shown(&mac15, &mac15.kina(&["create", "registry"])))
+    });
+}
