@@ -12,6 +12,9 @@
 //! the workload from the Mac at its LoadBalancer address → `kina install
 //! gateway` and reach it through an HTTPRoute → stop → start → nodes Ready, the
 //! workload reachable again, also from the Mac at the new address → delete.
+//! And the local registry (macOS 26): create a cluster with `--registry`, build an
+//! image on the Mac, push it, a pod pulls it by `localhost:<port>`, stop → start, push
+//! and pull again, `kina doctor` says the registry answers; then delete both.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -348,4 +351,137 @@ fn single_node_cluster_on_a_real_mac() {
     assert!(delete.status.success());
     let left = run(KINA, &["get", "nodes", "--name", CLUSTER], &kubeconfig);
     assert!(String::from_utf8_lossy(&left.stdout).trim().is_empty());
+}
+
+const REGISTRY_CLUSTER: &str = "kina-e2e-registry";
+const REGISTRY: &str = "kina-e2e-registry";
+/// Away from the default 5001, so a user's own registry on this Mac is not in the way.
+const REGISTRY_PORT: u16 = 5055;
+
+/// Deletes the registry test's cluster and registry when the test ends, pass or fail.
+struct RegistryCleanup(PathBuf);
+
+impl Drop for RegistryCleanup {
+    fn drop(&mut self) {
+        if let Some(dir) = std::env::var_os("KINA_E2E_LOGS") {
+            let dir = PathBuf::from(dir).join("registry");
+            run(KINA, &["export", "logs", &dir.to_string_lossy(), "--name", REGISTRY_CLUSTER], &self.0);
+        }
+        run(KINA, &["delete", "cluster", "--name", REGISTRY_CLUSTER], &self.0);
+        run(KINA, &["delete", "registry", "--name", REGISTRY], &self.0);
+    }
+}
+
+/// Builds `tag` on the Mac with a file that says `marker`, and pushes it to the registry.
+fn build_and_push(dir: &std::path::Path, tag: &str, marker: &str, kubeconfig: &PathBuf) {
+    std::fs::write(
+        dir.join("Containerfile"),
+        format!("FROM docker.io/library/busybox:1.37\nRUN mkdir -p /www && echo {marker} > /www/index.html\n"),
+    )
+    .unwrap();
+    let context = dir.to_string_lossy().into_owned();
+    let build = run("container", &["build", "-t", tag, &context], kubeconfig);
+    assert!(build.status.success(), "container build failed");
+    let push = run("container", &["image", "push", "--scheme", "http", tag], kubeconfig);
+    assert!(push.status.success(), "container image push failed");
+}
+
+/// Runs `image` as a pod that prints its file, and checks the output.
+fn run_pod(context: &str, name: &str, image: &str, marker: &str, kubeconfig: &PathBuf) {
+    let image_flag = format!("--image={image}");
+    let pod = run(
+        "kubectl",
+        &[
+            "--context",
+            context,
+            "run",
+            name,
+            &image_flag,
+            "--restart=Never",
+            "--command",
+            "--",
+            "cat",
+            "/www/index.html",
+        ],
+        kubeconfig,
+    );
+    assert!(pod.status.success());
+    let done = run(
+        "kubectl",
+        &[
+            "--context",
+            context,
+            "wait",
+            "--for=jsonpath={.status.phase}=Succeeded",
+            &format!("pod/{name}"),
+            "--timeout=5m",
+        ],
+        kubeconfig,
+    );
+    assert!(done.status.success(), "pod {name} did not pull {image} and run");
+    let logs = run("kubectl", &["--context", context, "logs", name], kubeconfig);
+    assert!(String::from_utf8_lossy(&logs.stdout).contains(marker), "{name} ran another image");
+}
+
+#[test]
+#[ignore = "needs a Mac with Apple container: KINA_E2E=1 cargo test --test e2e -- --ignored"]
+fn local_registry_on_a_real_mac() {
+    if !enabled() {
+        eprintln!("skipped: set KINA_E2E=1 on a Mac to run");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("kina-e2e-registry-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("config");
+    if !run("container", &["network", "list"], &kubeconfig).status.success() {
+        eprintln!("skipped: the local registry needs macOS 26");
+        return;
+    }
+    let _cleanup = RegistryCleanup(kubeconfig.clone());
+    let config = dir.join("kina.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "kind: Cluster\napiVersion: kina.dev/v1alpha1\nregistry:\n  name: {REGISTRY}\n  port: {REGISTRY_PORT}\n"
+        ),
+    )
+    .unwrap();
+    let config = config.to_string_lossy().into_owned();
+    let create =
+        run(KINA, &["create", "cluster", "--name", REGISTRY_CLUSTER, "--config", &config, "--wait", "5m"], &kubeconfig);
+    assert!(create.status.success(), "create --registry failed");
+    let context = format!("kina-{REGISTRY_CLUSTER}");
+
+    let hosting = kubectl(
+        &context,
+        &[
+            "-n",
+            "kube-public",
+            "get",
+            "configmap",
+            "local-registry-hosting",
+            "-o",
+            "jsonpath={.data.localRegistryHosting\\.v1}",
+        ],
+        &kubeconfig,
+    );
+    assert!(String::from_utf8_lossy(&hosting.stdout).contains(&format!("localhost:{REGISTRY_PORT}")));
+
+    // Build on the Mac, push, and a pod pulls it by localhost:<port>.
+    let build_dir = dir.join("build");
+    std::fs::create_dir_all(&build_dir).unwrap();
+    let v1 = format!("localhost:{REGISTRY_PORT}/e2e-app:v1");
+    build_and_push(&build_dir, &v1, "hello-from-registry-v1", &kubeconfig);
+    run_pod(&context, "e2e-registry-v1", &v1, "hello-from-registry-v1", &kubeconfig);
+
+    // Stop and start: the nodes get new addresses; pulls from the registry still work.
+    assert!(run(KINA, &["stop", "cluster", "--name", REGISTRY_CLUSTER], &kubeconfig).status.success());
+    assert!(run(KINA, &["start", "cluster", "--name", REGISTRY_CLUSTER, "--wait", "5m"], &kubeconfig).status.success());
+    let v2 = format!("localhost:{REGISTRY_PORT}/e2e-app:v2");
+    build_and_push(&build_dir, &v2, "hello-from-registry-v2", &kubeconfig);
+    run_pod(&context, "e2e-registry-v2", &v2, "hello-from-registry-v2", &kubeconfig);
+
+    let doctor = run(KINA, &["doctor", "-o", "json"], &kubeconfig);
+    let checks = String::from_utf8_lossy(&doctor.stdout).into_owned();
+    assert!(checks.contains(&format!("registry \\\"{REGISTRY}\\\" answers")), "{checks}");
 }

@@ -244,16 +244,16 @@ fn refusals_and_unknown_fields_carry_hints() {
     assert_eq!(hint("invalid-name.yaml"), None);
     assert_eq!(
         hint("invalid-kina-field-under-kind.yaml").unwrap(),
-        "`cpus` is a kina setting: use `apiVersion: kina.dev/v1alpha1` (kind's schema plus per-node cpus, memory and kernel, and disableDefaultStorage)"
+        "`cpus` is a kina setting: use `apiVersion: kina.dev/v1alpha1` (kind's schema plus per-node cpus, memory and kernel, disableDefaultStorage and registry)"
     );
     assert_eq!(
         hint("invalid-kina-cluster-field-under-kind.yaml").unwrap(),
-        "`disableDefaultStorage` is a kina setting: use `apiVersion: kina.dev/v1alpha1` (kind's schema plus per-node cpus, memory and kernel, and disableDefaultStorage)"
+        "`disableDefaultStorage` is a kina setting: use `apiVersion: kina.dev/v1alpha1` (kind's schema plus per-node cpus, memory and kernel, disableDefaultStorage and registry)"
     );
     // Under kina's apiVersion a misspelt field gets the list of allowed fields.
     let typo = hint("invalid-kina-cluster-field-typo.yaml").unwrap();
     assert!(typo.starts_with("check the spelling and indentation"), "{typo}");
-    assert!(typo.ends_with("containerdConfigPatchesJSON6902, disableDefaultStorage"), "{typo}");
+    assert!(typo.ends_with("containerdConfigPatchesJSON6902, disableDefaultStorage, registry"), "{typo}");
     assert_eq!(
         hint("invalid-port-mapping-field.yaml").unwrap(),
         "check the spelling and indentation; the fields allowed there are: containerPort, hostPort, listenAddress, protocol"

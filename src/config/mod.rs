@@ -72,7 +72,7 @@ impl ConfigError {
     pub(crate) fn hint(&self) -> Option<String> {
         match self {
             ConfigError::UnknownFieldAt(e) if e.kina_only => Some(format!(
-                "`{}` is a kina setting: use `apiVersion: {KINA_API_VERSION}` (kind's schema plus per-node cpus, memory and kernel, and disableDefaultStorage)",
+                "`{}` is a kina setting: use `apiVersion: {KINA_API_VERSION}` (kind's schema plus per-node cpus, memory and kernel, disableDefaultStorage and registry)",
                 e.field
             )),
             ConfigError::UnknownFieldAt(e) => Some(format!(

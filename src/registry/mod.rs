@@ -76,13 +76,15 @@ pub(crate) fn configmap(port: u16) -> String {
 
 /// Whether the cluster's containerd patches set `registry.mirrors`, which containerd
 /// refuses next to `config_path` ("`mirrors` cannot be set when `config_path` is
-/// provided"): the patches are applied to an empty version 2 config and read back.
+/// provided"): the patches are applied to the skeleton of kindest/node's config (version
+/// 2, with the CRI plugin's table) and the result is read back. Patches that do not apply
+/// there are left for the create to report.
 pub(crate) fn patches_set_mirrors(patches: &[String], patches_json6902: &[String]) -> bool {
-    let Ok(patched) =
-        crate::containerd::patch_config_report("version = 2\n", patches, patches_json6902).map(|p| p.config)
-    else {
+    const SKELETON: &str = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n";
+    let Ok(patched) = crate::containerd::patch_config_report(SKELETON, patches, patches_json6902) else {
         return false;
     };
+    let patched = patched.config;
     let Ok(table) = patched.parse::<toml::Table>() else { return false };
     table
         .get("plugins")
