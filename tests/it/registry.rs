@@ -74,6 +74,22 @@ fn doctor_registry(world: &World) -> (String, String) {
     (check["status"].as_str().unwrap().to_string(), check["message"].as_str().unwrap().to_string())
 }
 
+fn kubectl(world: &World, args: &[&str]) -> Run {
+    world.kubectl("kina-control-plane", args)
+}
+
+fn apply(world: &World, manifest: &str) {
+    let argv =
+        ["exec", "-i", "kina-control-plane", "kubectl", "--kubeconfig=/etc/kubernetes/admin.conf", "apply", "-f", "-"];
+    world.container_stdin(&argv, manifest).success();
+}
+
+fn deployment(name: &str, image: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      containers:\n      - name: {name}\n        image: {image}\n"
+    )
+}
+
 fn kina_config(port: u16) -> String {
     format!("kind: Cluster\napiVersion: kina.dev/v1alpha1\nregistry:\n  port: {port}\n")
 }
@@ -134,6 +150,22 @@ fn build_push_pull_survives_stop_and_start_and_delete_removes_it() {
         .failure()
         .stderr_has("not found");
 
+    // A workload by localhost:<port> runs; one whose image was never pushed does not.
+    apply(&world, &deployment("app", &image));
+    kubectl(&world, &["rollout", "status", "deployment/app", "--timeout=10s"]).success();
+    let missing = format!("localhost:{port}/app:missing");
+    apply(
+        &world,
+        &format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: broken\nspec:\n  containers:\n  - name: app\n    image: {missing}\n"
+        ),
+    );
+    let reason = kubectl(
+        &world,
+        &["get", "pod", "broken", "-o", "jsonpath={.status.containerStatuses[0].state.waiting.reason}"],
+    );
+    reason.success().stdout_is("ErrImagePull");
+
     let (status, message) = doctor_registry(&world);
     assert_eq!(status, "ok", "{message}");
 
@@ -144,6 +176,12 @@ fn build_push_pull_survives_stop_and_start_and_delete_removes_it() {
     world.container(&["start", "kina-registry"]).success();
     let (status, message) = doctor_registry(&world);
     assert_eq!((status.as_str(), message.contains("still pull from its old address")), ("fail", true), "{message}");
+    // A new image now pulls from the old address, and fails.
+    let v2 = format!("localhost:{port}/app:v2");
+    world.container(&["image", "tag", "alpine:3.22", &v2]).success();
+    world.container(&["image", "push", "--scheme", "http", &v2]).success();
+    apply(&world, &deployment("app", &v2));
+    kubectl(&world, &["rollout", "status", "deployment/app", "--timeout=2s"]).failure();
 
     // Stop everything (a reboot): the registry VM comes back with a new address and
     // `kina start` points the nodes at it.
@@ -156,6 +194,8 @@ fn build_push_pull_survives_stop_and_start_and_delete_removes_it() {
     after.stdout_has(&format!("[host.\"http://{}:5000\"]", registry_ip(&world)));
     world.container(&["exec", "kina-control-plane", "crictl", "pull", &image]).success();
     assert_eq!(doctor_registry(&world).0, "ok");
+    apply(&world, &deployment("app", &v2));
+    kubectl(&world, &["rollout", "status", "deployment/app", "--timeout=10s"]).success();
 
     // export logs has the registry's own log.
     let logs = world.path("logs");
@@ -239,7 +279,7 @@ fn what_users_see() {
     let created = world.kina(&["create", "registry", "--port", &port]);
     let mut settings = settings();
     settings.add_filter(r"localhost:\d+", "localhost:[PORT]");
-    settings.add_filter(r"(--port |\(port )\d+", "$1[PORT]");
+    settings.add_filter(r#"(--port |\(port |"port": )\d+"#, "$1[PORT]");
     settings.add_filter(r"192\.168\.64\.\d+", "[VM-IP]");
     settings.bind(|| {
         insta::assert_snapshot!("registry_create", shown(&world, &created));

@@ -259,3 +259,8 @@ pub fn record_pulled(node: &mut Node, reference: &str, digest: &str, size: u64) 
     namespaces.entry(CRI_NAMESPACE.to_string()).or_default().insert(reference.to_string(), image);
     store(node, &namespaces);
 }
+
+/// Whether the kubelet finds `reference` among its images (the `k8s.io` namespace).
+pub fn has_cri_image(node: &Node, reference: &str) -> bool {
+    load(node).get(CRI_NAMESPACE).is_some_and(|images| images.contains_key(reference))
+}

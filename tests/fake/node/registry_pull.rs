@@ -14,6 +14,7 @@ use std::time::Duration;
 use super::Ctx;
 use crate::images::Ref;
 use crate::out::Out;
+use crate::store::State;
 
 const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, \
      application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
@@ -33,18 +34,19 @@ fn fatal(reference: &str, why: &str) -> Out {
     )
 }
 
-/// The registry config's `config_path` in the node's containerd config (v2 layout).
-fn config_path(ctx: &mut Ctx) -> Option<String> {
-    let text = ctx.node().files.get("/etc/containerd/config.toml")?.clone();
-    let table: toml::Table = text.parse().ok()?;
+/// The registry config's `config_path` in a node's containerd config (v2 layout).
+fn config_path(files: &Files) -> Option<String> {
+    let table: toml::Table = files.get("/etc/containerd/config.toml")?.parse().ok()?;
     let cri = table.get("plugins")?.get("io.containerd.grpc.v1.cri")?;
     cri.get("registry")?.get("config_path")?.as_str().map(str::to_string)
 }
 
+type Files = std::collections::BTreeMap<String, String>;
+
 /// The endpoints for `host`: `hosts.toml`'s `[host."URL"]` tables, else `http://host`.
-fn endpoints(ctx: &mut Ctx, host: &str) -> Vec<String> {
-    let from_file = config_path(ctx).and_then(|dir| {
-        let text = ctx.node().files.get(&format!("{}/{host}/hosts.toml", dir.trim_end_matches('/')))?.clone();
+fn endpoints(files: &Files, host: &str) -> Vec<String> {
+    let from_file = config_path(files).and_then(|dir| {
+        let text = files.get(&format!("{}/{host}/hosts.toml", dir.trim_end_matches('/')))?;
         let table: toml::Table = text.parse().ok()?;
         let hosts = table.get("host")?.as_table()?;
         Some(hosts.keys().cloned().collect::<Vec<_>>())
@@ -52,60 +54,69 @@ fn endpoints(ctx: &mut Ctx, host: &str) -> Vec<String> {
     from_file.filter(|h| !h.is_empty()).unwrap_or_else(|| vec![format!("http://{host}")])
 }
 
-pub fn crictl_pull(ctx: &mut Ctx, reference: &str) -> Out {
-    let Ok(r) = Ref::parse(reference) else { return fatal(reference, "invalid reference format") };
+/// What the CRI plugin of node `node` gets for `reference`: (digest, size), or why the
+/// pull fails, in containerd's words after `failed to pull and unpack image "REF": `.
+pub fn resolve(state: &State, node: &str, reference: &str) -> Result<(String, u64), String> {
+    let r = Ref::parse(reference).map_err(|_| "invalid reference format".to_string())?;
     let tag = r.digest.clone().or(r.tag.clone()).unwrap_or_else(|| "latest".into());
+    let files = state.containers.get(node).map(|c| c.node.files.clone()).unwrap_or_default();
     let mut last = String::new();
-    for endpoint in endpoints(ctx, &r.registry) {
+    for endpoint in endpoints(&files, &r.registry) {
         let Some(authority) = endpoint.strip_prefix("http://") else {
             last = format!("the fake speaks plain HTTP only, not {endpoint}");
             continue;
         };
         let authority = authority.trim_end_matches('/');
-        // Inside the node, localhost is the node: no registry listens there.
-        let dial = if authority.starts_with("localhost") { None } else { Some(authority) };
         let path = format!("/v2/{}/manifests/{tag}", r.repo);
         let url = format!("http://{authority}{path}");
-        let response = match dial.map(|a| routed(ctx, a)) {
-            Some(Ok(address)) => get(&address, &authority, &path),
-            Some(Err(e)) => Err(e),
-            None => Err("connect: connection refused".to_string()),
+        // Inside the node, localhost is the node: no registry listens there.
+        let response = if authority.starts_with("localhost") {
+            Err("connect: connection refused".to_string())
+        } else {
+            routed(state, authority).and_then(|address| get(&address, authority, &path))
         };
         match response {
-            Ok((200, digest, size)) => {
-                let name = format!("{}/{}:{}", r.registry, r.repo, r.tag.clone().unwrap_or_else(|| "latest".into()));
-                crate::node::ctr::record_pulled(ctx.node(), &name, &digest, size);
-                return Out::ok(format!("Image is up to date for {digest}\n"));
-            }
+            Ok((200, digest, size)) => return Ok((digest, size)),
             Ok((404, ..)) => {
-                return fatal(
-                    reference,
-                    &format!("failed to resolve reference \\\"{reference}\\\": {reference}: not found"),
-                );
+                return Err(format!("failed to resolve reference \"{reference}\": {reference}: not found"));
             }
             Ok((status, ..)) => {
                 last = format!(
-                    "failed to resolve reference \\\"{reference}\\\": unexpected status from GET request to {url}: {status}"
+                    "failed to resolve reference \"{reference}\": unexpected status from GET request to {url}: {status}"
                 )
             }
             Err(e) => {
                 let address = authority.replace("localhost", "127.0.0.1");
                 last = format!(
-                    "failed to resolve reference \\\"{reference}\\\": failed to do request: Head \\\"{url}\\\": dial tcp {address}: {e}"
+                    "failed to resolve reference \"{reference}\": failed to do request: Head \"{url}\": dial tcp {address}: {e}"
                 )
             }
         }
     }
-    fatal(reference, &last)
+    Err(last)
+}
+
+pub fn crictl_pull(ctx: &mut Ctx, reference: &str) -> Out {
+    match resolve(ctx.state, &ctx.id, reference) {
+        Ok((digest, size)) => {
+            let name = match Ref::parse(reference) {
+                Ok(r) => format!("{}/{}:{}", r.registry, r.repo, r.tag.unwrap_or_else(|| "latest".into())),
+                Err(_) => reference.to_string(),
+            };
+            crate::node::ctr::record_pulled(ctx.node(), &name, &digest, size);
+            Out::ok(format!("Image is up to date for {digest}\n"))
+        }
+        Err(why) => fatal(reference, &why.replace('"', "\\\"")),
+    }
 }
 
 /// The listener a dial of `authority` (`ip:port`) reaches over the VM network.
-fn routed(ctx: &mut Ctx, authority: &str) -> Result<String, String> {
+fn routed(state: &State, authority: &str) -> Result<String, String> {
     let Some((ip, port)) = authority.rsplit_once(':') else { return Err(format!("lookup {authority}: no such host")) };
     if !crate::util::is_ipv4(ip) {
         return Err(format!("lookup {ip} on 192.168.64.1:53: no such host"));
     }
-    crate::registry::route(ctx.state, ip, port.parse().unwrap_or(0))
+    crate::registry::route(state, ip, port.parse().unwrap_or(0))
 }
 
 /// `GET path` on `address`, as `host`: (status, Docker-Content-Digest, body length).

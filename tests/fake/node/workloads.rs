@@ -100,11 +100,58 @@ fn job(ok: bool) -> Value {
     }
 }
 
-fn pod(ok: bool) -> Value {
-    json!({
+fn pod(ok: bool, image_error: Option<&PullError>) -> Value {
+    let mut status = json!({
         "phase": if ok { "Running" } else { "Pending" },
         "conditions": [cond("Ready", ok, ("", ""), ("ContainersNotReady", "containers with unready status"))],
-    })
+    });
+    if let Some((image, message)) = image_error {
+        status["containerStatuses"] = json!([{"image": image, "ready": false,
+            "state": {"waiting": {"reason": "ErrImagePull", "message": message}}}]);
+    }
+    status
+}
+
+/// The images of a workload's pods (or a Pod's own).
+fn images(body: &Value) -> Vec<(String, String)> {
+    let spec = if body["kind"] == "Pod" { &body["spec"] } else { &body["spec"]["template"]["spec"] };
+    let mut out = Vec::new();
+    for list in ["initContainers", "containers"] {
+        for c in spec[list].as_array().into_iter().flatten() {
+            let image = c["image"].as_str().unwrap_or_default().to_string();
+            out.push((image, c["imagePullPolicy"].as_str().unwrap_or_default().to_string()));
+        }
+    }
+    out
+}
+
+/// Pulls the images of a local registry (`localhost:<port>/…`) the kubelet needs: one not
+/// in the node's store (or always pulled) is fetched through the node's registry config
+/// (registry_pull.rs). Returns what was pulled, or the first image it cannot get with
+/// containerd's reason. The control plane's config stands for every node's (kina
+/// writes the same `hosts.toml` on each). Images of other registries are not modelled.
+type Pulled = Vec<(String, String, u64)>;
+/// The image the kubelet cannot get, and containerd's reason.
+type PullError = (String, String);
+
+fn pull_images(ctx: &Ctx, cp: &str, body: &Value) -> Result<Pulled, PullError> {
+    let mut pulled = Vec::new();
+    for (image, policy) in images(body) {
+        if !super::registry_pull::handles(&image) || policy == "Never" {
+            continue;
+        }
+        let latest = !image.rsplit('/').next().unwrap_or_default().contains(':');
+        let always = policy == "Always" || (policy.is_empty() && (latest || image.ends_with(":latest")));
+        let node = &ctx.state.containers[cp].node;
+        if !always && super::ctr::has_cri_image(node, &image) {
+            continue;
+        }
+        match super::registry_pull::resolve(ctx.state, cp, &image) {
+            Ok((digest, size)) => pulled.push((image, digest, size)),
+            Err(why) => return Err((image.clone(), format!("failed to pull and unpack image \"{image}\": {why}"))),
+        }
+    }
+    Ok(pulled)
 }
 
 fn crd(body: &Value) -> Value {
@@ -151,20 +198,33 @@ fn apiservice(cl: &Cluster, body: &Value) -> Value {
 /// Brings every object's status up to date; true if any changed.
 pub fn reconcile(ctx: &mut Ctx, cp: &str) -> bool {
     let nodes = cluster(ctx, cp).nodes.len() as u64;
-    let plans: Vec<(usize, Option<bool>)> = cluster(ctx, cp)
+    let mut pulled = Vec::new();
+    let plans: Vec<(usize, Option<bool>, Option<PullError>)> = cluster(ctx, cp)
         .objects
         .iter()
         .enumerate()
         .map(|(i, o)| {
             let spec = &o.body["spec"]["template"]["spec"];
             let host = spec["hostNetwork"] == true || o.body["spec"]["hostNetwork"] == true;
-            (i, o.namespace.as_ref().map(|ns| runs(ctx, cp, ns, &o.name, host)))
+            let pull = match o.namespace.as_ref().map(|_| pull_images(ctx, cp, &o.body)) {
+                Some(Ok(images)) => {
+                    pulled.extend(images);
+                    None
+                }
+                Some(Err(error)) => Some(error),
+                None => None,
+            };
+            let runs = o.namespace.as_ref().map(|ns| runs(ctx, cp, ns, &o.name, host) && pull.is_none());
+            (i, runs, pull)
         })
         .collect();
+    for (image, digest, size) in pulled {
+        super::ctr::record_pulled(&mut ctx.state.containers.get_mut(cp).unwrap().node, &image, &digest, size);
+    }
     let mut changed = false;
     // Workloads first: APIServices look at their Deployments' conditions.
     for pass in 0..2 {
-        for (i, ok) in &plans {
+        for (i, ok, pull) in &plans {
             let cl = ctx.state.containers.get_mut(cp).unwrap().node.cluster.as_mut().unwrap();
             let body = &cl.objects[*i].body;
             let ok = ok.unwrap_or(false);
@@ -173,7 +233,7 @@ pub fn reconcile(ctx: &mut Ctx, cp: &str) -> bool {
                 (0, "daemonset.apps") => daemonset(body, ok, nodes),
                 (0, "statefulset.apps") => statefulset(body, ok),
                 (0, "job.batch") => job(ok),
-                (0, "pod") => pod(ok),
+                (0, "pod") => pod(ok, pull.as_ref()),
                 (0, super::kinds::CRD) => crd(body),
                 (1, "apiservice.apiregistration.k8s.io") => apiservice(cl, body),
                 _ => continue,
