@@ -38,7 +38,7 @@ pub(crate) struct RegistryVm {
     pub state: NodeState,
     /// None while stopped.
     pub ipv4: Option<Ipv4Addr>,
-    /// The networks it is attached to while running.
+    /// The runtime networks it is attached to (configured, so known while stopped too).
     pub networks: Vec<String>,
     pub image: Option<String>,
 }

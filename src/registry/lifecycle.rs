@@ -154,7 +154,7 @@ pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
         return Err(anyhow::Error::new(RegistryError::NeedsMacOs26).context("failed to create cluster"));
     }
     let networks = networks_for_clusters(&[cluster.to_string()]);
-    if registry.state == NodeState::Running && lacks_network(&registry, &networks) {
+    if lacks_network(&registry, &networks) {
         // Recreated with the union of its networks and the cluster's; the volume stays.
         let mut all = registry.networks.clone();
         all.extend(networks.into_iter().filter(|n| !registry.networks.contains(n)));
@@ -164,6 +164,13 @@ pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
     if registry.state != NodeState::Running {
         printer.info(&format!("Starting registry {name:?} ..."));
         provider.start_registry(name).await.context("failed to start registry")?;
+        // It has a new address: the running clusters that use it follow.
+        let nodes = provider.list_nodes().await.context("failed to create cluster")?;
+        let running: Vec<String> =
+            crate::cluster::delete::cluster_names(&nodes.into_iter().filter(|n| n.is_running()).collect::<Vec<_>>());
+        for other in running {
+            super::heal_cluster(provider, printer, &other).await.context("failed to reconnect the registry")?;
+        }
     }
     running(provider, name).await.context("failed to create cluster")
 }

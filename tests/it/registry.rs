@@ -219,9 +219,17 @@ fn a_second_cluster_reuses_the_registry() {
     let port = free_port();
     world.kina(&["create", "registry", "--port", &port.to_string()]).success();
     world.kina(&["create", "cluster", "--registry"]).success();
-    world.kina(&["create", "cluster", "--name", "two", "--registry", "kina-registry"]).success();
+    // Stopped, the registry is started for the next cluster: a new address, which the
+    // first cluster's nodes follow too.
+    world.container(&["stop", "kina-registry"]).success();
+    world
+        .kina(&["create", "cluster", "--name", "two", "--registry", "kina-registry"])
+        .success()
+        .stderr_has("Starting registry \"kina-registry\"");
     let hosts = format!("/etc/containerd/certs.d/localhost:{port}/hosts.toml");
-    world.container(&["exec", "two-control-plane", "cat", &hosts]).success().stdout_has("[host.\"http://");
+    let endpoint = format!("[host.\"http://{}:5000\"]", registry_ip(&world));
+    world.container(&["exec", "two-control-plane", "cat", &hosts]).success().stdout_has(&endpoint);
+    world.container(&["exec", "kina-control-plane", "cat", &hosts]).success().stdout_has(&endpoint);
     // One VM for both clusters.
     let registries = world.kina(&["get", "registries"]);
     registries.success();

@@ -35,7 +35,8 @@ pub(crate) fn registry_run_args(spec: &RegistrySpec) -> Vec<String> {
 /// The registry VMs in `container list --all --format json` output.
 fn registries_in(stdout: &str) -> Result<Vec<RegistryVm>, super::json::ShapeError> {
     let records = parse_containers(stdout)?;
-    // Network names are not in the shared record: read them from the same JSON.
+    // Network names are not in the shared record: read them from the same JSON, the
+    // configured ones (known while stopped too), else those the running VM reports.
     let raw: Vec<Value> = serde_json::from_str(stdout.trim()).unwrap_or_default();
     let networks_of = |id: &str| -> Vec<String> {
         let Some(item) = raw.iter().find(|item| {
@@ -44,8 +45,14 @@ fn registries_in(stdout: &str) -> Result<Vec<RegistryVm>, super::json::ShapeErro
         }) else {
             return Vec::new();
         };
-        let networks = item["status"]["networks"].as_array().or(item["networks"].as_array());
-        networks.into_iter().flatten().filter_map(|n| n["network"].as_str().map(str::to_string)).collect()
+        let names = |list: Option<&Vec<Value>>| -> Vec<String> {
+            list.into_iter().flatten().filter_map(|n| n["network"].as_str().map(str::to_string)).collect()
+        };
+        let configured = names(item["configuration"]["networks"].as_array());
+        if !configured.is_empty() {
+            return configured;
+        }
+        names(item["status"]["networks"].as_array().or(item["networks"].as_array()))
     };
     Ok(records
         .into_iter()
