@@ -49,7 +49,7 @@ async fn write_hosts_toml<P: Provider>(
 
 /// After `kina start cluster`: for each kina registry a node has a `hosts.toml` for,
 /// starts the registry if it is stopped and rewrites `hosts.toml` where the address
-/// changed. Returns what it did, for the status line.
+/// changed (also when `kina create cluster --registry` started or recreated it).
 pub(crate) async fn heal_cluster<P: Provider + RegistryRuntime>(
     provider: &P,
     printer: &Printer,

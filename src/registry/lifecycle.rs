@@ -154,21 +154,25 @@ pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
         return Err(anyhow::Error::new(RegistryError::NeedsMacOs26).context("failed to create cluster"));
     }
     let networks = networks_for_clusters(&[cluster.to_string()]);
-    if lacks_network(&registry, &networks) {
+    let moved = if lacks_network(&registry, &networks) {
         // Recreated with the union of its networks and the cluster's; the volume stays.
         let mut all = registry.networks.clone();
         all.extend(networks.into_iter().filter(|n| !registry.networks.contains(n)));
         provider.delete_registry(name).await.context("failed to create cluster")?;
-        return make(provider, printer, name, registry.port, all).await.context("failed to create cluster");
-    }
-    if registry.state != NodeState::Running {
+        make(provider, printer, name, registry.port, all).await.context("failed to create cluster")?;
+        true
+    } else if registry.state != NodeState::Running {
         printer.info(&format!("Starting registry {name:?} ..."));
         provider.start_registry(name).await.context("failed to start registry")?;
-        // It has a new address: the running clusters that use it follow.
+        true
+    } else {
+        false
+    };
+    if moved {
+        // A new address: the running clusters that use the registry follow it.
         let nodes = provider.list_nodes().await.context("failed to create cluster")?;
-        let running: Vec<String> =
-            crate::cluster::delete::cluster_names(&nodes.into_iter().filter(|n| n.is_running()).collect::<Vec<_>>());
-        for other in running {
+        let running_nodes: Vec<_> = nodes.into_iter().filter(|n| n.is_running()).collect();
+        for other in crate::cluster::delete::cluster_names(&running_nodes) {
             super::heal_cluster(provider, printer, &other).await.context("failed to reconnect the registry")?;
         }
     }
