@@ -97,3 +97,18 @@ pub(crate) async fn heal_cluster<P: Provider + RegistryRuntime>(
     }
     Ok(())
 }
+
+/// The running clusters with a node that has a `hosts.toml` for `localhost:<port>`.
+pub(crate) async fn clusters_using<P: Provider>(provider: &P, port: u16) -> Result<Vec<String>, ProviderError> {
+    let file = format!("{}/hosts.toml", hosts_dir(port));
+    let mut clusters: Vec<String> = Vec::new();
+    for n in provider.list_nodes().await?.into_iter().filter(|n| n.is_running()) {
+        if clusters.contains(&n.cluster) {
+            continue;
+        }
+        if provider.node(&n.name).run(&NodeCommand::new(["cat", &file])).await?.success() {
+            clusters.push(n.cluster.clone());
+        }
+    }
+    Ok(clusters)
+}

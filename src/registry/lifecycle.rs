@@ -54,7 +54,10 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
     port: u16,
 ) -> anyhow::Result<RegistryVm> {
     check_before_create(provider, name, port).await.context("failed to create registry")?;
-    make(provider, printer, name, port, networks_for_clusters(&[])).await.context("failed to create registry")
+    let created =
+        make(provider, printer, name, port, networks_for_clusters(&[])).await.context("failed to create registry")?;
+    follow(provider, printer).await?;
+    Ok(created)
 }
 
 async fn check_before_create<P: Provider + RegistryRuntime>(provider: &P, name: &str, port: u16) -> anyhow::Result<()> {
@@ -143,7 +146,9 @@ pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
         let port = port.unwrap_or(DEFAULT_PORT);
         check_before_create(provider, name, port).await.context("failed to create cluster")?;
         let networks = networks_for_clusters(&[cluster.to_string()]);
-        return make(provider, printer, name, port, networks).await.context("failed to create cluster");
+        let created = make(provider, printer, name, port, networks).await.context("failed to create cluster")?;
+        follow(provider, printer).await?;
+        return Ok(created);
     };
     if let Some(asked) = port.filter(|p| *p != registry.port) {
         let err = RegistryError::OtherPort { name: name.to_string(), existing: registry.port, asked };
@@ -169,14 +174,20 @@ pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
         false
     };
     if moved {
-        // A new address: the running clusters that use the registry follow it.
-        let nodes = provider.list_nodes().await.context("failed to create cluster")?;
-        let running_nodes: Vec<_> = nodes.into_iter().filter(|n| n.is_running()).collect();
-        for other in crate::cluster::delete::cluster_names(&running_nodes) {
-            super::heal_cluster(provider, printer, &other).await.context("failed to reconnect the registry")?;
-        }
+        follow(provider, printer).await?;
     }
     running(provider, name).await.context("failed to create cluster")
+}
+
+/// After a registry got a new address (started, recreated, or made again after a
+/// delete): the running clusters with a `hosts.toml` for it point at it again.
+async fn follow<P: Provider + RegistryRuntime>(provider: &P, printer: &Printer) -> anyhow::Result<()> {
+    let nodes = provider.list_nodes().await?;
+    let running_nodes: Vec<_> = nodes.into_iter().filter(|n| n.is_running()).collect();
+    for cluster in crate::cluster::delete::cluster_names(&running_nodes) {
+        super::heal_cluster(provider, printer, &cluster).await.context("failed to reconnect the registry")?;
+    }
+    Ok(())
 }
 
 /// `kina delete registry`: the VM and its volume (its images). Absent is fine, as kind's
@@ -187,15 +198,24 @@ pub(crate) async fn delete<P: Provider + RegistryRuntime>(
     name: &str,
 ) -> anyhow::Result<()> {
     provider.preflight(Purpose::ManageNodes).await.context("failed to delete registry")?;
-    let found =
-        provider.list_registries().await.context("failed to delete registry")?.into_iter().any(|r| r.name == name);
-    if !found {
+    let registries = provider.list_registries().await.context("failed to delete registry")?;
+    let Some(registry) = registries.into_iter().find(|r| r.name == name) else {
         printer.info(&format!("No registry named {name:?}."));
         return Ok(());
-    }
+    };
     printer.info(&format!("Deleting registry {name:?} ..."));
     provider.delete_registry(name).await.context("failed to delete registry")?;
     provider.delete_volume(&volume_name(name)).await.context("failed to delete the registry's volume")?;
     printer.info(&format!("Deleted registry {name:?} and its images"));
+    // Best effort: a cluster that cannot be read is not a reason to fail a done delete.
+    let using = super::clusters_using(provider, registry.port).await.unwrap_or_default();
+    if !using.is_empty() {
+        printer.warn(&format!(
+            "clusters {} still send localhost:{} to it: their pulls from it fail until `kina create registry --name {name} --port {}` makes it again, which reconnects them",
+            crate::cluster::delete::quoted_list(&using),
+            registry.port,
+            registry.port
+        ));
+    }
     Ok(())
 }

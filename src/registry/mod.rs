@@ -14,7 +14,7 @@ mod error;
 mod lifecycle;
 pub(crate) mod logs;
 
-pub(crate) use connect::{connect, heal_cluster};
+pub(crate) use connect::{clusters_using, connect, heal_cluster};
 pub(crate) use error::RegistryError;
 pub(crate) use lifecycle::{create, delete, ensure_for_cluster, list, push_command};
 

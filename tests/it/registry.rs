@@ -234,6 +234,12 @@ fn a_second_cluster_reuses_the_registry() {
     let registries = world.kina(&["get", "registries"]);
     registries.success();
     assert_eq!(registries.stdout().lines().count(), 2, "{}", registries.stdout());
+    // Deleted while clusters use it, then made again on its port: they follow it.
+    world.kina(&["delete", "registry"]).success().stderr_has("clusters [\"kina\" \"two\"] still send localhost:");
+    world.kina(&["create", "registry", "--port", &port.to_string()]).success();
+    let endpoint = format!("[host.\"http://{}:5000\"]", registry_ip(&world));
+    world.container(&["exec", "kina-control-plane", "cat", &hosts]).success().stdout_has(&endpoint);
+    world.container(&["exec", "two-control-plane", "cat", &hosts]).success().stdout_has(&endpoint);
     // A different port for the same registry is refused before anything is made.
     let other = world.kina_stdin(
         &["create", "cluster", "--name", "three", "--registry", "--config", "-"],
