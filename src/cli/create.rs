@@ -15,7 +15,7 @@ use crate::provider::registry::RegistryRuntime;
 pub enum CreateCommand {
     /// Creates a local Kubernetes cluster
     Cluster(CreateClusterArgs),
-    /// Creates a local registry that clusters pull from as localhost:<port> (macOS 26)
+    /// Creates a local registry that clusters pull from as localhost:<port> (macOS 26; on macOS 15 use create cluster --registry)
     Registry(super::registry::CreateRegistryArgs),
 }
 
@@ -51,7 +51,7 @@ pub struct CreateClusterArgs {
     /// memory for every node VM, e.g. 4G or 2048M (kina only; default 4G for control planes, 2G for workers)
     #[arg(long, value_parser = crate::config::parse_memory)]
     pub memory: Option<String>,
-    /// connect the cluster to a local registry (default kina-registry), creating it if missing (kina only; macOS 26)
+    /// connect the cluster to a local registry (default kina-registry), creating it if missing (kina only; on macOS 15 it runs inside the node)
     #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = crate::registry::DEFAULT_NAME)]
     pub registry: Option<String>,
 }
@@ -127,7 +127,7 @@ async fn prepare_registry<P: Provider + RegistryRuntime>(
     registry: &str,
     port: Option<u16>,
     cluster_name: &str,
-) -> anyhow::Result<crate::provider::registry::RegistryVm> {
+) -> anyhow::Result<crate::registry::ClusterRegistry> {
     if crate::registry::patches_set_mirrors(
         &cluster.containerd_config_patches,
         &cluster.containerd_config_patches_json6902,
@@ -142,7 +142,18 @@ async fn prepare_registry<P: Provider + RegistryRuntime>(
         let err = crate::cluster::ClusterError::AlreadyExists(cluster_name.to_string());
         return Err(anyhow::Error::new(err).context("failed to create cluster"));
     }
-    let vm = crate::registry::ensure_for_cluster(provider, printer, registry, port, cluster_name).await?;
+    let runtime =
+        provider.preflight(crate::provider::Purpose::CreateConnectedNodes).await.context("failed to create cluster")?;
+    let chosen = if runtime.nodes_reach_each_other == Some(false) {
+        // macOS 15: inside the control-plane node (a single node: more is refused anyway).
+        let port = port.unwrap_or(crate::registry::DEFAULT_PORT);
+        let in_node =
+            crate::registry::in_node::prepare(provider, registry, port).await.context("failed to create cluster")?;
+        crate::registry::ClusterRegistry::InNode(in_node)
+    } else {
+        let vm = crate::registry::ensure_for_cluster(provider, printer, registry, port, cluster_name).await?;
+        crate::registry::ClusterRegistry::Vm(vm)
+    };
     cluster.containerd_config_patches.push(crate::registry::CONTAINERD_PATCH.to_string());
-    Ok(vm)
+    Ok(chosen)
 }

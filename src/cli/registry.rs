@@ -40,8 +40,11 @@ struct RegistryItem {
     /// `localhost:<port>`, as pods and pushes name it.
     host: String,
     port: u16,
-    /// The registry VM's address, where the nodes reach it; None while stopped.
+    /// The registry VM's address, where the nodes reach it; None while stopped, and for
+    /// a registry inside a node.
     ip: Option<String>,
+    /// macOS 15: the cluster whose control-plane node runs it; None for a registry VM.
+    cluster: Option<String>,
     #[serde(rename = "pushCommand")]
     push_command: String,
 }
@@ -80,7 +83,8 @@ pub(super) async fn get<P: RegistryRuntime>(
             state: r.state.as_str().to_string(),
             host: registry::host(r.port),
             port: r.port,
-            ip: r.ipv4.map(|ip| ip.to_string()),
+            ip: r.ipv4.filter(|_| r.is_vm()).map(|ip| ip.to_string()),
+            cluster: r.cluster.clone(),
             push_command: registry::push_command(r.port, "<image>:<tag>"),
         })
         .collect();

@@ -25,8 +25,9 @@ pub(crate) struct CreateOptions {
     pub kubeconfig: PathBuf,
     /// Shown in the `kubectl cluster-info` hint when the user chose the file.
     pub explicit_kubeconfig: bool,
-    /// `--registry`: the running registry to connect once the nodes are up.
-    pub registry: Option<crate::provider::registry::RegistryVm>,
+    /// `--registry`: the registry to connect once the nodes are up (inside the control
+    /// plane on macOS 15, which then publishes its port and mounts its volume).
+    pub registry: Option<crate::registry::ClusterRegistry>,
 }
 
 pub(crate) async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateOptions) -> anyhow::Result<()> {
@@ -40,8 +41,11 @@ pub(crate) async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &
     let env = host_env(&networking.pod_subnet, &networking.service_subnet);
     let taken: Vec<u16> =
         existing.iter().flat_map(|n| &n.published_tcp).filter_map(|(_, on_mac)| port_of(on_mac)).collect();
-    let nodes = plan(&opts.name, &opts.config, crate::versions::default_image(), &opts.overrides, &env, &taken)
+    let mut nodes = plan(&opts.name, &opts.config, crate::versions::default_image(), &opts.overrides, &env, &taken)
         .context("failed to create cluster")?;
+    if let Some(crate::registry::ClusterRegistry::InNode(registry)) = &opts.registry {
+        crate::registry::in_node::add_to_node(&mut nodes[0].spec, registry);
+    }
     if let Some(taken) = nodes.iter().find(|n| others.contains(&n.name)) {
         let err = ClusterError::NameTaken { name: taken.name.clone(), cluster: opts.name.clone() };
         return Err(anyhow::Error::new(err).context("failed to create cluster"));
@@ -149,7 +153,7 @@ async fn check_before_create<P: Provider>(
 
 async fn run_actions<P: Provider>(
     ctx: &mut Context<'_, P>,
-    registry: Option<&crate::provider::registry::RegistryVm>,
+    registry: Option<&crate::registry::ClusterRegistry>,
 ) -> anyhow::Result<()> {
     for action in Action::BOOT {
         ctx.printer.start(&action.label(ctx));
@@ -161,9 +165,17 @@ async fn run_actions<P: Provider>(
         ctx.printer.start(&action.label(ctx));
         action.execute(ctx).await?;
     }
-    if let Some(registry) = registry {
-        ctx.printer.start(&format!("Connecting registry {:?} (localhost:{}) 🗄️", registry.name, registry.port));
-        crate::registry::connect(ctx.provider, &ctx.cluster, registry).await?;
+    match registry {
+        Some(crate::registry::ClusterRegistry::Vm(registry)) => {
+            ctx.printer.start(&format!("Connecting registry {:?} (localhost:{}) 🗄️", registry.name, registry.port));
+            crate::registry::connect(ctx.provider, &ctx.cluster, registry).await?;
+        }
+        Some(crate::registry::ClusterRegistry::InNode(registry)) => {
+            let label = format!("Starting registry {:?} in the node (localhost:{}) 🗄️", registry.name, registry.port);
+            ctx.printer.start(&label);
+            crate::registry::in_node::connect(ctx.provider, ctx.printer, &ctx.cluster, registry).await?;
+        }
+        None => {}
     }
     ctx.printer.end(true);
     // Last, so a failure anywhere above leaves the kubeconfig untouched.

@@ -133,6 +133,7 @@ pub(crate) fn plan(
                 .collect(),
             kernel: config.kernel.clone(),
             env: node_env,
+            labels: Vec::new(),
         };
         planned.push(PlannedNode { name, role: config.role, config_index, config: config.clone(), spec });
     }

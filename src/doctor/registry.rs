@@ -2,17 +2,11 @@
 //! distribution API on its port on the Mac, and every connected running node's
 //! `hosts.toml` pointing at the registry's current address.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
-
 use super::Check;
 use crate::provider::registry::{REGISTRY_PORT_IN_VM, RegistryRuntime, RegistryVm};
 use crate::provider::{Node, NodeCommand, NodeHandle, NodeState, Provider};
 
 pub(super) const REGISTRY: &str = "registry";
-
-const TIMEOUT: Duration = Duration::from_secs(2);
 
 /// One check per registry; none when there is no registry.
 pub(super) async fn registries<P: Provider + RegistryRuntime>(provider: &P, running: &[Node]) -> Vec<Check> {
@@ -40,8 +34,9 @@ async fn check<P: Provider>(provider: &P, registry: &RegistryVm, running: &[Node
         );
     }
     let port = registry.port;
-    let answer =
-        tokio::task::spawn_blocking(move || api_version_check(port)).await.unwrap_or_else(|e| Err(e.to_string()));
+    let answer = tokio::task::spawn_blocking(move || crate::registry::api_check(port))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
     if let Err(why) = answer {
         return Check::fail(
             REGISTRY,
@@ -50,6 +45,9 @@ async fn check<P: Provider>(provider: &P, registry: &RegistryVm, running: &[Node
                 "see `container logs {name}`; recreate it with `kina delete registry --name {name}` then `kina create registry --name {name} --port {port}`"
             ),
         );
+    }
+    if let Some(cluster) = &registry.cluster {
+        return Check::ok(REGISTRY, format!("registry {name:?} answers on {host} (inside cluster {cluster:?}'s node)"));
     }
     let Some(ip) = registry.ipv4 else {
         return Check::fail(
@@ -75,22 +73,4 @@ async fn check<P: Provider>(provider: &P, registry: &RegistryVm, running: &[Node
         );
     }
     Check::ok(REGISTRY, format!("registry {name:?} answers on {host} (nodes reach it at {now})"))
-}
-
-/// `GET /v2/` on the Mac side: the distribution API answers 200 (or 401 with auth).
-fn api_version_check(port: u16) -> Result<(), String> {
-    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let mut stream = TcpStream::connect_timeout(&address, TIMEOUT).map_err(|e| e.to_string())?;
-    stream.set_read_timeout(Some(TIMEOUT)).map_err(|e| e.to_string())?;
-    stream
-        .write_all(format!("GET /v2/ HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n").as_bytes())
-        .map_err(|e| e.to_string())?;
-    let mut head = [0u8; 64];
-    let read = stream.read(&mut head).map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&head[..read]);
-    match text.split_whitespace().nth(1) {
-        Some("200" | "401") => Ok(()),
-        Some(status) => Err(format!("GET /v2/ answered {status}")),
-        None => Err("no HTTP answer".into()),
-    }
 }

@@ -106,6 +106,8 @@ pub(crate) struct NodeSpec {
     pub kernel: Option<PathBuf>,
     pub kubernetes_version: Option<String>,
     pub env: Vec<(String, String)>,
+    /// Labels besides kina's cluster, role and version ones (an in-node registry's).
+    pub labels: Vec<(String, String)>,
 }
 
 /// One published port: `host_address:host_port` on the Mac to `container_port`.

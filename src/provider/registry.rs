@@ -41,6 +41,16 @@ pub(crate) struct RegistryVm {
     /// The runtime networks it is attached to (configured, so known while stopped too).
     pub networks: Vec<String>,
     pub image: Option<String>,
+    /// macOS 15: the registry runs inside this cluster's control-plane node (then the
+    /// fields above are the node's); None for a registry VM of its own.
+    pub cluster: Option<String>,
+}
+
+impl RegistryVm {
+    /// A registry VM of its own (macOS 26), not one inside a cluster's node.
+    pub(crate) fn is_vm(&self) -> bool {
+        self.cluster.is_none()
+    }
 }
 
 pub(crate) trait RegistryRuntime: Send + Sync {
@@ -56,8 +66,8 @@ pub(crate) trait RegistryRuntime: Send + Sync {
     /// Removes a registry VM, running or not (its volume stays).
     fn delete_registry(&self, name: &str) -> impl Future<Output = Result<(), ProviderError>> + Send;
 
-    /// Removes a named volume; one already gone is fine.
-    fn delete_volume(&self, name: &str) -> impl Future<Output = Result<(), ProviderError>> + Send;
+    /// Removes a named volume; one already gone is fine. Whether it was there.
+    fn delete_volume(&self, name: &str) -> impl Future<Output = Result<bool, ProviderError>> + Send;
 
     /// The registry VM's log (the registry's own access and error lines).
     fn registry_logs(&self, name: &str) -> impl Future<Output = Result<String, ProviderError>> + Send;

@@ -15,10 +15,20 @@ use crate::provider::{NodeCommand, NodeHandle, NodeState, Provider, ProviderErro
 /// each pull, so no restart is needed.
 pub(crate) async fn connect<P: Provider>(provider: &P, cluster: &str, registry: &RegistryVm) -> anyhow::Result<()> {
     let ip = registry.ipv4.ok_or_else(|| super::RegistryError::NoAddress { name: registry.name.clone() })?;
+    connect_endpoint(provider, cluster, registry.port, &super::vm_endpoint(ip)).await
+}
+
+/// `hosts.toml` sending `localhost:<port>` to `endpoint` on every node, and the ConfigMap.
+pub(super) async fn connect_endpoint<P: Provider>(
+    provider: &P,
+    cluster: &str,
+    port: u16,
+    endpoint: &str,
+) -> anyhow::Result<()> {
     let nodes = node::control_plane_first(node::list(provider, cluster).await?, cluster)?;
-    let writes = nodes.iter().map(|n| write_hosts_toml(provider, &n.name, registry.port, ip));
+    let writes = nodes.iter().map(|n| write_hosts_toml(provider, &n.name, port, endpoint));
     futures_util::future::try_join_all(writes).await?;
-    let apply = node::kubectl(["apply", "-f", "-"]).stdin(configmap(registry.port));
+    let apply = node::kubectl(["apply", "-f", "-"]).stdin(configmap(port));
     provider
         .node(&nodes[0].name)
         .run_checked(&apply)
@@ -27,11 +37,11 @@ pub(crate) async fn connect<P: Provider>(provider: &P, cluster: &str, registry: 
     Ok(())
 }
 
-async fn write_hosts_toml<P: Provider>(
+pub(super) async fn write_hosts_toml<P: Provider>(
     provider: &P,
     node: &str,
     port: u16,
-    ip: std::net::Ipv4Addr,
+    endpoint: &str,
 ) -> anyhow::Result<()> {
     let dir = hosts_dir(port);
     let handle = provider.node(node);
@@ -41,7 +51,7 @@ async fn write_hosts_toml<P: Provider>(
         .with_context(|| format!("failed to create {dir} on {node}"))?;
     let file = format!("{dir}/hosts.toml");
     handle
-        .run_checked(&NodeCommand::new(["cp", "/dev/stdin", &file]).stdin(hosts_toml(ip)))
+        .run_checked(&NodeCommand::new(["cp", "/dev/stdin", &file]).stdin(hosts_toml(endpoint)))
         .await
         .with_context(|| format!("failed to write {file} on {node}"))?;
     Ok(())
@@ -55,7 +65,8 @@ pub(crate) async fn heal_cluster<P: Provider + RegistryRuntime>(
     printer: &Printer,
     cluster: &str,
 ) -> anyhow::Result<()> {
-    let registries = provider.list_registries().await?;
+    // A registry inside a node (macOS 15) is on the node's loopback: nothing moves.
+    let registries: Vec<RegistryVm> = provider.list_registries().await?.into_iter().filter(RegistryVm::is_vm).collect();
     if registries.is_empty() {
         return Ok(());
     }
@@ -87,10 +98,10 @@ pub(crate) async fn heal_cluster<P: Provider + RegistryRuntime>(
         let Some(ip) = registry.ipv4 else {
             return Err(super::RegistryError::NoAddress { name: registry.name }.into());
         };
-        let now = format!("{ip}:{}", crate::provider::registry::REGISTRY_PORT_IN_VM);
+        let now = super::vm_endpoint(ip);
         for (node, endpoint) in connected {
             if endpoint.as_deref() != Some(now.as_str()) {
-                write_hosts_toml(provider, &node, registry.port, ip).await?;
+                write_hosts_toml(provider, &node, registry.port, &now).await?;
                 tracing::debug!("{node}: registry {:?} now at {now}", registry.name);
             }
         }

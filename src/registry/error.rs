@@ -37,6 +37,17 @@ pub(crate) enum RegistryError {
 
     #[error("registry {name:?} is running but has no address")]
     NoAddress { name: String },
+
+    #[error(
+        "registry {name:?} runs inside the node of cluster {cluster:?}, and its volume can serve one cluster at a time"
+    )]
+    HeldByCluster { name: String, cluster: String },
+
+    #[error("on macOS 15 a registry runs inside a cluster's node, so it is made with the cluster")]
+    InNodeOnly,
+
+    #[error("registry {name:?} does not answer on 127.0.0.1:{port}")]
+    NotAnswering { name: String, port: u16 },
 }
 
 impl RegistryError {
@@ -72,6 +83,14 @@ impl RegistryError {
                  instead (https://github.com/containerd/containerd/blob/main/docs/hosts.md), or create the cluster without --registry"
                     .into(),
             ),
+            RegistryError::HeldByCluster { cluster, .. } => Some(format!(
+                "delete that cluster first (`kina delete cluster --name {cluster}`: the images stay), or use another registry name; \
+                 on macOS 26 one registry serves every cluster"
+            )),
+            RegistryError::InNodeOnly => Some("`kina create cluster --registry` (docs/registry.md, \"macOS 15\")".into()),
+            RegistryError::NotAnswering { name, .. } => Some(format!(
+                "see the registry's pod: `kubectl -n kube-system logs kina-registry-<node>`, and `kina export logs` ({name})"
+            )),
             RegistryError::NoAddress { name } => Some(format!(
                 "restart it with `container stop {name}` then `kina create registry --name {name}`, or see `container logs {name}`"
             )),

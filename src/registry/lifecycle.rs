@@ -64,7 +64,7 @@ async fn check_before_create<P: Provider + RegistryRuntime>(provider: &P, name: 
     validate_name(name)?;
     let runtime = provider.preflight(Purpose::CreateConnectedNodes).await?;
     if runtime.nodes_reach_each_other == Some(false) {
-        return Err(RegistryError::NeedsMacOs26.into());
+        return Err(RegistryError::InNodeOnly.into());
     }
     if let Some(link) = runtime.missing_kernel {
         return Err(ProviderError::NoKernel { link }.into());
@@ -124,7 +124,7 @@ async fn running<P: RegistryRuntime>(provider: &P, name: &str) -> anyhow::Result
         .list_registries()
         .await?
         .into_iter()
-        .find(|r| r.name == name)
+        .find(|r| r.name == name && r.is_vm())
         .ok_or_else(|| RegistryError::Missing(name.to_string()))?;
     if registry.state != NodeState::Running || registry.ipv4.is_none() {
         return Err(RegistryError::NoAddress { name: name.to_string() }.into());
@@ -142,6 +142,10 @@ pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
     cluster: &str,
 ) -> anyhow::Result<RegistryVm> {
     let existing = provider.list_registries().await.context("failed to create cluster")?;
+    if let Some(cluster) = existing.iter().find(|r| r.name == name).and_then(|r| r.cluster.clone()) {
+        let err = RegistryError::HeldByCluster { name: name.to_string(), cluster };
+        return Err(anyhow::Error::new(err).context("failed to create cluster"));
+    }
     let Some(registry) = existing.into_iter().find(|r| r.name == name) else {
         let port = port.unwrap_or(DEFAULT_PORT);
         check_before_create(provider, name, port).await.context("failed to create cluster")?;
@@ -200,9 +204,18 @@ pub(crate) async fn delete<P: Provider + RegistryRuntime>(
     provider.preflight(Purpose::ManageNodes).await.context("failed to delete registry")?;
     let registries = provider.list_registries().await.context("failed to delete registry")?;
     let Some(registry) = registries.into_iter().find(|r| r.name == name) else {
-        printer.info(&format!("No registry named {name:?}."));
+        // macOS 15: what is left of a registry that ran inside a deleted cluster's node.
+        if provider.delete_volume(&volume_name(name)).await.context("failed to delete the registry's volume")? {
+            printer.info(&format!("Deleted the images of registry {name:?}"));
+        } else {
+            printer.info(&format!("No registry named {name:?}."));
+        }
         return Ok(());
     };
+    if let Some(cluster) = registry.cluster {
+        let err = RegistryError::HeldByCluster { name: name.to_string(), cluster };
+        return Err(anyhow::Error::new(err).context("failed to delete registry"));
+    }
     printer.info(&format!("Deleting registry {name:?} ..."));
     provider.delete_registry(name).await.context("failed to delete registry")?;
     provider.delete_volume(&volume_name(name)).await.context("failed to delete the registry's volume")?;

@@ -9,7 +9,7 @@ use crate::provider::registry::RegistryRuntime;
 /// Writes what there is; what could not be read becomes a line of `NOTES.txt`.
 pub(crate) async fn export<P: Diagnostics + RegistryRuntime>(provider: &P, dir: &Path) -> anyhow::Result<()> {
     let registries = provider.list_registries().await?;
-    for registry in registries {
+    for registry in registries.into_iter().filter(|r| r.is_vm()) {
         let out = dir.join("registries").join(&registry.name);
         std::fs::create_dir_all(&out)?;
         let mut notes = Vec::new();

@@ -11,6 +11,7 @@
 
 mod connect;
 mod error;
+pub(crate) mod in_node;
 mod lifecycle;
 pub(crate) mod logs;
 
@@ -54,8 +55,13 @@ pub(crate) fn hosts_dir(port: u16) -> String {
 
 /// containerd's `hosts.toml` for `localhost:<port>`: pulls go to the registry VM over
 /// plain HTTP (https://github.com/containerd/containerd/blob/main/docs/hosts.md).
-pub(crate) fn hosts_toml(registry_ip: std::net::Ipv4Addr) -> String {
-    format!("[host.\"http://{registry_ip}:{REGISTRY_PORT_IN_VM}\"]\n  capabilities = [\"pull\", \"resolve\"]\n")
+pub(crate) fn hosts_toml(endpoint: &str) -> String {
+    format!("[host.\"http://{endpoint}\"]\n  capabilities = [\"pull\", \"resolve\"]\n")
+}
+
+/// Where the nodes reach a registry VM: its address, on the registry's own port.
+pub(crate) fn vm_endpoint(registry_ip: std::net::Ipv4Addr) -> String {
+    format!("{registry_ip}:{REGISTRY_PORT_IN_VM}")
 }
 
 /// The address in a `hosts.toml` kina wrote, if it is one.
@@ -92,6 +98,39 @@ pub(crate) fn patches_set_mirrors(patches: &[String], patches_json6902: &[String
         .and_then(|cri| cri.get("registry"))
         .and_then(|registry| registry.get("mirrors"))
         .is_some()
+}
+
+/// Whether the registry API answers on `127.0.0.1:<port>` (the Mac side).
+pub(crate) async fn answers(port: u16) -> bool {
+    tokio::task::spawn_blocking(move || api_check(port)).await.is_ok_and(|r| r.is_ok())
+}
+
+/// `GET /v2/` on `127.0.0.1:<port>`: the distribution API answers 200 (or 401 with auth).
+pub(crate) fn api_check(port: u16) -> Result<(), String> {
+    use std::io::{Read, Write};
+    let timeout = std::time::Duration::from_secs(2);
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = std::net::TcpStream::connect_timeout(&address, timeout).map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    stream
+        .write_all(format!("GET /v2/ HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n").as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut head = [0u8; 64];
+    let read = stream.read(&mut head).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&head[..read]);
+    match text.split_whitespace().nth(1) {
+        Some("200" | "401") => Ok(()),
+        Some(status) => Err(format!("GET /v2/ answered {status}")),
+        None => Err("no HTTP answer".into()),
+    }
+}
+
+/// The registry a new cluster uses: a VM of its own (macOS 26) or one inside its
+/// control-plane node (macOS 15).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ClusterRegistry {
+    Vm(crate::provider::registry::RegistryVm),
+    InNode(in_node::InNode),
 }
 
 #[cfg(test)]

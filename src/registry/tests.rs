@@ -2,7 +2,7 @@ use super::*;
 
 #[test]
 fn hosts_toml_sends_pulls_to_the_registry_vm_over_http() {
-    let text = hosts_toml("192.168.64.7".parse().unwrap());
+    let text = hosts_toml(&vm_endpoint("192.168.64.7".parse().unwrap()));
     assert_eq!(text, "[host.\"http://192.168.64.7:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n");
     assert_eq!(endpoint_in(&text).as_deref(), Some("192.168.64.7:5000"));
     assert_eq!(endpoint_in("server = \"https://x\"\n"), None);

@@ -42,6 +42,7 @@ pub fn boot(state: &mut State, cfg: &Config, id: &str) {
         halt(state, id);
         return;
     }
+    crate::registry::start_static_pod(&cfg.state_dir, c);
     crate::node::controllers::after_boot(state, cfg);
 }
 

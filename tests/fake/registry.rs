@@ -34,22 +34,22 @@ pub fn log_file(state_dir: &Path, id: &str) -> PathBuf {
     dir(state_dir).join(format!("{id}.log"))
 }
 
-/// The volume mounted at /var/lib/registry, as a directory of the fake's state.
-fn storage(state_dir: &Path, c: &Container) -> PathBuf {
+/// The volume mounted at `data`, as a directory of the fake's state.
+fn storage(state_dir: &Path, c: &Container, data: &str) -> PathBuf {
     let mounts = c.config["mounts"].as_array().cloned().unwrap_or_default();
     let volume = mounts
         .iter()
-        .find(|m| m["destination"] == "/var/lib/registry")
+        .find(|m| m["destination"] == data)
         .and_then(|m| m["type"]["volume"]["name"].as_str().map(str::to_string))
         .unwrap_or_else(|| format!("anon-{}", c.id));
     state_dir.join("volume-data").join(volume)
 }
 
-/// Where the registry listens: the published host ports and the VM's own address.
-fn addresses(c: &Container) -> Vec<String> {
+/// Where the registry listening on `port` in the VM is reached: the published host ports.
+fn addresses(c: &Container, port: u16) -> Vec<String> {
     let mut out = Vec::new();
     for spec in c.config["publishedPorts"].as_array().into_iter().flatten() {
-        if spec["containerPort"].as_u64() == Some(5000) {
+        if spec["containerPort"].as_u64() == Some(u64::from(port)) {
             let address = spec["hostAddress"].as_str().unwrap_or("0.0.0.0");
             out.push(format!("{address}:{}", spec["hostPort"].as_u64().unwrap_or(0)));
         }
@@ -65,17 +65,61 @@ pub fn route(state: &crate::store::State, ip: &str, port: u16) -> Result<String,
     if port != 5000 || !is_registry_image(&vm.image_ref()) {
         return Err("connect: connection refused".into());
     }
-    addresses(vm).into_iter().next().ok_or_else(|| "connect: connection refused".to_string())
+    addresses(vm, 5000).into_iter().next().ok_or_else(|| "connect: connection refused".to_string())
 }
 
-/// Starts one `docker-registry serve` per address; returns what failed, for the log.
+/// macOS 15: a dial of `127.0.0.1:port` inside node `id` reaches the registry static pod
+/// of that node, if it runs there on that port.
+pub fn route_in_node(state: &crate::store::State, id: &str, port: u16) -> Result<String, String> {
+    let node = state.containers.get(id).filter(|c| c.running());
+    match node.filter(|c| static_pod_port(c) == Some(port) && running_here(c)) {
+        Some(c) => addresses(c, port).into_iter().next().ok_or_else(|| "connect: connection refused".into()),
+        None => Err("connect: connection refused".into()),
+    }
+}
+
+/// The kubelet's registry static pod in a node (kina's macOS 15 registry): its port.
+pub const STATIC_POD: &str = "/etc/kubernetes/manifests/kina-registry.yaml";
+
+fn static_pod_port(c: &Container) -> Option<u16> {
+    let text = c.node.files.get(STATIC_POD)?;
+    if !text.contains(&format!("image: {REPOSITORY}")) {
+        return None;
+    }
+    let at = text.find("REGISTRY_HTTP_ADDR")?;
+    let value = text[at..].split("value:").nth(1)?.lines().next()?.trim().trim_matches('"');
+    value.rsplit_once(':')?.1.parse().ok()
+}
+
+fn running_here(c: &Container) -> bool {
+    std::fs::read_to_string(pid_file(&crate::config::Config::from_env().state_dir, &c.id))
+        .is_ok_and(|pids| !pids.trim().is_empty())
+}
+
+/// Starts a running node's registry static pod, unless it runs already: the real
+/// registry on the node's published port for it, storage on the volume at
+/// `/var/lib/kina-registry` (the manifest's hostPath).
+pub fn start_static_pod(state_dir: &Path, c: &Container) {
+    let Some(port) = static_pod_port(c) else { return };
+    if !c.running() || pid_file(state_dir, &c.id).exists() {
+        return;
+    }
+    serve(state_dir, c, port, "/var/lib/kina-registry");
+}
+
+/// A registry VM booting.
 pub fn start(state_dir: &Path, c: &Container) {
+    serve(state_dir, c, 5000, "/var/lib/registry");
+}
+
+/// Starts one `docker-registry serve` per address; what failed goes to the log.
+fn serve(state_dir: &Path, c: &Container, port: u16, data: &str) {
     let _ = std::fs::create_dir_all(dir(state_dir));
-    let root = storage(state_dir, c);
+    let root = storage(state_dir, c, data);
     let _ = std::fs::create_dir_all(&root);
     let mut pids = Vec::new();
     let mut log = String::new();
-    for (i, address) in addresses(c).into_iter().enumerate() {
+    for (i, address) in addresses(c, port).into_iter().enumerate() {
         if std::net::TcpListener::bind(&address).is_err() {
             log.push_str(&format!("fake: cannot listen on {address} (not an address of this machine)\n"));
             continue;

@@ -274,16 +274,53 @@ fn refusals_come_before_anything_is_made() {
 }
 
 #[test]
-fn macos_15_is_refused_with_the_way_that_works_there() {
-    let mut world = World::new();
-    world.env("KINA_FAKE_MACOS", "15");
-    world
-        .kina(&["create", "registry"])
-        .failure()
-        .stderr_has("a local registry needs macOS 26")
-        .stderr_has("kina load docker-image");
-    world.kina(&["create", "cluster", "--registry"]).failure().stderr_has("a local registry needs macOS 26");
+fn on_macos_15_the_registry_runs_inside_the_node_and_keeps_its_images() {
+    let mut world = registry_world();
+    world.world.env("KINA_FAKE_MACOS", "15");
+    world.kina(&["create", "registry"]).failure().stderr_has("on macOS 15 a registry runs inside a cluster's node");
     assert!(world.container_names().is_empty());
+
+    let port = free_port();
+    let config = world.path("kina.yaml");
+    std::fs::write(&config, kina_config(port)).unwrap();
+    let config = config.to_str().unwrap().to_string();
+    world
+        .kina(&["create", "cluster", "--registry", "--config", &config])
+        .success()
+        .stderr_has(&format!(" ✓ Starting registry \"kina-registry\" in the node (localhost:{port})"));
+    let hosts = format!("/etc/containerd/certs.d/localhost:{port}/hosts.toml");
+    node_file(&world, &hosts).success().stdout_has(&format!("[host.\"http://127.0.0.1:{port}\"]"));
+    let listed: serde_json::Value =
+        serde_json::from_str(&world.kina(&["get", "registries", "-o", "json"]).success().stdout()).unwrap();
+    assert_eq!((listed[0]["cluster"].as_str(), listed[0]["ip"].as_str()), (Some("kina"), None), "{listed}");
+
+    // Push from the Mac through the node's published port; the node pulls from itself.
+    world.container(&["image", "pull", "--progress", "none", "alpine:3.22"]).success();
+    let image = format!("localhost:{port}/app:dev");
+    world.container(&["image", "tag", "alpine:3.22", &image]).success();
+    world.container(&["image", "push", "--scheme", "http", &image]).success();
+    apply(&world, &deployment("app", &image));
+    kubectl(&world, &["rollout", "status", "deployment/app", "--timeout=10s"]).success();
+    assert_eq!(doctor_registry(&world).0, "ok");
+
+    // Stop and start: the static pod comes back with the node.
+    world.kina(&["stop", "cluster"]).success();
+    world.kina(&["start", "cluster"]).success();
+    world.container(&["exec", "kina-control-plane", "crictl", "pull", &image]).success();
+
+    // One cluster at a time; the images outlive the cluster.
+    world
+        .kina(&["create", "cluster", "--name", "two", "--registry"])
+        .failure()
+        .stderr_has("registry \"kina-registry\" runs inside the node of cluster \"kina\"");
+    world.kina(&["delete", "registry"]).failure().stderr_has("kina delete cluster --name kina");
+    world.kina(&["delete", "cluster"]).success();
+    assert!(!skopeo_inspect(port, "app:dev").status.success(), "nothing serves it while no cluster runs");
+    world.kina(&["create", "cluster", "--registry", "--config", &config]).success();
+    assert!(skopeo_inspect(port, "app:dev").status.success(), "the images came back with the volume");
+    world.kina(&["delete", "cluster"]).success();
+    world.kina(&["delete", "registry"]).success().stderr_has("Deleted the images of registry \"kina-registry\"");
+    world.container(&["volume", "list", "-q"]).success().stdout_is("");
 }
 
 #[test]

@@ -70,7 +70,8 @@ fn registries_in(stdout: &str) -> Result<Vec<RegistryVm>, super::json::ShapeErro
             state: NodeState::parse(&r.state),
             ipv4: r.ipv4,
             image: r.image,
-            name: r.id,
+            cluster: r.labels.get(crate::provider::LABEL_CLUSTER).cloned(),
+            name: r.labels.get(LABEL_REGISTRY).cloned().unwrap_or(r.id),
         })
         .collect())
 }
@@ -108,14 +109,14 @@ impl<R: Runner> RegistryRuntime for AppleContainer<R> {
         Ok(())
     }
 
-    async fn delete_volume(&self, name: &str) -> Result<(), ProviderError> {
+    async fn delete_volume(&self, name: &str) -> Result<bool, ProviderError> {
         let delete = self.invocation(["volume", "delete", name]);
-        let Err(err) = self.invoke_checked(&delete).await else { return Ok(()) };
+        let Err(err) = self.invoke_checked(&delete).await else { return Ok(true) };
         let listed = self.invoke_checked(&self.invocation(["volume", "list", "-q"])).await?;
         if listed.stdout.lines().any(|line| line.trim() == name) {
             return Err(err.into());
         }
-        Ok(())
+        Ok(false)
     }
 
     async fn registry_logs(&self, name: &str) -> Result<String, ProviderError> {

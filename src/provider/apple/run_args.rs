@@ -21,6 +21,9 @@ pub(crate) fn run_args(spec: &NodeSpec, features: Features) -> Vec<String> {
     if let Some(version) = &spec.kubernetes_version {
         label(LABEL_KUBERNETES_VERSION, version);
     }
+    for (key, value) in &spec.labels {
+        label(key, value);
+    }
     for port in &spec.ports {
         // Always an explicit address: the CLI's default binds every interface.
         let host = if port.host_address.contains(':') {
@@ -70,6 +73,7 @@ mod tests {
             kernel: None,
             kubernetes_version: Some("v1.35.5".into()),
             env: vec![("KUBECONFIG".into(), "/etc/kubernetes/admin.conf".into())],
+            labels: vec![],
         }
     }
 

@@ -82,7 +82,11 @@ pub fn cmd(s: &mut Session, args: &[String]) -> Out {
             env.insert(k.to_string(), v.to_string());
         }
     }
-    let mut ctx = Ctx { state, cfg, id, env, stdin };
+    let mut ctx = Ctx { state, cfg, id: id.clone(), env, stdin };
     let out = super::run(&mut ctx, &p.rest, false);
+    // The kubelet starts a registry static pod written by this call (registry.rs).
+    if let Some(c) = ctx.state.containers.get(&id) {
+        crate::registry::start_static_pod(&cfg.state_dir, c);
+    }
     if p.has("--detach") { Out::default() } else { out }
 }

@@ -69,12 +69,9 @@ pub fn resolve(state: &State, node: &str, reference: &str) -> Result<(String, u6
         let authority = authority.trim_end_matches('/');
         let path = format!("/v2/{}/manifests/{tag}", r.repo);
         let url = format!("http://{authority}{path}");
-        // Inside the node, localhost is the node: no registry listens there.
-        let response = if authority.starts_with("localhost") {
-            Err("connect: connection refused".to_string())
-        } else {
-            routed(state, authority).and_then(|address| get(&address, authority, &path))
-        };
+        // Inside the node, localhost is the node itself.
+        let dial = authority.replace("localhost", "127.0.0.1");
+        let response = routed(state, node, &dial).and_then(|address| get(&address, authority, &path));
         match response {
             Ok((200, digest, size)) => return Ok((digest, size)),
             Ok((404, ..)) => {
@@ -111,8 +108,11 @@ pub fn crictl_pull(ctx: &mut Ctx, reference: &str) -> Out {
 }
 
 /// The listener a dial of `authority` (`ip:port`) reaches over the VM network.
-fn routed(state: &State, authority: &str) -> Result<String, String> {
+fn routed(state: &State, node: &str, authority: &str) -> Result<String, String> {
     let Some((ip, port)) = authority.rsplit_once(':') else { return Err(format!("lookup {authority}: no such host")) };
+    if ip == "127.0.0.1" {
+        return crate::registry::route_in_node(state, node, port.parse().unwrap_or(0));
+    }
     if !crate::util::is_ipv4(ip) {
         return Err(format!("lookup {ip} on 192.168.64.1:53: no such host"));
     }
