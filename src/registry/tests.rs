@@ -49,3 +49,40 @@ fn a_mirrors_patch_is_found_whichever_way_it_is_written() {
 fn the_push_command_names_plain_http() {
     assert_eq!(push_command(5001, "app:dev"), "container image push --scheme http localhost:5001/app:dev");
 }
+
+#[test]
+fn the_in_node_registry_is_a_host_network_static_pod_on_the_published_port() {
+    let pod: serde_json::Value = crate::yaml::from_str(&in_node::static_pod(5001)).unwrap();
+    assert_eq!(pod["kind"], "Pod");
+    assert_eq!(pod["spec"]["hostNetwork"], true);
+    let container = &pod["spec"]["containers"][0];
+    assert_eq!(container["image"], IMAGE);
+    assert_eq!(container["env"][0]["name"], "REGISTRY_HTTP_ADDR");
+    assert_eq!(container["env"][0]["value"], "0.0.0.0:5001");
+    assert_eq!(container["volumeMounts"][0]["mountPath"], "/var/lib/registry");
+    assert_eq!(pod["spec"]["volumes"][0]["hostPath"]["path"], in_node::DATA_IN_NODE);
+
+    let mut spec = crate::provider::NodeSpec {
+        name: "kina-control-plane".into(),
+        cluster: "kina".into(),
+        role: crate::provider::Role::ControlPlane,
+        image: "kindest/node:v1.35.5".into(),
+        cpus: 4,
+        memory: "4G".into(),
+        ports: vec![],
+        mounts: vec![],
+        kernel: None,
+        kubernetes_version: None,
+        env: vec![],
+        labels: vec![],
+    };
+    in_node::add_to_node(&mut spec, &in_node::InNode { name: "kina-registry".into(), port: 5001 });
+    let argv = crate::provider::apple::run_args::run_args(
+        &spec,
+        crate::provider::apple::version::Features { clear_default_paths: true },
+    )
+    .join(" ");
+    assert!(argv.contains("-l io.kina.registry=kina-registry -l io.kina.registry-port=5001"), "{argv}");
+    assert!(argv.contains("-p 127.0.0.1:5001:5001/tcp"), "{argv}");
+    assert!(argv.contains("-v kina-registry-data:/var/lib/kina-registry"), "{argv}");
+}
