@@ -12,9 +12,10 @@
 //! the workload from the Mac at its LoadBalancer address → `kina install
 //! gateway` and reach it through an HTTPRoute → stop → start → nodes Ready, the
 //! workload reachable again, also from the Mac at the new address → delete.
-//! And the local registry (a VM on macOS 26, inside the node on macOS 15): create a cluster with `--registry`, build an
-//! image on the Mac, push it, a pod pulls it by `localhost:<port>`, stop → start, push
-//! and pull again, `kina doctor` says the registry answers; then delete both.
+//! And the local registry (a VM on macOS 26, inside the node on macOS 15): create a
+//! cluster with `--registry`, build an image on the Mac, push it, a pod pulls it by
+//! `localhost:<port>`, stop → start, push and pull again, `kina doctor` says the
+//! registry answers; then delete both.
 
 use std::io::Write;
 use std::path::PathBuf;
