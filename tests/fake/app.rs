@@ -42,6 +42,16 @@ impl<'a> Session<'a> {
         Ok(&mut self.locked.as_mut().unwrap().state)
     }
 
+    /// Saves the state and gives up the lock, for a call that goes on to wait or run
+    /// a program; a later [`Session::load`] takes the lock again and reads the state
+    /// afresh (other calls may have changed it meanwhile).
+    pub fn release(&mut self) -> Result<(), Out> {
+        if let Some(locked) = self.locked.take() {
+            locked.save().map_err(|e| Out::error(format!("cannot save fake state: {e}")))?;
+        }
+        Ok(())
+    }
+
     /// Whether the API server answers, after `system start`/`stop` overrides.
     pub fn apiserver(&mut self) -> Result<ApiServer, Out> {
         let env = self.cfg.apiserver;

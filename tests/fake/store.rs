@@ -1,4 +1,10 @@
 //! The fake's persistent state: one JSON file guarded by an exclusive file lock.
+//!
+//! The lock is held only to load, change and save the state: never while a call
+//! waits (stdin, a barrier) or a node runs a real program. A `container exec` takes
+//! it once to check its target and copy the node's files out, runs the program with
+//! no lock held, and takes it again to merge what the program changed (see
+//! `node/root.rs`); the emulated tools a script calls take it for their own update.
 
 use crate::node::model::Node;
 use serde::{Deserialize, Serialize};
@@ -157,25 +163,6 @@ impl State {
     }
 }
 
-/// Set for the emulated tools a node's script calls while its `exec` holds the lock.
-pub const LOCK_HELD_VAR: &str = "KINA_FAKE_LOCK_HELD";
-
-/// Writes `state` as the current state (for the tools a node's script calls).
-pub fn write_state(dir: &Path, state: &State) -> Result<(), String> {
-    let text = serde_json::to_string(state).map_err(|e| e.to_string())?;
-    let path = dir.join("state.json");
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text).map_err(|e| e.to_string())?;
-    std::fs::rename(&tmp, &path).map_err(|e| e.to_string())
-}
-
-/// Reads the current state back (after a node's script ran).
-pub fn read_state(dir: &Path) -> Result<State, String> {
-    let path = dir.join("state.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("corrupt fake state {}: {e}", path.display()))
-}
-
 /// The state of one invocation, loaded under an exclusive lock held until drop.
 pub struct Locked {
     _lock: File,
@@ -193,11 +180,7 @@ impl Locked {
             .write(true)
             .open(dir.join("state.lock"))
             .map_err(|e| format!("cannot open state lock: {e}"))?;
-        // A node's tool called from a script: the `container exec` that runs the
-        // script holds the lock and waits for it.
-        if std::env::var_os(LOCK_HELD_VAR).is_none() {
-            lock.lock().map_err(|e| format!("cannot lock state: {e}"))?;
-        }
+        lock.lock().map_err(|e| format!("cannot lock state: {e}"))?;
         let path = dir.join("state.json");
         let original = std::fs::read_to_string(&path).unwrap_or_default();
         let state = if original.trim().is_empty() {

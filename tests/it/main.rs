@@ -9,6 +9,7 @@ mod delete;
 mod docs;
 mod doctor;
 mod failures;
+mod fake_concurrency;
 mod fake_container;
 mod fake_node_strict;
 mod get;

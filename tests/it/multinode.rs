@@ -51,13 +51,21 @@ fn one_control_plane_and_two_workers() {
 #[test]
 fn vms_are_created_in_parallel() {
     let mut world = World::new();
-    // The fake holds each `run`, and each worker's `kubeadm join`, until all of them are
-    // under way at once: one after another, the first would never see the others and fail.
-    world.env("KINA_FAKE_BARRIER", "3:run -d ;2:kubeadm join");
+    // The fake holds each `run`, each node's first boot probe (a script in the node) and
+    // each worker's `kubeadm join` until all of them are under way at once: one after
+    // another, the first would never see the others and fail. An exec meets its barrier
+    // inside the fake with no lock held, so this also proves the fake runs the probes
+    // and joins side by side rather than one at a time.
+    world.env("KINA_FAKE_BARRIER", "3:run -d ;3:test -S /run/containerd;2:kubeadm join");
     world.kina(&["create", "cluster", "--workers", "2"]).success();
     let calls = world.fake_calls();
     let runs = calls.iter().filter(|c| c.starts_with("run ")).count();
     assert_eq!(runs, 3);
+    // Every barrier matched its calls (a needle kina's calls never contain would prove nothing).
+    for (index, at_least) in [(0, 3), (1, 3), (2, 2)] {
+        let met = std::fs::read_dir(world.path(&format!("state/barriers/calls/{index}"))).map_or(0, |d| d.count());
+        assert!(met >= at_least, "barrier {index}: {met} calls");
+    }
 }
 
 #[test]

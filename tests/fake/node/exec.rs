@@ -67,26 +67,46 @@ pub fn cmd(s: &mut Session, args: &[String]) -> Out {
     }
     let cfg = s.cfg;
     let state = or_return!(s.state());
-    let container = or_return!(find_container(state, &id));
-    if !container.running() {
-        return Out::error(format!("container {id} is not running"));
+    let env = or_return!(process_env(state, &id, &p.values("--env")));
+    // The program runs with no lock held: other calls go on meanwhile, as on a Mac.
+    or_return!(s.release());
+    if let Err(e) = crate::handshake::arrive(&cfg.state_dir, &cfg.barriers, &s.args.join(" ")) {
+        return Out::error(e);
     }
-    let mut env: BTreeMap<String, String> = BTreeMap::new();
-    let extra: Vec<String> = p
-        .values("--env")
+    let out = if super::root::is_real(program_name(&p.rest[0])) {
+        super::root::run_real(cfg, &id, env, stdin, &p.rest)
+    } else {
+        // An emulated tool is one update of the state, under the lock.
+        let state = or_return!(s.load());
+        or_return!(process_env(state, &id, &[]));
+        let mut ctx = Ctx { state, cfg, id: id.clone(), env, stdin };
+        super::run(&mut ctx, &p.rest, false)
+    };
+    // The kubelet starts a registry static pod written by this call (registry.rs);
+    // under the lock, so two calls never start it twice.
+    let state = or_return!(s.load());
+    if let Some(c) = state.containers.get(&id) {
+        crate::registry::start_static_pod(&cfg.state_dir, c);
+    }
+    if p.has("--detach") { Out::default() } else { out }
+}
+
+/// The environment of a process in the running container `id`: its init process's,
+/// then the `--env` values.
+fn process_env(state: &crate::store::State, id: &str, extra: &[&str]) -> Result<BTreeMap<String, String>, Out> {
+    let container = find_container(state, id)?;
+    if !container.running() {
+        return Err(Out::error(format!("container {id} is not running")));
+    }
+    let extra: Vec<String> = extra
         .iter()
         .map(|e| if e.contains('=') { e.to_string() } else { format!("{e}={}", std::env::var(e).unwrap_or_default()) })
         .collect();
+    let mut env = BTreeMap::new();
     for kv in container.env.iter().chain(extra.iter()) {
         if let Some((k, v)) = kv.split_once('=') {
             env.insert(k.to_string(), v.to_string());
         }
     }
-    let mut ctx = Ctx { state, cfg, id: id.clone(), env, stdin };
-    let out = super::run(&mut ctx, &p.rest, false);
-    // The kubelet starts a registry static pod written by this call (registry.rs).
-    if let Some(c) = ctx.state.containers.get(&id) {
-        crate::registry::start_static_pod(&cfg.state_dir, c);
-    }
-    if p.has("--detach") { Out::default() } else { out }
+    Ok(env)
 }

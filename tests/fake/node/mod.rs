@@ -81,7 +81,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String], in_shell: bool) -> Out {
     let Some(first) = argv.first() else { return Out::default() };
     let args = &argv[1..];
     match program_name(first) {
-        real if root::is_real(real) => root::run_real(ctx, argv),
+        // Real programs run from `container exec` (exec.rs), never inside an update of the state.
+        real if root::is_real(real) => Out::fail(126, format!("fake container: {real} cannot run here")),
         "kubeadm" => kubeadm::program(ctx, args),
         "kubectl" => kubectl::program(ctx, args),
         "sysctl" => netprog::sysctl(ctx, args),

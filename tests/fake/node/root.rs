@@ -11,11 +11,21 @@
 //! ctr, ...) are emulated: in the root they are links to the fake binary, first on
 //! `PATH` and at their usual paths, so a script that calls one calls back into the
 //! emulation (`KINA_FAKE_NODE` names the node; the state directory is bind-mounted at
-//! `/.fake/state`, and the outer call already holds its lock).
+//! `/.fake/state`).
+//!
+//! No lock is held while the program runs. The node's files are copied into the root
+//! under the state lock, together with a record of them (`/.fake/synced.json`); once
+//! the program is done, what changed in the root since that record is merged into the
+//! node under the lock again. An emulated tool the script calls does the same around
+//! its own update. So two scripts in two nodes (or in one) run at the same time, and
+//! each keeps the other's changes, as processes sharing a filesystem do.
 
 use super::Ctx;
 use super::model::Node;
+use crate::config::Config;
 use crate::out::Out;
+use crate::store::Locked;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -66,7 +76,7 @@ fn plumbing(path: &str) -> bool {
     PLUMBING.iter().any(|p| path == *p || path.starts_with(&format!("{p}/")))
 }
 
-/// Writes the node's files and directories under `root` (the inverse of [`import`]).
+/// Writes the node's files and directories under `root`.
 pub fn export(node: &Node, root: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     for dir in &node.dirs {
@@ -96,25 +106,68 @@ pub fn export(node: &Node, root: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Reads `root`'s regular files and directories back into the node.
-pub fn import(node: &mut Node, root: &Path) -> std::io::Result<()> {
+/// The node's files and directories, as a root holds them or as they were synced.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct Tree {
+    files: BTreeMap<String, String>,
+    dirs: BTreeSet<String>,
+}
+
+/// Where a root records the node's files as they were at the last sync.
+const SYNCED: &str = ".fake/synced.json";
+
+/// Reads `root`'s regular files and directories.
+fn read_tree(root: &Path) -> std::io::Result<Tree> {
     let mut found = Vec::new();
     walk(root, root, &mut found)?;
-    let mut files = std::collections::BTreeMap::new();
-    let mut dirs = std::collections::BTreeSet::from(["/".to_string()]);
+    let mut tree = Tree { files: BTreeMap::new(), dirs: BTreeSet::from(["/".to_string()]) };
     for (path, is_dir) in found {
         if plumbing(&path) {
             continue;
         }
         if is_dir {
-            dirs.insert(path);
+            tree.dirs.insert(path);
         } else {
             let bytes = std::fs::read(root.join(path.trim_start_matches('/')))?;
-            files.insert(path, String::from_utf8_lossy(&bytes).into_owned());
+            tree.files.insert(path, String::from_utf8_lossy(&bytes).into_owned());
         }
     }
-    node.files = files;
-    node.dirs = dirs;
+    Ok(tree)
+}
+
+/// Writes the node's files into `root` and records them as synced.
+pub fn sync_out(node: &Node, root: &Path) -> std::io::Result<()> {
+    export(node, root)?;
+    let synced = Tree { files: node.files.clone(), dirs: node.dirs.clone() };
+    let target = root.join(SYNCED);
+    std::fs::create_dir_all(target.parent().unwrap())?;
+    std::fs::write(target, serde_json::to_vec(&synced)?)
+}
+
+/// Merges what changed in `root` since the last [`sync_out`] into the node: files
+/// and directories written, added or removed there; the rest of the node (changed
+/// meanwhile by other calls) stays as it is.
+pub fn merge(node: &mut Node, root: &Path) -> std::io::Result<()> {
+    let base: Tree = match std::fs::read(root.join(SYNCED)) {
+        Ok(bytes) => serde_json::from_slice(&bytes)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Tree::default(),
+        Err(e) => return Err(e),
+    };
+    let now = read_tree(root)?;
+    for (path, content) in &now.files {
+        if base.files.get(path) != Some(content) {
+            node.files.insert(path.clone(), content.clone());
+        }
+    }
+    for path in base.files.keys().filter(|p| !now.files.contains_key(*p)) {
+        node.files.remove(path);
+    }
+    for path in now.dirs.iter().filter(|d| !base.dirs.contains(*d)) {
+        node.dirs.insert(path.clone());
+    }
+    for path in base.dirs.iter().filter(|d| !now.dirs.contains(*d)) {
+        node.dirs.remove(path);
+    }
     Ok(())
 }
 
@@ -196,39 +249,56 @@ fn prepare(root: &Path, containerd_up: bool) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Runs a real program of the machine in the node (see the module docs).
-pub fn run_real(ctx: &mut Ctx, argv: &[String]) -> Out {
-    match try_run_real(ctx, argv) {
-        Ok(out) => out,
-        Err(e) => Out::fail(126, format!("fake container: cannot run {:?} in the node's private root: {e}", argv[0])),
-    }
+/// Runs a real program of the machine in the running container `id` (see the module
+/// docs); takes the state lock only to copy the node's files out and merge them back.
+pub fn run_real(cfg: &Config, id: &str, env: BTreeMap<String, String>, stdin: Option<String>, argv: &[String]) -> Out {
+    let state_dir = &cfg.state_dir;
+    let root = state_dir.join("roots").join(format!("{id}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let result = std::fs::create_dir_all(&root)
+        .map_err(|e| e.to_string())
+        .and_then(|_| run_in(id, env, stdin, argv, &root, state_dir));
+    let _ = std::fs::remove_dir_all(&root);
+    result.unwrap_or_else(|e| {
+        Out::fail(126, format!("fake container: cannot run {:?} in the node's private root: {e}", argv[0]))
+    })
 }
 
-fn try_run_real(ctx: &mut Ctx, argv: &[String]) -> Result<Out, String> {
-    let state_dir = ctx.cfg.state_dir.clone();
-    let root = state_dir.join("roots").join(format!("{}-{}", ctx.id, std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).map_err(|e| e.to_string())?;
-    let result = run_in(ctx, argv, &root, &state_dir);
-    let _ = std::fs::remove_dir_all(&root);
-    result
-}
-
-fn run_in(ctx: &mut Ctx, argv: &[String], root: &Path, state_dir: &Path) -> Result<Out, String> {
-    let containerd_up = {
-        let node = ctx.node();
-        let up = node.boot_polls_left == 0 && super::programs::containerd_config_error(node).is_none();
-        // A script that probes the socket itself (dash's builtin `test -S`) is a
-        // probe too: a booting node is one poll further along after it.
-        if node.boot_polls_left > 0 {
-            node.boot_polls_left -= 1;
-        }
-        up
+/// Under the state lock: the node `id`'s files into `root`, with the plumbing.
+fn copy_out(id: &str, root: &Path, state_dir: &Path) -> Result<(), String> {
+    let mut locked = Locked::open(state_dir)?;
+    let Some(container) = locked.state.containers.get_mut(id) else {
+        return Err(format!("no node {id:?} in the state"));
     };
-    export(ctx.node(), root).map_err(|e| format!("writing the node's files: {e}"))?;
+    let node = &mut container.node;
+    let containerd_up = node.boot_polls_left == 0 && super::programs::containerd_config_error(node).is_none();
+    // A script that probes the socket itself (dash's builtin `test -S`) is a
+    // probe too: a booting node is one poll further along after it.
+    node.boot_polls_left = node.boot_polls_left.saturating_sub(1);
+    sync_out(node, root).map_err(|e| format!("writing the node's files: {e}"))?;
     prepare(root, containerd_up).map_err(|e| format!("preparing the root: {e}"))?;
-    // The emulated tools the script calls load the state from disk.
-    crate::store::write_state(state_dir, ctx.state)?;
+    locked.save()
+}
+
+/// Under the state lock: what the program changed in `root` into the node `id`
+/// (gone if the container was deleted meanwhile).
+fn merge_back(id: &str, root: &Path, state_dir: &Path) -> Result<(), String> {
+    let mut locked = Locked::open(state_dir)?;
+    if let Some(container) = locked.state.containers.get_mut(id) {
+        merge(&mut container.node, root).map_err(|e| format!("reading the node's files back: {e}"))?;
+    }
+    locked.save()
+}
+
+fn run_in(
+    id: &str,
+    env: BTreeMap<String, String>,
+    stdin: Option<String>,
+    argv: &[String],
+    root: &Path,
+    state_dir: &Path,
+) -> Result<Out, String> {
+    copy_out(id, root, state_dir)?;
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut cmd = Command::new("unshare");
     if !is_root() {
@@ -246,25 +316,17 @@ fn run_in(ctx: &mut Ctx, argv: &[String], root: &Path, state_dir: &Path) -> Resu
     for (k, v) in std::env::vars().filter(|(k, _)| k.starts_with("KINA_FAKE_")) {
         cmd.env(k, v);
     }
-    for (k, v) in &ctx.env {
-        cmd.env(k, v);
-    }
-    cmd.env("PATH", NODE_PATH)
-        .env("HOME", "/root")
-        .env("KINA_FAKE_STATE", "/.fake/state")
-        .env(NODE_VAR, &ctx.id)
-        .env(crate::store::LOCK_HELD_VAR, "1");
-    let stdin = ctx.take_stdin();
+    cmd.envs(&env).env("PATH", NODE_PATH).env("HOME", "/root").env("KINA_FAKE_STATE", "/.fake/state").env(NODE_VAR, id);
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| format!("cannot run unshare: {e}"))?;
     let mut pipe = child.stdin.take().unwrap();
+    let stdin = stdin.unwrap_or_default();
     let writer = std::thread::spawn(move || {
         let _ = pipe.write_all(stdin.as_bytes());
     });
     let output = child.wait_with_output().map_err(|e| e.to_string())?;
     let _ = writer.join();
-    *ctx.state = crate::store::read_state(state_dir)?;
-    import(ctx.node(), root).map_err(|e| format!("reading the node's files back: {e}"))?;
+    merge_back(id, root, state_dir)?;
     Ok(Out {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -320,9 +382,10 @@ pub fn enter(args: &[String]) -> i32 {
     }
 }
 
-/// An emulated tool called from a script inside a node's root: the node's files are
-/// this root's, before and after.
-pub fn tool(cfg: &crate::config::Config, name: &str, args: &[String]) -> Out {
+/// An emulated tool called from a script inside a node's root: one update of the
+/// state under the lock, with the node's files merged in from this root before and
+/// synced back out after.
+pub fn tool(cfg: &Config, name: &str, args: &[String]) -> Out {
     let id = std::env::var(NODE_VAR).unwrap_or_default();
     let mut argv = vec![name.to_string()];
     argv.extend_from_slice(args);
@@ -330,16 +393,8 @@ pub fn tool(cfg: &crate::config::Config, name: &str, args: &[String]) -> Out {
     if let Some(pattern) = crate::config::Config::matching(&cfg.fail, &argv.join(" ")) {
         return super::exec::injected(&argv, pattern);
     }
-    let mut locked = match crate::store::Locked::open(&cfg.state_dir) {
-        Ok(l) => l,
-        Err(e) => return Out::fail(126, e),
-    };
-    let root = Path::new("/");
-    let Some(container) = locked.state.containers.get_mut(&id) else {
-        return Out::fail(126, format!("fake container: no node {id:?} in the state"));
-    };
-    if let Err(e) = import(&mut container.node, root) {
-        return Out::fail(126, format!("fake container: reading the node's files: {e}"));
+    if let Err(e) = crate::handshake::arrive_in_node(&cfg.state_dir, &cfg.barriers, &argv.join(" ")) {
+        return Out::fail(126, e);
     }
     let wants_stdin = args.iter().any(|a| a == "-" || a == "/dev/stdin" || a.ends_with("=-"));
     let stdin = wants_stdin.then(|| {
@@ -347,12 +402,25 @@ pub fn tool(cfg: &crate::config::Config, name: &str, args: &[String]) -> Out {
         let _ = std::io::stdin().read_to_string(&mut buf);
         buf
     });
+    let mut locked = match Locked::open(&cfg.state_dir) {
+        Ok(l) => l,
+        Err(e) => return Out::fail(126, e),
+    };
+    let root = Path::new("/");
+    let Some(container) = locked.state.containers.get_mut(&id) else {
+        return Out::fail(126, format!("fake container: no node {id:?} in the state"));
+    };
+    if let Err(e) = merge(&mut container.node, root) {
+        return Out::fail(126, format!("fake container: reading the node's files: {e}"));
+    }
     let env = std::env::vars().filter(|(k, _)| !k.starts_with("KINA_FAKE_")).collect();
     let out = {
         let mut ctx = Ctx { state: &mut locked.state, cfg, id: id.clone(), env, stdin };
         super::run(&mut ctx, &argv, true)
     };
-    if let Err(e) = export(&locked.state.containers[&id].node, root) {
+    if let Some(container) = locked.state.containers.get(&id)
+        && let Err(e) = sync_out(&container.node, root)
+    {
         return Out::fail(126, format!("fake container: writing the node's files: {e}"));
     }
     if let Err(e) = locked.save() {
@@ -371,14 +439,14 @@ mod tests {
         let mut node = Node::seed("kindest/node:v1.35.5");
         node.files.insert("/etc/kina/a.conf".into(), "a\n".into());
         node.dirs.insert("/etc/kina".into());
-        export(&node, dir.path()).unwrap();
+        sync_out(&node, dir.path()).unwrap();
         prepare(dir.path(), true).unwrap();
         // A script's changes: a new file, an edit, a removal.
         std::fs::write(dir.path().join("tmp/new"), "new\n").unwrap();
         std::fs::write(dir.path().join("etc/kina/a.conf"), "b\n").unwrap();
         std::fs::remove_file(dir.path().join("kind/version")).unwrap();
         let mut back = node.clone();
-        import(&mut back, dir.path()).unwrap();
+        merge(&mut back, dir.path()).unwrap();
         assert_eq!(back.files["/tmp/new"], "new\n");
         assert_eq!(back.files["/etc/kina/a.conf"], "b\n");
         assert!(!back.files.contains_key("/kind/version"));
@@ -391,5 +459,25 @@ mod tests {
         export(&back, dir.path()).unwrap();
         assert!(!dir.path().join("tmp/new").exists());
         assert!(dir.path().join("bin/sh").symlink_metadata().is_ok(), "plumbing survives an export");
+    }
+
+    #[test]
+    fn two_roots_of_one_node_merge_without_losing_each_others_changes() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let mut node = Node::seed("kindest/node:v1.35.5");
+        node.files.insert("/etc/shared".into(), "old\n".into());
+        sync_out(&node, a.path()).unwrap();
+        sync_out(&node, b.path()).unwrap();
+        // Two scripts at once: each changes its own files.
+        std::fs::write(a.path().join("etc/from-a"), "a\n").unwrap();
+        std::fs::write(a.path().join("etc/shared"), "a\n").unwrap();
+        std::fs::create_dir(b.path().join("etc/from-b")).unwrap();
+        std::fs::remove_file(b.path().join("kind/version")).unwrap();
+        merge(&mut node, a.path()).unwrap();
+        merge(&mut node, b.path()).unwrap();
+        assert_eq!(node.files["/etc/from-a"], "a\n");
+        assert_eq!(node.files["/etc/shared"], "a\n", "b left the file alone, so a's edit stays");
+        assert!(node.dirs.contains("/etc/from-b"));
+        assert!(!node.files.contains_key("/kind/version"));
     }
 }
