@@ -11,7 +11,7 @@ use crate::args::{Cmd, flag, opt, subcommand};
 use crate::images::{Ref, ensure, lookup};
 use crate::out::{Out, or_return};
 use crate::store::Image;
-use crate::util::{iso_now, stable_hex};
+use crate::util::iso_now;
 
 /// The fake's wording when the builder VM is not running (`KINA_FAKE_BUILDER=stopped`
 /// or after `container builder stop`).
@@ -95,7 +95,8 @@ pub fn build(s: &mut Session, args: &[String]) -> Out {
             plan.from
         ));
     }
-    let digest = format!("sha256:{}", stable_hex(&format!("{base_key}{files:?}"), 64));
+    let seed = format!("{base_key}{files:?}");
+    let digest = crate::oci::image(&seed).index.digest();
     let mut names = Vec::new();
     for tag in &tags {
         let key = match Ref::parse(tag) {
@@ -110,6 +111,7 @@ pub fn build(s: &mut Session, args: &[String]) -> Out {
                 size: 760,
                 created: iso_now(),
                 files: files.clone(),
+                seed: seed.clone(),
             },
         );
         names.push(key);

@@ -97,11 +97,18 @@ pub fn ensure(state: &mut State, text: &str, quiet: bool, stderr: &mut String) -
     if !quiet {
         stderr.push_str(&format!("Fetching image {key}\n[1/2] Fetching image 100% (12 of 12 blobs, 412.3 MB)\n[2/2] Unpacking image for platform linux/arm64 100%\n"));
     }
-    let digest = r.digest.clone().unwrap_or_else(|| format!("sha256:{}", stable_hex(&key, 64)));
-    state.images.insert(
-        key.clone(),
-        Image { reference: key.clone(), digest, size: 743, created: iso_now(), files: Default::default() },
-    );
+    // A pinned digest is the real image's; otherwise the digest of the index the fake
+    // generates for it, so a saved archive's index is this image.
+    let digest = r.digest.clone().unwrap_or_else(|| crate::oci::image(&key).index.digest());
+    let image = Image {
+        reference: key.clone(),
+        digest,
+        size: 743,
+        created: iso_now(),
+        files: Default::default(),
+        seed: key.clone(),
+    };
+    state.images.insert(key.clone(), image);
     Ok(key)
 }
 

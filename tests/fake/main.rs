@@ -14,6 +14,7 @@ mod images;
 mod lifecycle;
 mod listing;
 mod node;
+mod oci;
 mod out;
 mod ports;
 mod push;
@@ -25,6 +26,7 @@ mod spec;
 mod spec_parse;
 mod store;
 mod system;
+mod tar;
 mod util;
 
 use std::io::Write;

@@ -94,6 +94,15 @@ pub struct Image {
     /// `-> target`): a node from it starts with them.
     #[serde(default)]
     pub files: BTreeMap<String, String>,
+    /// What the image's blobs are generated from (oci.rs); empty: its reference.
+    #[serde(default)]
+    pub seed: String,
+}
+
+impl Image {
+    pub fn content_seed(&self) -> &str {
+        if self.seed.is_empty() { &self.reference } else { &self.seed }
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone)]

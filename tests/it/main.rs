@@ -14,6 +14,7 @@ mod fake_container;
 mod fake_node_strict;
 mod get;
 mod http_mirror;
+mod image_archives;
 mod kina_lb_kubectl;
 mod kubeconfig_file;
 mod kubectl;

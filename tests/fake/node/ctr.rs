@@ -5,15 +5,15 @@
 //!
 //! The image metadata is kept as JSON in the node's filesystem at
 //! [`METADATA`] (containerd's bolt database survives restarts the same way).
-//! For tests, every archive an import read is kept byte for byte as
-//! `<n>.tar` under [`IMPORTS`] (readable with `cat`; `ls` counts imports).
+//! What an archive holds is read by ctr_import.rs. For tests, every archive an
+//! import read is kept as `<n>.tar` under [`IMPORTS`] (readable with `cat`; `ls`
+//! counts imports): byte for byte when it is text, as the fake's own archives are.
 
 use super::Ctx;
+use super::ctr_import::Options;
 use super::files::parent;
 use super::model::Node;
-use crate::archive;
 use crate::out::Out;
-use crate::util::stable_hex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -27,6 +27,13 @@ pub struct Image {
     pub digest: String,
     pub platforms: Vec<String>,
     pub size: u64,
+    /// The target's media type (an OCI index, a Docker manifest, ...).
+    #[serde(default = "index_type")]
+    pub media_type: String,
+}
+
+fn index_type() -> String {
+    INDEX_TYPE.to_string()
 }
 
 /// namespace → image name → image.
@@ -111,16 +118,19 @@ fn images(ctx: &mut Ctx, namespace: &str, args: &[String]) -> Out {
     }
 }
 
-/// `import [--platform P | --all-platforms] [--digests] [--snapshotter S] [--no-unpack] FILE|-`.
+/// `import [--platform P | --all-platforms] [--digests] [--base-name B] [--snapshotter S] [--no-unpack] FILE|-`.
 fn import(ctx: &mut Ctx, namespace: &str, args: &[String]) -> Out {
     let mut platform = None;
     let mut all_platforms = false;
+    let mut digests = false;
+    let mut skip_digest_for_named = false;
+    let mut prefix = None;
     let mut file = None;
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_str();
         match a.split_once('=').map_or(a, |(n, _)| n) {
-            "--platform" | "--snapshotter" | "--base-name" | "--index-name" => {
+            name @ ("--platform" | "--snapshotter" | "--base-name" | "--index-name") => {
                 let value = match a.split_once('=') {
                     Some((_, v)) => Some(v.to_string()),
                     None => {
@@ -128,12 +138,16 @@ fn import(ctx: &mut Ctx, namespace: &str, args: &[String]) -> Out {
                         args.get(i).cloned()
                     }
                 };
-                if a.starts_with("--platform") {
-                    platform = value;
+                match name {
+                    "--platform" => platform = value,
+                    "--base-name" => prefix = value,
+                    _ => {}
                 }
             }
             "--all-platforms" => all_platforms = true,
-            "--digests" | "--no-unpack" | "--local" | "--compress-blobs" => {}
+            "--digests" => digests = true,
+            "--skip-digest-for-named" => skip_digest_for_named = true,
+            "--no-unpack" | "--local" | "--compress-blobs" | "--sync-fs" => {}
             "-" => file = Some("-".to_string()),
             flag if flag.starts_with('-') => {
                 return Out::fail(1, format!("Incorrect Usage: flag provided but not defined: {flag}"));
@@ -144,39 +158,44 @@ fn import(ctx: &mut Ctx, namespace: &str, args: &[String]) -> Out {
     }
     let Some(file) = file else { return fail("expected 1 argument: the archive (or - for stdin)") };
     let data = if file == "-" {
-        ctx.take_stdin()
+        ctx.take_stdin_bytes()
     } else {
         match ctx.node().read(&file) {
-            Some(text) => text.clone(),
+            Some(text) => text.clone().into_bytes(),
             None => return fail(format!("open {file}: no such file or directory")),
         }
     };
-    let entries = match archive::parse(&data) {
-        Ok(entries) => entries,
-        Err(e) => return fail(e),
-    };
     let arch = ctx.container().config["platform"]["architecture"].as_str().unwrap_or("arm64").to_string();
     let platform = platform.map(|p| p.split('/').take(2).collect::<Vec<_>>().join("/"));
-    let platform = platform.unwrap_or(format!("linux/{arch}"));
+    let options = Options {
+        platform: platform.unwrap_or(format!("linux/{arch}")),
+        all_platforms,
+        digests,
+        skip_digest_for_named,
+        only_prefixed: prefix.is_some(),
+        prefix: prefix.unwrap_or_else(|| format!("import-{}", crate::util::iso_now().get(..10).unwrap_or_default())),
+    };
+    let images = match super::ctr_import::import(&data, &options) {
+        Ok(images) => images,
+        Err(e) => return fail(e),
+    };
     let mut out = Out::default();
     let node = ctx.node();
     let mut namespaces = load(node);
-    for entry in &entries {
-        // An index that lists platforms the archive has no content for fails
-        // with --all-platforms (kind#3795), as a missing single platform does.
-        let wanted = if all_platforms { entry.index.clone() } else { vec![platform.clone()] };
-        if let Some(missing) = wanted.iter().find(|p| !entry.content.contains(p)) {
-            let blob = stable_hex(&format!("{}/{missing}", entry.digest), 64);
-            return fail(format!("content digest sha256:{blob}: not found"));
-        }
-        let image = Image { digest: entry.digest.clone(), platforms: wanted, size: data.len() as u64 };
-        namespaces.entry(namespace.to_string()).or_default().insert(entry.reference.clone(), image);
-        out.stdout.push_str(&format!("unpacking {} ({})...done\n", entry.reference, entry.digest));
+    for image in images {
+        let record = Image {
+            digest: image.digest.clone(),
+            platforms: image.platforms,
+            size: data.len() as u64,
+            media_type: image.media_type,
+        };
+        namespaces.entry(namespace.to_string()).or_default().insert(image.name.clone(), record);
+        out.stdout.push_str(&format!("unpacking {} ({})...done\n", image.name, image.digest));
     }
     store(node, &namespaces);
     node.mkdir_all(IMPORTS);
     let n = node.list(IMPORTS).len() + 1;
-    let _ = node.write(&format!("{IMPORTS}/{n}.tar"), &data, false);
+    let _ = node.write(&format!("{IMPORTS}/{n}.tar"), &String::from_utf8_lossy(&data), false);
     out
 }
 
@@ -193,7 +212,7 @@ fn list(node: &mut Node, namespace: &str, args: &[String]) -> Out {
     let labels = if namespace == CRI_NAMESPACE { "io.cri-containerd.image=managed" } else { "-" };
     let mut rows = vec![["REF", "TYPE", "DIGEST", "SIZE", "PLATFORMS", "LABELS"].map(String::from).to_vec()];
     for (name, i) in &images {
-        let row = [name, INDEX_TYPE, &i.digest, &human(i.size), &i.platforms.join(","), labels];
+        let row = [name, &i.media_type, &i.digest, &human(i.size), &i.platforms.join(","), labels];
         rows.push(row.iter().map(|s| s.to_string()).collect());
     }
     let widths: Vec<usize> = (0..6).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
@@ -255,7 +274,12 @@ fn remove(node: &mut Node, namespace: &str, args: &[String]) -> Out {
 /// Records an image the CRI plugin pulled (`crictl pull`), as the kubelet then sees it.
 pub fn record_pulled(node: &mut Node, reference: &str, digest: &str, size: u64) {
     let mut namespaces = load(node);
-    let image = Image { digest: digest.to_string(), platforms: vec![archive::STORED_PLATFORM.to_string()], size };
+    let image = Image {
+        digest: digest.to_string(),
+        platforms: vec![crate::oci::STORED_PLATFORM.to_string()],
+        size,
+        media_type: INDEX_TYPE.to_string(),
+    };
     namespaces.entry(CRI_NAMESPACE.to_string()).or_default().insert(reference.to_string(), image);
     store(node, &namespaces);
 }

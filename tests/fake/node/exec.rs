@@ -58,8 +58,8 @@ pub fn cmd(s: &mut Session, args: &[String]) -> Out {
         return c.usage_error("Missing expected argument '<arguments> ...'");
     }
     let stdin = p.has("--interactive").then(|| {
-        let mut buf = String::new();
-        let _ = std::io::stdin().read_to_string(&mut buf);
+        let mut buf = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut buf);
         buf
     });
     if let Some(pattern) = s.injected() {

@@ -4,6 +4,7 @@
 pub mod boot;
 pub mod controllers;
 pub mod ctr;
+pub mod ctr_import;
 pub mod diag;
 pub mod dial;
 pub mod endpoints;
@@ -53,8 +54,8 @@ pub struct Ctx<'a> {
     pub cfg: &'a Config,
     pub id: String,
     pub env: BTreeMap<String, String>,
-    /// Consumed by the first reader, like a real pipe.
-    pub stdin: Option<String>,
+    /// Consumed by the first reader, like a real pipe; bytes, as an image archive is.
+    pub stdin: Option<Vec<u8>>,
 }
 
 impl Ctx<'_> {
@@ -67,6 +68,10 @@ impl Ctx<'_> {
     }
 
     pub fn take_stdin(&mut self) -> String {
+        String::from_utf8_lossy(&self.take_stdin_bytes()).into_owned()
+    }
+
+    pub fn take_stdin_bytes(&mut self) -> Vec<u8> {
         self.stdin.take().unwrap_or_default()
     }
 }

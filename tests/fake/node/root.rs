@@ -251,7 +251,7 @@ fn prepare(root: &Path, containerd_up: bool) -> std::io::Result<()> {
 
 /// Runs a real program of the machine in the running container `id` (see the module
 /// docs); takes the state lock only to copy the node's files out and merge them back.
-pub fn run_real(cfg: &Config, id: &str, env: BTreeMap<String, String>, stdin: Option<String>, argv: &[String]) -> Out {
+pub fn run_real(cfg: &Config, id: &str, env: BTreeMap<String, String>, stdin: Option<Vec<u8>>, argv: &[String]) -> Out {
     let state_dir = &cfg.state_dir;
     let root = state_dir.join("roots").join(format!("{id}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
@@ -293,7 +293,7 @@ fn merge_back(id: &str, root: &Path, state_dir: &Path) -> Result<(), String> {
 fn run_in(
     id: &str,
     env: BTreeMap<String, String>,
-    stdin: Option<String>,
+    stdin: Option<Vec<u8>>,
     argv: &[String],
     root: &Path,
     state_dir: &Path,
@@ -322,7 +322,7 @@ fn run_in(
     let mut pipe = child.stdin.take().unwrap();
     let stdin = stdin.unwrap_or_default();
     let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(stdin.as_bytes());
+        let _ = pipe.write_all(&stdin);
     });
     let output = child.wait_with_output().map_err(|e| e.to_string())?;
     let _ = writer.join();
@@ -398,8 +398,8 @@ pub fn tool(cfg: &Config, name: &str, args: &[String]) -> Out {
     }
     let wants_stdin = args.iter().any(|a| a == "-" || a == "/dev/stdin" || a.ends_with("=-"));
     let stdin = wants_stdin.then(|| {
-        let mut buf = String::new();
-        let _ = std::io::stdin().read_to_string(&mut buf);
+        let mut buf = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut buf);
         buf
     });
     let mut locked = match Locked::open(&cfg.state_dir) {
