@@ -63,7 +63,38 @@ fn node_tools_refuse_unknown_options_as_the_real_ones_do() {
     exec(&world, "node1", &["iptables-nft", "-t", "mangle", "-A", "OUTPUT", "--set-mss", "1220"])
         .code_is(2)
         .stderr_has("unknown option \"--set-mss\"");
+    // crictl and ctr parse with urfave/cli over Go's flag package: the usage error on
+    // stdout, then crictl's logrus fatal line or ctr's own line on stderr, exit 1.
+    exec(&world, "node1", &["crictl", "ps", "--bogus"])
+        .code_is(1)
+        .stdout_has("Incorrect Usage: flag provided but not defined: -bogus")
+        .stderr_has(" level=fatal msg=\"flag provided but not defined: -bogus\"");
+    exec(&world, "node1", &["crictl", "--timeout"]).code_is(1).stderr_has("msg=\"flag needs an argument: -timeout\"");
+    exec(&world, "node1", &["ctr", "--bogus", "images", "ls"])
+        .code_is(1)
+        .stdout_has("Incorrect Usage: flag provided but not defined: -bogus")
+        .stderr_has("ctr: flag provided but not defined: -bogus\n");
+    exec(&world, "node1", &["ctr", "-n", "k8s.io", "images", "import", "--all-platform", "-"])
+        .code_is(1)
+        .stderr_has("ctr: flag provided but not defined: -all-platform");
+    exec(&world, "node1", &["ctr", "images", "ls", "-q=maybe"])
+        .code_is(1)
+        .stderr_has("ctr: invalid boolean value \"maybe\" for -q: parse error");
+    exec(&world, "node1", &["ethtool", "--bogus", "eth0"])
+        .code_is(1)
+        .stderr_has("ethtool: bad command line argument(s)\nFor more information run ethtool -h");
+    exec(&world, "node1", &["ethtool", "-K", "eth0", "tso"]).code_is(1).stderr_has("bad command line argument(s)");
+    exec(&world, "node1", &["ethtool", "-K", "eth0", "tso", "of"])
+        .code_is(1)
+        .stderr_has("bad command line argument(s)");
     // What kina runs still parses.
+    exec(&world, "node1", &["crictl", "ps", "-a"]).success();
+    exec(&world, "node1", &["crictl", "images"]).success();
+    exec(&world, "node1", &["ctr", "--namespace", "k8s.io", "images", "ls"]).success();
+    exec(&world, "node1", &["ctr", "--namespace", "k8s.io", "images", "tag", "--force", "a", "b"])
+        .code_is(1)
+        .stderr_has("ctr: image \"a\": not found");
+    exec(&world, "node1", &["ethtool", "-K", "eth0", "tso", "off", "gso", "off"]).success();
     exec(&world, "node1", &["ip", "-o", "link", "show", "eth0"]).success();
     exec(&world, "node1", &["sysctl", "-n", "vm.max_map_count"]).success();
     exec(&world, "node1", &["journalctl", "--no-pager", "-u", "containerd.service"]).success();

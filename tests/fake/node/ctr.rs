@@ -13,7 +13,8 @@ use super::Ctx;
 use super::ctr_import::Options;
 use super::files::parent;
 use super::model::Node;
-use crate::out::Out;
+use super::urfave::{self, Flag, Parsed, boolean, value};
+use crate::out::{Out, or_return};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -70,35 +71,54 @@ fn fail(text: impl AsRef<str>) -> Out {
     Out::fail(1, format!("ctr: {}", text.as_ref()))
 }
 
+/// ctr's global flags (containerd 2.x `cmd/ctr/app/main.go`).
+const GLOBAL: &[Flag] = &[
+    boolean(&["debug"]),
+    value(&["address", "a"]),
+    value(&["timeout"]),
+    value(&["connect-timeout"]),
+    value(&["namespace", "n"]),
+    boolean(&["version", "v"]),
+];
+const LIST: &[Flag] = &[boolean(&["quiet", "q"])];
+const TAG: &[Flag] = &[boolean(&["force"]), boolean(&["local"]), boolean(&["skip-reference-check"])];
+const DELETE: &[Flag] = &[boolean(&["sync"])];
+/// `ctr images import`'s flags, with the snapshotter and label flags it appends.
+const IMPORT: &[Flag] = &[
+    value(&["base-name"]),
+    boolean(&["digests"]),
+    boolean(&["skip-digest-for-named"]),
+    value(&["index-name"]),
+    boolean(&["all-platforms"]),
+    value(&["platform"]),
+    boolean(&["no-unpack"]),
+    boolean(&["local"]),
+    boolean(&["compress-blobs"]),
+    boolean(&["discard-unpacked-layers"]),
+    boolean(&["sync-fs"]),
+    value(&["snapshotter"]),
+    value(&["label"]),
+];
+
+/// Parses a ctr command's flags; a bad one is urfave/cli's usage error with ctr's
+/// `ctr: <error>` on stderr.
+fn flags(command: &str, usage: &str, table: &[Flag], args: &[String]) -> Result<Parsed, Out> {
+    urfave::parse(table, args, false).map_err(|e| {
+        let help = format!("NAME:\n   ctr {command} - {usage}\n\nUSAGE:\n   ctr {command} [command options]\n");
+        urfave::usage_error(&e, &help, format!("ctr: {e}"))
+    })
+}
+
 /// `ctr [--namespace NS | -n NS] [--address A] [--debug] images SUBCOMMAND ...`.
 pub fn program(ctx: &mut Ctx, args: &[String]) -> Out {
-    let mut namespace = ctx.env.get("CONTAINERD_NAMESPACE").cloned().unwrap_or_else(|| "default".into());
-    let mut i = 0;
-    while let Some(flag) = args.get(i).filter(|a| a.starts_with('-')) {
-        let (name, inline) = match flag.split_once('=') {
-            Some((n, v)) => (n, Some(v.to_string())),
-            None => (flag.as_str(), None),
-        };
-        let takes_value = matches!(name, "--namespace" | "-n" | "--address" | "-a" | "--timeout" | "--connect-timeout");
-        if !takes_value && name != "--debug" {
-            return Out::fail(1, format!("Incorrect Usage: flag provided but not defined: {name}"));
-        }
-        let value = if takes_value && inline.is_none() {
-            i += 1;
-            args.get(i).cloned()
-        } else {
-            inline
-        };
-        if matches!(name, "--namespace" | "-n") {
-            match value {
-                Some(v) => namespace = v,
-                None => return Out::fail(1, format!("Incorrect Usage: flag needs an argument: {name}")),
-            }
-        }
-        i += 1;
-    }
-    let Some(command) = args.get(i) else { return Out::ok("NAME:\n   ctr - containerd CLI (fake)\n") };
-    let rest = &args[i + 1..];
+    let global = or_return!(flags("", "containerd CLI", GLOBAL, args));
+    let namespace = global
+        .value("namespace")
+        .map(str::to_string)
+        .or_else(|| ctx.env.get("CONTAINERD_NAMESPACE").cloned())
+        .unwrap_or_else(|| "default".into());
+    let Some(command) = global.rest.first() else { return Out::ok("NAME:\n   ctr - containerd CLI (fake)\n") };
+    let rest = &global.rest[1..];
     match command.as_str() {
         "images" | "image" | "i" => images(ctx, &namespace, rest),
         "version" => Out::ok("Client:\n  Version:  v2.1.4\n\nServer:\n  Version:  v2.1.4\n"),
@@ -113,50 +133,18 @@ fn images(ctx: &mut Ctx, namespace: &str, args: &[String]) -> Out {
         "import" => import(ctx, namespace, rest),
         "ls" | "list" => list(ctx.node(), namespace, rest),
         "tag" => tag(ctx.node(), namespace, rest),
-        "rm" | "remove" | "delete" => remove(ctx.node(), namespace, rest),
+        "rm" | "remove" | "delete" | "del" => remove(ctx.node(), namespace, rest),
         other => fail(format!("the fake emulates `ctr images import|ls|tag|rm`, not `{other}`")),
     }
 }
 
-/// `import [--platform P | --all-platforms] [--digests] [--base-name B] [--snapshotter S] [--no-unpack] FILE|-`.
+/// `import [--platform P | --all-platforms] [--digests] [--base-name B] ... FILE|-`.
 fn import(ctx: &mut Ctx, namespace: &str, args: &[String]) -> Out {
-    let mut platform = None;
-    let mut all_platforms = false;
-    let mut digests = false;
-    let mut skip_digest_for_named = false;
-    let mut prefix = None;
-    let mut file = None;
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_str();
-        match a.split_once('=').map_or(a, |(n, _)| n) {
-            name @ ("--platform" | "--snapshotter" | "--base-name" | "--index-name") => {
-                let value = match a.split_once('=') {
-                    Some((_, v)) => Some(v.to_string()),
-                    None => {
-                        i += 1;
-                        args.get(i).cloned()
-                    }
-                };
-                match name {
-                    "--platform" => platform = value,
-                    "--base-name" => prefix = value,
-                    _ => {}
-                }
-            }
-            "--all-platforms" => all_platforms = true,
-            "--digests" => digests = true,
-            "--skip-digest-for-named" => skip_digest_for_named = true,
-            "--no-unpack" | "--local" | "--compress-blobs" | "--sync-fs" => {}
-            "-" => file = Some("-".to_string()),
-            flag if flag.starts_with('-') => {
-                return Out::fail(1, format!("Incorrect Usage: flag provided but not defined: {flag}"));
-            }
-            path => file = Some(path.to_string()),
-        }
-        i += 1;
+    let p = or_return!(flags("images import", "Import images", IMPORT, args));
+    if p.has("discard-unpacked-layers") && !p.has("local") {
+        return fail("\"--discard-unpacked-layers\" requires \"--local\" flag");
     }
-    let Some(file) = file else { return fail("expected 1 argument: the archive (or - for stdin)") };
+    let Some(file) = p.rest.first().cloned() else { return fail("open : no such file or directory") };
     let data = if file == "-" {
         ctx.take_stdin_bytes()
     } else {
@@ -166,12 +154,13 @@ fn import(ctx: &mut Ctx, namespace: &str, args: &[String]) -> Out {
         }
     };
     let arch = ctx.container().config["platform"]["architecture"].as_str().unwrap_or("arm64").to_string();
-    let platform = platform.map(|p| p.split('/').take(2).collect::<Vec<_>>().join("/"));
+    let platform = p.value("platform").map(|p| p.split('/').take(2).collect::<Vec<_>>().join("/"));
+    let prefix = p.value("base-name").filter(|b| !b.is_empty()).map(str::to_string);
     let options = Options {
         platform: platform.unwrap_or(format!("linux/{arch}")),
-        all_platforms,
-        digests,
-        skip_digest_for_named,
+        all_platforms: p.has("all-platforms"),
+        digests: p.has("digests"),
+        skip_digest_for_named: p.has("skip-digest-for-named"),
         only_prefixed: prefix.is_some(),
         prefix: prefix.unwrap_or_else(|| format!("import-{}", crate::util::iso_now().get(..10).unwrap_or_default())),
     };
@@ -205,8 +194,9 @@ fn human(size: u64) -> String {
 
 /// `ls [-q]`: `REF TYPE DIGEST SIZE PLATFORMS LABELS`, aligned like tabwriter.
 fn list(node: &mut Node, namespace: &str, args: &[String]) -> Out {
+    let p = or_return!(flags("images list", "List images known to containerd", LIST, args));
     let images = load(node).remove(namespace).unwrap_or_default();
-    if args.iter().any(|a| a == "-q" || a == "--quiet") {
+    if p.has("quiet") {
         return Out::lines(&images.keys().collect::<Vec<_>>());
     }
     let labels = if namespace == CRI_NAMESPACE { "io.cri-containerd.image=managed" } else { "-" };
@@ -233,8 +223,9 @@ fn list(node: &mut Node, namespace: &str, args: &[String]) -> Out {
 
 /// `tag [--force] SOURCE TARGET...`: prints each target.
 fn tag(node: &mut Node, namespace: &str, args: &[String]) -> Out {
-    let force = args.iter().any(|a| a == "--force");
-    let names: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let p = or_return!(flags("images tag", "Tag an image", TAG, args));
+    let force = p.has("force");
+    let names: Vec<&String> = p.rest.iter().collect();
     let [source, targets @ ..] = names.as_slice() else { return fail("please provide an image reference to tag from") };
     if targets.is_empty() {
         return fail("please provide an image reference to tag to");
@@ -258,10 +249,11 @@ fn tag(node: &mut Node, namespace: &str, args: &[String]) -> Out {
 
 /// `rm NAME...`: prints each removed name.
 fn remove(node: &mut Node, namespace: &str, args: &[String]) -> Out {
+    let p = or_return!(flags("images delete", "Delete one or more images by reference", DELETE, args));
     let mut namespaces = load(node);
     let images = namespaces.entry(namespace.to_string()).or_default();
     let mut out = Out::default();
-    for name in args.iter().filter(|a| !a.starts_with('-')) {
+    for name in &p.rest {
         match images.remove(name) {
             Some(_) => out.stdout.push_str(&format!("{name}\n")),
             None => return fail(format!("image \"{name}\": not found")),

@@ -3,6 +3,7 @@
 
 use super::Ctx;
 use super::model::Node;
+use super::urfave::{self, Flag, boolean, value};
 use crate::out::Out;
 
 /// The static pods `kubeadm init` starts, with the log files the kubelet
@@ -77,12 +78,81 @@ pub fn journalctl(ctx: &mut Ctx, args: &[String]) -> Out {
 }
 
 /// `crictl images` and `crictl ps -a`.
+/// crictl's global flags (cri-tools v1.36.0 `cmd/crictl/main.go`, the crictl
+/// kindest/node ships).
+const CRICTL_GLOBAL: &[Flag] = &[
+    value(&["config", "c"]),
+    value(&["runtime-endpoint", "r"]),
+    value(&["image-endpoint", "i"]),
+    value(&["timeout", "t"]),
+    boolean(&["debug", "D"]),
+    boolean(&["enable-tracing"]),
+    value(&["tracing-sampling-rate-per-million"]),
+    value(&["tracing-endpoint"]),
+    value(&["profile-cpu"]),
+    value(&["profile-mem"]),
+    boolean(&["version", "v"]),
+];
+/// `crictl images` (`image`, `img`): cri-tools' `cmd/crictl/image.go`.
+const CRICTL_IMAGES: &[Flag] = &[
+    boolean(&["verbose", "v"]),
+    boolean(&["quiet", "q"]),
+    value(&["filter", "f"]),
+    value(&["output", "o"]),
+    boolean(&["digests"]),
+    boolean(&["no-trunc"]),
+    boolean(&["pinned"]),
+];
+/// `crictl ps`: cri-tools' `cmd/crictl/container.go`.
+const CRICTL_PS: &[Flag] = &[
+    boolean(&["verbose", "v"]),
+    value(&["id"]),
+    value(&["name"]),
+    value(&["pod", "p"]),
+    value(&["image"]),
+    value(&["state", "s"]),
+    value(&["label"]),
+    boolean(&["quiet", "q"]),
+    value(&["output", "o"]),
+    boolean(&["all", "a"]),
+    boolean(&["latest", "l"]),
+    value(&["last", "n"]),
+    boolean(&["no-trunc"]),
+    boolean(&["resolve-image-path", "r"]),
+    value(&["namespace"]),
+];
+
+/// Parses crictl's flags for `command`; a bad one is urfave/cli's usage error, and
+/// crictl's `logrus.Fatal` of it on stderr.
+fn crictl_flags(command: &str, table: &[Flag], args: &[String], short: bool) -> Result<urfave::Parsed, Out> {
+    urfave::parse(table, args, short).map_err(|e| {
+        let help = format!("NAME:\n   crictl {command}\n\nUSAGE:\n   crictl {command} [command options]\n");
+        let line = format!("time=\"{}\" level=fatal msg={e:?}", crate::util::iso_now());
+        urfave::usage_error(&e, &help, line)
+    })
+}
+
 pub fn crictl(ctx: &mut Ctx, args: &[String]) -> Out {
+    let global = match crictl_flags("", CRICTL_GLOBAL, args, false) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
+    let args = &global.rest;
     let version = ctx.node().files.get("/kind/version").cloned().unwrap_or_default();
     let version = version.trim();
     let initialised = ctx.node().cluster.is_some();
+    let table = match args.first().map(String::as_str) {
+        Some("images" | "image" | "img") => CRICTL_IMAGES,
+        Some("ps") => CRICTL_PS,
+        _ => &[],
+    };
+    if let Err(out) =
+        crictl_flags(args.first().map_or("", String::as_str), table, args.get(1..).unwrap_or_default(), true)
+    {
+        return out;
+    }
     match args.first().map(String::as_str) {
-        Some("images") => {
+        Some("images" | "image" | "img") => {
             let mut rows = vec![
                 "IMAGE                                     TAG                 IMAGE ID            SIZE".to_string(),
             ];

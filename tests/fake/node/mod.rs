@@ -40,6 +40,7 @@ pub mod registry_pull;
 pub mod render;
 pub mod root;
 pub mod units;
+pub mod urfave;
 pub mod workloads;
 
 use crate::config::Config;

@@ -92,30 +92,65 @@ pub fn sysctl(ctx: &mut Ctx, args: &[String]) -> Out {
 }
 
 /// `ethtool -K eth0 tso off gso off` (recorded) and `ethtool -k eth0`.
+/// Offload features `ethtool -K` takes by their short (legacy) names, and a virtio
+/// NIC's kernel names for the segmentation and receive offloads.
+const ETHTOOL_FEATURES: &[&str] = &[
+    "sg",
+    "tx",
+    "rx",
+    "tso",
+    "ufo",
+    "gso",
+    "gro",
+    "lro",
+    "rxvlan",
+    "txvlan",
+    "ntuple",
+    "rxhash",
+    "tcp-segmentation-offload",
+    "generic-segmentation-offload",
+    "generic-receive-offload",
+];
+
+/// ethtool 6.1's `exit_bad_args()`: any option, device or feature list it cannot
+/// parse.
+fn ethtool_bad_args() -> Out {
+    Out::fail(1, "ethtool: bad command line argument(s)\nFor more information run ethtool -h")
+}
+
+/// `ethtool -K|--features|--offload DEV FEATURE on|off...`, `-k|--show-features|--show-offload DEV`,
+/// `--version`; anything else is a bad command line, as ethtool 6.1 parses it.
 pub fn ethtool(ctx: &mut Ctx, args: &[String]) -> Out {
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let no_device = || Out::fail(1, "Cannot get device feature names: No such device");
     match a.as_slice() {
+        ["--version"] => Out::ok("ethtool version 6.1\n"),
         [flag, iface, settings @ ..] if ["-K", "--offload", "--features"].contains(flag) => {
-            if *iface != "eth0" {
-                return Out::fail(1, "Cannot get device feature names: No such device");
+            let valid = !settings.is_empty()
+                && settings.len() % 2 == 0
+                && settings.chunks(2).all(|kv| ETHTOOL_FEATURES.contains(&kv[0]) && ["on", "off"].contains(&kv[1]));
+            if !valid {
+                return ethtool_bad_args();
             }
-            let off =
-                settings.chunks(2).any(|kv| kv.len() == 2 && (kv[0] == "tso" || kv[0] == "gso") && kv[1] == "off");
-            if off {
+            if *iface != "eth0" {
+                return no_device();
+            }
+            let segmentation = ["tso", "gso", "tcp-segmentation-offload", "generic-segmentation-offload"];
+            if settings.chunks(2).any(|kv| segmentation.contains(&kv[0]) && kv[1] == "off") {
                 ctx.node().offload_off = true;
             }
             Out::default()
         }
         [flag, iface] if ["-k", "--show-offload", "--show-features"].contains(flag) => {
             if *iface != "eth0" {
-                return Out::fail(1, "Cannot get device feature names: No such device");
+                return no_device();
             }
             let state = if ctx.node().offload_off { "off" } else { "on" };
             Out::ok(format!(
                 "Features for eth0:\ntcp-segmentation-offload: {state}\ngeneric-segmentation-offload: {state}\n"
             ))
         }
-        _ => Out::fail(1, "ethtool: bad command line argument(s)\nFor more information run ethtool -h"),
+        _ => ethtool_bad_args(),
     }
 }
 
