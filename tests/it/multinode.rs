@@ -230,3 +230,38 @@ fn kindnet_finds_the_api_server_from_every_node() {
         inspect[0]["status"]["networks"][0]["ipv4Address"].as_str().unwrap().split('/').next().unwrap().to_string();
     assert!(multi.contains(&format!("value: {ip}:6443")), "{multi}");
 }
+
+#[test]
+fn registry_mirrors_beside_a_config_path_leave_containerd_without_a_cri() {
+    // kind's registry-mirror patch and a certs.d config_path patch: containerd 2.x
+    // refuses the CRI image config (`mirrors` cannot be set when `config_path` is
+    // provided), so no kubelet can start, as on a real node.
+    let world = World::new();
+    let config = "kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+containerdConfigPatches:
+- |-
+  [plugins.\"io.containerd.grpc.v1.cri\".registry]
+    config_path = \"/etc/containerd/certs.d\"
+- |-
+  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"localhost:5001\"]
+    endpoint = [\"http://kind-registry:5000\"]
+";
+    world
+        .kina_stdin(&["create", "cluster", "--retain", "--config", "-"], config)
+        .code_is(1)
+        .stderr_has("failed while waiting for the kubelet to start");
+    let node = "kina-control-plane";
+    world
+        .container(&["exec", node, "journalctl", "-u", "containerd"])
+        .success()
+        .stdout_has("msg=\"failed to load plugin\" error=\"invalid cri image config: `mirrors` cannot be set when `config_path` is provided\"");
+    world
+        .container(&["exec", node, "crictl", "ps", "-a"])
+        .code_is(1)
+        .stderr_has("rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService");
+    // Either patch alone is fine.
+    world.kina(&["delete", "cluster"]).success();
+    let mirror_only = config.split("- |-").take(1).chain(config.split("- |-").skip(2)).collect::<Vec<_>>().join("- |-");
+    world.kina_stdin(&["create", "cluster", "--config", "-"], &mirror_only).success();
+}

@@ -50,6 +50,12 @@ pub fn journalctl(ctx: &mut Ctx, args: &[String]) -> Out {
             }));
             if running {
                 lines.push(format!("Aug 07 20:15:09 {host} kubelet[512]: I0807 20:15:09 kubelet_node_status.go:75] \"Successfully registered node\" node=\"{host}\""));
+            } else if let Some(_why) = super::programs::cri_error(ctx.node()) {
+                let err = format!("failed to run Kubelet: {}", super::programs::cri_unimplemented("RuntimeService"));
+                lines.push(format!(
+                    "Aug 07 20:15:09 {host} kubelet[512]: E0807 20:15:09 run.go:72] \"command failed\" err={err:?}"
+                ));
+                lines.push(format!("Aug 07 20:15:09 {host} systemd[1]: kubelet.service: Main process exited, code=exited, status=1/FAILURE"));
             }
             lines
         }
@@ -60,7 +66,16 @@ pub fn journalctl(ctx: &mut Ctx, args: &[String]) -> Out {
                     "Aug 07 20:15:03 {host} systemd[1]: containerd.service: Main process exited, code=exited, status=1/FAILURE"
                 ),
             ],
-            None => vec![format!("Aug 07 20:15:03 {host} containerd[201]: containerd successfully booted in 0.2s")],
+            None => {
+                let mut lines = Vec::new();
+                if let Some(why) = super::programs::cri_error(ctx.node()) {
+                    lines.push(format!(
+                        "Aug 07 20:15:03 {host} containerd[201]: time=\"2026-08-07T20:15:03.120000000Z\" level=warning msg=\"failed to load plugin\" error={why:?} id=io.containerd.cri.v1.images type=io.containerd.cri.v1"
+                    ));
+                }
+                lines.push(format!("Aug 07 20:15:03 {host} containerd[201]: containerd successfully booted in 0.2s"));
+                lines
+            }
         },
         Some(other) if ctx.node().units.contains_key(&format!("{other}.service")) => {
             let lines = ctx.node().journal.get(&format!("{other}.service")).cloned().unwrap_or_default();
@@ -150,6 +165,12 @@ pub fn crictl(ctx: &mut Ctx, args: &[String]) -> Out {
         crictl_flags(args.first().map_or("", String::as_str), table, args.get(1..).unwrap_or_default(), true)
     {
         return out;
+    }
+    if super::programs::cri_error(ctx.node()).is_some() {
+        let images = matches!(args.first().map(String::as_str), Some("images" | "image" | "img"));
+        let service = if images { "ImageService" } else { "RuntimeService" };
+        let why = super::programs::cri_unimplemented(service);
+        return Out::fail(1, format!("time=\"{}\" level=fatal msg={why:?}", crate::util::iso_now()));
     }
     match args.first().map(String::as_str) {
         Some("images" | "image" | "img") => {

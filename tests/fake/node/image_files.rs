@@ -103,6 +103,25 @@ pub fn containerd_config_error(text: &str) -> Option<String> {
     }
 }
 
+/// Why containerd's CRI image plugin fails to load with this config, if it does:
+/// containerd starts, logs the plugin's error and serves no CRI, so kubelets and
+/// crictl cannot use it. A config that sets both the registry's `config_path` and
+/// `mirrors` (containerd 2.x `internal/cri/config/config.go`, `ValidateImageConfig`,
+/// wrapped by `plugins/cri/images/plugin.go`); version 2 keeps the registry under
+/// the CRI plugin, version 3 under `io.containerd.cri.v1.images`.
+pub fn cri_plugin_error(text: &str) -> Option<String> {
+    let table: toml::Table = text.parse().ok()?;
+    let plugin = match table.get("version").and_then(toml::Value::as_integer) {
+        Some(3) => "io.containerd.cri.v1.images",
+        _ => "io.containerd.grpc.v1.cri",
+    };
+    let registry = table.get("plugins")?.get(plugin)?.get("registry")?;
+    let config_path = registry.get("config_path").and_then(toml::Value::as_str).is_some_and(|p| !p.is_empty());
+    let mirrors = registry.get("mirrors").and_then(toml::Value::as_table).is_some_and(|m| !m.is_empty());
+    (config_path && mirrors)
+        .then(|| "invalid cri image config: `mirrors` cannot be set when `config_path` is provided".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +142,29 @@ mod tests {
         assert!(containerd_config_error("version = 4\n").unwrap().contains("unsupported config version `4`"));
         assert!(containerd_config_error("version = \"2\"\n").is_some());
         assert_eq!(containerd_config_error("version = 3\n"), None);
+    }
+
+    #[test]
+    fn the_cri_refuses_mirrors_beside_a_config_path() {
+        assert_eq!(cri_plugin_error(CONTAINERD_CONFIG), None);
+        let v2 = |registry: &str| {
+            format!("{CONTAINERD_CONFIG}\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n{registry}")
+        };
+        let both = v2(
+            "config_path = \"/etc/containerd/certs.d\"\n[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"localhost:5001\"]\nendpoint = [\"http://r:5000\"]\n",
+        );
+        assert_eq!(
+            cri_plugin_error(&both).as_deref(),
+            Some("invalid cri image config: `mirrors` cannot be set when `config_path` is provided")
+        );
+        assert_eq!(cri_plugin_error(&v2("config_path = \"/etc/containerd/certs.d\"\n")), None);
+        assert_eq!(
+            cri_plugin_error(&v2(
+                "config_path = \"\"\n[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"a\"]\nendpoint = []\n"
+            )),
+            None
+        );
+        let v3 = "version = 3\n[plugins.'io.containerd.cri.v1.images'.registry]\nconfig_path = \"/x\"\n[plugins.'io.containerd.cri.v1.images'.registry.mirrors.'a']\nendpoint = []\n";
+        assert!(cri_plugin_error(v3).is_some());
     }
 }

@@ -139,6 +139,25 @@ fn same_version(a: &str, b: &str) -> bool {
     a.trim_start_matches('v') == b.trim_start_matches('v')
 }
 
+/// kubeadm waiting for a kubelet that exited at start (containerd served it no CRI):
+/// kubeadm's `WaitForKubelet` message, in `phase`.
+pub(super) fn kubelet_failure(out: &mut Out, phase: &str) -> Out {
+    out.stdout.push_str(
+        "[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. This can take up to 4m0s\n\
+         [kubelet-check] The kubelet is not healthy after 4m0.000412s\n\n\
+         Unfortunately, an error has occurred, likely caused by:\n\
+         \t- The kubelet is not running\n\
+         \t- The kubelet is unhealthy due to a misconfiguration of the node in some way (required cgroups disabled)\n\n\
+         If you are on a systemd-powered system, you can try to troubleshoot the error with the following commands:\n\
+         \t- 'systemctl status kubelet'\n\
+         \t- 'journalctl -xeu kubelet'\n",
+    );
+    let err = failure(format!(
+        "error execution phase {phase}: failed while waiting for the kubelet to start: The HTTP call equal to 'curl -sSL http://127.0.0.1:10248/healthz' returned error: Get \"http://127.0.0.1:10248/healthz\": dial tcp 127.0.0.1:10248: connect: connection refused"
+    ));
+    std::mem::take(out).with_stderr(err.stderr).exit(1)
+}
+
 fn wait_control_plane_failure(out: &mut Out, addr: &str, port: u16, why: &str) -> Out {
     out.stdout.push_str(&format!(
         "[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory \"/etc/kubernetes/manifests\"\n\
@@ -249,6 +268,10 @@ fn init(ctx: &mut Ctx, args: &[String]) -> Out {
     ));
     out.stdout.push_str("[kubeconfig] Using kubeconfig folder \"/etc/kubernetes\"\n[kubeconfig] Writing \"admin.conf\" kubeconfig file\n[kubeconfig] Writing \"super-admin.conf\" kubeconfig file\n[kubeconfig] Writing \"kubelet.conf\" kubeconfig file\n[kubeconfig] Writing \"controller-manager.conf\" kubeconfig file\n[kubeconfig] Writing \"scheduler.conf\" kubeconfig file\n");
     out.stdout.push_str("[etcd] Creating static Pod manifest for local etcd in \"/etc/kubernetes/manifests\"\n[control-plane] Using manifest folder \"/etc/kubernetes/manifests\"\n[control-plane] Creating static Pod manifest for \"kube-apiserver\"\n[control-plane] Creating static Pod manifest for \"kube-controller-manager\"\n[control-plane] Creating static Pod manifest for \"kube-scheduler\"\n[kubelet-start] Writing kubelet configuration to file \"/var/lib/kubelet/config.yaml\"\n[kubelet-start] Starting the kubelet\n");
+    if super::programs::cri_error(ctx.node()).is_some() {
+        out.stdout.push_str("[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory \"/etc/kubernetes/manifests\"\n");
+        return kubelet_failure(&mut out, "wait-control-plane");
+    }
     if wrong_version {
         return wait_control_plane_failure(
             &mut out,

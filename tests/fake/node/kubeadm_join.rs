@@ -104,6 +104,14 @@ pub fn join(ctx: &mut Ctx, args: &[String]) -> Out {
         ));
         return out.with_stderr(f.stderr).exit(1);
     }
+    if super::programs::cri_error(ctx.node()).is_some() {
+        out.stdout.push_str(
+            "[preflight] Reading configuration from the \"kubeadm-config\" ConfigMap in namespace \"kube-system\"...\n\
+             [kubelet-start] Writing kubelet configuration to file \"/var/lib/kubelet/config.yaml\"\n\
+             [kubelet-start] Starting the kubelet\n",
+        );
+        return super::kubeadm::kubelet_failure(&mut out, "kubelet-start");
+    }
     let ca = ctx.state.containers[&cp_id].node.read("/etc/kubernetes/pki/ca.crt").cloned().unwrap_or_default();
     let my_id = ctx.id.clone();
     super::pki::write_worker(ctx.node(), &cluster.name, &bootstrap_server, &ca, &node_name, plan.node_ip.as_deref());

@@ -249,6 +249,23 @@ pub fn containerd_up(ctx: &mut Ctx) -> bool {
     containerd_config_error(node).is_none()
 }
 
+/// Why the running containerd serves no CRI (a CRI plugin that failed to load), if so.
+pub fn cri_error(node: &super::model::Node) -> Option<String> {
+    if containerd_config_error(node).is_some() {
+        return None;
+    }
+    node.read(super::image_files::CONTAINERD_CONFIG_PATH).and_then(|text| super::image_files::cri_plugin_error(text))
+}
+
+/// What a CRI client gets from a containerd that serves no CRI (`service` is
+/// `RuntimeService` or `ImageService`).
+pub fn cri_unimplemented(service: &str) -> String {
+    let api = if service == "ImageService" { "image" } else { "runtime" };
+    format!(
+        "validate service connection: validate CRI v1 {api} API for endpoint \"unix:///run/containerd/containerd.sock\": rpc error: code = Unimplemented desc = unknown service runtime.v1.{service}"
+    )
+}
+
 /// Why containerd would exit at start with the node's config, if it would.
 pub fn containerd_config_error(node: &super::model::Node) -> Option<String> {
     match node.read(super::image_files::CONTAINERD_CONFIG_PATH) {
