@@ -81,6 +81,8 @@ pub fn build(s: &mut Session, args: &[String]) -> Out {
     };
     let base_files = lookup(state, &base_key).map(|i| i.files.clone()).unwrap_or_default();
     let scratch = s.cfg.state_dir.join(format!("build-{}", std::process::id()));
+    // The RUN lines run with no lock held; the state is read afresh after them.
+    or_return!(s.release());
     let built = run_steps(&plan, Path::new(&context), &base_key, base_files, &scratch);
     let _ = std::fs::remove_dir_all(&scratch);
     let state = or_return!(s.state());
