@@ -118,6 +118,15 @@ const CRICTL_IMAGES: &[Flag] = &[
     boolean(&["no-trunc"]),
     boolean(&["pinned"]),
 ];
+/// `crictl pull`: cri-tools' `cmd/crictl/image.go`.
+const CRICTL_PULL: &[Flag] = &[
+    value(&["creds"]),
+    value(&["auth"]),
+    value(&["username", "u"]),
+    value(&["pod-config"]),
+    value(&["annotation", "a"]),
+    value(&["pull-timeout", "pt"]),
+];
 /// `crictl ps`: cri-tools' `cmd/crictl/container.go`.
 const CRICTL_PS: &[Flag] = &[
     boolean(&["verbose", "v"]),
@@ -159,15 +168,16 @@ pub fn crictl(ctx: &mut Ctx, args: &[String]) -> Out {
     let table = match args.first().map(String::as_str) {
         Some("images" | "image" | "img") => CRICTL_IMAGES,
         Some("ps") => CRICTL_PS,
+        Some("pull") => CRICTL_PULL,
         _ => &[],
     };
-    if let Err(out) =
-        crictl_flags(args.first().map_or("", String::as_str), table, args.get(1..).unwrap_or_default(), true)
-    {
-        return out;
-    }
+    let command = args.first().map_or("", String::as_str);
+    let command = match crictl_flags(command, table, args.get(1..).unwrap_or_default(), true) {
+        Ok(p) => p,
+        Err(out) => return out,
+    };
     if super::programs::cri_error(ctx.node()).is_some() {
-        let images = matches!(args.first().map(String::as_str), Some("images" | "image" | "img"));
+        let images = matches!(args.first().map(String::as_str), Some("images" | "image" | "img" | "pull"));
         let service = if images { "ImageService" } else { "RuntimeService" };
         let why = super::programs::cri_unimplemented(service);
         return Out::fail(1, format!("time=\"{}\" level=fatal msg={why:?}", crate::util::iso_now()));
@@ -184,7 +194,7 @@ pub fn crictl(ctx: &mut Ctx, args: &[String]) -> Out {
             rows.extend(super::ctr::crictl_image_rows(ctx.node()));
             Out::lines(&rows)
         }
-        Some("pull") => match args.get(1) {
+        Some("pull") => match command.rest.first() {
             Some(reference) if super::registry_pull::handles(reference) => {
                 super::registry_pull::crictl_pull(ctx, reference)
             }
