@@ -26,6 +26,9 @@ pub(crate) struct Invocation {
     pub timeout: Option<Duration>,
     /// Let the child's stderr reach the terminal (image pull progress).
     pub inherit_stderr: bool,
+    /// Run in the terminal's process group with stderr inherited, so a
+    /// program that asks on the terminal (`sudo`'s password) can.
+    pub foreground: bool,
 }
 
 impl Invocation {
@@ -37,6 +40,7 @@ impl Invocation {
             stdin: None,
             timeout: None,
             inherit_stderr: false,
+            foreground: false,
         }
     }
 
@@ -68,6 +72,18 @@ impl Invocation {
 
     pub(crate) fn inherit_stderr(mut self, inherit: bool) -> Self {
         self.inherit_stderr = inherit;
+        self
+    }
+
+    pub(crate) fn foreground(mut self) -> Self {
+        self.foreground = true;
+        self.inherit_stderr = true;
+        self
+    }
+
+    /// File contents for the program's stdin (never a script built from them).
+    pub(crate) fn input(mut self, input: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(input.into());
         self
     }
 
@@ -191,12 +207,16 @@ fn command(invocation: &Invocation, stdin: Stdio) -> tokio::process::Command {
         .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(if invocation.inherit_stderr { Stdio::inherit() } else { Stdio::piped() })
-        // Ctrl-C on the terminal is kina's to handle: the child gets its own
-        // process group, so it is not interrupted behind kina's back (and
-        // cleanup's own calls survive a second Ctrl-C).
-        .process_group(0)
         // If kina stops waiting for a call, that call must not outlive it.
         .kill_on_drop(true);
+    if !invocation.foreground {
+        // Ctrl-C on the terminal is kina's to handle: the child gets its own
+        // process group, so it is not interrupted behind kina's back (and
+        // cleanup's own calls survive a second Ctrl-C). A foreground child
+        // stays in the terminal's group: reading the terminal from another
+        // group would stop it (SIGTTIN).
+        command.process_group(0);
+    }
     command
 }
 

@@ -13,6 +13,7 @@ pub mod cli;
 mod cluster;
 mod config;
 mod containerd;
+mod dns;
 mod doctor;
 mod duration;
 mod exec;

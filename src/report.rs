@@ -72,6 +72,8 @@ fn hint(err: &anyhow::Error) -> Option<String> {
                 e.hint()
             } else if let Some(e) = cause.downcast_ref::<crate::provider::image_builder::BuildError>() {
                 e.hint()
+            } else if let Some(e) = cause.downcast_ref::<crate::dns::resolver::ResolverError>() {
+                e.hint()
             } else {
                 None
             }

@@ -11,6 +11,7 @@ use super::kindnet::Kindnet;
 use super::load_balancer::LoadBalancer;
 use super::local_path::LocalPath;
 use super::metrics_server::MetricsServer;
+use super::names::Names;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AddonId {
@@ -22,6 +23,7 @@ pub(crate) enum AddonId {
     Headlamp,
     Kindnet,
     Calico,
+    Names,
 }
 
 /// One addon as `kina install --list` shows it.
@@ -139,6 +141,17 @@ pub(crate) const CATALOG: &[Info] = &[
         versioned: true,
         tag_prefix: "",
         addon: &Calico,
+    },
+    Info {
+        id: AddonId::Names,
+        name: "names",
+        aliases: &["dns"],
+        version: env!("CARGO_PKG_VERSION"),
+        summary: "names on the Mac under <cluster>.kina.internal for LoadBalancer Services, Ingresses and HTTPRoutes",
+        requires: &[AddonId::LoadBalancer],
+        versioned: false,
+        tag_prefix: "",
+        addon: &Names,
     },
 ];
 

@@ -20,6 +20,8 @@ pub(crate) struct Cx<'a> {
     /// `--wait`; zero means do not wait.
     pub wait: Duration,
     deadline: Instant,
+    /// `--resolver`: how `names` may get root for the Mac's resolver file.
+    pub resolver: Option<crate::dns::resolver::Mode>,
 }
 
 impl<'a> Cx<'a> {
@@ -46,6 +48,7 @@ impl<'a> Cx<'a> {
             fetcher,
             wait,
             deadline: Instant::now() + wait,
+            resolver: None,
         })
     }
 

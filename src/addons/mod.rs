@@ -22,6 +22,7 @@ pub(crate) mod load_balancer;
 mod local_path;
 mod manifest;
 mod metrics_server;
+pub(crate) mod names;
 mod record;
 mod run;
 

@@ -20,6 +20,7 @@ pub(crate) struct InstallOptions<'a> {
     pub mirror: Option<&'a str>,
     /// `--allow-http`: a plain-http mirror off this Mac is acceptable.
     pub allow_http: bool,
+    pub resolver: Option<crate::dns::resolver::Mode>,
 }
 
 pub(crate) struct UninstallOptions<'a> {
@@ -28,6 +29,7 @@ pub(crate) struct UninstallOptions<'a> {
     pub version: Option<&'a str>,
     pub mirror: Option<&'a str>,
     pub allow_http: bool,
+    pub resolver: Option<crate::dns::resolver::Mode>,
 }
 
 /// The version to install and whether it is the pinned one (whose checksum
@@ -74,6 +76,7 @@ pub(crate) async fn install<P: Provider>(
     let fetcher = Fetcher::from_settings(opts.mirror, opts.allow_http)?;
     warn_of_plain_http(printer, &fetcher);
     let mut cx = Cx::connect(provider, printer, opts.cluster, fetcher, opts.wait).await?;
+    cx.resolver = opts.resolver;
     info.addon.prefetch(&cx, version, pinned).await.with_context(|| format!("failed to install {}", info.name))?;
     if let Some(note) = info.addon.provided_already(&cx).await? {
         printer.info(&note);
@@ -135,6 +138,7 @@ pub(crate) async fn uninstall<P: Provider>(
     let fetcher = Fetcher::from_settings(opts.mirror, opts.allow_http)?;
     warn_of_plain_http(printer, &fetcher);
     let mut cx = Cx::connect(provider, printer, opts.cluster, fetcher, Duration::from_secs(300)).await?;
+    cx.resolver = opts.resolver;
     // What was installed is what goes: `--version`, else the version kina recorded.
     let recorded = super::record::version_of(&cx, info.name).await?;
     let recorded = recorded.filter(|_| info.versioned);

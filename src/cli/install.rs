@@ -36,6 +36,9 @@ pub struct InstallArgs {
     /// allow a plain-http --mirror off this Mac (one on localhost is always allowed)
     #[arg(long)]
     pub allow_http: bool,
+    /// names: how kina may get root for the Mac's /etc/resolver file: ask (on a terminal), sudo, or print the commands [default: $KINA_RESOLVER, else ask]
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub resolver: Option<crate::dns::resolver::Mode>,
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +58,9 @@ pub struct UninstallArgs {
     /// allow a plain-http --mirror off this Mac (one on localhost is always allowed)
     #[arg(long)]
     pub allow_http: bool,
+    /// names: how kina may get root for the Mac's /etc/resolver file: ask (on a terminal), sudo, or print the commands [default: $KINA_RESOLVER, else ask]
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub resolver: Option<crate::dns::resolver::Mode>,
 }
 
 /// Offers the catalog's names to shell completion and help, but lets any
@@ -106,6 +112,7 @@ pub(super) async fn install<P: Provider>(args: InstallArgs, provider: &P, printe
         wait: args.wait,
         mirror: mirror.as_deref(),
         allow_http: args.allow_http,
+        resolver: args.resolver,
     };
     let advice = format!("run it again to finish, or `kina uninstall {addon}`");
     until_interrupted(addons::install(provider, printer, &opts), &format!("kina install {addon}"), &advice).await
@@ -134,6 +141,7 @@ pub(super) async fn uninstall<P: Provider>(args: UninstallArgs, provider: &P, pr
         version: args.version.as_deref(),
         mirror: mirror.as_deref(),
         allow_http: args.allow_http,
+        resolver: args.resolver,
     };
     let what = format!("kina uninstall {}", args.addon);
     until_interrupted(addons::uninstall(provider, printer, &opts), &what, "run it again to finish").await

@@ -98,6 +98,18 @@ impl Printer {
         }
     }
 
+    /// Asks `question` (a yes/no one) on stderr and reads the answer from
+    /// stdin; only `y` or `yes` is a yes. Callers ask only when stdin is a terminal.
+    pub(crate) fn confirm(&self, question: &str) -> bool {
+        self.suspend(|| {
+            eprint!("{question} [y/N] ");
+            let _ = std::io::stderr().flush();
+            let mut answer = String::new();
+            std::io::stdin().read_line(&mut answer).is_ok()
+                && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+        })
+    }
+
     pub(crate) fn error(&self, text: &str) {
         if self.quiet {
             return;
