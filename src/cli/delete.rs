@@ -52,6 +52,7 @@ pub(super) async fn run<P: Provider + crate::provider::registry::RegistryRuntime
             printer.info(&format!("Deleting cluster {name:?} ..."));
             let targets = kubeconfig::remove_targets_from_env(args.kubeconfig.as_deref());
             let report = delete_clusters(provider, printer, Selection::Named(vec![name]), &targets).await?;
+            remove_resolver_files(printer, &report.deleted).await?;
             match report.failed.into_iter().next() {
                 Some((_, err)) => Err(err),
                 None => Ok(()),
@@ -68,6 +69,7 @@ pub(super) async fn run<P: Provider + crate::provider::registry::RegistryRuntime
             };
             // Like kind: a cluster that fails is reported, the others still go.
             let report = delete_clusters(provider, printer, selection, &targets).await?;
+            remove_resolver_files(printer, &report.deleted).await?;
             for (cluster, err) in &report.failed {
                 printer.info(&format!("failed to delete cluster {cluster:?}: {err:#}"));
             }
@@ -75,4 +77,17 @@ pub(super) async fn run<P: Provider + crate::provider::registry::RegistryRuntime
             Ok(())
         }
     }
+}
+
+/// The Mac's resolver file of each deleted cluster's zone (`kina install
+/// names`), if kina wrote one; `KINA_RESOLVER` says how to get root.
+async fn remove_resolver_files(printer: &Printer, deleted: &[String]) -> anyhow::Result<()> {
+    for cluster in deleted {
+        let zone = crate::dns::zone(cluster);
+        if crate::dns::resolver::read(&zone).is_some() {
+            let mode = crate::dns::resolver::Mode::resolve(None)?;
+            crate::dns::resolver::remove(&crate::exec::ProcessRunner, printer, mode, &zone).await?;
+        }
+    }
+    Ok(())
 }

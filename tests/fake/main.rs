@@ -39,6 +39,15 @@ fn main() {
         std::process::exit(node::root::enter(&args[1..]));
     }
     let cfg = config::Config::from_env();
+    if args.first().is_some_and(|a| a == node::dns::COMMAND) {
+        let state = store::read_state(&cfg.state_dir).unwrap_or_default();
+        let (code, ips) = node::dns::command(&state, &args[1..]);
+        println!("{code}");
+        for ip in ips {
+            println!("{ip}");
+        }
+        std::process::exit(0);
+    }
     util::set_cli_version(cfg.version);
     let argv0 = std::env::args().next().unwrap_or_default();
     let called_as = node::program_name(&argv0).to_string();

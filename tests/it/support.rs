@@ -6,6 +6,8 @@ use std::process::{Command, Output, Stdio};
 
 pub const KINA: &str = env!("CARGO_BIN_EXE_kina");
 pub const FAKE: &str = env!("CARGO_BIN_EXE_container");
+/// The fake's test-only command that answers a DNS query (tests/fake/node/dns.rs).
+pub const FAKE_DNS: &str = "__kina-test-dns";
 
 /// One isolated world: the fake's state, a HOME, and extra env for both binaries.
 pub struct World {

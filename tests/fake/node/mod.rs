@@ -3,6 +3,8 @@
 
 pub mod boot;
 pub mod controllers;
+pub mod coredns;
+pub mod dns;
 pub mod ctr;
 pub mod ctr_import;
 pub mod diag;

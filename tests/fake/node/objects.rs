@@ -269,28 +269,7 @@ pub fn kubeadm_objects(cluster: &mut Cluster, ca_pem: &str, kube_proxy: Option<O
         });
         cluster.create_object("daemonset.apps", Some("kube-system".into()), ds);
     }
-    // kubeadm's CoreDNS addon: two replicas, a readiness probe without a period (10 s).
-    let coredns = json!({
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "coredns", "namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}},
-        "spec": {
-            "replicas": 2,
-            "selector": {"matchLabels": {"k8s-app": "kube-dns"}},
-            "template": {
-                "metadata": {"labels": {"k8s-app": "kube-dns"}},
-                "spec": {
-                    "containers": [{
-                        "name": "coredns",
-                        "image": "registry.k8s.io/coredns/coredns:v1.12.1",
-                        "args": ["-conf", "/etc/coredns/Corefile"],
-                        "readinessProbe": {"httpGet": {"path": "/ready", "port": 8181, "scheme": "HTTP"}},
-                    }],
-                },
-            },
-        },
-    });
-    cluster.create_object("deployment.apps", Some("kube-system".into()), coredns);
+    super::coredns::kubeadm_objects(cluster);
     let kubeconfig = format!(
         "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: {}\n    server: {server}\n  name: \"\"\n\
          contexts: null\ncurrent-context: \"\"\nkind: Config\npreferences: {{}}\nusers: null\n",

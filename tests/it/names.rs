@@ -1,0 +1,190 @@
+//! `kina install names` through the real binary: the Corefile kina gives
+//! CoreDNS, the NodePort in front of it, the Mac's resolver file (written
+//! through a `sudo` on PATH that the test provides), and names that resolve
+//! with dig against what the fake cluster would answer (tests/it/dns_responder.rs).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::dns_responder::Responder;
+use crate::support::World;
+
+const CP: &str = "kina-control-plane";
+const ZONE: &str = "kina.kina.internal";
+
+const WEB: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  type: LoadBalancer\n  selector:\n    app: web\n  ports:\n  - port: 8080\n    protocol: TCP\n";
+
+/// A world on its own loopback subnet (so its node port can be bound), with
+/// addon manifests from the fixtures, the resolver directory in the world and
+/// a `sudo` that logs its argv and runs it.
+fn world(subnet: u8) -> World {
+    let mut world = World::new();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/addons");
+    world.env("KINA_ADDON_MIRROR", fixtures.display().to_string());
+    world.env("KINA_FAKE_SUBNET", format!("127.79.{subnet}"));
+    world.env("KINA_RESOLVER_DIR", world.path("resolver").display().to_string());
+    let bin = world.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let sudo = bin.join("sudo");
+    let log = world.path("sudo.log");
+    std::fs::write(&sudo, format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec \"$@\"\n", log.display())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&sudo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    world.env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()));
+    world
+}
+
+fn resolver_file(world: &World) -> PathBuf {
+    world.path("resolver").join(ZONE)
+}
+
+fn sudo_calls(world: &World) -> Vec<String> {
+    std::fs::read_to_string(world.path("sudo.log")).unwrap_or_default().lines().map(str::to_string).collect()
+}
+
+fn apply(world: &World, manifest: &str) {
+    let argv = ["exec", "-i", CP, "kubectl", "--kubeconfig=/etc/kubernetes/admin.conf", "apply", "-f", "-"];
+    world.container_stdin(&argv, manifest).success();
+}
+
+fn node_ip(world: &World) -> String {
+    let inspect: serde_json::Value = serde_json::from_str(&world.container(&["inspect", CP]).stdout()).unwrap();
+    inspect[0]["status"]["networks"][0]["ipv4Address"].as_str().unwrap().split('/').next().unwrap().to_string()
+}
+
+/// `dig` at the server the resolver file names: (status, addresses).
+fn dig(world: &World, name: &str) -> (String, Vec<String>) {
+    let text = std::fs::read_to_string(resolver_file(world)).expect("the resolver file");
+    let value = |key: &str| {
+        text.lines().find_map(|l| l.strip_prefix(&format!("{key} ")).map(str::to_string)).expect(key)
+    };
+    let out = Command::new("dig")
+        .args([&format!("@{}", value("nameserver")), "-p", &value("port"), "+tries=1", "+time=2", name, "A"])
+        .output()
+        .expect("dig (bind9-dnsutils; scripts/test installs it)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let status = text
+        .lines()
+        .find_map(|l| l.split("status: ").nth(1).map(|s| s.split(',').next().unwrap().to_string()))
+        .unwrap_or_else(|| format!("no answer ({})", text.lines().find(|l| l.contains(";;")).unwrap_or("")));
+    let answers = text
+        .lines()
+        .skip_while(|l| !l.starts_with(";; ANSWER SECTION"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_whitespace().last().map(str::to_string))
+        .collect();
+    (status, answers)
+}
+
+#[test]
+fn a_loadbalancer_service_gets_a_name_on_the_mac_until_the_cluster_is_deleted() {
+    let mut world = world(1);
+    world.env("KINA_RESOLVER", "sudo");
+    world.kina(&["create", "cluster"]).success();
+    let install = world.kina(&["install", "names"]);
+    install.success().stderr_has("names needs load-balancer; installing it first");
+    let ip = node_ip(&world);
+    let file = resolver_file(&world);
+    let expected = format!(
+        "# kina: names of cluster \"kina\" (kina install names); `kina delete cluster --name kina` removes this file\n\
+         domain {ZONE}\nnameserver {ip}\nport 30053\n"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+    install.stderr_has(&format!("    nameserver {ip}"));
+    let dir = world.path("resolver");
+    assert_eq!(
+        sudo_calls(&world),
+        [format!("mkdir -p {}", dir.display()), format!("tee {}", file.display())],
+        "kina runs exactly these, with the content on stdin"
+    );
+
+    let corefile = world
+        .kubectl(CP, &["get", "configmap", "coredns", "-n", "kube-system", "-o=jsonpath={.data.Corefile}"])
+        .success()
+        .stdout();
+    assert!(corefile.starts_with(".:53 {\n    errors\n"), "kubeadm's block stays first:\n{corefile}");
+    assert!(corefile.contains(&format!("{ZONE}:53 {{\n    errors\n    hosts /etc/kina-names/hosts {ZONE} {{\n        ttl 5\n        fallthrough\n    }}\n    kubernetes cluster.local\n    k8s_external {ZONE}\n}}\n")), "{corefile}");
+
+    let _dns = Responder::start(&ip, 30053, world.path("state"));
+    apply(&world, WEB);
+    assert_eq!(dig(&world, &format!("web.default.{ZONE}")), ("NOERROR".to_string(), vec![ip.clone()]));
+    assert_eq!(dig(&world, &format!("nothing.default.{ZONE}")).0, "NXDOMAIN");
+    assert_eq!(dig(&world, &format!("web.other.{ZONE}")).0, "NXDOMAIN");
+
+    // Installing again rewrites nothing and asks for no sudo.
+    world.kina(&["install", "names"]).success();
+    assert_eq!(sudo_calls(&world).len(), 2);
+
+    world.kina(&["delete", "cluster"]).success().stderr_has(&format!("Removing {}", file.display()));
+    assert!(!file.exists());
+    assert_eq!(sudo_calls(&world).last().unwrap(), &format!("rm -f {}", file.display()));
+}
+
+#[test]
+fn names_need_the_node_port_and_kinas_corefile_block() {
+    let mut world = world(2);
+    world.env("KINA_RESOLVER", "sudo");
+    world.kina(&["create", "cluster"]).success();
+    world.kina(&["install", "names"]).success();
+    let ip = node_ip(&world);
+    let _dns = Responder::start(&ip, 30053, world.path("state"));
+    apply(&world, WEB);
+    let name = format!("web.default.{ZONE}");
+    assert_eq!(dig(&world, &name).0, "NOERROR");
+
+    // k8s_external answers nothing without the kubernetes plugin in its block.
+    let corefile = world
+        .kubectl(CP, &["get", "configmap", "coredns", "-n", "kube-system", "-o=jsonpath={.data.Corefile}"])
+        .success()
+        .stdout();
+    let broken = corefile.replace("    kubernetes cluster.local\n    k8s_external", "    k8s_external");
+    let patch = serde_json::json!({"data": {"Corefile": broken}}).to_string();
+    world.kubectl(CP, &["patch", "configmap", "coredns", "-n", "kube-system", "--type=merge", "-p", &patch]).success();
+    assert_eq!(dig(&world, &name).0, "SERVFAIL");
+    // Installing again puts the block right.
+    world.kina(&["install", "names"]).success();
+    assert_eq!(dig(&world, &name).0, "NOERROR");
+
+    // Without the NodePort, nothing answers on the node port.
+    world.kubectl(CP, &["delete", "service", "kina-names-dns", "-n", "kube-system"]).success();
+    assert!(dig(&world, &name).0.starts_with("no answer"), "{:?}", dig(&world, &name));
+}
+
+#[test]
+fn without_a_terminal_kina_prints_the_commands_instead_of_running_sudo() {
+    let world = world(3);
+    world.kina(&["create", "cluster"]).success();
+    let install = world.kina(&["install", "names"]);
+    install.success().stderr_has("kina did not run sudo; to do it yourself, run:");
+    let file = resolver_file(&world);
+    install.stderr_has(&format!("sudo tee {} >/dev/null <<'EOF'\n# kina: names of cluster", file.display()));
+    assert!(!file.exists());
+    assert!(sudo_calls(&world).is_empty());
+
+    world.kina(&["install", "names", "--resolver", "sudo"]).success();
+    assert!(file.exists());
+    world.kina(&["uninstall", "names", "--resolver", "print"]).success().stderr_has(&format!("sudo rm -f {}", file.display()));
+    assert!(file.exists(), "print leaves the file to the user");
+    let corefile = world
+        .kubectl(CP, &["get", "configmap", "coredns", "-n", "kube-system", "-o=jsonpath={.data.Corefile}"])
+        .success()
+        .stdout();
+    assert!(!corefile.contains("kina"), "{corefile}");
+    let volumes = world
+        .kubectl(CP, &["get", "deployment", "coredns", "-n", "kube-system", "-o=jsonpath={.spec.template.spec.volumes[*].name}"])
+        .success()
+        .stdout();
+    assert_eq!(volumes.trim(), "config-volume");
+}
+
+#[test]
+fn a_file_kina_did_not_write_is_left_alone() {
+    let mut world = world(4);
+    world.env("KINA_RESOLVER", "sudo");
+    world.kina(&["create", "cluster"]).success();
+    std::fs::create_dir_all(world.path("resolver")).unwrap();
+    std::fs::write(resolver_file(&world), "nameserver 10.0.0.1\n").unwrap();
+    world.kina(&["delete", "cluster"]).success().stderr_has("was not written by kina: kina leaves it");
+    assert!(resolver_file(&world).exists());
+}
