@@ -8,7 +8,7 @@ use super::addon::{Addon, Facts, Probe, Service, Step, Upstream};
 use super::catalog::Remote;
 use super::kubectl::Wait;
 use super::manifest::Manifest;
-use super::{Cx, load_balancer};
+use super::{AddonError, Cx, load_balancer};
 
 const ADDON: &str = "ingress-nginx";
 const NAMESPACE: &str = "ingress-nginx";
@@ -29,6 +29,7 @@ const FACTS: Facts = Facts {
     // first one makes, so it rolls out only after that Job did its work.
     waits: &[Wait::Rollout { resource: "deployment", namespace: NAMESPACE, name: CONTROLLER }],
     service: Some(SERVICE),
+    edit: Some(publish_the_service),
     ..Facts::of(ADDON, Probe::Object { resource: "deployment", namespace: Some(NAMESPACE), name: CONTROLLER })
 };
 
@@ -59,6 +60,20 @@ impl Addon for IngressNginx {
     fn reach<'a>(&'a self, cx: &'a Cx<'_>) -> Step<'a> {
         Box::pin(reach(cx))
     }
+}
+
+/// kind's manifest has the controller write `localhost` into each Ingress's
+/// status (`--publish-status-address=localhost`); kina has it publish its
+/// Service's LoadBalancer address instead, as upstream's cloud manifests do,
+/// so `kubectl get ingress` shows the node address and `names` can serve
+/// Ingress hostnames at it.
+fn publish_the_service(manifest: &mut Manifest, _version: &str) -> Result<(), AddonError> {
+    let controller = manifest.container("Deployment", CONTROLLER, "controller")?;
+    if let Some(args) = controller["args"].as_array_mut() {
+        args.retain(|a| !a.as_str().is_some_and(|a| a.starts_with("--publish-status-address=")));
+    }
+    super::manifest::add_arg(controller, &format!("--publish-service={NAMESPACE}/{CONTROLLER}"));
+    Ok(())
 }
 
 /// `127.0.0.1:8080` → `http://localhost:8080/`, `127.0.0.1:443` → `https://localhost/`.

@@ -188,3 +188,54 @@ fn a_file_kina_did_not_write_is_left_alone() {
     world.kina(&["delete", "cluster"]).success().stderr_has("was not written by kina: kina leaves it");
     assert!(resolver_file(&world).exists());
 }
+
+const INGRESS: &str = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  namespace: default\nspec:\n  ingressClassName: nginx\n  rules:\n  - host: web.kina.kina.internal\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service:\n            name: web\n            port:\n              number: 8080\n  - host: web.example.com\n";
+
+const ROUTE: &str = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: shop\n  namespace: default\nspec:\n  parentRefs:\n  - name: kina\n  hostnames:\n  - shop.kina.kina.internal\n  rules:\n  - backendRefs:\n    - name: web\n      port: 8080\n";
+
+#[test]
+fn ingress_hosts_under_the_zone_resolve_to_the_controllers_address() {
+    let mut world = world(5);
+    world.env("KINA_RESOLVER", "sudo");
+    world.kina(&["create", "cluster"]).success();
+    world.kina(&["install", "names"]).success();
+    // Not the pinned version: the fixture stands in for the real manifest, whose checksum kina pins.
+    world.kina(&["install", "ingress-nginx", "--version", "v1.15.0"]).success();
+    let ip = node_ip(&world);
+    let _dns = Responder::start(&ip, 30053, world.path("state"));
+    assert_eq!(dig(&world, &format!("web.{ZONE}")).0, "NXDOMAIN");
+    apply(&world, INGRESS);
+    let status = world
+        .kubectl(CP, &["get", "ingress", "web", "-o=jsonpath={.status.loadBalancer.ingress[*].ip}"])
+        .success()
+        .stdout();
+    assert_eq!(status.trim(), ip, "ingress-nginx publishes its Service's address");
+    assert_eq!(dig(&world, &format!("web.{ZONE}")), ("NOERROR".to_string(), vec![ip.clone()]));
+    let hosts = world
+        .kubectl(CP, &["get", "configmap", "kina-names", "-n", "kube-system", "-o=jsonpath={.data.hosts}"])
+        .success()
+        .stdout();
+    assert_eq!(hosts, format!("{ip} web.{ZONE}\n"), "only names under the zone");
+
+    world.kubectl(CP, &["delete", "ingress", "web"]).success();
+    assert_eq!(dig(&world, &format!("web.{ZONE}")).0, "NXDOMAIN");
+}
+
+#[test]
+fn http_route_hostnames_resolve_to_their_gateways_address() {
+    let mut world = world(6);
+    world.env("KINA_RESOLVER", "sudo");
+    world.kina(&["create", "cluster"]).success();
+    world.kina(&["install", "gateway"]).success();
+    world.kina(&["install", "names"]).success();
+    let ip = node_ip(&world);
+    let _dns = Responder::start(&ip, 30053, world.path("state"));
+    apply(&world, ROUTE);
+    let gateway = world
+        .kubectl(CP, &["get", "gateway", "kina", "-o=jsonpath={.status.addresses[*].value}"])
+        .success()
+        .stdout();
+    assert_eq!(dig(&world, &format!("shop.{ZONE}")), ("NOERROR".to_string(), vec![gateway.trim().to_string()]));
+    // The Envoy Service of the Gateway has a name of its own too.
+    assert_eq!(dig(&world, &format!("nothing.{ZONE}")).0, "NXDOMAIN");
+}

@@ -10,6 +10,8 @@ KUBECTL="kubectl --kubeconfig=/etc/kubernetes/admin.conf"
 INTERVAL=2
 QUERY='@QUERY@'
 ASSIGN='@ASSIGN@'
+NAMES_QUERY='@NAMES_QUERY@'
+NAMES='@NAMES@'
 
 # Sets a Service's status.loadBalancer and says so.
 status() {
@@ -44,12 +46,40 @@ reconcile() {
 	}
 }
 
+# With `kina install names` (the kina-names ConfigMap has a zone): keeps its
+# hosts file to the Ingress and HTTPRoute hostnames under the zone.
+names() {
+	zone=$($KUBECTL get configmap kina-names --namespace=kube-system --ignore-not-found -o 'jsonpath={.data.zone}') || return 1
+	[ -n "$zone" ] || return 0
+	ingresses=$($KUBECTL get ingresses.networking.k8s.io --all-namespaces -o "jsonpath=$NAMES_QUERY") || {
+		echo "kina-lb: could not list ingresses" >&2
+		return 1
+	}
+	# Without the Gateway API's CRDs there are no routes.
+	routes=$($KUBECTL get gateways.gateway.networking.k8s.io,httproutes.gateway.networking.k8s.io --all-namespaces \
+		-o "jsonpath=$NAMES_QUERY" 2>/dev/null) || routes=""
+	hosts=$(printf '%s\n%s\n' "$ingresses" "$routes" | awk -F '\t' -v zone="$zone" "$NAMES") || return 1
+	current=$($KUBECTL get configmap kina-names --namespace=kube-system -o 'jsonpath={.data.hosts}') || return 1
+	[ "$hosts" != "$current" ] || return 0
+	# Names and IPv4 addresses only (awk checked): nothing to escape in JSON.
+	data=$(printf '%s' "$hosts" | awk 'BEGIN { ORS = "" } { print $0 "\\n" }')
+	$KUBECTL patch configmap kina-names --namespace=kube-system --type=merge \
+		-p "{\"data\":{\"hosts\":\"$data\"}}" >/dev/null || return 1
+	echo "names under $zone: $(printf '%s' "$hosts" | grep -c .) Ingress and HTTPRoute hostnames"
+}
+
 case "${1:-run}" in
-once) reconcile once ;;
+once)
+	reconcile once
+	status=$?
+	names || status=1
+	exit "$status"
+	;;
 clear) reconcile clear ;;
 run)
 	while :; do
 		reconcile loop
+		names
 		sleep "$INTERVAL"
 	done
 	;;

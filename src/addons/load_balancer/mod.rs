@@ -29,13 +29,21 @@ const SCRIPT_TEMPLATE: &str = include_str!("kina-lb.sh");
 const UNIT_FILE: &str = include_str!("kina-lb.service");
 pub(crate) const QUERY: &str = include_str!("query.jsonpath");
 pub(crate) const ASSIGN: &str = include_str!("assign.awk");
+/// The Ingresses, Gateways and HTTPRoutes that `names` serves hostnames of.
+pub(crate) const NAMES_QUERY: &str = include_str!("names.jsonpath");
+/// From them, the hosts file of `names`.
+pub(crate) const NAMES: &str = include_str!("names.awk");
 /// Why assign.awk leaves a Service pending when waiting will not help.
 pub(crate) const PORTS_TAKEN: &str = "its ports are taken on every node";
 pub(crate) const PORTS_TAKEN_LOCAL: &str = "its ports are taken on the nodes that run its endpoints";
 
 /// The node's `/usr/local/bin/kina-lb`, with the query and the program inlined.
 pub(crate) fn script() -> String {
-    SCRIPT_TEMPLATE.replace("@QUERY@", QUERY.trim_end()).replace("@ASSIGN@", ASSIGN.trim_end())
+    SCRIPT_TEMPLATE
+        .replace("@QUERY@", QUERY.trim_end())
+        .replace("@ASSIGN@", ASSIGN.trim_end())
+        .replace("@NAMES_QUERY@", NAMES_QUERY.trim_end())
+        .replace("@NAMES@", NAMES.trim_end())
 }
 
 pub(crate) struct LoadBalancer;

@@ -3,7 +3,7 @@
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use super::{ASSIGN, QUERY, script};
+use super::{ASSIGN, NAMES, QUERY, script};
 
 fn node(name: &str, ip: &str) -> String {
     format!("Node\t\t{name}\t\t\t\t\t{ip},\t\t\n")
@@ -292,7 +292,7 @@ fn run_script(mode: &str, listing: Option<&str>, patch_fails: bool) -> (std::pro
     std::fs::write(&path, script()).unwrap();
     std::fs::write(dir.path().join("listing"), listing.unwrap_or("")).unwrap();
     let stub = format!(
-        "#!/bin/sh\ncase \"$2\" in\nget) {};;\npatch) printf '%s\\n' \"$*\" >> '{}/patches'; {} ;;\nesac\n",
+        "#!/bin/sh\ncase \"$2 $3\" in\n'get configmap') ;;\nget*) {};;\npatch*) printf '%s\\n' \"$*\" >> '{}/patches'; {} ;;\nesac\n",
         if listing.is_some() {
             format!("cat '{}/listing'", dir.path().display())
         } else {
@@ -354,4 +354,84 @@ fn a_failed_listing_or_patch_fails_the_pass_and_changes_nothing_else() {
 fn the_script_refuses_unknown_modes() {
     let (out, _) = run_script("sideways", Some(""), false);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// The hosts file the names program makes from Ingress, Gateway and HTTPRoute lines.
+fn names(zone: &str, input: &str) -> Vec<String> {
+    let mut child = Command::new("awk")
+        .args(["-F", "\t", "-v", &format!("zone={zone}"), NAMES])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("awk runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "awk failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+}
+
+const ZONE: &str = "kina.kina.internal";
+
+#[test]
+fn ingress_hosts_under_the_zone_get_the_ingress_addresses() {
+    let input = format!(
+        "Ingress\tdefault\tweb\tweb.{ZONE},Other.example.com,*.{ZONE},{ZONE},\t{CP},\t\t\t\n\
+         Ingress\tdefault\tlocal\tlocal.{ZONE},\t\t\t\t\n\
+         Ingress\tdefault\tnamed\tnamed.{ZONE},\tlocalhost,\t\t\t\n"
+    );
+    // Only names under the zone, no wildcard, not the apex; only IPv4 addresses.
+    assert_eq!(names(ZONE, &input), [format!("{CP} web.{ZONE}")]);
+}
+
+#[test]
+fn http_route_hostnames_get_the_addresses_of_their_gateways() {
+    let input = format!(
+        "HTTPRoute\tapps\tshop\t\t\tdefault/kina,/mine,\tShop.{ZONE},shop.example.com,\t\n\
+         Gateway\tdefault\tkina\t\t\t\t\t{W1},\n\
+         Gateway\tapps\tmine\t\t\t\t\t{W2},\n\
+         HTTPRoute\tapps\torphan\t\t\tdefault/none,\torphan.{ZONE},\t\n"
+    );
+    assert_eq!(names(ZONE, &input), [format!("{W1} shop.{ZONE}"), format!("{W2} shop.{ZONE}")]);
+}
+
+#[test]
+fn the_script_keeps_the_hosts_file_of_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kina-lb");
+    std::fs::write(&path, script()).unwrap();
+    let d = dir.path().display();
+    // No Gateway API here: listing gateways fails, and the pass still works.
+    let stub = format!(
+        "#!/bin/sh\ncase \"$*\" in\n\
+         *'{{.data.zone}}'*) echo {ZONE} ;;\n\
+         *'{{.data.hosts}}'*) cat '{d}/hosts' 2>/dev/null; true ;;\n\
+         *' get ingresses.networking.k8s.io '*) printf 'Ingress\\tdefault\\tweb\\tweb.{ZONE},\\t{CP},\\t\\t\\t\\n' ;;\n\
+         *' get gateways'*) echo 'error: the server does not have a resource type' >&2; exit 1 ;;\n\
+         *' get nodes'*) printf 'Node\\t\\tn\\t\\t\\t\\t\\t{CP},\\t\\t\\n' ;;\n\
+         *' patch '*) printf '%s\\n' \"$*\" >> '{d}/patches' ;;\n\
+         esac\n"
+    );
+    let kubectl = dir.path().join("kubectl");
+    std::fs::write(&kubectl, stub).unwrap();
+    assert!(Command::new("chmod").arg("755").arg(&kubectl).status().unwrap().success());
+    let search = format!("{d}:{}", std::env::var("PATH").unwrap_or_default());
+    let run = || Command::new("sh").arg(&path).arg("once").env("PATH", &search).output().unwrap();
+    let out = run();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("names under {ZONE}: 1 Ingress and HTTPRoute hostnames\n"));
+    let patches = std::fs::read_to_string(dir.path().join("patches")).unwrap();
+    assert_eq!(
+        patches.trim_end(),
+        format!(
+            "--kubeconfig=/etc/kubernetes/admin.conf patch configmap kina-names --namespace=kube-system --type=merge -p {{\"data\":{{\"hosts\":\"{CP} web.{ZONE}\\n\"}}}}"
+        )
+    );
+    // The same records again: nothing to patch.
+    std::fs::write(dir.path().join("hosts"), format!("{CP} web.{ZONE}\n")).unwrap();
+    std::fs::remove_file(dir.path().join("patches")).unwrap();
+    let out = run();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert!(!dir.path().join("patches").exists());
 }

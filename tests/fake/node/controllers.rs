@@ -1,11 +1,11 @@
 //! The cluster's controllers, run after every kubectl call and container start (the
 //! fake has no background processes): status writers (workloads.rs), the scheduler
 //! and EndpointSlice controller (endpoints.rs), Envoy Gateway
-//! (envoy.rs), and kina-lb.service's 2-second loop (kina_lb.rs) when it runs.
+//! (envoy.rs), ingress-nginx's status sync (ingress_status.rs), and kina-lb.service's 2-second loop (kina_lb.rs) when it runs.
 
 use super::kina_lb;
 use super::kubectl::cluster;
-use super::{Ctx, endpoints, envoy, workloads};
+use super::{Ctx, endpoints, envoy, ingress_status, workloads};
 use crate::config::Config;
 use crate::store::State;
 use std::collections::BTreeMap;
@@ -16,6 +16,7 @@ pub fn settle(ctx: &mut Ctx, cp: &str) {
         let mut changed = workloads::reconcile(ctx, cp);
         changed |= endpoints::reconcile(ctx, cp);
         changed |= envoy::reconcile(ctx, cp);
+        changed |= ingress_status::reconcile(ctx, cp);
         changed |= lb_loop(ctx, cp);
         if !changed {
             break;

@@ -76,7 +76,8 @@ fn inventory(ctx: &Ctx, cp: &str) -> Value {
 
 /// A digest of what kina-lb reads: its loop acts when this changes.
 pub fn fingerprint(ctx: &Ctx, cp: &str) -> String {
-    crate::util::stable_hex(&crate::util::compact_json(&inventory(ctx, cp)), 16)
+    let read = json!([inventory(ctx, cp), super::kina_lb_names::inventory(ctx, cp)]);
+    crate::util::stable_hex(&crate::util::compact_json(&read), 16)
 }
 
 /// One reconcile in `ctx`'s node against control plane `cp`; the lines the script prints.
@@ -106,13 +107,26 @@ pub fn reconcile(ctx: &mut Ctx, cp: &str, path: &str, mode: &str) -> Result<Vec<
             _ => {}
         }
     }
+    if mode != "clear"
+        && let (Some(query), Some(program)) = (quoted(&script, "NAMES_QUERY"), quoted(&script, "NAMES"))
+        && let Some(line) = super::kina_lb_names::reconcile(ctx, cp, &query, &program)?
+    {
+        lines.push(line);
+    }
     Ok(lines)
 }
 
 /// The host's awk, exactly as the script calls it.
 fn awk(program: &str, mode: &str, input: &str) -> Result<String, String> {
+    awk_with(program, &["-v", &format!("mode={mode}")], input)
+}
+
+/// `awk -F '\t' ARGS PROGRAM` over `input`, with the host's awk.
+pub fn awk_with(program: &str, args: &[&str], input: &str) -> Result<String, String> {
     let mut child = Command::new("awk")
-        .args(["-F", "\t", "-v", &format!("mode={mode}"), program])
+        .args(["-F", "\t"])
+        .args(args)
+        .arg(program)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
