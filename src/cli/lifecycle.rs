@@ -84,6 +84,7 @@ pub(super) async fn start<P: Provider + crate::provider::registry::RegistryRunti
             // The nodes came back with new addresses: kina-lb moves Services now, not on its next loop.
             load_balancer::refresh_after_start(provider, printer, &started.control_plane.name).await;
         }
+        crate::dns::follow_node_address(printer, &cluster, started.control_plane.ipv4).await?;
         finish_start(provider, printer, &started, &path).await?;
     }
     Ok(())

@@ -20,8 +20,6 @@ pub(crate) const NODE_PORT: u16 = 30053;
 /// The ConfigMap that holds the zone and the records of Ingress and HTTPRoute
 /// hostnames (kina-lb writes them), mounted into CoreDNS at [`HOSTS_DIR`].
 pub(crate) const CONFIG_MAP: &str = "kina-names";
-/// The NodePort Service in front of CoreDNS.
-pub(crate) const SERVICE: &str = "kina-names-dns";
 pub(crate) const NAMESPACE: &str = "kube-system";
 /// Where CoreDNS's pods see [`CONFIG_MAP`].
 pub(crate) const HOSTS_DIR: &str = "/etc/kina-names";
@@ -43,6 +41,26 @@ pub(crate) fn zone(cluster: &str) -> String {
 /// The name of a Service with a LoadBalancer address (CoreDNS's `k8s_external`).
 pub(crate) fn service_name(service: &str, namespace: &str, zone: &str) -> String {
     format!("{service}.{namespace}.{zone}")
+}
+
+/// After `kina start`: a node address that changed is written into the
+/// Mac's resolver file (with the same rules for `sudo`), if kina wrote one.
+/// A file kina did not write, or none, is left as it is.
+pub(crate) async fn follow_node_address(
+    printer: &crate::output::Printer,
+    cluster: &str,
+    ip: Option<std::net::Ipv4Addr>,
+) -> anyhow::Result<()> {
+    let zone = zone(cluster);
+    let (Some(ip), Some(text)) = (ip, resolver::read(&zone)) else { return Ok(()) };
+    if !resolver::is_kinas(&text) || resolver::server(&text).is_some_and(|(server, _)| server == ip.to_string()) {
+        return Ok(());
+    }
+    printer.info(&format!("The node address of cluster {cluster:?} changed to {ip}: names under {zone} follow it"));
+    let mode = resolver::Mode::resolve(None)?;
+    let content = resolver::content(cluster, &zone, &ip.to_string(), NODE_PORT);
+    resolver::write(&crate::exec::ProcessRunner, printer, mode, &zone, &content).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -239,3 +239,36 @@ fn http_route_hostnames_resolve_to_their_gateways_address() {
     // The Envoy Service of the Gateway has a name of its own too.
     assert_eq!(dig(&world, &format!("nothing.{ZONE}")).0, "NXDOMAIN");
 }
+
+/// Without stable node addresses (macOS 15, or a cluster made before them) a
+/// restart gives the control plane a new address: `kina start` rewrites the
+/// resolver file, with the same rules for sudo, and names follow.
+#[test]
+fn kina_start_moves_the_resolver_file_to_the_new_node_address() {
+    let mut world = world(7);
+    // The fake heals a restarted control plane on its default VM network only.
+    world.remove_env("KINA_FAKE_SUBNET");
+    world.env("KINA_RESOLVER", "sudo");
+    world.kina(&["create", "cluster"]).success();
+    world.kina(&["install", "names"]).success();
+    apply(&world, WEB);
+    let before = node_ip(&world);
+    world.kina(&["stop", "cluster"]).success();
+    world.kina(&["start", "cluster"]).success().stderr_has("names under kina.kina.internal follow it");
+    let after = node_ip(&world);
+    assert_ne!(before, after);
+    let text = std::fs::read_to_string(resolver_file(&world)).unwrap();
+    assert!(text.contains(&format!("\nnameserver {after}\nport 30053\n")), "{text}");
+    assert_eq!(sudo_calls(&world).len(), 4, "mkdir and tee at install, and again at start");
+    // That address is not on this machine: ask the fake what the cluster answers there.
+    let name = format!("web.default.{ZONE}");
+    let at = |ip: &str| world.container(&[crate::support::FAKE_DNS, ip, "30053", "udp", &name]).success().stdout();
+    assert_eq!(at(&after), format!("NOERROR\n{after}\n"));
+    assert_eq!(at(&before), "NOSERVER\n");
+
+    // Printing instead: the file stays, and kina says what to run.
+    world.kina(&["stop", "cluster"]).success();
+    world.env("KINA_RESOLVER", "print");
+    world.kina(&["start", "cluster"]).success().stderr_has("kina did not run sudo");
+    assert!(std::fs::read_to_string(resolver_file(&world)).unwrap().contains(&format!("nameserver {after}\n")));
+}
