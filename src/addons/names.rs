@@ -112,15 +112,10 @@ async fn reach(cx: &Cx<'_>) -> anyhow::Result<()> {
             && !ip.trim().is_empty()
         {
             let port: u16 = port.trim().parse().unwrap_or(80);
-            cx.printer.info(&format!(" • {}", url(&dns::service_name(name, namespace, &zone), port)));
+            cx.printer.info(&format!(" • {}", dns::url(&dns::service_name(name, namespace, &zone), port)));
         }
     }
     Ok(())
-}
-
-/// `http://host/`, with the port unless it is 80.
-pub(crate) fn url(host: &str, port: u16) -> String {
-    if port == 80 { format!("http://{host}/") } else { format!("http://{host}:{port}/") }
 }
 
 /// Takes kina's block out of the Corefile and the mount out of CoreDNS,
@@ -171,7 +166,7 @@ mod tests {
 
     #[test]
     fn urls_leave_out_port_80() {
-        assert_eq!(url("web.default.kina.kina.internal", 80), "http://web.default.kina.kina.internal/");
-        assert_eq!(url("h.kube-system.kina.kina.internal", 4466), "http://h.kube-system.kina.kina.internal:4466/");
+        assert_eq!(dns::url("web.default.kina.kina.internal", 80), "http://web.default.kina.kina.internal/");
+        assert_eq!(dns::url("h.kube-system.kina.kina.internal", 4466), "http://h.kube-system.kina.kina.internal:4466/");
     }
 }

@@ -14,7 +14,10 @@ pub struct ListArgs {
 }
 
 pub(super) async fn run<P: Provider>(args: ListArgs, provider: &P, printer: &Printer) -> anyhow::Result<()> {
-    let clusters = summarize(&provider.list_nodes().await?);
+    let mut clusters = summarize(&provider.list_nodes().await?);
+    if args.output != OutputFormat::Table {
+        crate::cluster::exposed::fill(provider, printer, &mut clusters).await;
+    }
     if print_structured(printer, args.output, &clusters)? {
         return Ok(());
     }

@@ -13,6 +13,7 @@ pub(crate) mod plan;
 mod ports;
 pub(crate) mod start;
 pub(crate) mod stop;
+pub(crate) mod exposed;
 pub(crate) mod summary;
 
 pub(crate) use error::ClusterError;

@@ -13,6 +13,10 @@ pub(crate) struct ClusterSummary {
     pub kubernetes_version: Option<String>,
     pub api_server: Option<String>,
     pub nodes: Vec<NodeSummary>,
+    /// Services of type LoadBalancer (`-o wide|json`, running clusters only; else null).
+    pub load_balancers: Option<Vec<super::exposed::LoadBalancer>>,
+    /// `kina install names` (`-o wide|json`): its zone, resolver file and hostnames.
+    pub names: Option<super::exposed::Names>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,12 +59,15 @@ pub(crate) fn summarize(nodes: &[Node]) -> Vec<ClusterSummary> {
                     })
                     .collect(),
                 name: cluster,
+                load_balancers: None,
+                names: None,
             }
         })
         .collect()
 }
 
-/// The table `kina list` prints; `wide` adds the ports published on the Mac.
+/// The table `kina list` prints; `wide` adds the ports published on the Mac,
+/// the LoadBalancer Services (with their URL) and the zone of `names`.
 pub(crate) fn table(clusters: &[ClusterSummary], wide: bool) -> String {
     let rows: Vec<Vec<String>> = clusters
         .iter()
@@ -75,13 +82,28 @@ pub(crate) fn table(clusters: &[ClusterSummary], wide: bool) -> String {
             if wide {
                 let ports: Vec<&str> = c.nodes.iter().flat_map(|n| &n.ports).map(String::as_str).collect();
                 row.push(if ports.is_empty() { "-".into() } else { ports.join(",") });
+                let lbs: Vec<String> = c
+                    .load_balancers
+                    .iter()
+                    .flatten()
+                    .map(|lb| {
+                        let at = lb.url.clone().or_else(|| lb.address.clone()).unwrap_or_else(|| "<pending>".into());
+                        format!("{}/{}={at}", lb.namespace, lb.name)
+                    })
+                    .collect();
+                row.push(if lbs.is_empty() { "-".into() } else { lbs.join(",") });
+                row.push(match &c.names {
+                    Some(n) if n.resolver_file.is_some() => format!("*.{}", n.zone),
+                    Some(n) => format!("*.{} (no resolver file)", n.zone),
+                    None => "-".into(),
+                });
             }
             row
         })
         .collect();
     let mut header: Vec<String> = ["NAME", "NODES", "STATE", "KUBERNETES", "API SERVER"].map(String::from).to_vec();
     if wide {
-        header.push("PORTS".into());
+        header.extend(["PORTS", "LOAD BALANCERS", "NAMES"].map(String::from));
     }
     let mut widths: Vec<usize> = header.iter().map(String::len).collect();
     for row in &rows {
@@ -125,7 +147,7 @@ mod tests {
         );
         assert_eq!(
             table(&clusters, true).lines().nth(1).unwrap(),
-            "a      a-control-plane,a-worker   degraded   v1.35.5      https://127.0.0.1:6445   127.0.0.1:6445->6443/tcp"
+            "a      a-control-plane,a-worker   degraded   v1.35.5      https://127.0.0.1:6445   127.0.0.1:6445->6443/tcp   -                -"
         );
     }
 

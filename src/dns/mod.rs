@@ -33,6 +33,11 @@ pub(crate) fn node_address(nodes: &[crate::provider::Node]) -> Option<std::net::
     nodes.iter().find(|n| n.role == Some(crate::provider::Role::ControlPlane)).or(nodes.first())?.ipv4
 }
 
+/// `http://host/`, with the port unless it is 80.
+pub(crate) fn url(host: &str, port: u16) -> String {
+    if port == 80 { format!("http://{host}/") } else { format!("http://{host}:{port}/") }
+}
+
 /// The zone of cluster `cluster`.
 pub(crate) fn zone(cluster: &str) -> String {
     format!("{cluster}.{PARENT}")

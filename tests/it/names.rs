@@ -22,24 +22,12 @@ fn world(subnet: u8) -> World {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/addons");
     world.env("KINA_ADDON_MIRROR", fixtures.display().to_string());
     world.env("KINA_FAKE_SUBNET", format!("127.79.{subnet}"));
-    world.env("KINA_RESOLVER_DIR", world.path("resolver").display().to_string());
-    let bin = world.path("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let sudo = bin.join("sudo");
-    let log = world.path("sudo.log");
-    std::fs::write(&sudo, format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec \"$@\"\n", log.display())).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&sudo, std::fs::Permissions::from_mode(0o755)).unwrap();
-    world.env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()));
+    world.with_sudo_shim();
     world
 }
 
 fn resolver_file(world: &World) -> PathBuf {
     world.path("resolver").join(ZONE)
-}
-
-fn sudo_calls(world: &World) -> Vec<String> {
-    std::fs::read_to_string(world.path("sudo.log")).unwrap_or_default().lines().map(str::to_string).collect()
 }
 
 fn apply(world: &World, manifest: &str) {
@@ -94,7 +82,7 @@ fn a_loadbalancer_service_gets_a_name_on_the_mac_until_the_cluster_is_deleted() 
     install.stderr_has(&format!("    nameserver {ip}"));
     let dir = world.path("resolver");
     assert_eq!(
-        sudo_calls(&world),
+        world.sudo_calls(),
         [format!("mkdir -p {}", dir.display()), format!("tee {}", file.display())],
         "kina runs exactly these, with the content on stdin"
     );
@@ -114,11 +102,11 @@ fn a_loadbalancer_service_gets_a_name_on_the_mac_until_the_cluster_is_deleted() 
 
     // Installing again rewrites nothing and asks for no sudo.
     world.kina(&["install", "names"]).success();
-    assert_eq!(sudo_calls(&world).len(), 2);
+    assert_eq!(world.sudo_calls().len(), 2);
 
     world.kina(&["delete", "cluster"]).success().stderr_has(&format!("Removing {}", file.display()));
     assert!(!file.exists());
-    assert_eq!(sudo_calls(&world).last().unwrap(), &format!("rm -f {}", file.display()));
+    assert_eq!(world.sudo_calls().last().unwrap(), &format!("rm -f {}", file.display()));
 }
 
 #[test]
@@ -160,7 +148,7 @@ fn without_a_terminal_kina_prints_the_commands_instead_of_running_sudo() {
     let file = resolver_file(&world);
     install.stderr_has(&format!("sudo tee {} >/dev/null <<'EOF'\n# kina: names of cluster", file.display()));
     assert!(!file.exists());
-    assert!(sudo_calls(&world).is_empty());
+    assert!(world.sudo_calls().is_empty());
 
     world.kina(&["install", "names", "--resolver", "sudo"]).success();
     assert!(file.exists());
@@ -259,7 +247,7 @@ fn kina_start_moves_the_resolver_file_to_the_new_node_address() {
     assert_ne!(before, after);
     let text = std::fs::read_to_string(resolver_file(&world)).unwrap();
     assert!(text.contains(&format!("\nnameserver {after}\nport 30053\n")), "{text}");
-    assert_eq!(sudo_calls(&world).len(), 4, "mkdir and tee at install, and again at start");
+    assert_eq!(world.sudo_calls().len(), 4, "mkdir and tee at install, and again at start");
     // That address is not on this machine: ask the fake what the cluster answers there.
     let name = format!("web.default.{ZONE}");
     let at = |ip: &str| world.container(&[crate::support::FAKE_DNS, ip, "30053", "udp", &name]).success().stdout();

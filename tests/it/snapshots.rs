@@ -271,3 +271,18 @@ fn without_port(call: &str) -> String {
         None => call.to_string(),
     }
 }
+
+#[test]
+fn names_install_list_and_delete() {
+    let mut world = World::new();
+    world.env("KINA_ADDON_MIRROR", fixtures());
+    world.with_sudo_shim().env("KINA_RESOLVER", "sudo");
+    world.kina(&["create", "cluster"]).success();
+    assert_shown!("names_install", &world, &world.kina(&["install", "names"]));
+    let web = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  type: LoadBalancer\n  ports:\n  - port: 8080\n";
+    let argv = ["exec", "-i", "kina-control-plane", "kubectl", "--kubeconfig=/etc/kubernetes/admin.conf", "apply", "-f", "-"];
+    world.container_stdin(&argv, web).success();
+    assert_shown!("names_list_wide", &world, &world.kina(&["list", "-o", "wide"]));
+    assert_shown!("names_list_json", &world, &world.kina(&["list", "-o", "json"]));
+    assert_shown!("names_delete", &world, &world.kina(&["delete", "cluster"]));
+}

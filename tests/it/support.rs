@@ -213,6 +213,27 @@ impl World {
         self.container(&argv)
     }
 
+    /// A `sudo` first on PATH that logs its argv to `sudo.log` and runs it, and
+    /// the resolver directory in the world (`KINA_RESOLVER_DIR`).
+    pub fn with_sudo_shim(&mut self) -> &mut Self {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = self.path("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let sudo = bin.join("sudo");
+        let log = self.path("sudo.log");
+        std::fs::write(&sudo, format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec \"$@\"\n", log.display())).unwrap();
+        std::fs::set_permissions(&sudo, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        self.env("PATH", path);
+        let resolver = self.path("resolver").display().to_string();
+        self.env("KINA_RESOLVER_DIR", resolver)
+    }
+
+    /// The argv of each `sudo` call through [`World::with_sudo_shim`].
+    pub fn sudo_calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.path("sudo.log")).unwrap_or_default().lines().map(str::to_string).collect()
+    }
+
     /// Names of all containers the fake currently holds.
     pub fn container_names(&self) -> Vec<String> {
         let run = self.container(&["list", "--all", "--format", "json"]);
