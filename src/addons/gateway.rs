@@ -207,6 +207,15 @@ async fn reach(cx: &Cx<'_>) -> anyhow::Result<()> {
         "Gateway {GATEWAY_NAMESPACE}/{GATEWAY} (class {GATEWAY}) answers at http://{address}/ for HTTPRoutes with \
          parentRefs: [{{name: {GATEWAY}, namespace: {GATEWAY_NAMESPACE}}}]"
     ));
+    let zone = crate::dns::zone(&cx.cluster);
+    let example = crate::dns::url(&format!("web.{zone}"), 80);
+    if cx.exists("configmap", Some(crate::dns::NAMESPACE), crate::dns::CONFIG_MAP).await? {
+        cx.printer.info(&format!("An HTTPRoute with hostnames: [web.{zone}] answers at {example} on this Mac (names)"));
+    } else {
+        cx.printer.info(&format!(
+            "For names such as {example}: `kina install names` (HTTPRoute hostnames under {zone} resolve on this Mac)"
+        ));
+    }
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 
 mod disk;
 mod host;
+mod names;
 mod network;
 mod registry;
 mod report;
@@ -67,13 +68,15 @@ pub(crate) async fn diagnose<P: Diagnostics + crate::provider::registry::Registr
     let nodes: Result<Vec<Node>, ProviderError> =
         provider.list_nodes().await.map(|nodes| nodes.into_iter().filter(Node::is_running).collect::<Vec<_>>());
     let app_root = provider.app_root().await.ok().flatten();
-    let (kernel, dns, reachability) = tokio::join!(
+    let (kernel, dns, reachability, names) = tokio::join!(
         runtime::kernel(provider, &nodes, app_root.as_deref()),
         runtime::dns_domain(provider),
         network::reachability(&nodes),
+        names::names(&nodes),
     );
     checks.extend([kernel, dns]);
     checks.extend(reachability);
+    checks.extend(names);
     if let Ok(running) = &nodes {
         checks.extend(registry::registries(provider, running).await);
     }

@@ -27,7 +27,8 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Check {
     /// Stable identifier: `macos`, `apple-silicon`, `container`, `service`,
-    /// `kernel`, `dns-domain`, `reachability` (one per running node), `registry` (one per
+    /// `kernel`, `dns-domain`, `reachability` (one per running node), `names` (one per
+    /// running cluster with a resolver file of `kina install names`), `registry` (one per
     /// local registry), `disk`.
     pub check: &'static str,
     pub status: Status,

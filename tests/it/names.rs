@@ -65,6 +65,14 @@ fn dig(world: &World, name: &str) -> (String, Vec<String>) {
     (status, answers)
 }
 
+/// `kina doctor`'s `names` check: (status, message).
+fn doctor_names(world: &World) -> (String, String) {
+    let run = world.kina(&["doctor", "-o", "json"]);
+    let checks: serde_json::Value = serde_json::from_str(&run.stdout()).expect("doctor -o json");
+    let check = checks.as_array().unwrap().iter().find(|c| c["check"] == "names").expect("a names check");
+    (check["status"].as_str().unwrap().to_string(), check["message"].as_str().unwrap().to_string())
+}
+
 #[test]
 fn a_loadbalancer_service_gets_a_name_on_the_mac_until_the_cluster_is_deleted() {
     let mut world = world(1);
@@ -120,6 +128,7 @@ fn names_need_the_node_port_and_kinas_corefile_block() {
     apply(&world, WEB);
     let name = format!("web.default.{ZONE}");
     assert_eq!(dig(&world, &name).0, "NOERROR");
+    assert_eq!(doctor_names(&world), ("ok".to_string(), format!("names under {ZONE} resolve (DNS at {ip}:30053)")));
 
     // k8s_external answers nothing without the kubernetes plugin in its block.
     let corefile = world
@@ -130,6 +139,9 @@ fn names_need_the_node_port_and_kinas_corefile_block() {
     let patch = serde_json::json!({"data": {"Corefile": broken}}).to_string();
     world.kubectl(CP, &["patch", "configmap", "coredns", "-n", "kube-system", "--type=merge", "-p", &patch]).success();
     assert_eq!(dig(&world, &name).0, "SERVFAIL");
+    let (status, message) = doctor_names(&world);
+    assert_eq!(status, "fail");
+    assert!(message.ends_with("answered with error code 2"), "{message}");
     // Installing again puts the block right.
     world.kina(&["install", "names"]).success();
     assert_eq!(dig(&world, &name).0, "NOERROR");
@@ -137,6 +149,9 @@ fn names_need_the_node_port_and_kinas_corefile_block() {
     // Without the NodePort, nothing answers on the node port.
     world.kubectl(CP, &["delete", "service", "kina-names-dns", "-n", "kube-system"]).success();
     assert!(dig(&world, &name).0.starts_with("no answer"), "{:?}", dig(&world, &name));
+    let (status, message) = doctor_names(&world);
+    assert_eq!(status, "fail");
+    assert!(message.starts_with(&format!("no DNS answer for {ZONE} from {ip}:30053")), "{message}");
 }
 
 #[test]
