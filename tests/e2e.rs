@@ -9,7 +9,8 @@
 //! Covers: create → nodes Ready → CoreDNS → a pod runs → load an image from
 //! Apple container's store and run it with `imagePullPolicy: Never` behind a
 //! Service, reached from another pod → `kina install load-balancer` and reach
-//! the workload from the Mac at its LoadBalancer address → `kina install
+//! the workload from the Mac at its LoadBalancer address → `kina install names`
+//! and `curl` it by name (with passwordless sudo) → `kina install
 //! gateway` and reach it through an HTTPRoute → stop → start → nodes Ready, the
 //! workload reachable again, also from the Mac at the new address → delete.
 //! And the local registry (a VM on macOS 26, inside the node on macOS 15): create a
@@ -33,7 +34,13 @@ fn enabled() -> bool {
 }
 
 fn run(program: &str, args: &[&str], kubeconfig: &PathBuf) -> Output {
-    let output = Command::new(program).args(args).env("KUBECONFIG", kubeconfig).output().expect("spawn");
+    // KINA_RESOLVER: `kina delete cluster` removes the resolver file of names with sudo.
+    let output = Command::new(program)
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("KINA_RESOLVER", "sudo")
+        .output()
+        .expect("spawn");
     eprintln!(
         "$ {program} {}\n{}{}",
         args.join(" "),
@@ -230,6 +237,36 @@ fn assert_reachable_from_the_mac(context: &str, kubeconfig: &PathBuf) {
     assert!(http_get_with_retries(&format!("{ip}:8080"), "/").contains("hello-from-loaded-image"));
 }
 
+/// `kina install names`, then the LoadBalancer Service by name from the Mac:
+/// curl resolves through macOS's resolver and the `/etc/resolver` file kina
+/// wrote. kina runs `sudo` itself (`--resolver sudo`), so this needs sudo
+/// without a password (a self-hosted runner's sudoers); without it the step
+/// says so and is skipped.
+fn reachable_by_name(kubeconfig: &PathBuf) {
+    let passwordless = Command::new("sudo").args(["-n", "true"]).stdin(Stdio::null()).status();
+    if !passwordless.is_ok_and(|s| s.success()) {
+        eprintln!(
+            "skipping names: sudo needs a password here (kina writes /etc/resolver/{CLUSTER}.kina.internal with sudo)"
+        );
+        return;
+    }
+    let names = run(KINA, &["install", "names", "--name", CLUSTER, "--resolver", "sudo"], kubeconfig);
+    assert!(names.status.success(), "kina install names failed");
+    let url = format!("http://e2e-web-lb.default.{CLUSTER}.kina.internal:8080/");
+    let mut last = String::new();
+    for _ in 0..30 {
+        let out = Command::new("curl").args(["-sS", "--max-time", "5", &url]).output().expect("curl");
+        last = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        if out.status.success() && last.contains("hello-from-loaded-image") {
+            let list = run(KINA, &["list", "-o", "wide"], kubeconfig);
+            assert!(String::from_utf8_lossy(&list.stdout).contains(&url), "kina list -o wide shows the URL");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
+    panic!("curl {url} from the Mac did not reach the workload; last: {last}");
+}
+
 /// The state `kina list -o json` reports for the e2e cluster.
 fn cluster_state(kubeconfig: &PathBuf) -> String {
     let list = run(KINA, &["list", "-o", "json"], kubeconfig);
@@ -327,6 +364,7 @@ fn single_node_cluster_on_a_real_mac() {
     let expose = run_stdin("kubectl", &["--context", &context, "apply", "-f", "-"], LB_SERVICE, &kubeconfig);
     assert!(expose.status.success());
     assert_reachable_from_the_mac(&context, &kubeconfig);
+    reachable_by_name(&kubeconfig);
     let gateway = run(KINA, &["install", "gateway", "--name", CLUSTER], &kubeconfig);
     assert!(gateway.status.success(), "kina install gateway failed");
     let route = run_stdin("kubectl", &["--context", &context, "apply", "-f", "-"], ROUTE, &kubeconfig);

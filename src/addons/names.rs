@@ -7,9 +7,9 @@
 
 use serde_json::json;
 
+use super::Cx;
 use super::addon::{Addon, Facts, Probe, Step};
 use super::kubectl::Wait;
-use super::Cx;
 use crate::dns::{self, corefile, resolver};
 use crate::exec::ProcessRunner;
 

@@ -54,10 +54,8 @@ pub(crate) async fn fill<P: Provider>(provider: &P, printer: &Printer, clusters:
                 cluster.names = names;
             }
             Ok(None) => {}
-            Err(err) => printer.info(&format!(
-                "Could not read the LoadBalancer Services of cluster {:?}: {err:#}",
-                cluster.name
-            )),
+            Err(err) => printer
+                .info(&format!("Could not read the LoadBalancer Services of cluster {:?}: {err:#}", cluster.name)),
         }
     }
 }
@@ -69,7 +67,8 @@ async fn read<P: Provider>(provider: &P, cluster: &ClusterSummary) -> anyhow::Re
         return Ok(None);
     };
     let node = provider.node(&cp.name);
-    let services = kubectl(["get", "services", "--all-namespaces", &format!("-o=jsonpath={SERVICES}")]).timeout(TIMEOUT);
+    let services =
+        kubectl(["get", "services", "--all-namespaces", &format!("-o=jsonpath={SERVICES}")]).timeout(TIMEOUT);
     let names = kubectl([
         "get",
         "configmap",
@@ -116,7 +115,14 @@ fn parse_services(text: &str, zone: Option<&str>) -> Vec<LoadBalancer> {
                 (Some(ip), Some(port)) => Some(crate::dns::url(dns_name.as_deref().unwrap_or(ip), port)),
                 _ => None,
             };
-            Some(LoadBalancer { namespace: namespace.to_string(), name: name.to_string(), address, ports, dns_name, url })
+            Some(LoadBalancer {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+                address,
+                ports,
+                dns_name,
+                url,
+            })
         })
         .collect()
 }

@@ -4,6 +4,7 @@ pub(crate) mod actions;
 pub(crate) mod create;
 pub(crate) mod delete;
 mod error;
+pub(crate) mod exposed;
 pub(crate) mod interrupt;
 pub(crate) mod load;
 pub(crate) mod logs;
@@ -13,7 +14,6 @@ pub(crate) mod plan;
 mod ports;
 pub(crate) mod start;
 pub(crate) mod stop;
-pub(crate) mod exposed;
 pub(crate) mod summary;
 
 pub(crate) use error::ClusterError;

@@ -72,7 +72,9 @@ mod tests {
         assert!(with.starts_with(KUBEADM));
         assert!(serves(&with, "kina.kina.internal"));
         assert!(!serves(&with, "other.kina.internal"));
-        assert!(with.contains("kina.kina.internal:53 {\n    errors\n    hosts /etc/kina-names/hosts kina.kina.internal {"));
+        assert!(
+            with.contains("kina.kina.internal:53 {\n    errors\n    hosts /etc/kina-names/hosts kina.kina.internal {")
+        );
         assert!(with.contains("    kubernetes cluster.local\n    k8s_external kina.kina.internal\n}\n"));
         assert_eq!(without_zone(&with), KUBEADM);
     }

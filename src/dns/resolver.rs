@@ -45,8 +45,9 @@ impl Mode {
         }
         match std::env::var(MODE_ENV).ok().filter(|v| !v.trim().is_empty()) {
             None => Ok(Mode::Ask),
-            Some(value) => <Mode as clap::ValueEnum>::from_str(value.trim(), true)
-                .map_err(|_| ResolverError::UnknownMode(value)),
+            Some(value) => {
+                <Mode as clap::ValueEnum>::from_str(value.trim(), true).map_err(|_| ResolverError::UnknownMode(value))
+            }
         }
     }
 }

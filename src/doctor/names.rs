@@ -33,7 +33,11 @@ pub(super) async fn names(running: &Result<Vec<Node>, ProviderError>) -> Vec<Che
 async fn check(cluster: String, zone: String, text: String, node: Option<std::net::Ipv4Addr>) -> Check {
     let file = resolver::path(&zone).display().to_string();
     let Some((server, port)) = resolver::server(&text) else {
-        return Check::fail(NAMES, format!("{file} names no nameserver"), format!("kina install names --name {cluster}"));
+        return Check::fail(
+            NAMES,
+            format!("{file} names no nameserver"),
+            format!("kina install names --name {cluster}"),
+        );
     };
     if let Some(ip) = node.filter(|ip| ip.to_string() != server) {
         return Check::fail(

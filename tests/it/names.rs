@@ -43,9 +43,8 @@ fn node_ip(world: &World) -> String {
 /// `dig` at the server the resolver file names: (status, addresses).
 fn dig(world: &World, name: &str) -> (String, Vec<String>) {
     let text = std::fs::read_to_string(resolver_file(world)).expect("the resolver file");
-    let value = |key: &str| {
-        text.lines().find_map(|l| l.strip_prefix(&format!("{key} ")).map(str::to_string)).expect(key)
-    };
+    let value =
+        |key: &str| text.lines().find_map(|l| l.strip_prefix(&format!("{key} ")).map(str::to_string)).expect(key);
     let out = Command::new("dig")
         .args([&format!("@{}", value("nameserver")), "-p", &value("port"), "+tries=1", "+time=2", name, "A"])
         .output()
@@ -167,7 +166,10 @@ fn without_a_terminal_kina_prints_the_commands_instead_of_running_sudo() {
 
     world.kina(&["install", "names", "--resolver", "sudo"]).success();
     assert!(file.exists());
-    world.kina(&["uninstall", "names", "--resolver", "print"]).success().stderr_has(&format!("sudo rm -f {}", file.display()));
+    world
+        .kina(&["uninstall", "names", "--resolver", "print"])
+        .success()
+        .stderr_has(&format!("sudo rm -f {}", file.display()));
     assert!(file.exists(), "print leaves the file to the user");
     let corefile = world
         .kubectl(CP, &["get", "configmap", "coredns", "-n", "kube-system", "-o=jsonpath={.data.Corefile}"])
@@ -175,7 +177,10 @@ fn without_a_terminal_kina_prints_the_commands_instead_of_running_sudo() {
         .stdout();
     assert!(!corefile.contains("kina"), "{corefile}");
     let volumes = world
-        .kubectl(CP, &["get", "deployment", "coredns", "-n", "kube-system", "-o=jsonpath={.spec.template.spec.volumes[*].name}"])
+        .kubectl(
+            CP,
+            &["get", "deployment", "coredns", "-n", "kube-system", "-o=jsonpath={.spec.template.spec.volumes[*].name}"],
+        )
         .success()
         .stdout();
     assert_eq!(volumes.trim(), "config-volume");
@@ -234,10 +239,8 @@ fn http_route_hostnames_resolve_to_their_gateways_address() {
     let ip = node_ip(&world);
     let _dns = Responder::start(&ip, 30053, world.path("state"));
     apply(&world, ROUTE);
-    let gateway = world
-        .kubectl(CP, &["get", "gateway", "kina", "-o=jsonpath={.status.addresses[*].value}"])
-        .success()
-        .stdout();
+    let gateway =
+        world.kubectl(CP, &["get", "gateway", "kina", "-o=jsonpath={.status.addresses[*].value}"]).success().stdout();
     assert_eq!(dig(&world, &format!("shop.{ZONE}")), ("NOERROR".to_string(), vec![gateway.trim().to_string()]));
     // The Envoy Service of the Gateway has a name of its own too.
     assert_eq!(dig(&world, &format!("nothing.{ZONE}")).0, "NXDOMAIN");

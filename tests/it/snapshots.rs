@@ -280,7 +280,8 @@ fn names_install_list_and_delete() {
     world.kina(&["create", "cluster"]).success();
     assert_shown!("names_install", &world, &world.kina(&["install", "names"]));
     let web = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  type: LoadBalancer\n  ports:\n  - port: 8080\n";
-    let argv = ["exec", "-i", "kina-control-plane", "kubectl", "--kubeconfig=/etc/kubernetes/admin.conf", "apply", "-f", "-"];
+    let argv =
+        ["exec", "-i", "kina-control-plane", "kubectl", "--kubeconfig=/etc/kubernetes/admin.conf", "apply", "-f", "-"];
     world.container_stdin(&argv, web).success();
     assert_shown!("names_list_wide", &world, &world.kina(&["list", "-o", "wide"]));
     assert_shown!("names_list_json", &world, &world.kina(&["list", "-o", "json"]));

@@ -419,7 +419,10 @@ fn the_script_keeps_the_hosts_file_of_names() {
     let run = || Command::new("sh").arg(&path).arg("once").env("PATH", &search).output().unwrap();
     let out = run();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("names under {ZONE}: 1 Ingress and HTTPRoute hostnames\n"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("names under {ZONE}: 1 Ingress and HTTPRoute hostnames\n")
+    );
     let patches = std::fs::read_to_string(dir.path().join("patches")).unwrap();
     assert_eq!(
         patches.trim_end(),

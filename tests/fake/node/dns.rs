@@ -56,7 +56,8 @@ fn answer(state: &State, ip: &str, port: u64, proto: &str, name: &str) -> Result
         })
         .ok_or("NOSERVER")?;
     let service_port = ports(&service.body).find(|p| p["protocol"] == proto && p["nodePort"].as_u64() == Some(port));
-    let target = service_port.map(|p| if p["targetPort"].is_null() { p["port"].clone() } else { p["targetPort"].clone() });
+    let target =
+        service_port.map(|p| if p["targetPort"].is_null() { p["port"].clone() } else { p["targetPort"].clone() });
     let coredns = coredns_serving(cluster, &service.body, proto, target.as_ref()).ok_or("NOSERVER")?;
     let conf = coredns["spec"]["template"]["spec"]["containers"][0]["args"]
         .as_array()
@@ -115,7 +116,11 @@ fn answer(state: &State, ip: &str, port: u64, proto: &str, name: &str) -> Result
                     .filter_map(|i| i["ip"].as_str().map(str::to_string))
                     .collect();
                 ips.extend(
-                    service.body["spec"]["externalIPs"].as_array().into_iter().flatten().filter_map(|i| i.as_str().map(str::to_string)),
+                    service.body["spec"]["externalIPs"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|i| i.as_str().map(str::to_string)),
                 );
                 return if ips.is_empty() { Err("NXDOMAIN") } else { Ok(ips) };
             }
@@ -131,12 +136,19 @@ fn ports(service: &Value) -> impl Iterator<Item = &Value> {
 }
 
 /// The CoreDNS Deployment whose pods the Service selects on port 53.
-fn coredns_serving<'a>(cluster: &'a Cluster, service: &Value, proto: &str, target: Option<&Value>) -> Option<&'a Value> {
+fn coredns_serving<'a>(
+    cluster: &'a Cluster,
+    service: &Value,
+    proto: &str,
+    target: Option<&Value>,
+) -> Option<&'a Value> {
     let selector = service["spec"]["selector"].as_object().filter(|s| !s.is_empty())?;
     let deployment = objects(cluster, "deployment.apps").map(|o| &o.body).find(|d| {
         let labels = &d["spec"]["template"]["metadata"]["labels"];
         selector.iter().all(|(k, v)| &labels[k] == v)
-            && d["spec"]["template"]["spec"]["containers"][0]["args"].as_array().is_some_and(|a| a.iter().any(|x| x == "-conf"))
+            && d["spec"]["template"]["spec"]["containers"][0]["args"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == "-conf"))
     })?;
     let container = &deployment["spec"]["template"]["spec"]["containers"][0];
     let port = match target? {
@@ -165,7 +177,8 @@ fn mounted(cluster: &Cluster, deployment: &Value, path: &str) -> Option<String> 
         Some(items) => items.iter().find(|i| i["path"] == mount.1.as_str())?["key"].as_str()?.to_string(),
         None => mount.1,
     };
-    let object = objects(cluster, "configmap").find(|o| o.name == config_map && o.namespace.as_deref() == Some("kube-system"))?;
+    let object = objects(cluster, "configmap")
+        .find(|o| o.name == config_map && o.namespace.as_deref() == Some("kube-system"))?;
     object.body["data"][&key].as_str().map(str::to_string)
 }
 

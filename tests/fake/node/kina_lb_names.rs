@@ -62,5 +62,8 @@ pub fn reconcile(ctx: &mut Ctx, cp: &str, query: &str, program: &str) -> Result<
     let mut body = cl.objects[i].body.clone();
     body["data"]["hosts"] = json!(data);
     cl.update_object(i, body);
-    Ok(Some(format!("names under {zone}: {} Ingress and HTTPRoute hostnames", hosts.lines().filter(|l| !l.is_empty()).count())))
+    Ok(Some(format!(
+        "names under {zone}: {} Ingress and HTTPRoute hostnames",
+        hosts.lines().filter(|l| !l.is_empty()).count()
+    )))
 }

@@ -4,11 +4,11 @@
 pub mod boot;
 pub mod controllers;
 pub mod coredns;
-pub mod dns;
 pub mod ctr;
 pub mod ctr_import;
 pub mod diag;
 pub mod dial;
+pub mod dns;
 pub mod endpoints;
 pub mod envoy;
 pub mod exec;
