@@ -25,6 +25,11 @@ fn resources(group_version: &str, list: &[(&str, &str, bool)]) -> Value {
     json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources})
 }
 
+fn group(name: &str) -> Value {
+    let version = json!({"groupVersion": format!("{name}/v1"), "version": "v1"});
+    json!({"name": name, "versions": [version.clone()], "preferredVersion": version})
+}
+
 fn list(kind: &str, api_version: &str, items: Vec<Value>) -> Value {
     json!({"kind": format!("{kind}List"), "apiVersion": api_version, "metadata": {"resourceVersion": "1"}, "items": items})
 }
@@ -34,11 +39,38 @@ fn answer(path: &str) -> Option<Value> {
     let path = path.split('?').next().unwrap_or(path);
     Some(match path {
         "/api" => json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}),
-        "/apis" => json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": [{
-            "name": "discovery.k8s.io",
-            "versions": [{"groupVersion": "discovery.k8s.io/v1", "version": "v1"}],
-            "preferredVersion": {"groupVersion": "discovery.k8s.io/v1", "version": "v1"},
-        }]}),
+        "/apis" => json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+            group("discovery.k8s.io"), group("networking.k8s.io"), group("gateway.networking.k8s.io"),
+        ]}),
+        "/apis/networking.k8s.io/v1" => resources("networking.k8s.io/v1", &[("ingresses", "Ingress", true)]),
+        "/apis/gateway.networking.k8s.io/v1" => resources(
+            "gateway.networking.k8s.io/v1",
+            &[("gateways", "Gateway", true), ("httproutes", "HTTPRoute", true)],
+        ),
+        "/apis/networking.k8s.io/v1/ingresses" => list(
+            "Ingress",
+            "networking.k8s.io/v1",
+            vec![json!({"metadata": {"name": "web", "namespace": "default"},
+                "spec": {"rules": [{"host": "web.kina.kina.internal"}, {"host": "web.example.com"}, {"http": {}}]},
+                "status": {"loadBalancer": {"ingress": [{"ip": "192.168.64.3"}]}}})],
+        ),
+        "/apis/gateway.networking.k8s.io/v1/gateways" => list(
+            "Gateway",
+            "gateway.networking.k8s.io/v1",
+            vec![json!({"metadata": {"name": "kina", "namespace": "default"},
+                "spec": {"gatewayClassName": "kina"},
+                "status": {"addresses": [{"type": "IPAddress", "value": "192.168.64.4"}]}})],
+        ),
+        "/apis/gateway.networking.k8s.io/v1/httproutes" => list(
+            "HTTPRoute",
+            "gateway.networking.k8s.io/v1",
+            vec![
+                json!({"metadata": {"name": "shop", "namespace": "default"},
+                    "spec": {"parentRefs": [{"name": "kina"}], "hostnames": ["shop.kina.kina.internal", "shop.example.com"]}}),
+                json!({"metadata": {"name": "all", "namespace": "apps"},
+                    "spec": {"parentRefs": [{"name": "kina", "namespace": "default"}]}}),
+            ],
+        ),
         "/api/v1" => resources("v1", &[("nodes", "Node", false), ("services", "Service", true), ("pods", "Pod", true)]),
         "/apis/discovery.k8s.io/v1" => resources("discovery.k8s.io/v1", &[("endpointslices", "EndpointSlice", true)]),
         "/api/v1/nodes" => list(
@@ -129,8 +161,8 @@ fn serve(listener: TcpListener) {
     }
 }
 
-#[test]
-fn a_real_kubectl_evaluates_the_query_the_way_the_program_expects() {
+/// `kubectl get RESOURCES --all-namespaces -o jsonpath=QUERY` against the stand-in.
+fn kubectl_get(resources: &str, query: &str) -> std::process::Output {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = std::thread::spawn(move || serve(listener));
@@ -143,16 +175,22 @@ fn a_real_kubectl_evaluates_the_query_the_way_the_program_expects() {
         ),
     )
     .unwrap();
-    let (query, program) = query_and_program();
     let out = Command::new(crate::kubectl::kubectl())
         .args(["--kubeconfig", kubeconfig.to_str().unwrap(), "--cache-dir", dir.path().join("cache").to_str().unwrap()])
-        .args(["get", "nodes,services,endpointslices,pods", "--all-namespaces", "-o", &format!("jsonpath={query}")])
+        .args(["get", resources, "--all-namespaces", "-o", &format!("jsonpath={query}")])
         .env_clear()
         .env("HOME", dir.path())
         .output()
         .unwrap();
     let _ = std::net::TcpStream::connect(addr).and_then(|mut s| s.write_all(b"GET /quit HTTP/1.1\r\n\r\n"));
     let _ = server.join();
+    out
+}
+
+#[test]
+fn a_real_kubectl_evaluates_the_query_the_way_the_program_expects() {
+    let (query, program) = query_and_program();
+    let out = kubectl_get("nodes,services,endpointslices,pods", &query);
     assert!(out.status.success(), "kubectl: {}", String::from_utf8_lossy(&out.stderr));
     let listing = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = listing.lines().collect();
@@ -184,4 +222,41 @@ fn a_real_kubectl_evaluates_the_query_the_way_the_program_expects() {
     awk.stdin.take().unwrap().write_all(listing.as_bytes()).unwrap();
     let decided = String::from_utf8(awk.wait_with_output().unwrap().stdout).unwrap();
     assert_eq!(decided, "clear envoy-gateway-system envoy-default-kina-1a2b3c4d\nset default web 192.168.64.3\n");
+}
+
+/// The names step's query (kina-lb.sh's `names`), by a real kubectl over
+/// Ingresses, then Gateways and HTTPRoutes, and the names program on it.
+#[test]
+fn a_real_kubectl_evaluates_the_names_query_the_way_the_program_expects() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |f: &str| std::fs::read_to_string(format!("{root}/src/addons/load_balancer/{f}")).unwrap();
+    let (query, program) = (read("names.jsonpath").trim_end().to_string(), read("names.awk"));
+    let mut listing = String::new();
+    for resources in
+        ["ingresses.networking.k8s.io", "gateways.gateway.networking.k8s.io,httproutes.gateway.networking.k8s.io"]
+    {
+        let out = kubectl_get(resources, &query);
+        assert!(out.status.success(), "kubectl: {}", String::from_utf8_lossy(&out.stderr));
+        listing.push_str(&String::from_utf8(out.stdout).unwrap());
+        listing.push('\n');
+    }
+    assert_eq!(
+        listing.lines().filter(|l| !l.is_empty()).collect::<Vec<_>>(),
+        [
+            "Ingress\tdefault\tweb\tweb.kina.kina.internal,web.example.com,,\t192.168.64.3,\t\t\t",
+            "Gateway\tdefault\tkina\t\t\t\t\t192.168.64.4,",
+            "HTTPRoute\tdefault\tshop\t\t\t/kina,\tshop.kina.kina.internal,shop.example.com,\t",
+            "HTTPRoute\tapps\tall\t\t\tdefault/kina,\t\t",
+        ],
+        "{listing}"
+    );
+    let mut awk = Command::new("awk")
+        .args(["-F", "\t", "-v", "zone=kina.kina.internal", &program])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    awk.stdin.take().unwrap().write_all(listing.as_bytes()).unwrap();
+    let hosts = String::from_utf8(awk.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(hosts, "192.168.64.3 web.kina.kina.internal\n192.168.64.4 shop.kina.kina.internal\n");
 }
