@@ -107,8 +107,8 @@ fn a_loadbalancer_service_gets_a_name_on_the_mac_until_the_cluster_is_deleted() 
     assert_eq!(dig(&world, &format!("nothing.default.{ZONE}")).0, "NXDOMAIN");
     assert_eq!(dig(&world, &format!("web.other.{ZONE}")).0, "NXDOMAIN");
 
-    // Installing again rewrites nothing and asks for no sudo.
-    world.kina(&["install", "names"]).success();
+    // Installing again rewrites nothing, asks for no sudo, and prints the URLs.
+    world.kina(&["install", "names"]).success().stderr_has(&format!(" • http://web.default.{ZONE}:8080/"));
     assert_eq!(world.sudo_calls().len(), 2);
 
     world.kina(&["delete", "cluster"]).success().stderr_has(&format!("Removing {}", file.display()));
@@ -254,6 +254,8 @@ fn kina_start_moves_the_resolver_file_to_the_new_node_address() {
     let mut world = world(7);
     // The fake heals a restarted control plane on its default VM network only.
     world.remove_env("KINA_FAKE_SUBNET");
+    // macOS 15: no per-cluster networks, so every start gives a new address.
+    world.env("KINA_FAKE_MACOS", "15");
     world.env("KINA_RESOLVER", "sudo");
     world.kina(&["create", "cluster"]).success();
     world.kina(&["install", "names"]).success();
