@@ -79,7 +79,7 @@ async fn install(cx: &Cx<'_>) -> anyhow::Result<()> {
 }
 
 /// The Mac's resolver file for the zone, at the control plane's address.
-pub(crate) async fn write_resolver(cx: &Cx<'_>, zone: &str) -> anyhow::Result<()> {
+async fn write_resolver(cx: &Cx<'_>, zone: &str) -> anyhow::Result<()> {
     let ip = dns::node_address(&cx.nodes).ok_or_else(|| anyhow::anyhow!("{} has no address", cx.control_plane()))?;
     let text = resolver::content(&cx.cluster, zone, &ip.to_string(), dns::NODE_PORT);
     let mode = resolver::Mode::resolve(cx.resolver)?;

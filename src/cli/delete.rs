@@ -52,7 +52,7 @@ pub(super) async fn run<P: Provider + crate::provider::registry::RegistryRuntime
             printer.info(&format!("Deleting cluster {name:?} ..."));
             let targets = kubeconfig::remove_targets_from_env(args.kubeconfig.as_deref());
             let report = delete_clusters(provider, printer, Selection::Named(vec![name]), &targets).await?;
-            remove_resolver_files(printer, &report.deleted).await?;
+            remove_resolver_files(printer, &report.deleted).await;
             match report.failed.into_iter().next() {
                 Some((_, err)) => Err(err),
                 None => Ok(()),
@@ -69,7 +69,7 @@ pub(super) async fn run<P: Provider + crate::provider::registry::RegistryRuntime
             };
             // Like kind: a cluster that fails is reported, the others still go.
             let report = delete_clusters(provider, printer, selection, &targets).await?;
-            remove_resolver_files(printer, &report.deleted).await?;
+            remove_resolver_files(printer, &report.deleted).await;
             for (cluster, err) in &report.failed {
                 printer.info(&format!("failed to delete cluster {cluster:?}: {err:#}"));
             }
@@ -80,14 +80,25 @@ pub(super) async fn run<P: Provider + crate::provider::registry::RegistryRuntime
 }
 
 /// The Mac's resolver file of each deleted cluster's zone (`kina install
-/// names`), if kina wrote one; `KINA_RESOLVER` says how to get root.
-async fn remove_resolver_files(printer: &Printer, deleted: &[String]) -> anyhow::Result<()> {
+/// names`), if kina wrote one; `KINA_RESOLVER` says how to get root. The
+/// clusters are gone either way: a file left behind is a warning.
+async fn remove_resolver_files(printer: &Printer, deleted: &[String]) {
     for cluster in deleted {
         let zone = crate::dns::zone(cluster);
-        if crate::dns::resolver::read(&zone).is_some() {
-            let mode = crate::dns::resolver::Mode::resolve(None)?;
-            crate::dns::resolver::remove(&crate::exec::ProcessRunner, printer, mode, &zone).await?;
+        if crate::dns::resolver::read(&zone).is_none() {
+            continue;
+        }
+        let removed = match crate::dns::resolver::Mode::resolve(None) {
+            Ok(mode) => crate::dns::resolver::remove(&crate::exec::ProcessRunner, printer, mode, &zone).await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = removed {
+            let path = crate::dns::resolver::path(&zone);
+            printer.warn(&format!(
+                "{} is still there: {err}; remove it with `sudo rm {}`",
+                path.display(),
+                path.display()
+            ));
         }
     }
-    Ok(())
 }

@@ -84,8 +84,12 @@ pub(super) async fn start<P: Provider + crate::provider::registry::RegistryRunti
             // The nodes came back with new addresses: kina-lb moves Services now, not on its next loop.
             load_balancer::refresh_after_start(provider, printer, &started.control_plane.name).await;
         }
-        crate::dns::follow_node_address(printer, &cluster, started.control_plane.ipv4).await?;
         finish_start(provider, printer, &started, &path).await?;
+        // The cluster runs either way: a resolver file left behind is said, not fatal.
+        if let Err(err) = crate::dns::follow_node_address(printer, &cluster, started.control_plane.ipv4).await {
+            printer
+                .warn(&format!("names under {} still point at the old address: {err:#}", crate::dns::zone(&cluster)));
+        }
     }
     Ok(())
 }

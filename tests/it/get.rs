@@ -23,11 +23,25 @@ fn read_commands_make_exactly_one_list_call() {
     for name in ["a", "b", "c"] {
         world.kina(&["create", "cluster", "-n", name]).success();
     }
-    for args in [&["get", "clusters"][..], &["list"], &["list", "-o", "json"], &["get", "nodes", "-A"]] {
+    for args in [&["get", "clusters"][..], &["list"], &["get", "nodes", "-A"]] {
         world.clear_fake_log();
         world.kina(args).success();
         assert_eq!(world.fake_calls().len(), 1, "{args:?}: {:?}", world.fake_calls());
         assert!(world.fake_calls()[0].starts_with("list --all --format json"));
+    }
+    // `-o wide|json|yaml` also reads each running cluster's LoadBalancer Services
+    // and names: two kubectl calls in its control plane, none for a stopped one.
+    world.container(&["stop", "c-control-plane"]).success();
+    for format in ["wide", "json", "yaml"] {
+        world.clear_fake_log();
+        world.kina(&["list", "-o", format]).success();
+        let calls = world.fake_calls();
+        assert_eq!(calls.len(), 5, "{format}: {calls:?}");
+        assert!(calls[0].starts_with("list --all --format json"));
+        for cluster in ["a", "b"] {
+            let execs = calls.iter().filter(|c| c.starts_with(&format!("exec {cluster}-control-plane kubectl ")));
+            assert_eq!(execs.count(), 2, "{format}: {calls:?}");
+        }
     }
 }
 

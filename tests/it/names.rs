@@ -280,3 +280,20 @@ fn kina_start_moves_the_resolver_file_to_the_new_node_address() {
     world.kina(&["start", "cluster"]).success().stderr_has("kina did not run sudo");
     assert!(std::fs::read_to_string(resolver_file(&world)).unwrap().contains(&format!("nameserver {after}\n")));
 }
+
+#[test]
+fn a_failed_sudo_at_delete_leaves_the_file_and_says_so() {
+    let mut world = world(8);
+    world.env("KINA_RESOLVER", "sudo");
+    world.kina(&["create", "cluster"]).success();
+    world.kina(&["install", "names"]).success();
+    std::fs::write(world.path("bin/sudo"), "#!/bin/sh\necho 'sudo: a password is required' >&2\nexit 1\n").unwrap();
+    let file = resolver_file(&world);
+    world.kina(&["delete", "cluster"]).success().stderr_has(&format!(
+        "WARNING: {} is still there: could not remove {} with sudo",
+        file.display(),
+        file.display()
+    ));
+    assert!(file.exists());
+    assert!(world.container_names().is_empty(), "the cluster is gone all the same");
+}
