@@ -234,8 +234,15 @@ fn http_route_hostnames_resolve_to_their_gateways_address() {
     let mut world = world(6);
     world.env("KINA_RESOLVER", "sudo");
     world.kina(&["create", "cluster"]).success();
-    world.kina(&["install", "gateway"]).success();
+    world
+        .kina(&["install", "gateway"])
+        .success()
+        .stderr_has(&format!("For names such as http://web.{ZONE}/: `kina install names`"));
     world.kina(&["install", "names"]).success();
+    world
+        .kina(&["install", "gateway"])
+        .success()
+        .stderr_has(&format!("An HTTPRoute with hostnames: [web.{ZONE}] answers at http://web.{ZONE}/ on this Mac"));
     let ip = node_ip(&world);
     let _dns = Responder::start(&ip, 30053, world.path("state"));
     apply(&world, ROUTE);
