@@ -40,8 +40,11 @@ fn main() {
     }
     let cfg = config::Config::from_env();
     if args.first().is_some_and(|a| a == node::dns::COMMAND) {
-        let state = store::read_state(&cfg.state_dir).unwrap_or_default();
-        let (code, ips) = node::dns::command(&state, &args[1..]);
+        // Read under the state lock, and never saved: answering changes nothing.
+        let (code, ips) = match store::Locked::open(&cfg.state_dir) {
+            Ok(locked) => node::dns::command(&locked.state, &args[1..]),
+            Err(e) => (e, Vec::new()),
+        };
         println!("{code}");
         for ip in ips {
             println!("{ip}");
