@@ -68,6 +68,8 @@ fn hint(err: &anyhow::Error) -> Option<String> {
                 e.hint()
             } else if let Some(e) = cause.downcast_ref::<crate::registry::RegistryError>() {
                 e.hint()
+            } else if let Some(e) = cause.downcast_ref::<crate::containerd::PatchError>() {
+                e.hint()
             } else if let Some(e) = cause.downcast_ref::<crate::cluster::load::LoadError>() {
                 e.hint()
             } else if let Some(e) = cause.downcast_ref::<crate::provider::image_builder::BuildError>() {

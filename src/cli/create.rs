@@ -128,6 +128,11 @@ async fn prepare_registry<P: Provider + RegistryRuntime>(
     port: Option<u16>,
     cluster_name: &str,
 ) -> anyhow::Result<crate::registry::ClusterRegistry> {
+    crate::containerd::check_cri_registry(
+        &cluster.containerd_config_patches,
+        &cluster.containerd_config_patches_json6902,
+    )
+    .context("failed to create cluster")?;
     if crate::registry::patches_set_mirrors(
         &cluster.containerd_config_patches,
         &cluster.containerd_config_patches_json6902,

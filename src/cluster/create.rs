@@ -131,6 +131,10 @@ async fn check_before_create<P: Provider>(
     config: &crate::config::Cluster,
 ) -> anyhow::Result<(RuntimeInfo, Vec<crate::provider::Node>, Vec<String>)> {
     names::validate(name)?;
+    crate::containerd::check_cri_registry(
+        &config.containerd_config_patches,
+        &config.containerd_config_patches_json6902,
+    )?;
     let purpose = if config.nodes.len() > 1 { Purpose::CreateConnectedNodes } else { Purpose::CreateNodes };
     let runtime = provider.preflight(purpose).await?;
     if let Some(link) = &runtime.missing_kernel

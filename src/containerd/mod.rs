@@ -11,6 +11,10 @@
 //! TOML. Comments and formatting of the original are not kept (nor are they
 //! by kind).
 
+mod cri_registry;
+
+pub(crate) use cri_registry::{check as check_cri_registry, patched_cri_registry};
+
 use serde_json::{Map, Value};
 
 use crate::yaml;
@@ -30,6 +34,23 @@ pub(crate) enum PatchError {
     Json6902 { index: usize, reason: String },
     #[error("could not write the patched containerd config: {0}")]
     Write(String),
+    #[error(
+        "containerdConfigPatches set both `config_path` and `registry.mirrors` for containerd's CRI, which containerd refuses (\"invalid cri image config: `mirrors` cannot be set when `config_path` is provided\"): no kubelet could start"
+    )]
+    MirrorsWithConfigPath,
+}
+
+impl PatchError {
+    pub(crate) fn hint(&self) -> Option<String> {
+        match self {
+            PatchError::MirrorsWithConfigPath => Some(
+                "drop the `registry.mirrors` patch and describe each mirror as a hosts.toml under /etc/containerd/certs.d \
+                 (https://github.com/containerd/containerd/blob/main/docs/hosts.md)"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
 }
 
 /// A merge patch skipped because it targets another config version.

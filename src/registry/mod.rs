@@ -81,23 +81,11 @@ pub(crate) fn configmap(port: u16) -> String {
 }
 
 /// Whether the cluster's containerd patches set `registry.mirrors`, which containerd
-/// refuses next to `config_path` ("`mirrors` cannot be set when `config_path` is
-/// provided"): the patches are applied to the skeleton of kindest/node's config (version
-/// 2, with the CRI plugin's table) and the result is read back. Patches that do not apply
-/// there are left for the create to report.
+/// refuses next to the `config_path` the registry adds ("`mirrors` cannot be set when
+/// `config_path` is provided"): kindest/node's config patched with both is read back.
 pub(crate) fn patches_set_mirrors(patches: &[String], patches_json6902: &[String]) -> bool {
-    const SKELETON: &str = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n";
-    let Ok(patched) = crate::containerd::patch_config_report(SKELETON, patches, patches_json6902) else {
-        return false;
-    };
-    let patched = patched.config;
-    let Ok(table) = patched.parse::<toml::Table>() else { return false };
-    table
-        .get("plugins")
-        .and_then(|p| p.get("io.containerd.grpc.v1.cri"))
-        .and_then(|cri| cri.get("registry"))
-        .and_then(|registry| registry.get("mirrors"))
-        .is_some()
+    let with_registry: Vec<String> = patches.iter().cloned().chain([CONTAINERD_PATCH.to_string()]).collect();
+    crate::containerd::patched_cri_registry(&with_registry, patches_json6902).is_some_and(|r| r.mirrors)
 }
 
 /// Whether the registry API answers on `127.0.0.1:<port>` (the Mac side).

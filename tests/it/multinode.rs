@@ -232,10 +232,10 @@ fn kindnet_finds_the_api_server_from_every_node() {
 }
 
 #[test]
-fn registry_mirrors_beside_a_config_path_leave_containerd_without_a_cri() {
+fn registry_mirrors_beside_a_config_path_are_refused_before_anything_is_made() {
     // kind's registry-mirror patch and a certs.d config_path patch: containerd 2.x
     // refuses the CRI image config (`mirrors` cannot be set when `config_path` is
-    // provided), so no kubelet can start, as on a real node.
+    // provided), so no kubelet could start; kina says so before any `container run`.
     let world = World::new();
     let config = "kind: Cluster
 apiVersion: kind.x-k8s.io/v1alpha4
@@ -248,10 +248,45 @@ containerdConfigPatches:
     endpoint = [\"http://kind-registry:5000\"]
 ";
     world
-        .kina_stdin(&["create", "cluster", "--retain", "--config", "-"], config)
+        .kina_stdin(&["create", "cluster", "--config", "-"], config)
         .code_is(1)
-        .stderr_has("failed while waiting for the kubelet to start");
+        .stderr_has("ERROR: failed to create cluster")
+        .stderr_has("invalid cri image config: `mirrors` cannot be set when `config_path` is provided")
+        .stderr_has("hint: drop the `registry.mirrors` patch")
+        .stderr_has("https://github.com/containerd/containerd/blob/main/docs/hosts.md");
+    assert!(!world.fake_calls().iter().any(|call| call.contains(" run ")), "{:?}", world.fake_calls());
+    assert!(world.container_names().is_empty());
+
+    // The same from a JSON 6902 patch beside the mirror patch.
+    let json6902 = format!(
+        "{}containerdConfigPatchesJSON6902:\n- |\n  [{{\"op\": \"add\", \"path\": \"/plugins/io.containerd.grpc.v1.cri/registry/config_path\", \"value\": \"/etc/containerd/certs.d\"}}]\n",
+        config.replace(
+            "- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry]\n    config_path = \"/etc/containerd/certs.d\"\n",
+            ""
+        )
+    );
+    world
+        .kina_stdin(&["create", "cluster", "--config", "-"], &json6902)
+        .code_is(1)
+        .stderr_has("`mirrors` cannot be set");
+    assert!(world.container_names().is_empty());
+
+    // Either patch alone is fine.
+    let mirror_only = config.split("- |-").take(1).chain(config.split("- |-").skip(2)).collect::<Vec<_>>().join("- |-");
+    world.kina_stdin(&["create", "cluster", "--config", "-"], &mirror_only).success();
+
+    // What a node does with both (the fake as a real node): containerd starts without its CRI.
     let node = "kina-control-plane";
+    let both = format!(
+        "{}\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\nconfig_path = \"/etc/containerd/certs.d\"\n",
+        world.container(&["exec", node, "cat", "/etc/containerd/config.toml"]).success().stdout()
+    );
+    world
+        .container_stdin(
+            &["exec", "-i", node, "sh", "-c", "cat > /etc/containerd/config.toml && systemctl restart containerd"],
+            &both,
+        )
+        .success();
     world
         .container(&["exec", node, "journalctl", "-u", "containerd"])
         .success()
@@ -260,8 +295,4 @@ containerdConfigPatches:
         .container(&["exec", node, "crictl", "ps", "-a"])
         .code_is(1)
         .stderr_has("rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService");
-    // Either patch alone is fine.
-    world.kina(&["delete", "cluster"]).success();
-    let mirror_only = config.split("- |-").take(1).chain(config.split("- |-").skip(2)).collect::<Vec<_>>().join("- |-");
-    world.kina_stdin(&["create", "cluster", "--config", "-"], &mirror_only).success();
 }
