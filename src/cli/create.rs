@@ -101,7 +101,7 @@ pub(super) async fn run<P: Provider + RegistryRuntime>(
     let registry = match args.registry.or(cluster.registry.as_ref().map(|r| r.name.clone())) {
         Some(registry_name) => {
             let port = cluster.registry.as_ref().and_then(|r| r.port);
-            Some(prepare_registry(provider, printer, &mut cluster, &registry_name, port, &name).await?)
+            Some(prepare_registry(provider, &mut cluster, &registry_name, port, &name).await?)
         }
         None => None,
     };
@@ -119,15 +119,15 @@ pub(super) async fn run<P: Provider + RegistryRuntime>(
 }
 
 /// Before the cluster is made: refuses containerd patches that cannot live with the
-/// registry, makes sure the registry runs, and has every node's containerd read `certs.d`.
+/// registry, decides where the registry runs (it is made or started only once the
+/// cluster's own checks have passed), and has every node's containerd read `certs.d`.
 async fn prepare_registry<P: Provider + RegistryRuntime>(
     provider: &P,
-    printer: &Printer,
     cluster: &mut Cluster,
     registry: &str,
     port: Option<u16>,
     cluster_name: &str,
-) -> anyhow::Result<crate::registry::ClusterRegistry> {
+) -> anyhow::Result<crate::registry::RegistryRequest> {
     crate::containerd::check_cri_registry(
         &cluster.containerd_config_patches,
         &cluster.containerd_config_patches_json6902,
@@ -142,23 +142,17 @@ async fn prepare_registry<P: Provider + RegistryRuntime>(
         );
     }
     crate::cluster::names::validate(cluster_name).context("failed to create cluster")?;
-    let existing = provider.list_nodes().await.context("failed to create cluster")?;
-    if existing.iter().any(|n| n.cluster == cluster_name) {
-        let err = crate::cluster::ClusterError::AlreadyExists(cluster_name.to_string());
-        return Err(anyhow::Error::new(err).context("failed to create cluster"));
-    }
     let runtime =
         provider.preflight(crate::provider::Purpose::CreateConnectedNodes).await.context("failed to create cluster")?;
-    let chosen = if runtime.nodes_reach_each_other == Some(false) {
+    let request = if runtime.nodes_reach_each_other == Some(false) {
         // macOS 15: inside the control-plane node (a single node: more is refused anyway).
         let port = port.unwrap_or(crate::registry::DEFAULT_PORT);
         let in_node =
             crate::registry::in_node::prepare(provider, registry, port).await.context("failed to create cluster")?;
-        crate::registry::ClusterRegistry::InNode(in_node)
+        crate::registry::RegistryRequest::InNode(in_node)
     } else {
-        let vm = crate::registry::ensure_for_cluster(provider, printer, registry, port, cluster_name).await?;
-        crate::registry::ClusterRegistry::Vm(vm)
+        crate::registry::RegistryRequest::Vm { name: registry.to_string(), port }
     };
     cluster.containerd_config_patches.push(crate::registry::CONTAINERD_PATCH.to_string());
-    Ok(chosen)
+    Ok(request)
 }

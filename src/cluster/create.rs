@@ -13,7 +13,9 @@ use super::{ClusterError, interrupt, names};
 use crate::config::types::Cluster;
 use crate::kubeconfig;
 use crate::output::Printer;
+use crate::provider::registry::RegistryRuntime;
 use crate::provider::{Provider, Purpose, RuntimeInfo};
+use crate::registry::{ClusterRegistry, RegistryRequest};
 
 pub(crate) struct CreateOptions {
     pub name: String,
@@ -25,12 +27,17 @@ pub(crate) struct CreateOptions {
     pub kubeconfig: PathBuf,
     /// Shown in the `kubectl cluster-info` hint when the user chose the file.
     pub explicit_kubeconfig: bool,
-    /// `--registry`: the registry to connect once the nodes are up (inside the control
-    /// plane on macOS 15, which then publishes its port and mounts its volume).
-    pub registry: Option<crate::registry::ClusterRegistry>,
+    /// `--registry`: the registry to make or reuse once every check has passed, and to
+    /// connect once the nodes are up (inside the control plane on macOS 15, which then
+    /// publishes its port and mounts its volume).
+    pub registry: Option<RegistryRequest>,
 }
 
-pub(crate) async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &CreateOptions) -> anyhow::Result<()> {
+pub(crate) async fn create<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    opts: &CreateOptions,
+) -> anyhow::Result<()> {
     let (runtime, existing, others) =
         check_before_create(provider, &opts.name, &opts.config).await.context("failed to create cluster")?;
     if let Some(warning) = runtime.warning {
@@ -43,7 +50,7 @@ pub(crate) async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &
         existing.iter().flat_map(|n| &n.published_tcp).filter_map(|(_, on_mac)| port_of(on_mac)).collect();
     let mut nodes = plan(&opts.name, &opts.config, crate::versions::default_image(), &opts.overrides, &env, &taken)
         .context("failed to create cluster")?;
-    if let Some(crate::registry::ClusterRegistry::InNode(registry)) = &opts.registry {
+    if let Some(RegistryRequest::InNode(registry)) = &opts.registry {
         crate::registry::in_node::add_to_node(&mut nodes[0].spec, registry);
     }
     if let Some(taken) = nodes.iter().find(|n| others.contains(&n.name)) {
@@ -51,6 +58,24 @@ pub(crate) async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &
         return Err(anyhow::Error::new(err).context("failed to create cluster"));
     }
     super::ports::check(&nodes, &existing).context("failed to create cluster")?;
+
+    let mut made = MadeRegistry::default();
+    let registry = match &opts.registry {
+        None => None,
+        Some(request) => {
+            let ensured = tokio::select! {
+                result = ensure_registry(provider, printer, request, &opts.name, &mut made) => result,
+                () = interrupt::requested() => Err(ClusterError::Interrupted.into()),
+            };
+            match ensured {
+                Ok(registry) => Some(registry),
+                Err(err) => {
+                    made.clean_up(provider, printer).await;
+                    return Err(err);
+                }
+            }
+        }
+    };
 
     printer.info(&format!("Creating cluster {:?} ...", opts.name));
     let bootstrap = nodes[0].name.clone();
@@ -74,7 +99,7 @@ pub(crate) async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &
     };
 
     let outcome = tokio::select! {
-        result = run_actions(&mut ctx, opts.registry.as_ref()) => result,
+        result = run_actions(&mut ctx, registry.as_ref()) => result,
         () = interrupt::requested() => Err(ClusterError::Interrupted.into()),
     };
     if let Err(err) = outcome {
@@ -85,6 +110,7 @@ pub(crate) async fn create<P: Provider>(provider: &P, printer: &Printer, opts: &
         } else {
             let runs = std::mem::take(&mut *ctx.runs.lock().unwrap());
             clean_up(provider, printer, &opts.name, &runs).await;
+            made.clean_up(provider, printer).await;
         }
         if interrupted {
             return Err(err);
@@ -155,10 +181,7 @@ async fn check_before_create<P: Provider>(
     Ok((runtime, existing, others))
 }
 
-async fn run_actions<P: Provider>(
-    ctx: &mut Context<'_, P>,
-    registry: Option<&crate::registry::ClusterRegistry>,
-) -> anyhow::Result<()> {
+async fn run_actions<P: Provider>(ctx: &mut Context<'_, P>, registry: Option<&ClusterRegistry>) -> anyhow::Result<()> {
     for action in Action::BOOT {
         ctx.printer.start(&action.label(ctx));
         action.execute(ctx).await?;
@@ -170,11 +193,11 @@ async fn run_actions<P: Provider>(
         action.execute(ctx).await?;
     }
     match registry {
-        Some(crate::registry::ClusterRegistry::Vm(registry)) => {
+        Some(ClusterRegistry::Vm(registry)) => {
             ctx.printer.start(&format!("Connecting registry {:?} (localhost:{}) 🗄️", registry.name, registry.port));
             crate::registry::connect(ctx.provider, &ctx.cluster, registry).await?;
         }
-        Some(crate::registry::ClusterRegistry::InNode(registry)) => {
+        Some(ClusterRegistry::InNode(registry)) => {
             let label = format!("Starting registry {:?} in the node (localhost:{}) 🗄️", registry.name, registry.port);
             ctx.printer.start(&label);
             crate::registry::in_node::connect(ctx.provider, ctx.printer, &ctx.cluster, registry).await?;
@@ -192,6 +215,66 @@ async fn run_actions<P: Provider>(
         ctx.printer.warn(&notice);
     }
     Ok(())
+}
+
+/// What of a registry this create made, so a failed or interrupted create removes it:
+/// the registry VM when none of that name existed, its volume when that was new too
+/// (an existing volume holds images from before and stays).
+#[derive(Debug, Default)]
+struct MadeRegistry {
+    vm: Option<String>,
+    volume: Option<String>,
+}
+
+impl MadeRegistry {
+    async fn clean_up<P: RegistryRuntime>(&self, provider: &P, printer: &Printer) {
+        let result = async {
+            // A create refused before its `run` made nothing; an interrupted `run` may have.
+            if let Some(vm) = &self.vm
+                && provider.list_registries().await?.iter().any(|r| &r.name == vm)
+            {
+                provider.delete_registry(vm).await?;
+                printer.info(&format!("Deleted registry {vm:?} (this create made it)"));
+            }
+            if let Some(volume) = &self.volume {
+                provider.delete_volume(volume).await?;
+            }
+            anyhow::Ok(())
+        }
+        .await;
+        if let (Err(err), Some(name)) = (result, self.vm.as_ref().or(self.volume.as_ref())) {
+            printer.warn(&format!(
+                "could not remove the registry this create made: {err:#}; remove it with `kina delete registry --name {name}`"
+            ));
+        }
+    }
+}
+
+/// The registry the cluster connects to, noting in `made` what this create makes.
+/// Runs once every check of the cluster has passed, so a refused create makes nothing.
+async fn ensure_registry<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    request: &RegistryRequest,
+    cluster: &str,
+    made: &mut MadeRegistry,
+) -> anyhow::Result<ClusterRegistry> {
+    let volume = crate::registry::volume_name(request.name());
+    let listed = provider.list_registries().await.context("failed to create cluster")?;
+    let fresh = !listed.iter().any(|r| r.name == request.name());
+    if fresh && !provider.volume_exists(&volume).await.context("failed to create cluster")? {
+        made.volume = Some(volume);
+    }
+    match request {
+        RegistryRequest::InNode(in_node) => Ok(ClusterRegistry::InNode(in_node.clone())),
+        RegistryRequest::Vm { name, port } => {
+            if fresh {
+                made.vm = Some(name.clone());
+            }
+            let vm = crate::registry::ensure_for_cluster(provider, printer, name, *port, cluster, listed).await?;
+            Ok(ClusterRegistry::Vm(vm))
+        }
+    }
 }
 
 /// Removes the node VMs this create made, and nothing else: not another

@@ -66,6 +66,9 @@ pub(crate) trait RegistryRuntime: Send + Sync {
     /// Removes a registry VM, running or not (its volume stays).
     fn delete_registry(&self, name: &str) -> impl Future<Output = Result<(), ProviderError>> + Send;
 
+    /// Whether a named volume exists.
+    fn volume_exists(&self, name: &str) -> impl Future<Output = Result<bool, ProviderError>> + Send;
+
     /// Removes a named volume; one already gone is fine. Whether it was there.
     fn delete_volume(&self, name: &str) -> impl Future<Output = Result<bool, ProviderError>> + Send;
 

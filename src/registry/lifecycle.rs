@@ -132,16 +132,17 @@ async fn running<P: RegistryRuntime>(provider: &P, name: &str) -> anyhow::Result
     Ok(registry)
 }
 
-/// The registry a new cluster connects to: reused if it exists (started if stopped,
-/// recreated on the cluster's networks if it lacks one), created otherwise.
+/// The registry a new cluster connects to: reused if it exists in `existing` (the
+/// registries as just listed; started if stopped, recreated on the cluster's networks if
+/// it lacks one), created otherwise.
 pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
     provider: &P,
     printer: &Printer,
     name: &str,
     port: Option<u16>,
     cluster: &str,
+    existing: Registries,
 ) -> anyhow::Result<RegistryVm> {
-    let existing = provider.list_registries().await.context("failed to create cluster")?;
     if let Some(cluster) = existing.iter().find(|r| r.name == name).and_then(|r| r.cluster.clone()) {
         let err = RegistryError::HeldByCluster { name: name.to_string(), cluster };
         return Err(anyhow::Error::new(err).context("failed to create cluster"));

@@ -121,5 +121,23 @@ pub(crate) enum ClusterRegistry {
     InNode(in_node::InNode),
 }
 
+/// What `create cluster --registry` asks for, decided before anything is made: a
+/// registry VM to reuse or create once the cluster's own checks have passed (macOS 26),
+/// or a registry inside the control-plane node (macOS 15).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RegistryRequest {
+    Vm { name: String, port: Option<u16> },
+    InNode(in_node::InNode),
+}
+
+impl RegistryRequest {
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            RegistryRequest::Vm { name, .. } => name,
+            RegistryRequest::InNode(in_node) => &in_node.name,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

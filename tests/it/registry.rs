@@ -274,6 +274,52 @@ fn refusals_come_before_anything_is_made() {
 }
 
 #[test]
+fn a_create_refused_or_failed_leaves_no_registry_it_made() {
+    let mut world = registry_world();
+    let port = free_port();
+    let config = world.path("kina.yaml");
+    std::fs::write(&config, kina_config(port)).unwrap();
+    let config = config.to_str().unwrap().to_string();
+
+    // A foreign VM holds the node's name: refused before the registry is made.
+    world.container(&["run", "-d", "--name", "kina-control-plane", "alpine:latest"]).success();
+    world
+        .kina(&["create", "cluster", "--registry", "--config", &config])
+        .failure()
+        .stderr_has("a container named \"kina-control-plane\" already exists, and kina did not make it");
+    assert_eq!(world.container_names(), ["kina-control-plane"]);
+    assert!(!world.fake_calls().iter().any(|c| c.contains("io.kina.registry=")), "{:?}", world.fake_calls());
+    world.container(&["delete", "--force", "kina-control-plane"]).success();
+
+    // A port a program on the Mac holds: refused, and nothing said about a deleted registry.
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let held_port = held.local_addr().unwrap().port();
+    let refused = world.kina_stdin(&["create", "cluster", "--registry", "--config", "-"], &kina_config(held_port));
+    refused.failure().stderr_has(&format!("host port 127.0.0.1:{held_port} is in use on this Mac"));
+    assert!(!refused.stderr().contains("Deleted registry"), "{}", refused.stderr());
+    assert!(world.container_names().is_empty());
+    drop(held);
+
+    // kubeadm fails after the registry was made: the create removes it and its new volume.
+    world.world.env("KINA_FAKE_FAIL", "kubeadm init");
+    world
+        .kina(&["create", "cluster", "--registry", "--config", &config])
+        .failure()
+        .stderr_has("Deleted registry \"kina-registry\" (this create made it)");
+    assert!(world.container_names().is_empty(), "{:?}", world.container_names());
+    world.container(&["volume", "list", "-q"]).success().stdout_is("");
+
+    // A registry that was there before stays, with its images.
+    world.world.remove_env("KINA_FAKE_FAIL");
+    world.kina(&["create", "registry", "--port", &port.to_string()]).success();
+    world.world.env("KINA_FAKE_FAIL", "kubeadm init");
+    world.kina(&["create", "cluster", "--registry", "--config", &config]).failure();
+    assert_eq!(world.container_names(), ["kina-registry"]);
+    world.world.remove_env("KINA_FAKE_FAIL");
+    world.kina(&["get", "registries", "-o", "json"]).success().stdout_has("\"state\": \"running\"");
+}
+
+#[test]
 fn on_macos_15_the_registry_runs_inside_the_node_and_keeps_its_images() {
     let mut world = registry_world();
     world.world.env("KINA_FAKE_MACOS", "15");

@@ -109,11 +109,15 @@ impl<R: Runner> RegistryRuntime for AppleContainer<R> {
         Ok(())
     }
 
+    async fn volume_exists(&self, name: &str) -> Result<bool, ProviderError> {
+        let listed = self.invoke_checked(&self.invocation(["volume", "list", "-q"])).await?;
+        Ok(listed.stdout.lines().any(|line| line.trim() == name))
+    }
+
     async fn delete_volume(&self, name: &str) -> Result<bool, ProviderError> {
         let delete = self.invocation(["volume", "delete", name]);
         let Err(err) = self.invoke_checked(&delete).await else { return Ok(true) };
-        let listed = self.invoke_checked(&self.invocation(["volume", "list", "-q"])).await?;
-        if listed.stdout.lines().any(|line| line.trim() == name) {
+        if self.volume_exists(name).await? {
             return Err(err.into());
         }
         Ok(false)
