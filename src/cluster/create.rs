@@ -53,11 +53,11 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
     if let Some(RegistryRequest::InNode(registry)) = &opts.registry {
         crate::registry::in_node::add_to_node(&mut nodes[0].spec, registry);
     }
-    if let Some(taken) = nodes.iter().find(|n| others.contains(&n.name)) {
+    if let Some(taken) = nodes.iter().find(|n| others.iter().any(|o| o.name == n.name)) {
         let err = ClusterError::NameTaken { name: taken.name.clone(), cluster: opts.name.clone() };
         return Err(anyhow::Error::new(err).context("failed to create cluster"));
     }
-    super::ports::check(&nodes, &existing).context("failed to create cluster")?;
+    super::ports::check(&nodes, &existing, &others).context("failed to create cluster")?;
 
     let mut made = MadeRegistry::default();
     let registry = match &opts.registry {
@@ -155,7 +155,7 @@ async fn check_before_create<P: Provider>(
     provider: &P,
     name: &str,
     config: &crate::config::Cluster,
-) -> anyhow::Result<(RuntimeInfo, Vec<crate::provider::Node>, Vec<String>)> {
+) -> anyhow::Result<(RuntimeInfo, Vec<crate::provider::Node>, Vec<crate::provider::Node>)> {
     names::validate(name)?;
     crate::containerd::check_cri_registry(
         &config.containerd_config_patches,
@@ -171,10 +171,9 @@ async fn check_before_create<P: Provider>(
     if runtime.nodes_reach_each_other == Some(false) {
         return Err(ClusterError::MultiNodeNeedsMacOs26.into());
     }
-    // One listing: kina's nodes, and the names of every other container.
+    // One listing: kina's nodes, and every other container (a registry VM among them).
     let (existing, others): (Vec<_>, Vec<_>) =
         provider.list_containers().await?.into_iter().partition(|n| n.is_kinas());
-    let others: Vec<String> = others.into_iter().map(|n| n.name).collect();
     if existing.iter().any(|n| n.cluster == name) {
         return Err(ClusterError::AlreadyExists(name.to_string()).into());
     }

@@ -25,6 +25,9 @@ pub(crate) enum ClusterError {
     )]
     PortTwiceOnNode { node: String, first: String, second: String },
 
+    #[error("host port {port} is already published by container {container:?}, which kina's clusters do not own")]
+    PortPublishedByContainer { port: String, container: String },
+
     #[error("host port {port} is in use by another program on this Mac")]
     PortInUse { port: String, number: u16, protocol: String },
 
@@ -57,6 +60,9 @@ impl ClusterError {
             }
             ClusterError::PortPublished { cluster, .. } => Some(format!(
                 "choose another hostPort, or stop that cluster first (`kina stop cluster --name {cluster}`)"
+            )),
+            ClusterError::PortPublishedByContainer { container, .. } => Some(format!(
+                "choose another hostPort, or stop that container first (`container stop {container}`; a kina registry is listed by `kina get registries`)"
             )),
             ClusterError::PortTwiceOnNode { .. } => {
                 Some("give each of the node's extraPortMappings its own hostPort".into())

@@ -10,9 +10,10 @@ use crate::provider::{Node, PortSpec};
 use super::error::ClusterError;
 use super::plan::PlannedNode;
 
-/// The first planned port that a running node of another kina cluster publishes, or
-/// that something else on the Mac is bound to.
-pub(super) fn check(planned: &[PlannedNode], existing: &[Node]) -> Result<(), ClusterError> {
+/// The first planned port that a running node of another kina cluster publishes, that
+/// another running container (a registry VM, say) publishes, or that something else on
+/// the Mac is bound to.
+pub(super) fn check(planned: &[PlannedNode], existing: &[Node], others: &[Node]) -> Result<(), ClusterError> {
     for node in planned {
         let ports = &node.spec.ports;
         // The runtime's `hasOverlaps`: one VM binds a host port once, whatever the addresses.
@@ -33,6 +34,12 @@ pub(super) fn check(planned: &[PlannedNode], existing: &[Node]) -> Result<(), Cl
                     port: describe(port),
                     node: holder.name.clone(),
                     cluster: holder.cluster.clone(),
+                });
+            }
+            if let Some(holder) = others.iter().filter(|n| n.is_running()).find(|n| publishes(n, port)) {
+                return Err(ClusterError::PortPublishedByContainer {
+                    port: describe(port),
+                    container: holder.name.clone(),
                 });
             }
             if in_use_on_the_mac(port) {

@@ -94,6 +94,24 @@ fn kina_names_the_cluster_or_program_holding_a_port_before_creating_anything() {
 }
 
 #[test]
+fn kina_names_a_container_it_does_not_own_that_publishes_a_port() {
+    // A registry VM, or any other container: the runtime's bind error would name neither.
+    let world = World::new();
+    let port = free_port();
+    run(&world, "squatter", &[format!("127.0.0.1:{port}:80")]).success();
+    let config = mapping_config(&world, "one.yaml", &[("0.0.0.0", port)]);
+    world.clear_fake_log();
+    world
+        .kina(&["create", "cluster", "--config", &config])
+        .code_is(1)
+        .stderr_has(&format!(
+            "host port 0.0.0.0:{port}/tcp is already published by container \"squatter\", which kina's clusters do not own"
+        ))
+        .stderr_has("hint: choose another hostPort, or stop that container first (`container stop squatter`");
+    assert!(!world.fake_calls().iter().any(|c| c.starts_with("run ")), "{:?}", world.fake_calls());
+}
+
+#[test]
 fn one_node_cannot_publish_a_host_port_on_two_addresses() {
     let world = World::new();
     let port = free_port();
