@@ -3,7 +3,7 @@
 
 use anyhow::Context as _;
 
-use super::{configmap, endpoint_in, hosts_dir, hosts_toml};
+use super::{RegistryError, configmap, endpoint_in, hosts_dir, hosts_toml};
 use crate::node;
 use crate::output::Printer;
 use crate::provider::registry::{RegistryRuntime, RegistryVm};
@@ -87,7 +87,11 @@ pub(crate) async fn heal_cluster<P: Provider + RegistryRuntime>(
             NodeState::Running => registry,
             _ => {
                 printer.info(&format!("Starting registry {:?} for cluster {cluster:?} ...", registry.name));
-                provider.start_registry(&registry.name).await.context("failed to start registry")?;
+                provider.start_registry(&registry.name).await.map_err(|source| RegistryError::VmFailed {
+                    action: "start",
+                    name: registry.name.clone(),
+                    source,
+                })?;
                 let listed = provider.list_registries().await?;
                 listed
                     .into_iter()

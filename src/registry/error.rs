@@ -48,6 +48,14 @@ pub(crate) enum RegistryError {
 
     #[error("registry {name:?} does not answer on 127.0.0.1:{port}")]
     NotAnswering { name: String, port: u16 },
+
+    #[error("could not {action} the registry VM {name:?}")]
+    VmFailed {
+        action: &'static str,
+        name: String,
+        #[source]
+        source: crate::provider::ProviderError,
+    },
 }
 
 impl RegistryError {
@@ -90,6 +98,10 @@ impl RegistryError {
             RegistryError::InNodeOnly => Some("`kina create cluster --registry` (docs/registry.md, \"macOS 15\")".into()),
             RegistryError::NotAnswering { name, .. } => Some(format!(
                 "see the registry's pod: `kubectl -n kube-system logs kina-registry-<node>`, and `kina export logs` ({name})"
+            )),
+            RegistryError::VmFailed { name, .. } => Some(format!(
+                "the runtime's error is above (`container system logs` has the service's side); \
+                 once fixed, run the command again (what was made of {name:?} is removed with `kina delete registry --name {name}`)"
             )),
             RegistryError::NoAddress { name } => Some(format!(
                 "restart it with `container stop {name}` then `kina create registry --name {name}`, or see `container logs {name}`"

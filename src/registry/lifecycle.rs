@@ -112,7 +112,11 @@ async fn make<P: Provider + RegistryRuntime>(
     }
     let spec =
         RegistrySpec { name: name.to_string(), image: IMAGE.to_string(), port, volume: volume_name(name), networks };
-    provider.create_registry(&spec).await?;
+    provider.create_registry(&spec).await.map_err(|source| RegistryError::VmFailed {
+        action: "run",
+        name: name.to_string(),
+        source,
+    })?;
     let created = running(provider, name).await?;
     printer.info(&format!("Push images from this Mac with: {}", push_command(port, "<image>:<tag>")));
     Ok(created)
@@ -173,7 +177,11 @@ pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
         true
     } else if registry.state != NodeState::Running {
         printer.info(&format!("Starting registry {name:?} ..."));
-        provider.start_registry(name).await.context("failed to start registry")?;
+        provider
+            .start_registry(name)
+            .await
+            .map_err(|source| RegistryError::VmFailed { action: "start", name: name.to_string(), source })
+            .context("failed to create cluster")?;
         true
     } else {
         false

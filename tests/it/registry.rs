@@ -262,6 +262,17 @@ fn refusals_come_before_anything_is_made() {
         .stderr_has("lsof");
     assert!(world.container_names().is_empty());
 
+    // The runtime refuses the registry's `run`: its command, its stderr and a hint.
+    let mut failing = World::new();
+    failing.env("KINA_FAKE_FAIL", "io.kina.registry=kina-registry");
+    failing
+        .kina(&["create", "registry", "--port", &free_port().to_string()])
+        .failure()
+        .stderr_has("Caused by: could not run the registry VM \"kina-registry\"")
+        .stderr_has("run -d --name kina-registry")
+        .stderr_has("Command Output: Error: injected failure")
+        .stderr_has("hint: the runtime's error is above");
+
     // containerd refuses `registry.mirrors` next to `config_path`.
     let mirrors = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\ncontainerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"localhost:5000\"]\n    endpoint = [\"http://kind-registry:5000\"]\n";
     world
