@@ -15,7 +15,9 @@ use std::process::Command;
 use crate::app::Session;
 use crate::args::{Cmd, opt};
 use crate::images::{Ref, lookup};
+use crate::oci::{self, Blob};
 use crate::out::{Out, or_return};
+use crate::tar;
 use serde_json::json;
 
 const REMOVED_AUTO: (u32, u32, u32) = (1, 3, 0);
@@ -73,54 +75,43 @@ pub fn push(s: &mut Session, args: &[String]) -> Out {
 }
 
 /// An OCI image layout at `dir`: one uncompressed layer with the image's files (or one
-/// file naming it), its config, manifest and index, tagged `latest`.
+/// file naming it), its config, manifest and index, tagged `latest`; the blobs are
+/// made as `image save`'s are (`oci.rs`).
 fn write_layout(dir: &Path, reference: &str, files: &std::collections::BTreeMap<String, String>) -> Result<(), String> {
-    let rootfs = dir.join("rootfs");
-    let blobs = dir.join("blobs").join("sha256");
-    let io = |e: std::io::Error| e.to_string();
-    std::fs::create_dir_all(&rootfs).map_err(io)?;
-    std::fs::create_dir_all(&blobs).map_err(io)?;
     let mut content = files.clone();
     if content.is_empty() {
         content.insert("/etc/fake-image".into(), format!("{reference}\n"));
     }
-    for (path, text) in &content {
-        if text.starts_with("-> ") {
-            continue;
+    let mut entries = Vec::new();
+    let mut dirs = std::collections::BTreeSet::new();
+    for (path, text) in content.iter().filter(|(_, text)| !text.starts_with("-> ")) {
+        let path = path.trim_start_matches('/');
+        let mut parent = String::new();
+        for part in path.split('/').rev().skip(1).collect::<Vec<_>>().into_iter().rev() {
+            parent.push_str(part);
+            parent.push('/');
+            if dirs.insert(parent.clone()) {
+                entries.push(tar::Entry::dir(&parent));
+            }
         }
-        let target = rootfs.join(path.trim_start_matches('/'));
-        std::fs::create_dir_all(target.parent().unwrap()).map_err(io)?;
-        std::fs::write(&target, text).map_err(io)?;
+        entries.push(tar::Entry::file(path, text.clone().into_bytes()));
     }
-    let layer_path = dir.join("layer.tar");
-    let tar = Command::new("tar")
-        .args(["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "-cf"])
-        .arg(&layer_path)
-        .arg("-C")
-        .arg(&rootfs)
-        .arg(".")
-        .status()
-        .map_err(io)?;
-    if !tar.success() {
-        return Err("tar failed".into());
-    }
-    let layer = std::fs::read(&layer_path).map_err(io)?;
-    let blob = |data: &[u8]| -> Result<(String, usize), String> {
-        let digest = crate::sha256::hex(data);
-        std::fs::write(blobs.join(&digest), data).map_err(io)?;
-        Ok((format!("sha256:{digest}"), data.len()))
-    };
-    let (layer_digest, layer_size) = blob(&layer)?;
+    let layer = Blob { media_type: oci::LAYER, bytes: tar::write(&entries) };
     let config = json!({"architecture": "arm64", "os": "linux", "config": {},
-        "rootfs": {"type": "layers", "diff_ids": [layer_digest]}});
-    let (config_digest, config_size) = blob(config.to_string().as_bytes())?;
-    let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_size},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_size}]});
-    let (manifest_digest, manifest_size) = blob(manifest.to_string().as_bytes())?;
-    let index = json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "digest": manifest_digest, "size": manifest_size,
-        "annotations": {"org.opencontainers.image.ref.name": "latest"}}]});
+        "rootfs": {"type": "layers", "diff_ids": [layer.digest()]}});
+    let config = Blob { media_type: oci::CONFIG, bytes: config.to_string().into_bytes() };
+    let manifest = json!({"schemaVersion": 2, "mediaType": oci::MANIFEST,
+        "config": config.descriptor(), "layers": [layer.descriptor()]});
+    let manifest = Blob { media_type: oci::MANIFEST, bytes: manifest.to_string().into_bytes() };
+    let mut entry = manifest.descriptor();
+    entry["annotations"] = json!({"org.opencontainers.image.ref.name": "latest"});
+    let index = json!({"schemaVersion": 2, "manifests": [entry]});
+    let io = |e: std::io::Error| e.to_string();
+    let blobs = dir.join("blobs").join("sha256");
+    std::fs::create_dir_all(&blobs).map_err(io)?;
+    for blob in [&layer, &config, &manifest] {
+        std::fs::write(blobs.join(blob.digest().trim_start_matches("sha256:")), &blob.bytes).map_err(io)?;
+    }
     std::fs::write(dir.join("index.json"), index.to_string()).map_err(io)?;
     std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).map_err(io)?;
     Ok(())
