@@ -2,6 +2,7 @@
 //! `kina build node-image` on the fake's `container build`, a create on the
 //! image it produced, and `--kubernetes-version`.
 
+use crate::snapshots::without_port;
 use crate::support::World;
 
 const V1_36_4: &str = "kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed";
@@ -79,17 +80,6 @@ fn a_stopped_builder_is_a_clear_error() {
     world.container(&["builder", "start"]).success();
     world.kina(&["build", "node-image"]).success();
     world.container(&["image", "inspect", "kina-node:v1.35.5"]).success();
-}
-
-/// `127.0.0.1:<any port>` as `127.0.0.1:PORT`.
-fn without_port(call: &str) -> String {
-    match call.split_once("127.0.0.1:") {
-        Some((before, after)) => {
-            let rest = after.trim_start_matches(|c: char| c.is_ascii_digit());
-            format!("{before}127.0.0.1:PORT{rest}")
-        }
-        None => call.to_string(),
-    }
 }
 
 /// The boot probe: containerd's socket, then what the image holds.

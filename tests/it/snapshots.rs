@@ -262,7 +262,7 @@ fn assert_documented(heading: &str, calls: &[String]) {
 }
 
 /// `127.0.0.1:<any port>` as `127.0.0.1:PORT`.
-fn without_port(call: &str) -> String {
+pub(crate) fn without_port(call: &str) -> String {
     match call.split_once("127.0.0.1:") {
         Some((before, after)) => {
             let rest = after.trim_start_matches(|c: char| c.is_ascii_digit());
