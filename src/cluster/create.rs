@@ -46,8 +46,18 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
     kubeconfig::check_export(&opts.kubeconfig).context("failed to create cluster")?;
     let networking = &opts.config.networking;
     let env = host_env(&networking.pod_subnet, &networking.service_subnet);
-    let taken: Vec<u16> =
-        existing.iter().flat_map(|n| &n.published_tcp).filter_map(|(_, on_mac)| port_of(on_mac)).collect();
+    // Ports a free pick must avoid: what any container publishes, running or not (a
+    // stopped cluster or registry needs its ports back), and the port of a registry
+    // this create is about to make.
+    let mut taken: Vec<u16> = existing
+        .iter()
+        .chain(&others)
+        .flat_map(|n| &n.published_tcp)
+        .filter_map(|(_, on_mac)| port_of(on_mac))
+        .collect();
+    if let Some(RegistryRequest::Vm { port, .. }) = &opts.registry {
+        taken.push(port.unwrap_or(crate::registry::DEFAULT_PORT));
+    }
     let mut nodes = plan(&opts.name, &opts.config, crate::versions::default_image(), &opts.overrides, &env, &taken)
         .context("failed to create cluster")?;
     if let Some(RegistryRequest::InNode(registry)) = &opts.registry {
@@ -64,7 +74,7 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
         None => None,
         Some(request) => {
             let ensured = tokio::select! {
-                result = ensure_registry(provider, printer, request, &opts.name, &mut made) => result,
+                result = ensure_registry(provider, printer, request, &opts.name, &nodes, &mut made) => result,
                 () = interrupt::requested() => Err(ClusterError::Interrupted.into()),
             };
             match ensured {
@@ -256,6 +266,7 @@ async fn ensure_registry<P: Provider + RegistryRuntime>(
     printer: &Printer,
     request: &RegistryRequest,
     cluster: &str,
+    nodes: &[super::plan::PlannedNode],
     made: &mut MadeRegistry,
 ) -> anyhow::Result<ClusterRegistry> {
     let volume = crate::registry::volume_name(request.name());
@@ -267,6 +278,21 @@ async fn ensure_registry<P: Provider + RegistryRuntime>(
     match request {
         RegistryRequest::InNode(in_node) => Ok(ClusterRegistry::InNode(in_node.clone())),
         RegistryRequest::Vm { name, port } => {
+            // The registry VM publishes its port on the Mac: no node of the cluster can too.
+            let registry_port = listed
+                .iter()
+                .find(|r| r.name == *name)
+                .map_or(port.unwrap_or(crate::registry::DEFAULT_PORT), |r| r.port);
+            let clash =
+                nodes.iter().find(|n| n.spec.ports.iter().any(|p| p.protocol == "tcp" && p.host_port == registry_port));
+            if let Some(node) = clash {
+                let err = ClusterError::PortOfRegistry {
+                    port: registry_port,
+                    registry: name.clone(),
+                    node: node.name.clone(),
+                };
+                return Err(anyhow::Error::new(err).context("failed to create cluster"));
+            }
             if fresh {
                 made.vm = Some(name.clone());
             }

@@ -28,6 +28,9 @@ pub(crate) enum ClusterError {
     #[error("host port {port} is already published by container {container:?}, which kina's clusters do not own")]
     PortPublishedByContainer { port: String, container: String },
 
+    #[error("node {node:?} would publish host port {port}/tcp, which registry {registry:?} publishes on this Mac")]
+    PortOfRegistry { port: u16, registry: String, node: String },
+
     #[error("host port {port} is in use by another program on this Mac")]
     PortInUse { port: String, number: u16, protocol: String },
 
@@ -64,6 +67,10 @@ impl ClusterError {
             ClusterError::PortPublishedByContainer { container, .. } => Some(format!(
                 "choose another hostPort, or stop that container first (`container stop {container}`; a kina registry is listed by `kina get registries`)"
             )),
+            ClusterError::PortOfRegistry { .. } => Some(
+                "choose another hostPort, or another registry port (`registry: {port: …}` in a kina.dev/v1alpha1 config, with another registry name if that one exists)"
+                    .into(),
+            ),
             ClusterError::PortTwiceOnNode { .. } => {
                 Some("give each of the node's extraPortMappings its own hostPort".into())
             }

@@ -311,6 +311,20 @@ fn a_create_refused_or_failed_leaves_no_registry_it_made() {
     assert!(world.container_names().is_empty());
     drop(held);
 
+    // The cluster's own extraPortMappings would take the registry's port.
+    let clashing = format!(
+        "{}nodes:\n- role: control-plane\n  extraPortMappings:\n  - containerPort: 80\n    hostPort: {port}\n",
+        kina_config(port)
+    );
+    world
+        .kina_stdin(&["create", "cluster", "--registry", "--config", "-"], &clashing)
+        .failure()
+        .stderr_has(&format!(
+            "node \"kina-control-plane\" would publish host port {port}/tcp, which registry \"kina-registry\" publishes on this Mac"
+        ))
+        .stderr_has("hint: choose another hostPort");
+    assert!(world.container_names().is_empty());
+
     // kubeadm fails after the registry was made: the create removes it and its new volume.
     world.world.env("KINA_FAKE_FAIL", "kubeadm init");
     world
