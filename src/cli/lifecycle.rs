@@ -80,7 +80,7 @@ pub(super) async fn start<P: Provider + crate::provider::registry::RegistryRunti
         let started = start_cluster(provider, printer, &opts).await?;
         // A registry VM that restarted has a new address: point the nodes at it again.
         crate::registry::heal_cluster(provider, printer, &cluster).await.context("failed to reconnect the registry")?;
-        if !args.wait.is_zero() {
+        if !args.wait.is_zero() && !started.fixed {
             // The nodes came back with new addresses: kina-lb moves Services now, not on its next loop.
             load_balancer::refresh_after_start(provider, printer, &started.control_plane.name).await;
         }

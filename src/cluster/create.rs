@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use std::collections::BTreeMap;
 
 use super::actions::{Action, Context, NodeFailure, RunState, export_admin_conf, export_kubeconfig, host_env};
+use super::network::ClusterNetwork;
 use super::plan::{Overrides, plan};
 use super::{ClusterError, interrupt, names};
 use crate::config::types::Cluster;
@@ -68,6 +69,21 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
         return Err(anyhow::Error::new(err).context("failed to create cluster"));
     }
     super::ports::check(&nodes, &existing, &others).context("failed to create cluster")?;
+    // A registry VM must share the nodes' network, and it is made on the runtime's
+    // default network (`registry::networks_for_clusters`): such a cluster stays on
+    // the default network for now.
+    let registry_vm = matches!(opts.registry, Some(RegistryRequest::Vm { .. }));
+    let network = match super::network::wanted() && !registry_vm {
+        true => super::network::prepare(provider, &opts.name, &[&networking.pod_subnet, &networking.service_subnet])
+            .await
+            .context("failed to create cluster")?,
+        false => None,
+    };
+    if let Some(network) = &network {
+        for (index, node) in nodes.iter_mut().enumerate() {
+            node.spec.fixed = Some(network.node_address(index));
+        }
+    }
 
     let mut made = MadeRegistry::default();
     let registry = match &opts.registry {
@@ -119,7 +135,7 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
             printer.info(&format!("Keeping nodes of cluster {:?} (--retain)", opts.name));
         } else {
             let runs = std::mem::take(&mut *ctx.runs.lock().unwrap());
-            clean_up(provider, printer, &opts.name, &runs).await;
+            clean_up(provider, printer, &opts.name, &runs, network.as_ref()).await;
             made.clean_up(provider, printer).await;
         }
         if interrupted {
@@ -304,10 +320,35 @@ async fn ensure_registry<P: Provider + RegistryRuntime>(
 
 /// Removes the node VMs this create made, and nothing else: not another
 /// process's nodes of the same names, not containers kina did not label.
-async fn clean_up<P: Provider>(provider: &P, printer: &Printer, cluster: &str, runs: &BTreeMap<String, RunState>) {
+/// Then the cluster's network, once none of its nodes is left.
+async fn clean_up<P: Provider>(
+    provider: &P,
+    printer: &Printer,
+    cluster: &str,
+    runs: &BTreeMap<String, RunState>,
+    network: Option<&ClusterNetwork>,
+) {
+    if clean_up_nodes(provider, printer, cluster, runs).await
+        && let Some(network) = network
+        && let Err(err) = provider.delete_network(&network.name).await
+    {
+        printer.warn(&format!(
+            "could not remove network {:?}: {err}; remove it with `container network delete {}`",
+            network.name, network.name
+        ));
+    }
+}
+
+/// Whether every node this create made is gone.
+async fn clean_up_nodes<P: Provider>(
+    provider: &P,
+    printer: &Printer,
+    cluster: &str,
+    runs: &BTreeMap<String, RunState>,
+) -> bool {
     let ours: Vec<&String> = runs.iter().filter(|(_, s)| **s != RunState::Refused).map(|(n, _)| n).collect();
     if ours.is_empty() {
-        return;
+        return true;
     }
     let in_flight = runs.values().any(|s| *s == RunState::InFlight);
     let result = async {
@@ -331,10 +372,16 @@ async fn clean_up<P: Provider>(provider: &P, printer: &Printer, cluster: &str, r
     }
     .await;
     match result {
-        Ok(nodes) if nodes.is_empty() => {}
-        Ok(nodes) => printer.info(&format!("Deleted nodes: {}", super::delete::quoted_list(&nodes))),
-        Err(err) => printer.warn(&format!(
-            "could not remove the nodes of cluster {cluster:?}: {err:#}; remove them with `kina delete cluster --name {cluster}`"
-        )),
+        Ok(nodes) if nodes.is_empty() => true,
+        Ok(nodes) => {
+            printer.info(&format!("Deleted nodes: {}", super::delete::quoted_list(&nodes)));
+            true
+        }
+        Err(err) => {
+            printer.warn(&format!(
+                "could not remove the nodes of cluster {cluster:?}: {err:#}; remove them with `kina delete cluster --name {cluster}`"
+            ));
+            false
+        }
     }
 }

@@ -48,6 +48,14 @@ pub(crate) async fn delete_clusters<P: Provider>(
     if !doomed.is_empty() {
         printer.info(&format!("Deleted nodes: {}", quoted_list(&doomed)));
     }
+    // Each cluster's network, once its nodes are gone.
+    for cluster in &clusters {
+        let members: Vec<_> = nodes.iter().filter(|n| &n.cluster == cluster).cloned().collect();
+        if let Some((network, _)) = super::network::fixed_addresses(&members) {
+            provider.delete_network(&network.name).await?;
+            printer.info(&format!("Deleted network: {:?}", network.name));
+        }
+    }
     let deleted = clusters.into_iter().filter(|c| !failed.iter().any(|(f, _)| f == c)).collect();
     Ok(DeleteReport { deleted, failed })
 }

@@ -34,6 +34,15 @@ pub(crate) enum ClusterError {
     #[error("host port {port} is in use by another program on this Mac")]
     PortInUse { port: String, number: u16, protocol: String },
 
+    #[error(
+        "node {node:?} came back at {address}, outside the subnet {recorded} kina recorded for network {network:?}: \
+         the runtime gave the network another subnet (apple/container#2051), so the node's fixed address is unreachable"
+    )]
+    SubnetMoved { node: String, network: String, recorded: String, address: String },
+
+    #[error("the runtime gave node {node:?} the address {address}, which is node {owner:?}'s fixed address")]
+    AddressClash { node: String, address: String, owner: String },
+
     #[error("interrupted")]
     Interrupted,
 
@@ -76,6 +85,14 @@ impl ClusterError {
             }
             ClusterError::PortInUse { number, protocol, .. } => Some(format!(
                 "see which program holds it with `lsof -nP -i{protocol}:{number}`, or choose another hostPort"
+            )),
+            ClusterError::SubnetMoved { recorded, .. } => Some(format!(
+                "restart Apple container so it gives each network its subnet again: `kina stop cluster`, \
+                 `container system stop`, `container system start`, then `kina start cluster`. To keep the default \
+                 network from taking {recorded}, pin its subnet in ~/.config/container/config.toml ([network] subnet)"
+            )),
+            ClusterError::AddressClash { node, .. } => Some(format!(
+                "restart that node so the runtime gives it its next address: `container stop {node}`, then `kina start cluster`"
             )),
             ClusterError::Step { node, retained: true, .. } => Some(format!(
                 "the node was kept (--retain): look inside with `container logs {node}` and `container exec {node} journalctl -u kubelet`, then `kina delete cluster`"

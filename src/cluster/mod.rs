@@ -9,6 +9,7 @@ pub(crate) mod interrupt;
 pub(crate) mod load;
 pub(crate) mod logs;
 pub(crate) mod names;
+pub(crate) mod network;
 pub(crate) mod node_boot;
 pub(crate) mod plan;
 mod ports;

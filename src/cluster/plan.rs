@@ -134,6 +134,7 @@ pub(crate) fn plan(
             kernel: config.kernel.clone(),
             env: node_env,
             labels: Vec::new(),
+            fixed: None,
         };
         planned.push(PlannedNode { name, role: config.role, config_index, config: config.clone(), spec });
     }

@@ -141,6 +141,8 @@ mod tests {
             role: Some(Role::ControlPlane),
             state: NodeState::Running,
             ipv4: Some("192.168.64.3".parse().unwrap()),
+            runtime_ipv4: Some("192.168.64.3".parse().unwrap()),
+            fixed: None,
             image: None,
             kubernetes_version: None,
             api_server_endpoint: Some("127.0.0.1:6445".into()),

@@ -78,6 +78,20 @@ mod tests {
     }
 
     #[test]
+    fn a_fixed_address_is_the_kubelets_node_ip_the_advertise_address_and_a_san() {
+        let mut plan = params("v1.36.1");
+        plan.node_ip = Ipv4Addr::new(192, 168, 100, 254);
+        plan.fixed_address = true;
+        let docs = docs(&render(&plan).unwrap());
+        let init = find(&docs, "InitConfiguration");
+        assert_eq!(init["localAPIEndpoint"]["advertiseAddress"], "192.168.100.254");
+        let args = init["nodeRegistration"]["kubeletExtraArgs"].as_array().unwrap();
+        assert!(args.contains(&json!({"name": "node-ip", "value": "192.168.100.254"})), "{args:?}");
+        let sans = &find(&docs, "ClusterConfiguration")["apiServer"]["certSANs"];
+        assert!(sans.as_array().unwrap().contains(&json!("192.168.100.254")), "{sans}");
+    }
+
+    #[test]
     fn v1beta4_for_current_kubernetes() {
         let docs = docs(&render(&params("v1.36.1")).unwrap());
         assert_eq!(docs.len(), 4);

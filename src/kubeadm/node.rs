@@ -53,6 +53,9 @@ pub(crate) struct NodePlan {
     /// Workers: the token and CA public-key hash read from the control plane.
     /// None: kind's fixed token with unverified discovery.
     pub discovery: Option<Discovery>,
+    /// `node_ip` is the node's fixed address on its cluster network: the
+    /// kubelet registers with it (`node-ip`) instead of detecting one.
+    pub fixed_address: bool,
 }
 
 /// How a worker finds and trusts the control plane.
@@ -104,6 +107,7 @@ impl NodePlan {
                 json6902: node.kubeadm_config_patches_json6902.clone(),
             },
             discovery: None,
+            fixed_address: false,
         }
     }
 }
@@ -195,15 +199,19 @@ fn node_documents(p: &NodePlan) -> Result<Vec<Value>, RenderError> {
         "networking": {"podSubnet": p.pod_subnet, "serviceSubnet": p.service_subnet},
     })];
 
+    let mut kubelet_args = vec![
+        ("provider-id", format!("kina://apple/{}/{}", p.cluster_name, p.node_name)),
+        ("node-labels", comma_list(&p.labels)),
+    ];
+    // Without a fixed address, no node-ip: the kubelet re-detects the
+    // address after the VM gets a new one on restart.
+    if p.fixed_address {
+        kubelet_args.push(("node-ip", ip.clone()));
+    }
     let node_registration = json!({
         "criSocket": CRI_SOCKET,
         "name": p.node_name,
-        // No node-ip: the kubelet re-detects the address after the VM gets a
-        // new one on restart.
-        "kubeletExtraArgs": args(v1beta4, &[
-            ("provider-id", format!("kina://apple/{}/{}", p.cluster_name, p.node_name)),
-            ("node-labels", comma_list(&p.labels)),
-        ]),
+        "kubeletExtraArgs": args(v1beta4, &kubelet_args),
     });
     match p.role {
         Role::ControlPlane => {

@@ -51,6 +51,8 @@ pub(crate) fn sample(name: &str, cluster: &str, role: &str, state: &str) -> Node
         role: role.parse().ok(),
         state: NodeState::parse(state),
         ipv4: (state == "running").then(|| "192.168.64.3".parse().unwrap()),
+        runtime_ipv4: (state == "running").then(|| "192.168.64.3".parse().unwrap()),
+        fixed: None,
         image: None,
         kubernetes_version: Some("v1.35.5".into()),
         api_server_endpoint: (role == "control-plane").then(|| "127.0.0.1:6445".into()),

@@ -9,6 +9,7 @@
 pub(crate) mod apple;
 pub(crate) mod error;
 pub(crate) mod image_builder;
+pub(crate) mod network;
 mod node;
 pub(crate) mod registry;
 
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub(crate) use error::{ProviderError, RuntimeFailure};
+pub(crate) use network::{FixedAddress, Ipv4Subnet, NetworkInfo, NetworkSpec};
 pub(crate) use node::{MountSpec, Node, NodeCommand, NodeHandle, NodeSpec, NodeState, PortSpec, Role, StreamSource};
 
 /// Label on every node VM: the cluster it belongs to.
@@ -95,6 +97,16 @@ pub(crate) trait Provider: Send + Sync {
 
     /// The handle for work on node `name`.
     fn node(&self, name: &str) -> Self::Node<'_>;
+
+    /// Every network the runtime has, in one call; `None` where the runtime
+    /// has no networks of its own (Apple container on macOS 15).
+    fn list_networks(&self) -> impl Future<Output = Result<Option<Vec<NetworkInfo>>, ProviderError>> + Send;
+
+    /// Creates a network with a fixed subnet.
+    fn create_network(&self, spec: &NetworkSpec) -> impl Future<Output = Result<(), ProviderError>> + Send;
+
+    /// Removes a network no container uses any more. One already gone is fine.
+    fn delete_network(&self, name: &str) -> impl Future<Output = Result<(), ProviderError>> + Send;
 }
 
 /// What only `kina doctor` and `kina export logs` need: the runtime's own

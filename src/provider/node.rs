@@ -108,6 +108,9 @@ pub(crate) struct NodeSpec {
     pub env: Vec<(String, String)>,
     /// Labels besides kina's cluster, role and version ones (an in-node registry's).
     pub labels: Vec<(String, String)>,
+    /// The cluster network and this node's fixed address in it (macOS 26);
+    /// `None`: the runtime's default network, a new address at every start.
+    pub fixed: Option<super::FixedAddress>,
 }
 
 /// One published port: `host_address:host_port` on the Mac to `container_port`.
@@ -136,7 +139,13 @@ pub(crate) struct Node {
     /// None when the VM has no (or an unknown) role label.
     pub role: Option<Role>,
     pub state: NodeState,
+    /// The address kina reaches the node at: its fixed address on a cluster
+    /// network, else the one the runtime gave this boot. `None` when stopped.
     pub ipv4: Option<Ipv4Addr>,
+    /// The address the runtime gave the VM this boot (`None` when stopped).
+    pub runtime_ipv4: Option<Ipv4Addr>,
+    /// The node's cluster network and fixed address, from its labels.
+    pub fixed: Option<super::FixedAddress>,
     pub image: Option<String>,
     pub kubernetes_version: Option<String>,
     /// `host:port` on the Mac that reaches the API server, if published.

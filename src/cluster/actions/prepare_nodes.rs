@@ -4,11 +4,14 @@
 use anyhow::{Context as _, bail};
 
 use super::{Context, NodeFailure, RunState, kindnet_conflist};
+use crate::cluster::network::unit;
 use crate::cluster::node_boot::{BOOT_TIMEOUT, BootReport, RUNTIME_SETTINGS, wait_for_containerd};
 use crate::cluster::plan::PlannedNode;
 use crate::exec::ExecError;
 use crate::node_image::Baked;
-use crate::provider::{Node, NodeCommand, NodeHandle, Provider, ProviderError};
+use crate::provider::{
+    API_SERVER_PORT, FixedAddress, Node, NodeCommand, NodeHandle, NodeSpec, NodeState, Provider, ProviderError,
+};
 
 /// Writes the CNI config that arrives on stdin.
 const WRITE_CNI_CONFIG: &str = "mkdir -p /etc/cni/net.d
@@ -72,6 +75,15 @@ async fn prepare<P: Provider>(
     // writes the conflist there.
     let (conflist, deferred_conflist) =
         if report.has_baked(Baked::InitControlPlane) { (None, conflist) } else { (conflist, None) };
+    // A node with a fixed address: its address unit applies the settings, and
+    // the conflist shares the exec that installs it.
+    if let Some(fixed) = &planned.spec.fixed {
+        let conflist = conflist.map(|c| (WRITE_CNI_CONFIG, c));
+        let install = unit::install(fixed, conflist);
+        ctx.provider.node(node).run_checked(&install).await.context("failed to give the node its fixed address")?;
+        // The address is kina's own choice: nothing to read back.
+        return Ok(Prepared { node: planned_node(&planned.spec, fixed), report, deferred_conflist });
+    }
     let settings = if report.has_baked(Baked::RuntimeSettings) { "" } else { RUNTIME_SETTINGS };
     let prepare = match conflist {
         Some(conflist) => {
@@ -91,6 +103,32 @@ async fn prepare<P: Provider>(
         bail!("node {node} has no IPv4 address; check `container inspect {node}`");
     }
     Ok(Prepared { node: inspected, report, deferred_conflist })
+}
+
+/// A node on its cluster network, as the runtime will list it while it runs.
+fn planned_node(spec: &NodeSpec, fixed: &FixedAddress) -> Node {
+    let published_tcp: Vec<(u16, String)> = spec
+        .ports
+        .iter()
+        .filter(|p| p.protocol == "tcp")
+        .map(|p| {
+            let host = if p.host_address == "0.0.0.0" { "127.0.0.1" } else { p.host_address.as_str() };
+            (p.container_port, format!("{host}:{}", p.host_port))
+        })
+        .collect();
+    Node {
+        name: spec.name.clone(),
+        cluster: spec.cluster.clone(),
+        role: Some(spec.role),
+        state: NodeState::Running,
+        ipv4: Some(fixed.address),
+        runtime_ipv4: None,
+        fixed: Some(fixed.clone()),
+        image: Some(spec.image.clone()),
+        kubernetes_version: spec.kubernetes_version.clone(),
+        api_server_endpoint: published_tcp.iter().find(|(port, _)| *port == API_SERVER_PORT).map(|(_, e)| e.clone()),
+        published_tcp,
+    }
 }
 
 /// Settings every node VM gets from the Mac: its proxy, minus cluster traffic.

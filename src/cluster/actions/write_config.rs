@@ -52,6 +52,7 @@ pub(super) fn render<P: Provider>(
         ctx.node_ip(&ctx.bootstrap().name)?,
     );
     plan.discovery = discovery;
+    plan.fixed_address = node.spec.fixed.is_some();
     Ok(render_plan(&plan, &node.name)?.config)
 }
 

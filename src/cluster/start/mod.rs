@@ -30,6 +30,8 @@ pub(crate) struct Started {
     pub control_plane: Node,
     /// Every node ran already: the start only checked them.
     was_running: bool,
+    /// Every node has a fixed address: nothing that depends on addresses moved.
+    pub fixed: bool,
 }
 
 /// Boots the cluster's nodes, heals their addresses and, with a `wait`, waits
@@ -50,13 +52,20 @@ pub(crate) async fn start_cluster<P: Provider>(
     let was_running = nodes.iter().all(Node::is_running);
     printer.info(&format!("Starting cluster {:?} ...", opts.cluster));
 
+    // Nodes on their cluster network keep their addresses: nothing to heal.
+    let fixed = nodes.iter().all(|n| n.fixed.is_some());
     printer.start(&format!("Starting nodes {}", "📦 ".repeat(nodes.len())));
     let boots = nodes.iter().map(|node| boot(provider, node));
     let nodes = futures_util::future::try_join_all(boots).await?;
+    for node in &nodes {
+        crate::cluster::network::check_after_boot(node, &nodes)?;
+    }
 
-    printer.start("Healing control plane 🩹");
     let (control_plane, workers) = nodes.split_first().expect("a control plane");
-    heal::heal(provider, control_plane, workers).await?;
+    if !fixed {
+        printer.start("Healing control plane 🩹");
+        heal::heal(provider, control_plane, workers).await?;
+    }
 
     if !opts.wait.is_zero() {
         printer.start(&format!("Waiting ≤ {} for nodes = Ready ⏳", crate::duration::format(opts.wait)));
@@ -65,7 +74,7 @@ pub(crate) async fn start_cluster<P: Provider>(
         printer.info(&format!(" • Ready after {} 💚", crate::duration::format_elapsed(started.elapsed())));
     }
     printer.end(true);
-    Ok(Started { control_plane: control_plane.clone(), was_running })
+    Ok(Started { control_plane: control_plane.clone(), was_running, fixed })
 }
 
 /// A start's last step: the kubeconfig entry (if the endpoint moved), then
@@ -90,14 +99,17 @@ pub(crate) async fn finish_start<P: Provider>(
 }
 
 /// Starts a node if it is stopped, waits for containerd, re-applies the
-/// runtime settings (they do not survive a reboot; a kina-node image applies
-/// them itself) and reads the new address.
+/// runtime settings (they do not survive a reboot; a kina-node image, and the
+/// address unit of a node with a fixed address, apply them at boot) and
+/// reads the new address.
 async fn boot<P: Provider>(provider: &P, node: &Node) -> anyhow::Result<Node> {
     if !node.is_running() {
         provider.start_node(&node.name).await.with_context(|| format!("failed to start node {}", node.name))?;
     }
     let report = wait_for_containerd(provider, &node.name, BOOT_TIMEOUT).await?;
-    apply_runtime_settings(provider, &node.name, &report).await.context("failed to prepare node")?;
+    if node.fixed.is_none() {
+        apply_runtime_settings(provider, &node.name, &report).await.context("failed to prepare node")?;
+    }
     let booted = provider.node(&node.name).inspect().await?;
     if booted.ipv4.is_none() {
         anyhow::bail!("node {} has no IPv4 address after starting; check `container inspect {}`", node.name, node.name);
@@ -119,12 +131,23 @@ async fn refresh_kubeconfig<P: Provider>(
     control_plane: &Node,
     path: &Path,
 ) -> anyhow::Result<()> {
-    let fresh = cluster_kubeconfig(provider, control_plane, false).await?;
     let key = kubeconfig::kina_key(&control_plane.cluster);
     let current = kubeconfig::load(path)?;
     let entry = |config: &kubeconfig::Kubeconfig| {
         config.clusters.iter().flatten().find(|c| c.name == key).and_then(|c| c.cluster.clone())
     };
+    // With fixed addresses nothing in the node changed: an entry that still
+    // points at the published port is current without reading admin.conf.
+    let published = control_plane.api_server_endpoint.as_ref().map(|e| format!("https://{e}"));
+    if control_plane.fixed.is_some()
+        && published.is_some()
+        && current.as_ref().and_then(entry).and_then(|c| c.get("server").and_then(|s| s.as_str()).map(str::to_string))
+            == published
+        && current.as_ref().is_some_and(|c| c.contexts.iter().flatten().any(|x| x.name == key))
+    {
+        return Ok(());
+    }
+    let fresh = cluster_kubeconfig(provider, control_plane, false).await?;
     let fresh_entry = entry(&fresh);
     if current.as_ref().and_then(entry) != fresh_entry {
         if let Some(notice) = kubeconfig::export(path, &fresh)?.notice(path) {

@@ -126,6 +126,43 @@ pub(crate) fn parse_image_id(text: &str) -> Result<String, ShapeError> {
     digest.ok_or_else(|| shape("[0].configuration.descriptor.digest", "missing or not a string"))
 }
 
+/// `network list --format json`: 1.x puts the name, labels and configured
+/// subnet under `configuration` and the live subnet in `status.ipv4Subnet`;
+/// 0.8–0.12 used `config`, 0.2–0.7 `status.address`.
+pub(crate) fn parse_networks(text: &str) -> Result<Vec<crate::provider::NetworkInfo>, ShapeError> {
+    let value: Value = serde_json::from_str(text.trim()).map_err(|e| shape("$", format!("not JSON: {e}")))?;
+    let Value::Array(items) = value else { return Err(shape("$", "expected a JSON array")) };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let at = format!("[{i}]");
+            let config = item.get("configuration").or_else(|| item.get("config"));
+            let name = config
+                .and_then(|c| c.get("name").or_else(|| c.get("id")))
+                .or_else(|| item.get("id"))
+                .and_then(Value::as_str)
+                .ok_or_else(|| shape(format!("{at}.configuration.name"), "missing or not a string"))?;
+            let status = item.get("status");
+            let subnet = status
+                .and_then(|s| s.get("ipv4Subnet").or_else(|| s.get("address")))
+                .or_else(|| config.and_then(|c| c.get("ipv4Subnet").or_else(|| c.get("subnet"))))
+                .and_then(Value::as_str);
+            let subnet = match subnet {
+                None => None,
+                Some(text) => Some(text.parse().map_err(|e: crate::provider::network::BadSubnet| {
+                    shape(format!("{at}.status.ipv4Subnet"), e.to_string())
+                })?),
+            };
+            Ok(crate::provider::NetworkInfo {
+                name: name.to_string(),
+                subnet,
+                labels: labels(config.and_then(|c| c.get("labels")), &at)?,
+            })
+        })
+        .collect()
+}
+
 fn first_ipv4(networks: Option<&Value>, at: &str) -> Result<Option<Ipv4Addr>, ShapeError> {
     let Some(networks) = networks.and_then(Value::as_array) else { return Ok(None) };
     for (i, network) in networks.iter().enumerate() {
@@ -304,5 +341,19 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(parse_containers(text).unwrap_err().to_string(), want, "{text}");
         }
+    }
+
+    #[test]
+    fn networks_in_the_1_x_shape_and_the_0_x_ones() {
+        let one = r#"[{"configuration":{"creationDate":"2026-08-07T19:00:00Z","ipv4Subnet":"192.168.100.0/24","labels":{"io.kina.cluster":"dev"},"mode":"nat","name":"kina-dev","options":{},"plugin":"container-network-vmnet"},"id":"kina-dev","status":{"ipv4Gateway":"192.168.100.1","ipv4Subnet":"192.168.100.0/24"}},
+            {"configuration":{"labels":{"com.apple.container.resource.role":"builtin"},"mode":"nat","name":"default"},"id":"default","status":{"ipv4Gateway":"192.168.64.1","ipv4Subnet":"192.168.64.0/24"}}]"#;
+        let networks = parse_networks(one).unwrap();
+        assert_eq!(networks[0].name, "kina-dev");
+        assert_eq!(networks[0].subnet.unwrap().to_string(), "192.168.100.0/24");
+        assert_eq!(networks[0].labels["io.kina.cluster"], "dev");
+        assert_eq!(networks[1].subnet.unwrap().to_string(), "192.168.64.0/24");
+        let old = r#"[{"id":"default","state":"running","config":{"id":"default","mode":"nat"},"status":{"address":"192.168.64.0/24","gateway":"192.168.64.1"}}]"#;
+        assert_eq!(parse_networks(old).unwrap()[0].subnet.unwrap().to_string(), "192.168.64.0/24");
+        assert!(parse_networks(r#"[{"id":"x","status":{"ipv4Subnet":"nope"}}]"#).is_err());
     }
 }

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use crate::exec::{ExecError, Invocation, Output, ProcessRunner, Runner, checked};
 use crate::provider::{
-    API_SERVER_PORT, Diagnostics, LABEL_CLUSTER, LABEL_KUBERNETES_VERSION, LABEL_ROLE, Node, NodeSpec, NodeState,
-    Provider, ProviderError, Purpose, RuntimeInfo,
+    API_SERVER_PORT, Diagnostics, FixedAddress, LABEL_CLUSTER, LABEL_KUBERNETES_VERSION, LABEL_ROLE, NetworkInfo,
+    NetworkSpec, Node, NodeSpec, NodeState, Provider, ProviderError, Purpose, RuntimeInfo,
 };
 use json::ContainerRecord;
 use version::{Features, Version};
@@ -158,12 +158,21 @@ fn to_node(record: ContainerRecord) -> Node {
         .collect();
     let api_server_endpoint =
         published_tcp.iter().find(|(port, _)| *port == API_SERVER_PORT).map(|(_, endpoint)| endpoint.clone());
+    let fixed = FixedAddress::from_labels(&record.labels);
+    let state = NodeState::parse(&record.state);
+    // A running node on its cluster network is reached at its fixed address.
+    let ipv4 = match &fixed {
+        Some(fixed) if state == NodeState::Running => Some(fixed.address),
+        _ => record.ipv4,
+    };
     Node {
         name: record.id,
         cluster,
         role: record.labels.get(LABEL_ROLE).and_then(|role| role.parse().ok()),
-        state: NodeState::parse(&record.state),
-        ipv4: record.ipv4,
+        state,
+        ipv4,
+        runtime_ipv4: record.ipv4,
+        fixed,
         image: record.image,
         kubernetes_version: record.labels.get(LABEL_KUBERNETES_VERSION).cloned(),
         api_server_endpoint,
@@ -294,6 +303,39 @@ impl<R: Runner> Provider for AppleContainer<R> {
 
     fn node(&self, name: &str) -> AppleNode<'_, R> {
         AppleNode::new(self, name)
+    }
+
+    async fn list_networks(&self) -> Result<Option<Vec<NetworkInfo>>, ProviderError> {
+        // macOS 15 does not register the `network` group: the call fails.
+        let list = self.invocation(["network", "list", "--format", "json"]);
+        let output = self.invoke(&list).await?;
+        if !output.success() {
+            return Ok(None);
+        }
+        match json::parse_networks(&output.stdout) {
+            Ok(networks) => Ok(Some(networks)),
+            Err(source) => Err(self.shape_error(&list, source).await),
+        }
+    }
+
+    async fn create_network(&self, spec: &NetworkSpec) -> Result<(), ProviderError> {
+        let mut args = vec!["network".to_string(), "create".to_string()];
+        for (key, value) in &spec.labels {
+            args.extend(["--label".to_string(), format!("{key}={value}")]);
+        }
+        args.extend(["--subnet".to_string(), spec.subnet.to_string(), spec.name.clone()]);
+        self.invoke_checked(&self.invocation(args)).await?;
+        Ok(())
+    }
+
+    async fn delete_network(&self, name: &str) -> Result<(), ProviderError> {
+        let Err(err) = self.invoke_checked(&self.invocation(["network", "delete", name])).await else { return Ok(()) };
+        // A network that is already gone is deleted; decide by state, not text.
+        let remaining = self.list_networks().await?.unwrap_or_default();
+        if remaining.iter().any(|n| n.name == name) {
+            return Err(err.into());
+        }
+        Ok(())
     }
 }
 

@@ -2,6 +2,7 @@
 //! https://github.com/apple/container/blob/1.2.2/docs/command-reference.md).
 
 use super::version::Features;
+use crate::provider::network::{LABEL_ADDRESS, LABEL_NETWORK, LABEL_SUBNET};
 use crate::provider::{LABEL_CLUSTER, LABEL_KUBERNETES_VERSION, LABEL_ROLE, NodeSpec};
 
 /// Builds `run -d --name … IMAGE` for one node. No `--privileged`,
@@ -23,6 +24,14 @@ pub(crate) fn run_args(spec: &NodeSpec, features: Features) -> Vec<String> {
     }
     for (key, value) in &spec.labels {
         label(key, value);
+    }
+    // The labels record the network, its subnet and the node's fixed address:
+    // `start` checks them against what the runtime reports after a restart.
+    if let Some(fixed) = &spec.fixed {
+        label(LABEL_NETWORK, &fixed.network);
+        label(LABEL_SUBNET, &fixed.subnet.to_string());
+        label(LABEL_ADDRESS, &fixed.address.to_string());
+        args.extend(["--network".into(), fixed.network.clone()]);
     }
     for port in &spec.ports {
         // Always an explicit address: the CLI's default binds every interface.
@@ -74,7 +83,26 @@ mod tests {
             kubernetes_version: Some("v1.35.5".into()),
             env: vec![("KUBECONFIG".into(), "/etc/kubernetes/admin.conf".into())],
             labels: vec![],
+            fixed: None,
         }
+    }
+
+    #[test]
+    fn a_node_on_its_cluster_network_records_it_in_labels() {
+        let mut node = spec();
+        node.fixed = Some(crate::provider::FixedAddress {
+            network: "kina-kina".into(),
+            subnet: "192.168.100.0/24".parse().unwrap(),
+            address: "192.168.100.254".parse().unwrap(),
+        });
+        let args = run_args(&node, Features { clear_default_paths: true }).join(" ");
+        assert!(
+            args.contains(
+                "-l io.kina.network=kina-kina -l io.kina.subnet=192.168.100.0/24 -l io.kina.address=192.168.100.254 \
+                 --network kina-kina -p 127.0.0.1:6445:6443/tcp"
+            ),
+            "{args}"
+        );
     }
 
     #[test]

@@ -164,6 +164,7 @@ async fn create_node_uses_path_flags_by_version() {
         kubernetes_version: None,
         env: vec![],
         labels: vec![],
+        fixed: None,
     };
     let expected = run_args::run_args(&spec, Features { clear_default_paths: false });
     let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
