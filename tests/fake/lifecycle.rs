@@ -20,7 +20,7 @@ pub fn boot(state: &mut State, cfg: &Config, id: &str) {
         networks.push(Attachment {
             network: name.clone(),
             hostname: c.hostname.clone(),
-            ipv4_address: format!("{}.{host}/24", net.base()),
+            ipv4_address: format!("{}/{}", crate::store::ipv4(host), net.prefix_len()),
             ipv4_gateway: net.gateway(),
             mac_address: mac
                 .clone()
@@ -43,6 +43,7 @@ pub fn boot(state: &mut State, cfg: &Config, id: &str) {
         return;
     }
     crate::registry::start_static_pod(&cfg.state_dir, c);
+    crate::node::units::run_oneshots_at_boot(state, cfg, id);
     crate::node::controllers::after_boot(state, cfg);
 }
 
@@ -54,9 +55,9 @@ pub fn halt(state: &mut State, id: &str) {
     c.state = "stopped".into();
     let auto_remove = c.auto_remove;
     for a in released {
-        let host: u8 = a.ipv4_address.split('/').next().unwrap().rsplit('.').next().unwrap().parse().unwrap_or(0);
-        if let Some(net) = state.network_mut(&a.network) {
-            net.free.push_back(host);
+        let host = a.ipv4_address.split('/').next().and_then(|h| h.parse::<std::net::Ipv4Addr>().ok());
+        if let (Some(net), Some(host)) = (state.network_mut(&a.network), host) {
+            net.free.push_back(u32::from(host));
         }
     }
     if auto_remove {

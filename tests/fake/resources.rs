@@ -152,10 +152,11 @@ fn valid_network_name(n: &str) -> bool {
 fn network_json(n: &Network) -> Value {
     let mut cfg = json!({"creationDate": n.created, "labels": n.labels, "mode": if n.internal { "hostOnly" } else { "nat" },
         "name": n.name, "options": {}, "plugin": "container-network-vmnet"});
-    if n.name != "default" {
-        cfg["ipv4Subnet"] = json!(n.subnet());
+    // `configuration.ipv4Subnet` only when one was configured; the live one is in `status`.
+    if n.configured {
+        cfg["ipv4Subnet"] = json!(n.subnet);
     }
-    json!({"id": n.name, "configuration": cfg, "status": {"ipv4Gateway": n.gateway(), "ipv4Subnet": n.subnet()}})
+    json!({"id": n.name, "configuration": cfg, "status": {"ipv4Gateway": n.gateway(), "ipv4Subnet": n.subnet}})
 }
 
 pub fn network(s: &mut Session, args: &[String]) -> Out {
@@ -211,23 +212,29 @@ pub fn network(s: &mut Session, args: &[String]) -> Out {
             if state.networks.contains_key(&name) {
                 return Out::error(format!("network {name} already exists"));
             }
-            let used: Vec<u8> = state.networks.values().map(|n| n.octet).collect();
-            let octet = match p.value("--subnet") {
-                Some(sub) => match sub
-                    .strip_prefix("192.168.")
-                    .and_then(|r| r.strip_suffix(".0/24"))
-                    .and_then(|o| o.parse::<u8>().ok())
+            let (subnet, configured) = match p.value("--subnet") {
+                Some(sub) => {
+                    let Some((base, len)) = crate::store::parse_cidr(sub).filter(|(_, len)| (8..=30).contains(len))
+                    else {
+                        return Out::error(format!("invalid IPv4 subnet {sub}"));
+                    };
+                    let subnet = format!("{}/{len}", crate::store::ipv4(base));
+                    if let Some(other) = state.networks.values().find(|n| n.overlaps(&subnet)) {
+                        return Out::error(format!("subnet {sub} overlaps network {} ({})", other.name, other.subnet));
+                    }
+                    (subnet, true)
+                }
+                // vmnet picks the next free /24 after the default network's.
+                None => match (65..=250)
+                    .map(|o| format!("192.168.{o}.0/24"))
+                    .find(|s| !state.networks.values().any(|n| n.overlaps(s)))
                 {
-                    Some(o) if !used.contains(&o) => o,
-                    Some(_) => return Out::error(format!("subnet {sub} overlaps an existing network")),
-                    None => return Out::error(format!("the fake only supports 192.168.X.0/24 subnets, got {sub}")),
-                },
-                None => match (65..=250).find(|o| !used.contains(o)) {
-                    Some(o) => o,
+                    Some(subnet) => (subnet, false),
                     None => return Out::error("no free subnet"),
                 },
             };
-            let mut net = Network::new(&name, octet, iso_now());
+            let mut net = Network::new(&name, &subnet, iso_now());
+            net.configured = configured;
             net.internal = p.has("--internal");
             net.labels = parse_labels(&p);
             state.networks.insert(name.clone(), net);
@@ -242,7 +249,7 @@ pub fn network(s: &mut Session, args: &[String]) -> Out {
                 return Out::lines(&nets.iter().map(|n| n.name.clone()).collect::<Vec<_>>());
             }
             let mut rows = vec![vec!["NETWORK".to_string(), "STATE".into(), "SUBNET".into()]];
-            rows.extend(nets.iter().map(|n| vec![n.name.clone(), "running".into(), n.subnet()]));
+            rows.extend(nets.iter().map(|n| vec![n.name.clone(), "running".into(), n.subnet.clone()]));
             Out::ok(table(&rows))
         }
         "inspect" => {

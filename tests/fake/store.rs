@@ -116,42 +116,74 @@ pub struct Volume {
 #[derive(Serialize, Deserialize, Clone)]
 pub struct Network {
     pub name: String,
-    /// Third octet of `192.168.X.0/24`.
-    pub octet: u8,
+    /// The live IPv4 subnet, `a.b.c.0/len` (what `status.ipv4Subnet` shows).
+    pub subnet: String,
+    /// Whether `--subnet` chose it (`configuration.ipv4Subnet` is then shown).
+    #[serde(default)]
+    pub configured: bool,
     pub created: String,
     pub internal: bool,
     pub labels: BTreeMap<String, String>,
-    /// Free host numbers; allocation pops the front, release pushes the back.
-    pub free: VecDeque<u8>,
-    /// The first three octets when not `192.168.<octet>` (`KINA_FAKE_SUBNET`).
-    #[serde(default)]
-    pub prefix: Option<String>,
+    /// Free host addresses: the runtime's rotating allocator (`AttachmentAllocator`:
+    /// from the subnet's base + 2, `last - base - 3` of them, so neither the gateway,
+    /// the address below the broadcast one nor the broadcast one is handed out);
+    /// allocation pops the front, release pushes the back.
+    pub free: VecDeque<u32>,
+}
+
+/// `a.b.c.d/len` → (base, prefix length), host bits cleared.
+pub fn parse_cidr(text: &str) -> Option<(u32, u32)> {
+    let (address, len) = text.split_once('/')?;
+    let address: std::net::Ipv4Addr = address.parse().ok()?;
+    let len: u32 = len.parse().ok().filter(|l| *l <= 32)?;
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    Some((u32::from(address) & mask, len))
+}
+
+pub fn ipv4(value: u32) -> String {
+    std::net::Ipv4Addr::from(value).to_string()
 }
 
 impl Network {
-    pub fn new(name: &str, octet: u8, created: String) -> Network {
+    /// A network on `subnet` (`a.b.c.d/len`, checked by the caller).
+    pub fn new(name: &str, subnet: &str, created: String) -> Network {
+        let (base, len) = parse_cidr(subnet).expect("a valid subnet");
+        let last = base | (u32::MAX >> len);
         Network {
             name: name.to_string(),
-            octet,
+            subnet: format!("{}/{len}", ipv4(base)),
+            configured: false,
             created,
             internal: false,
             labels: BTreeMap::new(),
-            free: (2..=254).collect(),
-            prefix: None,
+            free: (base + 2..last.saturating_sub(1)).collect(),
         }
     }
 
-    /// The first three octets of the subnet, e.g. `192.168.64`.
-    pub fn base(&self) -> String {
-        self.prefix.clone().unwrap_or_else(|| format!("192.168.{}", self.octet))
+    pub fn range(&self) -> (u32, u32) {
+        parse_cidr(&self.subnet).expect("a stored subnet")
     }
 
-    pub fn subnet(&self) -> String {
-        format!("{}.0/24", self.base())
+    pub fn prefix_len(&self) -> u32 {
+        self.range().1
     }
 
     pub fn gateway(&self) -> String {
-        format!("{}.1", self.base())
+        ipv4(self.range().0 + 1)
+    }
+
+    pub fn contains(&self, address: &str) -> bool {
+        let (base, len) = self.range();
+        let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+        address.parse::<std::net::Ipv4Addr>().is_ok_and(|a| u32::from(a) & mask == base)
+    }
+
+    pub fn overlaps(&self, subnet: &str) -> bool {
+        let Some((base, len)) = parse_cidr(subnet) else { return false };
+        let (mine, my_len) = self.range();
+        let mask = |l: u32| if l == 0 { 0 } else { u32::MAX << (32 - l) };
+        let shorter = mask(len.min(my_len));
+        base & shorter == mine & shorter
     }
 }
 
@@ -159,16 +191,51 @@ impl State {
     /// The network called `name`, creating the built-in `default` on first use.
     pub fn network_mut(&mut self, name: &str) -> Option<&mut Network> {
         if name == "default" && !self.networks.contains_key("default") {
-            let mut net = Network::new("default", 64, crate::util::iso_now());
+            let base = crate::config::subnet().unwrap_or_else(|| "192.168.64".into());
+            let mut net = Network::new("default", &format!("{base}.0/24"), crate::util::iso_now());
             net.labels.insert("com.apple.container.resource.role".into(), "builtin".into());
-            net.prefix = crate::config::subnet();
             self.networks.insert("default".into(), net);
         }
         self.networks.get_mut(name)
     }
 
+    /// The running container that answers at `ip`: its runtime address, or an
+    /// address added inside it that lies in the subnet of a network it is on (the
+    /// network delivers nothing else to it).
     pub fn container_by_ip(&self, ip: &str) -> Option<&Container> {
-        self.containers.values().find(|c| c.running() && c.ip().as_deref() == Some(ip))
+        self.containers.values().find(|c| c.running() && self.addresses(c).iter().any(|(_, a)| a == ip))
+    }
+
+    /// The address a node's kubelet registers (`InternalIP`): its `--node-ip` when
+    /// kubeadm set one, else the runtime's address. `None` when the kubelet cannot
+    /// run there: a `--node-ip` the VM does not have (the kubelet refuses to start:
+    /// "node IP ... not found in the host's network interfaces").
+    pub fn node_ip(&self, c: &Container) -> Option<String> {
+        let flags = c.node.files.get("/var/lib/kubelet/kubeadm-flags.env");
+        let wanted =
+            flags.and_then(|f| f.split(['"', ' ']).find_map(|w| w.strip_prefix("--node-ip=")).map(str::to_string));
+        match wanted {
+            Some(ip) => self.addresses(c).iter().any(|(_, a)| *a == ip).then_some(ip),
+            None => c.ip(),
+        }
+    }
+
+    /// Every address `c` answers at, with its network: the runtime's, then the ones
+    /// added inside the guest (`ip addr add`) that lie in one of its networks.
+    pub fn addresses(&self, c: &Container) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = c
+            .networks
+            .iter()
+            .map(|a| (a.network.clone(), a.ipv4_address.split('/').next().unwrap_or_default().to_string()))
+            .collect();
+        for added in &c.node.addresses {
+            let address = added.split('/').next().unwrap_or_default();
+            let on = c.networks.iter().find(|a| self.networks.get(&a.network).is_some_and(|n| n.contains(address)));
+            if let Some(a) = on {
+                all.push((a.network.clone(), address.to_string()));
+            }
+        }
+        all
     }
 }
 

@@ -274,7 +274,22 @@ fn start(s: &mut Session, args: &[String]) -> Out {
     );
     or_return!(c.parse(args));
     or_return!(s.refuse_injected());
-    or_return!(s.load()).system = Some("running".into());
+    let state = or_return!(s.load());
+    let was_stopped = state.system.as_deref() == Some("stopped");
+    state.system = Some("running".into());
+    // apple/container#2051: after a restart the default network and a custom one
+    // can come back with each other's subnets.
+    if was_stopped && let Some(other) = std::env::var("KINA_FAKE_SUBNET_SWAP").ok().filter(|n| !n.is_empty()) {
+        state.network_mut("default");
+        if let (Some(default), Some(custom)) = (state.networks.get("default"), state.networks.get(&other)) {
+            let (subnet, free) = (default.subnet.clone(), default.free.clone());
+            let (custom_subnet, custom_free) = (custom.subnet.clone(), custom.free.clone());
+            let default = state.networks.get_mut("default").unwrap();
+            (default.subnet, default.free) = (custom_subnet, custom_free);
+            let custom = state.networks.get_mut(&other).unwrap();
+            (custom.subnet, custom.free) = (subnet, free);
+        }
+    }
     Out::lines(&["Verifying apiserver is running..."])
 }
 

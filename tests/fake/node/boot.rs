@@ -80,6 +80,7 @@ pub fn on_start(c: &mut Container, cfg: &Config) -> bool {
     node.iptables.clear();
     node.offload_off = false;
     node.links.clear();
+    node.addresses.clear();
     // systemd starts what is enabled, if its unit file is still there.
     let files = node.files.clone();
     node.units.retain(|name, _| files.contains_key(&format!("/etc/systemd/system/{name}")));

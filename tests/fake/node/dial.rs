@@ -83,17 +83,19 @@ fn manifest_flag(node: &Node, manifest: &str, flag: &str) -> Option<String> {
 }
 
 /// The port the API server of a control-plane VM serves on, if it is up: its static
-/// pods are pinned to the VM's current address (etcd cannot bind an address the VM
-/// lost, and the API server needs etcd) and its serving certificate and key exist.
-pub fn serving_port(target: &Container) -> Option<u16> {
+/// pods are pinned to an address the VM has (etcd cannot bind an address the VM
+/// lost, and the API server needs etcd): its runtime address, or one added inside it
+/// on a network it is attached to; and its serving certificate and key exist.
+pub fn serving_port(state: &State, target: &Container) -> Option<u16> {
     let node = &target.node;
     node.cluster.as_ref()?;
-    let ip = target.ip()?;
+    let has = |ip: &str| state.addresses(target).iter().any(|(_, a)| a == ip);
     let advertise = manifest_flag(node, "kube-apiserver", "--advertise-address")?;
     let etcd_peer = manifest_flag(node, "etcd", "--listen-peer-urls")?;
     let pki = ["/etc/kubernetes/pki/apiserver.crt", "/etc/kubernetes/pki/apiserver.key"];
-    let up =
-        advertise == ip && etcd_peer == format!("https://{ip}:2380") && pki.iter().all(|p| node.files.contains_key(*p));
+    let up = has(&advertise)
+        && etcd_peer == format!("https://{advertise}:2380")
+        && pki.iter().all(|p| node.files.contains_key(*p));
     if !up {
         return None;
     }
@@ -108,11 +110,17 @@ pub fn dial(state: &State, from: &str, server: &str) -> Result<String, DialError
     let target =
         if ip == "127.0.0.1" { state.containers.get(from).filter(|c| c.running()) } else { state.container_by_ip(&ip) };
     // On macOS 15, vmnet isolates every VM: only the VM itself and the Mac reach it.
+    // On macOS 26 a VM reaches the others on a network it shares with them, at an
+    // address on that network; separate networks are isolated.
     let isolated = crate::config::Config::from_env().macos < 26;
-    let target = target.filter(|t| t.id == from || !isolated);
+    let shares_network = |t: &Container| {
+        let Some(me) = state.containers.get(from) else { return false };
+        state.addresses(t).iter().any(|(net, a)| a == &ip && me.networks.iter().any(|m| &m.network == net))
+    };
+    let target = target.filter(|t| t.id == from || (!isolated && shares_network(t)));
     let Some(target) = target else { return Err(DialError::NoRoute(format!("{ip}:{port}"))) };
     let Some(cluster) = &target.node.cluster else { return Err(DialError::Refused(addr)) };
-    if serving_port(target) != Some(port) {
+    if serving_port(state, target) != Some(port) {
         return Err(DialError::Refused(addr));
     }
     if !cluster.cert_sans.iter().any(|s| s == &host) {

@@ -282,7 +282,12 @@ fn init(ctx: &mut Ctx, args: &[String]) -> Out {
             ),
         );
     }
-    if advertise != ip {
+    // etcd and the API server bind the advertise address: the VM must have it.
+    let has_advertise = {
+        let c = ctx.container().clone();
+        ctx.state.addresses(&c).iter().any(|(_, a)| *a == advertise)
+    };
+    if !has_advertise {
         return wait_control_plane_failure(
             &mut out,
             &advertise,

@@ -76,7 +76,7 @@ pub(super) fn kubelet_up(ctx: &Ctx, cp: &str, n: &KubeNode) -> bool {
     let Some(c) = ctx.state.containers.get(&n.container).filter(|c| c.running()) else { return false };
     // The running kubelet uses the server it read when it started, whatever kubelet.conf says now.
     let Some(server) = c.node.kubelet_server.as_ref().filter(|_| !c.node.kubelet_stopped) else { return false };
-    dial(ctx.state, &n.container, server).is_ok_and(|id| id == cp)
+    ctx.state.node_ip(c).is_some() && dial(ctx.state, &n.container, server).is_ok_and(|id| id == cp)
 }
 
 pub fn program(ctx: &mut Ctx, args: &[String]) -> Out {

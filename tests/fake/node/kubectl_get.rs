@@ -229,7 +229,12 @@ fn node_rows(ctx: &Ctx, cp: &str, group: &[&Item], wide: bool, shown: &dyn Fn(&I
             cl.version.clone(),
         ];
         if wide {
-            let ip = ctx.state.containers.get(&n.container).and_then(|c| c.ip()).unwrap_or_else(|| "<none>".into());
+            let ip = ctx
+                .state
+                .containers
+                .get(&n.container)
+                .and_then(|c| ctx.state.node_ip(c))
+                .unwrap_or_else(|| "<none>".into());
             row.extend([
                 ip,
                 "<none>".into(),

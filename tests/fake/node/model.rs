@@ -40,6 +40,9 @@ pub struct Node {
     /// Links added with `ip link add` in this boot: (name, type).
     #[serde(default)]
     pub links: Vec<(String, String)>,
+    /// IPv4 addresses added to eth0 with `ip addr add|replace` in this boot (`a.b.c.d/len`).
+    #[serde(default)]
+    pub addresses: Vec<String>,
 }
 
 /// A systemd unit's enablement (persists) and activity (this boot).

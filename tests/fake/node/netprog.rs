@@ -391,6 +391,46 @@ fn link(ctx: &mut Ctx, words: &[&str]) -> Option<Out> {
     }
 }
 
+/// `ip addr add|replace|del ADDRESS[/LEN] dev eth0`: addresses added inside the guest,
+/// which last until the VM stops (a unit that runs at boot brings them back).
+fn address(ctx: &mut Ctx, words: &[&str]) -> Option<Out> {
+    let (verb, rest) = words.split_first()?;
+    let verb = ["add", "replace", "change", "delete"].into_iter().find(|v| v.starts_with(*verb) && verb.len() >= 2)?;
+    let (Some(local), Some(&"dev"), Some(device), None) = (rest.first(), rest.get(1), rest.get(2), rest.get(3)) else {
+        return Some(Out::fail(
+            255,
+            format!("Error: either \"local\" is duplicate, or \"{}\" is a garbage.", rest.get(1).unwrap_or(&"")),
+        ));
+    };
+    if *device != "eth0" {
+        return Some(Out::fail(1, format!("Cannot find device \"{device}\"")));
+    }
+    let (ip, len) = local.split_once('/').unwrap_or((local, "32"));
+    if !crate::util::is_ipv4(ip) || len.parse::<u8>().map_or(true, |l| l > 32) {
+        return Some(Out::fail(1, format!("Error: any valid prefix is expected rather than \"{local}\".")));
+    }
+    let entry = format!("{ip}/{len}");
+    let addresses = &mut ctx.node().addresses;
+    let at = addresses.iter().position(|a| a.split('/').next() == Some(ip));
+    match (verb, at) {
+        ("add", Some(_)) => Some(Out::fail(2, "RTNETLINK answers: File exists")),
+        ("delete", None) => Some(Out::fail(2, "RTNETLINK answers: Cannot assign requested address")),
+        ("delete", Some(i)) => {
+            addresses.remove(i);
+            Some(Out::default())
+        }
+        ("change", None) => Some(Out::fail(2, "RTNETLINK answers: No such file or directory")),
+        (_, Some(i)) => {
+            addresses[i] = entry;
+            Some(Out::default())
+        }
+        (_, None) => {
+            addresses.push(entry);
+            Some(Out::default())
+        }
+    }
+}
+
 /// iproute2's global options, in the order `ip` tries them (`ip/ip.c`, `main`): an
 /// option matches any prefix of its name; (name, takes a value).
 const IP_OPTIONS: &[(&str, bool)] = &[
@@ -502,6 +542,11 @@ pub fn ip(ctx: &mut Ctx, args: &[String]) -> Out {
     {
         return out;
     }
+    if object == "address"
+        && let Some(out) = address(ctx, &rest)
+    {
+        return out;
+    }
     let c = ctx.container();
     let Some(att) = c.networks.first().cloned() else {
         return Out::default();
@@ -520,11 +565,19 @@ pub fn ip(ctx: &mut Ctx, args: &[String]) -> Out {
                 Out::ok(format!("{default}{net} dev eth0 proto kernel scope link src {addr} \n"))
             }
         }
-        ("address", _) => Out::ok(format!(
-            "2: eth0    inet {} brd {}.255 scope global eth0\\       valid_lft forever preferred_lft forever\n",
-            att.ipv4_address,
-            addr.rsplit_once('.').map(|(n, _)| n).unwrap_or_default()
-        )),
+        ("address", _) => {
+            let mut text = format!(
+                "2: eth0    inet {} brd {}.255 scope global eth0\\       valid_lft forever preferred_lft forever\n",
+                att.ipv4_address,
+                addr.rsplit_once('.').map(|(n, _)| n).unwrap_or_default()
+            );
+            for added in &c.node.addresses {
+                text.push_str(&format!(
+                    "2: eth0    inet {added} scope global secondary eth0\\       valid_lft forever preferred_lft forever\n"
+                ));
+            }
+            Out::ok(text)
+        }
         ("link", _) => Out::ok(format!(
             "2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu {} qdisc pfifo_fast state UP mode DEFAULT group default qlen 1000\n    link/ether {} brd ff:ff:ff:ff:ff:ff\n",
             att.mtu, att.mac_address

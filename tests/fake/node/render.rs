@@ -31,7 +31,7 @@ pub fn node_object(ctx: &Ctx, cp: &str, n: &KubeNode) -> Value {
         labels[k] = json!(v);
     }
     let mut addresses = Vec::new();
-    if let Some(ip) = ctx.state.containers.get(&n.container).and_then(|c| c.ip()) {
+    if let Some(ip) = ctx.state.containers.get(&n.container).and_then(|c| ctx.state.node_ip(c)) {
         addresses.push(json!({"type": "InternalIP", "address": ip}));
     }
     addresses.push(json!({"type": "Hostname", "address": n.name}));

@@ -204,3 +204,42 @@ fn kubelet_lifecycle(ctx: &mut Ctx, start: bool) {
     }
     ctx.container().log.extend(lines);
 }
+
+/// systemd at boot: each enabled oneshot unit kina wrote runs its `ExecStart=`
+/// lines in order (in the node's real shell, with the emulated tools), stopping at
+/// the first that fails, as systemd does. Long-running units only become active.
+pub fn run_oneshots_at_boot(state: &mut crate::store::State, cfg: &crate::config::Config, id: &str) {
+    let Some(c) = state.containers.get(id) else { return };
+    let env: std::collections::BTreeMap<String, String> =
+        c.env.iter().filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let oneshots: Vec<(String, Vec<Vec<String>>)> = c
+        .node
+        .units
+        .iter()
+        .filter(|(_, u)| u.enabled)
+        .filter_map(|(name, _)| {
+            let text = c.node.files.get(&format!("/etc/systemd/system/{name}"))?;
+            let oneshot = text.lines().any(|l| l.trim() == "Type=oneshot");
+            let starts: Vec<Vec<String>> = text
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("ExecStart="))
+                .map(|cmd| cmd.split_whitespace().map(str::to_string).collect())
+                .collect();
+            oneshot.then(|| (name.clone(), starts))
+        })
+        .collect();
+    for (name, starts) in oneshots {
+        let mut ctx = super::Ctx { state, cfg, id: id.to_string(), env: env.clone(), stdin: None };
+        let mut journal = Vec::new();
+        for argv in starts {
+            let out = super::run(&mut ctx, &argv, false);
+            journal.extend(out.stderr.lines().map(str::to_string));
+            if out.code != 0 {
+                journal.push(format!("{name}: Main process exited, code=exited, status={}/FAILURE", out.code));
+                ctx.node().units.entry(name.clone()).or_default().active = false;
+                break;
+            }
+        }
+        ctx.node().journal.entry(name.clone()).or_default().extend(journal);
+    }
+}
