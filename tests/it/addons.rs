@@ -23,8 +23,7 @@ fn cluster(world: &World) {
 }
 
 fn ip_of(world: &World, node: &str) -> String {
-    let inspect: serde_json::Value = serde_json::from_str(&world.container(&["inspect", node]).stdout()).unwrap();
-    inspect[0]["status"]["networks"][0]["ipv4Address"].as_str().unwrap_or("").split('/').next().unwrap().to_string()
+    crate::support::node_address(world, node)
 }
 
 fn kubectl(world: &World, args: &[&str]) -> Run {
@@ -130,7 +129,9 @@ fn load_balancer_gives_services_a_node_address_and_uninstalls_cleanly() {
 
 #[test]
 fn services_follow_the_node_after_a_restart_with_a_new_address() {
-    let world = world();
+    // On the default network the node comes back with a new address.
+    let mut world = world();
+    world.env("KINA_FIXED_ADDRESSES", "off");
     cluster(&world);
     world.kina(&["install", "load-balancer"]).success();
     world

@@ -61,7 +61,16 @@ fn delete_clusters_by_name_all_or_none() {
     world.kina(&["delete", "clusters", "--all"]).success().stderr_has("Deleted clusters: [\"c\" \"d\"]");
     let calls = world.fake_calls();
     assert!(world.container_names().is_empty());
-    assert_eq!(calls, ["system status", "list --all --format json", "delete --force c-control-plane d-control-plane"]);
+    assert_eq!(
+        calls,
+        [
+            "system status",
+            "list --all --format json",
+            "delete --force c-control-plane d-control-plane",
+            "network delete kina-c",
+            "network delete kina-d"
+        ]
+    );
 }
 
 #[test]

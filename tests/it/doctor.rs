@@ -70,6 +70,8 @@ impl Doctor {
         world.env("PATH", path.to_string_lossy());
         let subnet = NEXT_SUBNET.fetch_add(1, Ordering::SeqCst);
         world.env("KINA_FAKE_SUBNET", format!("127.77.{subnet}"));
+        // The nodes must answer on loopback: they stay on the default network.
+        world.env("KINA_FIXED_ADDRESSES", "off");
         Doctor { world, subnet }
     }
 

@@ -1,7 +1,15 @@
-//! `kina stop cluster` / `kina start cluster`: the VMs come back with new
-//! addresses and kina heals everything that pointed at the old ones.
+//! `kina stop cluster` / `kina start cluster` of clusters on the runtime's
+//! default network (macOS 15, `KINA_FIXED_ADDRESSES=off`, clusters made before
+//! fixed addresses): the VMs come back with new addresses and kina heals
+//! everything that pointed at the old ones. Fixed addresses: fixed_addresses.rs.
 
 use crate::support::World;
+
+fn on_default_network() -> World {
+    let mut world = World::new();
+    world.env("KINA_FIXED_ADDRESSES", "off");
+    world
+}
 
 fn ip_of(world: &World, node: &str) -> String {
     let inspect: serde_json::Value = serde_json::from_str(&world.container(&["inspect", node]).stdout()).unwrap();
@@ -20,7 +28,7 @@ fn kubectl(world: &World, args: &[&str]) -> crate::support::Run {
 
 #[test]
 fn a_single_node_survives_stop_and_start_with_a_new_address() {
-    let world = World::new();
+    let world = on_default_network();
     world.kina(&["create", "cluster"]).success();
     let before = ip_of(&world, "kina-control-plane");
     let kubeconfig_before = std::fs::read_to_string(world.default_kubeconfig()).unwrap();
@@ -53,7 +61,7 @@ fn a_single_node_survives_stop_and_start_with_a_new_address() {
 
 #[test]
 fn workers_and_cluster_objects_follow_the_control_plane() {
-    let world = World::new();
+    let world = on_default_network();
     world.kina(&["create", "cluster", "--workers", "1"]).success();
     let before = ip_of(&world, "kina-control-plane");
     world.kina(&["stop", "cluster"]).success().stderr_has("Stopped nodes: [\"kina-control-plane\" \"kina-worker\"]");
@@ -81,7 +89,7 @@ fn workers_and_cluster_objects_follow_the_control_plane() {
 
 #[test]
 fn start_is_idempotent_and_changes_nothing_on_a_healthy_cluster() {
-    let world = World::new();
+    let world = on_default_network();
     world.kina(&["create", "cluster"]).success();
     world.clear_fake_log();
     world.kina(&["start", "cluster"]).success();
@@ -94,7 +102,7 @@ fn start_is_idempotent_and_changes_nothing_on_a_healthy_cluster() {
 
 #[test]
 fn a_rebooted_mac_is_healed_by_start() {
-    let world = World::new();
+    let world = on_default_network();
     world.kina(&["create", "cluster", "--workers", "1"]).success();
     // A reboot: the service stops every VM, and comes back without them running.
     world.container(&["system", "stop"]).success();
@@ -106,7 +114,7 @@ fn a_rebooted_mac_is_healed_by_start() {
 
 #[test]
 fn stop_and_start_all_clusters() {
-    let world = World::new();
+    let world = on_default_network();
     world.kina(&["create", "cluster", "-n", "one"]).success();
     world.kina(&["create", "cluster", "-n", "two"]).success();
     world
@@ -122,7 +130,7 @@ fn stop_and_start_all_clusters() {
 
 #[test]
 fn unknown_clusters_and_failed_heals_are_clear_errors() {
-    let mut world = World::new();
+    let mut world = on_default_network();
     world.kina(&["start", "cluster", "-n", "ghost"]).code_is(1).stderr_has("no nodes found for cluster \"ghost\"");
     world.kina(&["stop", "cluster", "-n", "ghost"]).code_is(1).stderr_has("no nodes found for cluster \"ghost\"");
     world.kina(&["create", "cluster"]).success();
@@ -143,7 +151,7 @@ fn unknown_clusters_and_failed_heals_are_clear_errors() {
 #[test]
 fn a_start_cut_short_is_finished_by_the_next_one() {
     for failing in ["exec kina-control-plane systemctl restart kubelet", "exec kina-worker systemctl restart kubelet"] {
-        let mut world = World::new();
+        let mut world = on_default_network();
         world.kina(&["create", "cluster", "--workers", "1"]).success();
         world.kina(&["stop", "cluster"]).success();
         world.env("KINA_FAKE_FAIL", failing);
@@ -162,7 +170,7 @@ fn a_start_cut_short_is_finished_by_the_next_one() {
 
 #[test]
 fn start_without_waiting() {
-    let world = World::new();
+    let world = on_default_network();
     world.kina(&["create", "cluster"]).success();
     world.kina(&["stop", "cluster"]).success();
     let run = world.kina(&["start", "cluster", "--wait", "0s"]);
@@ -172,7 +180,7 @@ fn start_without_waiting() {
 
 #[test]
 fn a_start_cut_short_before_kube_proxy_restarts_is_finished_by_the_next() {
-    let mut world = World::new();
+    let mut world = on_default_network();
     world.kina(&["create", "cluster"]).success();
     world.kina(&["stop", "cluster"]).success();
     // The ConfigMap gets the new address, then the restart fails.

@@ -13,6 +13,7 @@ mod failures;
 mod fake_concurrency;
 mod fake_container;
 mod fake_node_strict;
+mod fixed_addresses;
 mod get;
 mod http_mirror;
 mod image_archives;

@@ -224,10 +224,7 @@ fn kindnet_finds_the_api_server_from_every_node() {
     let single = single.success().stdout();
     let multi = multi.success().stdout();
     assert!(single.contains("value: 127.0.0.1:6443"), "{}", endpoint(&single));
-    let inspect: serde_json::Value =
-        serde_json::from_str(&world.container(&["inspect", "multi-control-plane"]).stdout()).unwrap();
-    let ip =
-        inspect[0]["status"]["networks"][0]["ipv4Address"].as_str().unwrap().split('/').next().unwrap().to_string();
+    let ip = crate::support::node_address(&world, "multi-control-plane");
     assert!(multi.contains(&format!("value: {ip}:6443")), "{multi}");
 }
 

@@ -85,13 +85,16 @@ fn a_stopped_builder_is_a_clear_error() {
 /// The boot probe: containerd's socket, then what the image holds.
 const BOOT_PROBE: &str = "exec kina-control-plane sh -c 'set -e\\ntest -S /run/containerd/containerd.sock\\ncat /kind/version\\nif [ -f /kina/image.json ]; then\\ncat /kina/image.json\\ncat /kind/manifests/default-cni.yaml 2>/dev/null || true\\nfi\\n'";
 
-/// A single-node create on kina-node, call by call: the runtime settings are
-/// the image's boot unit, kindnet's template came with the boot probe, and
-/// the image's init-control-plane.sh does the rest in one exec (8 calls
-/// against kindest/node's 15; docs/architecture.md).
+/// A single-node create on kina-node on the runtime's default network, call
+/// by call: the runtime settings are the image's boot unit, kindnet's template
+/// came with the boot probe, and the image's init-control-plane.sh does the
+/// rest in one exec (8 calls against kindest/node's 15; docs/architecture.md).
+/// With fixed addresses the network's two calls and the address unit's exec
+/// come on top (fixed_addresses.rs).
 #[test]
 fn a_create_on_a_kina_node_image_makes_eight_calls() {
-    let world = World::new();
+    let mut world = World::new();
+    world.env("KINA_FIXED_ADDRESSES", "off");
     world.kina(&["build", "node-image", "--kubernetes-version", "1.36"]).success();
     world.kina(&["create", "cluster", "-n", "first"]).success();
     world.clear_fake_log();

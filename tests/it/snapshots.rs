@@ -127,6 +127,27 @@ fn stop_and_start() {
     assert_shown!("start_cluster", &world, &world.kina(&["start", "cluster"]));
 }
 
+/// macOS 15: no fixed addresses, so a start heals the control plane's new one.
+#[test]
+fn start_with_healing() {
+    let mut world = World::new();
+    world.env("KINA_FAKE_MACOS", "15");
+    world.kina(&["create", "cluster"]).success();
+    world.kina(&["stop", "cluster"]).success();
+    assert_shown!("start_cluster_healed", &world, &world.kina(&["start", "cluster"]));
+}
+
+/// After a restart the runtime gave the cluster's network the default one's subnet.
+#[test]
+fn error_subnet_swapped() {
+    let mut world = with_cluster();
+    world.kina(&["stop", "cluster"]).success();
+    world.env("KINA_FAKE_SUBNET_SWAP", "kina-kina");
+    world.container(&["system", "stop"]).success();
+    world.container(&["system", "start"]).success();
+    assert_shown!("error_subnet_swapped", &world, &world.kina(&["start", "cluster"]));
+}
+
 #[test]
 fn version() {
     let world = World::new();
@@ -188,7 +209,7 @@ fn error_for_an_unsupported_version() {
 }
 
 /// Every `container` call of a default single-node create once the node image is
-/// present: the 15 rows of docs/architecture.md's table, in order. `--wait` adds
+/// present: the 16 rows of docs/architecture.md's table, in order. `--wait` adds
 /// one `kubectl wait` before the kubeconfig is read.
 #[test]
 fn container_calls_of_a_default_create() {
@@ -197,7 +218,7 @@ fn container_calls_of_a_default_create() {
     world.clear_fake_log();
     world.kina(&["create", "cluster"]).success();
     let calls = world.fake_calls();
-    assert_eq!(calls.len(), 15, "{}", calls.join("\n"));
+    assert_eq!(calls.len(), 16, "{}", calls.join("\n"));
     settings().bind(|| insta::assert_snapshot!("container_calls_create_default", calls.join("\n")));
 
     world.clear_fake_log();
@@ -221,7 +242,9 @@ fn the_documented_create_calls_are_the_real_ones() {
 /// The same for the table of a create on a kina-node image.
 #[test]
 fn the_documented_kina_node_create_calls_are_the_real_ones() {
-    let world = World::new();
+    let mut world = World::new();
+    // The table is the default network's (docs/architecture.md).
+    world.env("KINA_FIXED_ADDRESSES", "off");
     world.kina(&["build", "node-image"]).success();
     world.clear_fake_log();
     world.kina(&["create", "cluster", "--image", "kina-node:v1.35.5"]).success();
@@ -230,7 +253,10 @@ fn the_documented_kina_node_create_calls_are_the_real_ones() {
 
 /// The first table after `heading` in docs/architecture.md matches `calls` row by row.
 fn assert_documented(heading: &str, calls: &[String]) {
-    let image = calls[3].strip_prefix("image inspect ").expect("4th call inspects the image").to_string();
+    let image = calls
+        .iter()
+        .find_map(|c| c.strip_prefix("image inspect ").map(str::to_string))
+        .expect("a create inspects the image");
     let calls: Vec<String> = calls.iter().map(|c| without_port(&c.replace('\'', ""))).collect();
 
     let doc =

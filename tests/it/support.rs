@@ -246,6 +246,16 @@ impl World {
 /// Polls `done` until it holds. The limit only stops a loop that would otherwise spin
 /// forever; it is far beyond what any step takes on a loaded machine.
 #[track_caller]
+/// The address kina reaches a running node at: its fixed address on the cluster's
+/// network (label `io.kina.address`, macOS 26), else the one the runtime gave it.
+pub fn node_address(world: &World, node: &str) -> String {
+    let inspect: serde_json::Value = serde_json::from_str(&world.container(&["inspect", node]).stdout()).unwrap();
+    if let Some(fixed) = inspect[0]["configuration"]["labels"]["io.kina.address"].as_str() {
+        return fixed.to_string();
+    }
+    inspect[0]["status"]["networks"][0]["ipv4Address"].as_str().unwrap_or("").split('/').next().unwrap().to_string()
+}
+
 pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
     while !done() {
