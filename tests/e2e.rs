@@ -12,7 +12,8 @@
 //! the workload from the Mac at its LoadBalancer address → `kina install names`
 //! and `curl` it by name (with passwordless sudo) → `kina install
 //! gateway` and reach it through an HTTPRoute → stop → start → nodes Ready, the
-//! workload reachable again, also from the Mac at the new address → delete.
+//! workload reachable again, also from the Mac at the node's address (on macOS 26
+//! the same fixed address, with no healing) → delete.
 //! And the local registry (a VM on macOS 26, inside the node on macOS 15): create a
 //! cluster with `--registry`, build an image on the Mac, push it, a pod pulls it by
 //! `localhost:<port>`, stop → start, push and pull again, `kina doctor` says the
@@ -376,12 +377,24 @@ fn single_node_cluster_on_a_real_mac() {
     assert!(http_get_with_retries(&format!("{address}:80"), "/").contains("hello-from-loaded-image"));
 
     // Stop and start: the nodes come back Ready and the workload still answers.
+    // On macOS 26 the cluster has its own network and the node keeps its address.
+    let fixed = run("container", &["network", "inspect", &format!("kina-{CLUSTER}")], &kubeconfig).status.success();
+    let node_ip = |kubeconfig: &PathBuf| {
+        let nodes = run(KINA, &["get", "nodes", "--name", CLUSTER, "-o", "json"], kubeconfig);
+        let nodes: serde_json::Value = serde_json::from_slice(&nodes.stdout).expect("kina get nodes -o json");
+        nodes[0]["ip"].as_str().unwrap_or_default().to_string()
+    };
+    let ip_before = node_ip(&kubeconfig);
     let stop = run(KINA, &["stop", "cluster", "--name", CLUSTER], &kubeconfig);
     assert!(stop.status.success(), "kina stop cluster failed");
     assert_eq!(cluster_state(&kubeconfig), "stopped");
     let start = run(KINA, &["start", "cluster", "--name", CLUSTER, "--wait", "5m"], &kubeconfig);
     assert!(start.status.success(), "kina start cluster failed");
     assert_eq!(cluster_state(&kubeconfig), "running");
+    if fixed {
+        assert_eq!(node_ip(&kubeconfig), ip_before, "the node keeps its fixed address");
+        assert!(!String::from_utf8_lossy(&start.stderr).contains("Healing"), "a fixed-address start heals nothing");
+    }
     assert_nodes_ready(&context, &kubeconfig);
     assert_workload_reachable(&context, &kubeconfig);
     assert_reachable_from_the_mac(&context, &kubeconfig);

@@ -1,5 +1,6 @@
-//! `kina start cluster`: boots a stopped cluster's VMs and heals what their
-//! new addresses broke (see `heal.rs`), then waits for every node to be
+//! `kina start cluster`: boots a stopped cluster's VMs; nodes with fixed
+//! addresses (`cluster/network`) are checked, others healed where their new
+//! addresses broke something (see `heal.rs`); then waits for every node to be
 //! Ready. Every step checks before it changes anything, so it is safe to run
 //! again, also on a running cluster after the Mac rebooted.
 
@@ -34,7 +35,7 @@ pub(crate) struct Started {
     pub fixed: bool,
 }
 
-/// Boots the cluster's nodes, heals their addresses and, with a `wait`, waits
+/// Boots the cluster's nodes, checks or heals their addresses and, with a `wait`, waits
 /// for every node to be Ready. The caller refreshes what depends on the
 /// nodes' addresses (LoadBalancer Services), then calls [`finish_start`].
 pub(crate) async fn start_cluster<P: Provider>(
@@ -138,14 +139,14 @@ async fn refresh_kubeconfig<P: Provider>(
     };
     // With fixed addresses nothing in the node changed: an entry that still
     // points at the published port is current without reading admin.conf.
-    let published = control_plane.api_server_endpoint.as_ref().map(|e| format!("https://{e}"));
-    if control_plane.fixed.is_some()
-        && published.is_some()
-        && current.as_ref().and_then(entry).and_then(|c| c.get("server").and_then(|s| s.as_str()).map(str::to_string))
-            == published
-        && current.as_ref().is_some_and(|c| c.contexts.iter().flatten().any(|x| x.name == key))
+    if let (Some(_), Some(endpoint), Some(config)) =
+        (&control_plane.fixed, &control_plane.api_server_endpoint, current.as_ref())
     {
-        return Ok(());
+        let server = entry(config).and_then(|c| c.get("server").and_then(|s| s.as_str()).map(str::to_string));
+        let has_context = config.contexts.iter().flatten().any(|c| c.name == key);
+        if has_context && server == Some(format!("https://{endpoint}")) {
+            return Ok(());
+        }
     }
     let fresh = cluster_kubeconfig(provider, control_plane, false).await?;
     let fresh_entry = entry(&fresh);
