@@ -287,7 +287,12 @@ pub fn network(s: &mut Session, args: &[String]) -> Out {
                     if all {
                         continue;
                     }
-                    return Out::error(format!("network {n} is in use by container(s): {}", users.join(", ")));
+                    // The API server refuses a network any container's configuration names,
+                    // running or not (`NetworksService.delete`); the CLI logs that and fails.
+                    let why = format!("cannot delete subnet {n} with referring containers: {}", users.join(", "));
+                    let mut out = Out::error(format!("internalError: \"delete failed for one or more networks: [\"{n}\"]\""));
+                    out.stderr = format!("failed to delete network {n}: invalidState: \"{why}\"\n{}", out.stderr);
+                    return out;
                 }
                 state.networks.remove(&n);
                 out.stdout.push_str(&format!("{n}\n"));

@@ -279,3 +279,23 @@ impl Locked {
         std::fs::rename(&tmp, &self.path).map_err(|e| e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_network_hands_out_what_the_runtime_allocator_does() {
+        let net = Network::new("kina-dev", "192.168.100.7/24", String::new());
+        assert_eq!(net.subnet, "192.168.100.0/24");
+        assert_eq!(net.gateway(), "192.168.100.1");
+        // From base + 2, `last - base - 3` of them: .2 to .253; .254 and .255 never.
+        assert_eq!(net.free.front().copied().map(ipv4).as_deref(), Some("192.168.100.2"));
+        assert_eq!(net.free.back().copied().map(ipv4).as_deref(), Some("192.168.100.253"));
+        assert_eq!(net.free.len(), 252);
+        assert!(net.contains("192.168.100.254") && !net.contains("192.168.101.1"));
+        assert!(net.overlaps("192.168.0.0/16") && net.overlaps("192.168.100.128/25"));
+        assert!(!net.overlaps("192.168.64.0/24"));
+        assert_eq!(parse_cidr("192.168.1.0/33"), None);
+    }
+}

@@ -133,7 +133,12 @@ fn delete_removes_the_network_and_a_failed_create_its_own() {
     let mut world = World::new();
     world.kina(&["create", "cluster"]).success();
     // The runtime refuses to remove a network a container uses.
-    world.container(&["network", "delete", "kina-kina"]).failure().stderr_has("in use");
+    world
+        .container(&["network", "delete", "kina-kina"])
+        .failure()
+        .stderr_has("cannot delete subnet kina-kina with referring containers: kina-control-plane");
+    world.kina(&["stop", "cluster"]).success();
+    world.container(&["network", "delete", "kina-kina"]).failure().stderr_has("referring containers");
     world.kina(&["delete", "cluster"]).success().stderr_has("Deleted network: \"kina-kina\"");
     assert_eq!(networks(&world), [("default".to_string(), "192.168.64.0/24".to_string())]);
 
