@@ -69,6 +69,10 @@ async fn probe_node(node: &Node) -> Check {
     let Some(ip) = node.ipv4 else {
         return Check::fail(REACHABILITY, format!("{} is running but has no IPv4 address", node.name), restart(node));
     };
+    // A fixed address is reachable only while the network keeps the subnet kina recorded.
+    if let Err(err) = crate::cluster::network::check_after_boot(node, std::slice::from_ref(node)) {
+        return Check::fail(REACHABILITY, err.to_string(), err.hint().unwrap_or_else(|| restart(node)));
+    }
     let port = if node.is_control_plane() { API_SERVER_PORT } else { KUBELET_PORT };
     let direct = connect(format!("{ip}:{port}"));
     let published = async {
@@ -152,6 +156,21 @@ mod tests {
 
     fn probe(address: &str, ok: bool) -> Probe {
         Probe { address: address.into(), error: (!ok).then(|| "Connection refused".to_string()) }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_fixed_address_outside_the_recorded_subnet_fails_without_probing() {
+        let mut swapped = node();
+        swapped.fixed = Some(crate::provider::FixedAddress {
+            network: "kina-kina".into(),
+            subnet: "192.168.100.0/24".parse().unwrap(),
+            address: "192.168.100.254".parse().unwrap(),
+        });
+        swapped.ipv4 = Some("192.168.100.254".parse().unwrap());
+        swapped.runtime_ipv4 = Some("192.168.64.2".parse().unwrap());
+        let check = probe_node(&swapped).await;
+        let shown = format!("{check:?}");
+        assert!(shown.contains("apple/container#2051") && shown.contains("container system stop"), "{shown}");
     }
 
     #[test]
