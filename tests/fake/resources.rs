@@ -290,7 +290,8 @@ pub fn network(s: &mut Session, args: &[String]) -> Out {
                     // The API server refuses a network any container's configuration names,
                     // running or not (`NetworksService.delete`); the CLI logs that and fails.
                     let why = format!("cannot delete subnet {n} with referring containers: {}", users.join(", "));
-                    let mut out = Out::error(format!("internalError: \"delete failed for one or more networks: [\"{n}\"]\""));
+                    let mut out =
+                        Out::error(format!("internalError: \"delete failed for one or more networks: [\"{n}\"]\""));
                     out.stderr = format!("failed to delete network {n}: invalidState: \"{why}\"\n{}", out.stderr);
                     return out;
                 }
