@@ -106,6 +106,10 @@ fn build_push_pull_survives_stop_and_start_and_delete_removes_it() {
         .stderr_has(&format!("Creating registry \"kina-registry\" on localhost:{port}"))
         .stderr_has(&format!("container image push --scheme http localhost:{port}/<image>:<tag>"))
         .stderr_has(" ✓ Connecting registry \"kina-registry\"");
+    // The registry VM and the nodes share the runtime's default network: a cluster
+    // with a registry VM gets no network of its own (no fixed addresses) yet.
+    let node = world.container(&["inspect", "kina-control-plane"]).stdout();
+    assert!(!node.contains("io.kina.network") && !node.contains("kina-kina"), "{node}");
 
     // Every node reads certs.d, and localhost:<port> goes to the registry VM.
     let containerd = node_file(&world, "/etc/containerd/config.toml");
