@@ -75,6 +75,7 @@ fn the_in_node_registry_is_a_host_network_static_pod_on_the_published_port() {
         kubernetes_version: None,
         env: vec![],
         labels: vec![],
+        fixed: None,
     };
     in_node::add_to_node(&mut spec, &in_node::InNode { name: "kina-registry".into(), port: 5001 });
     let argv = crate::provider::apple::run_args::run_args(
