@@ -86,6 +86,8 @@ fn stop_and_start_keep_the_addresses_and_heal_nothing() {
             "exec kina-control-plane sh -c",
             "inspect kina-control-plane",
             "exec kina-control-plane kubectl",
+            // Whether a registry VM serves the cluster (registry::heal_cluster).
+            "list --all --format json",
         ],
         "{calls:#?}"
     );
