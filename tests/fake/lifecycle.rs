@@ -43,7 +43,6 @@ pub fn boot(state: &mut State, cfg: &Config, id: &str) {
         return;
     }
     crate::registry::start_static_pod(&cfg.state_dir, c);
-    crate::node::units::run_oneshots_at_boot(state, cfg, id);
     crate::node::controllers::after_boot(state, cfg);
 }
 
@@ -97,7 +96,15 @@ fn start(s: &mut Session, args: &[String]) -> Out {
     if !container.running() {
         or_return!(crate::ports::check_bind(state, &id));
     }
+    let was_running = container.running();
     boot(state, cfg, &id);
+    // systemd's oneshot units run once the VM is up, outside the state lock.
+    let booted = !was_running && state.containers.get(&id).is_some_and(|c| c.running());
+    if booted {
+        let (env, oneshots) = crate::node::units::oneshots_at_boot(state, &id);
+        or_return!(s.release());
+        crate::node::units::run_oneshots_at_boot(cfg, &id, &env, oneshots);
+    }
     Out::lines(&[id])
 }
 

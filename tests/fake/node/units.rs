@@ -205,14 +205,15 @@ fn kubelet_lifecycle(ctx: &mut Ctx, start: bool) {
     ctx.container().log.extend(lines);
 }
 
-/// systemd at boot: each enabled oneshot unit kina wrote runs its `ExecStart=`
-/// lines in order (in the node's real shell, with the emulated tools), stopping at
-/// the first that fails, as systemd does. Long-running units only become active.
-pub fn run_oneshots_at_boot(state: &mut crate::store::State, cfg: &crate::config::Config, id: &str) {
-    let Some(c) = state.containers.get(id) else { return };
-    let env: std::collections::BTreeMap<String, String> =
-        c.env.iter().filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let oneshots: Vec<(String, Vec<Vec<String>>)> = c
+/// The enabled oneshot units kina wrote, with their `ExecStart=` lines and the
+/// container's environment: what systemd runs at boot (read under the state lock).
+pub fn oneshots_at_boot(
+    state: &crate::store::State,
+    id: &str,
+) -> (std::collections::BTreeMap<String, String>, Vec<(String, Vec<Vec<String>>)>) {
+    let Some(c) = state.containers.get(id) else { return Default::default() };
+    let env = c.env.iter().filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let oneshots = c
         .node
         .units
         .iter()
@@ -228,18 +229,33 @@ pub fn run_oneshots_at_boot(state: &mut crate::store::State, cfg: &crate::config
             oneshot.then(|| (name.clone(), starts))
         })
         .collect();
+    (env, oneshots)
+}
+
+/// systemd at boot, after the container started and with no state lock held: each
+/// enabled oneshot unit runs its `ExecStart=` lines in order (the node's real shell,
+/// the emulated tools), stopping at the first that fails, as systemd does; a failure
+/// leaves the unit inactive with the reason in its journal.
+pub fn run_oneshots_at_boot(
+    cfg: &crate::config::Config,
+    id: &str,
+    env: &std::collections::BTreeMap<String, String>,
+    oneshots: Vec<(String, Vec<Vec<String>>)>,
+) {
     for (name, starts) in oneshots {
-        let mut ctx = super::Ctx { state, cfg, id: id.to_string(), env: env.clone(), stdin: None };
-        let mut journal = Vec::new();
         for argv in starts {
-            let out = super::run(&mut ctx, &argv, false);
-            journal.extend(out.stderr.lines().map(str::to_string));
+            let out = super::root::run_real(cfg, id, env.clone(), None, &argv);
             if out.code != 0 {
-                journal.push(format!("{name}: Main process exited, code=exited, status={}/FAILURE", out.code));
-                ctx.node().units.entry(name.clone()).or_default().active = false;
+                let Ok(mut locked) = crate::store::Locked::open(&cfg.state_dir) else { return };
+                if let Some(c) = locked.state.containers.get_mut(id) {
+                    let journal = c.node.journal.entry(name.clone()).or_default();
+                    journal.extend(out.stderr.lines().map(str::to_string));
+                    journal.push(format!("{name}: Main process exited, code=exited, status={}/FAILURE", out.code));
+                    c.node.units.entry(name.clone()).or_default().active = false;
+                }
+                let _ = locked.save();
                 break;
             }
         }
-        ctx.node().journal.entry(name.clone()).or_default().extend(journal);
     }
 }
