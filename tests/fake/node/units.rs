@@ -205,12 +205,15 @@ fn kubelet_lifecycle(ctx: &mut Ctx, start: bool) {
     ctx.container().log.extend(lines);
 }
 
+/// A unit's name and its `ExecStart=` command lines.
+pub type Oneshot = (String, Vec<Vec<String>>);
+
 /// The enabled oneshot units kina wrote, with their `ExecStart=` lines and the
 /// container's environment: what systemd runs at boot (read under the state lock).
 pub fn oneshots_at_boot(
     state: &crate::store::State,
     id: &str,
-) -> (std::collections::BTreeMap<String, String>, Vec<(String, Vec<Vec<String>>)>) {
+) -> (std::collections::BTreeMap<String, String>, Vec<Oneshot>) {
     let Some(c) = state.containers.get(id) else { return Default::default() };
     let env = c.env.iter().filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let oneshots = c
