@@ -22,6 +22,8 @@ fn world(subnet: u8) -> World {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/addons");
     world.env("KINA_ADDON_MIRROR", fixtures.display().to_string());
     world.env("KINA_FAKE_SUBNET", format!("127.79.{subnet}"));
+    // The tests answer DNS on the nodes' loopback addresses: the default network's.
+    world.env("KINA_FIXED_ADDRESSES", "off");
     world.with_sudo_shim();
     world
 }
