@@ -69,11 +69,7 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
         return Err(anyhow::Error::new(err).context("failed to create cluster"));
     }
     super::ports::check(&nodes, &existing, &others).context("failed to create cluster")?;
-    // A registry VM must share the nodes' network, and it is made on the runtime's
-    // default network (`registry::networks_for_clusters`): such a cluster stays on
-    // the default network for now.
-    let registry_vm = matches!(opts.registry, Some(RegistryRequest::Vm { .. }));
-    let network = match super::network::wanted() && !registry_vm {
+    let network = match super::network::wanted() {
         true => super::network::prepare(provider, &opts.name, &[&networking.pod_subnet, &networking.service_subnet])
             .await
             .context("failed to create cluster")?,
@@ -90,13 +86,14 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
         None => None,
         Some(request) => {
             let ensured = tokio::select! {
-                result = ensure_registry(provider, printer, request, &opts.name, &nodes, &mut made) => result,
+                result = ensure_registry(provider, printer, request, network.as_ref(), &nodes, &mut made) => result,
                 () = interrupt::requested() => Err(ClusterError::Interrupted.into()),
             };
             match ensured {
                 Ok(registry) => Some(registry),
                 Err(err) => {
                     made.clean_up(provider, printer).await;
+                    clean_up(provider, printer, &opts.name, &BTreeMap::new(), network.as_ref()).await;
                     return Err(err);
                 }
             }
@@ -135,8 +132,8 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
             printer.info(&format!("Keeping nodes of cluster {:?} (--retain)", opts.name));
         } else {
             let runs = std::mem::take(&mut *ctx.runs.lock().unwrap());
-            clean_up(provider, printer, &opts.name, &runs, network.as_ref()).await;
             made.clean_up(provider, printer).await;
+            clean_up(provider, printer, &opts.name, &runs, network.as_ref()).await;
         }
         if interrupted {
             return Err(err);
@@ -281,7 +278,7 @@ async fn ensure_registry<P: Provider + RegistryRuntime>(
     provider: &P,
     printer: &Printer,
     request: &RegistryRequest,
-    cluster: &str,
+    network: Option<&ClusterNetwork>,
     nodes: &[super::plan::PlannedNode],
     made: &mut MadeRegistry,
 ) -> anyhow::Result<ClusterRegistry> {
@@ -312,7 +309,15 @@ async fn ensure_registry<P: Provider + RegistryRuntime>(
             if fresh {
                 made.vm = Some(name.clone());
             }
-            let vm = crate::registry::ensure_for_cluster(provider, printer, name, *port, cluster, listed).await?;
+            let vm = crate::registry::ensure_for_cluster(
+                provider,
+                printer,
+                name,
+                *port,
+                network.map(|n| n.name.as_str()),
+                listed,
+            )
+            .await?;
             Ok(ClusterRegistry::Vm(vm))
         }
     }
@@ -320,8 +325,9 @@ async fn ensure_registry<P: Provider + RegistryRuntime>(
 
 /// Removes the node VMs this create made, and nothing else: not another
 /// process's nodes of the same names, not containers kina did not label.
-/// Then the cluster's network, once none of its nodes is left.
-async fn clean_up<P: Provider>(
+/// Then the cluster's network, once none of its nodes is left (and no registry VM
+/// is on it).
+async fn clean_up<P: Provider + RegistryRuntime>(
     provider: &P,
     printer: &Printer,
     cluster: &str,
@@ -330,13 +336,23 @@ async fn clean_up<P: Provider>(
 ) {
     if clean_up_nodes(provider, printer, cluster, runs).await
         && let Some(network) = network
-        && let Err(err) = provider.delete_network(&network.name).await
+        && let Err(err) = release_and_delete(provider, printer, &network.name).await
     {
         printer.warn(&format!(
-            "could not remove network {:?}: {err}; remove it with `container network delete {}`",
+            "could not remove network {:?}: {err:#}; remove it with `container network delete {}`",
             network.name, network.name
         ));
     }
+}
+
+async fn release_and_delete<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    network: &str,
+) -> anyhow::Result<()> {
+    crate::registry::release_network(provider, printer, network).await?;
+    provider.delete_network(network).await?;
+    Ok(())
 }
 
 /// Whether every node this create made is gone.

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::kubeconfig;
 use crate::output::Printer;
+use crate::provider::registry::RegistryRuntime;
 use crate::provider::{Provider, Purpose};
 
 /// Which clusters to delete.
@@ -22,7 +23,7 @@ pub(crate) struct DeleteReport {
 
 /// Deletes clusters: kubeconfig entries first (even when no nodes exist or
 /// the runtime is down, as kind does), then every node VM in one runtime call.
-pub(crate) async fn delete_clusters<P: Provider>(
+pub(crate) async fn delete_clusters<P: Provider + RegistryRuntime>(
     provider: &P,
     printer: &Printer,
     selection: Selection,
@@ -48,10 +49,11 @@ pub(crate) async fn delete_clusters<P: Provider>(
     if !doomed.is_empty() {
         printer.info(&format!("Deleted nodes: {}", quoted_list(&doomed)));
     }
-    // Each cluster's network, once its nodes are gone.
+    // Each cluster's network, once its nodes are gone and no registry VM is on it.
     for cluster in &clusters {
         let members: Vec<_> = nodes.iter().filter(|n| &n.cluster == cluster).cloned().collect();
         if let Some((network, _)) = super::network::fixed_addresses(&members) {
+            crate::registry::release_network(provider, printer, &network.name).await?;
             provider.delete_network(&network.name).await?;
             printer.info(&format!("Deleted network: {:?}", network.name));
         }

@@ -61,16 +61,27 @@ async fn check<P: Provider>(provider: &P, registry: &RegistryVm, running: &[Node
     let mut stale = Vec::new();
     for node in running {
         let Ok(read) = provider.node(&node.name).run(&NodeCommand::new(["cat", &file])).await else { continue };
-        if read.success() && crate::registry::endpoint_in(&read.stdout).as_deref() != Some(now.as_str()) {
+        // A node reaches the registry at its address on the node's network.
+        let network = node.fixed.as_ref().map(|f| f.network.as_str());
+        let expected = registry.address_on(network).map(|a| format!("{a}:{REGISTRY_PORT_IN_VM}"));
+        if read.success() && crate::registry::endpoint_in(&read.stdout) != expected {
             stale.push(node.name.clone());
         }
     }
     if !stale.is_empty() {
         return Check::fail(
             REGISTRY,
-            format!("registry {name:?} moved to {now}, but {} still pull from its old address", stale.join(", ")),
+            format!("registry {name:?} moved, but {} still pull from an address it no longer has", stale.join(", ")),
             "`kina stop cluster` then `kina start cluster` points the nodes at it again",
         );
     }
-    Check::ok(REGISTRY, format!("registry {name:?} answers on {host} (nodes reach it at {now})"))
+    let at = match registry.addresses.as_slice() {
+        [] | [_] => now,
+        several => several
+            .iter()
+            .map(|(network, a)| format!("{a}:{REGISTRY_PORT_IN_VM} on {network}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    Check::ok(REGISTRY, format!("registry {name:?} answers on {host} (nodes reach it at {at})"))
 }

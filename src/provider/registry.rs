@@ -40,6 +40,8 @@ pub(crate) struct RegistryVm {
     pub ipv4: Option<Ipv4Addr>,
     /// The runtime networks it is attached to (configured, so known while stopped too).
     pub networks: Vec<String>,
+    /// Its address on each network it is running on (none while stopped).
+    pub addresses: Vec<(String, Ipv4Addr)>,
     pub image: Option<String>,
     /// macOS 15: the registry runs inside this cluster's control-plane node (then the
     /// fields above are the node's); None for a registry VM of its own.
@@ -50,6 +52,15 @@ impl RegistryVm {
     /// A registry VM of its own (macOS 26), not one inside a cluster's node.
     pub(crate) fn is_vm(&self) -> bool {
         self.cluster.is_none()
+    }
+
+    /// Where nodes on `network` reach it: its address on that network; for nodes on
+    /// the runtime's default network (`None`), its first address.
+    pub(crate) fn address_on(&self, network: Option<&str>) -> Option<Ipv4Addr> {
+        match network {
+            Some(network) => self.addresses.iter().find(|(n, _)| n == network).map(|(_, a)| *a),
+            None => self.ipv4,
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! Connecting a cluster to a registry, and healing the connection after the
 //! registry's address changed (a VM gets a new address when it restarts).
 
+use std::net::Ipv4Addr;
+
 use anyhow::Context as _;
 
 use super::{RegistryError, configmap, endpoint_in, hosts_dir, hosts_toml};
@@ -14,8 +16,25 @@ use crate::provider::{NodeCommand, NodeHandle, NodeState, Provider, ProviderErro
 /// (the create adds [`super::CONTAINERD_PATCH`]); containerd reads `hosts.toml` at
 /// each pull, so no restart is needed.
 pub(crate) async fn connect<P: Provider>(provider: &P, cluster: &str, registry: &RegistryVm) -> anyhow::Result<()> {
-    let ip = registry.ipv4.ok_or_else(|| super::RegistryError::NoAddress { name: registry.name.clone() })?;
-    connect_endpoint(provider, cluster, registry.port, &super::vm_endpoint(ip)).await
+    let nodes = node::control_plane_first(node::list(provider, cluster).await?, cluster)?;
+    let ip = address_for(registry, cluster, &nodes)?;
+    write_all(provider, &nodes, registry.port, &super::vm_endpoint(ip)).await
+}
+
+/// The registry's address on the network of `cluster`'s nodes: VMs reach each other
+/// only on a network they share, each at its address there.
+fn address_for(registry: &RegistryVm, cluster: &str, nodes: &[crate::provider::Node]) -> anyhow::Result<Ipv4Addr> {
+    let network = crate::cluster::network::fixed_addresses(nodes).map(|(network, _)| network.name);
+    match registry.address_on(network.as_deref()) {
+        Some(ip) => Ok(ip),
+        None => match network {
+            Some(network) if registry.state == NodeState::Running => {
+                Err(RegistryError::NotOnNetwork { name: registry.name.clone(), network, cluster: cluster.to_string() }
+                    .into())
+            }
+            _ => Err(RegistryError::NoAddress { name: registry.name.clone() }.into()),
+        },
+    }
 }
 
 /// `hosts.toml` sending `localhost:<port>` to `endpoint` on every node, and the ConfigMap.
@@ -26,6 +45,16 @@ pub(super) async fn connect_endpoint<P: Provider>(
     endpoint: &str,
 ) -> anyhow::Result<()> {
     let nodes = node::control_plane_first(node::list(provider, cluster).await?, cluster)?;
+    write_all(provider, &nodes, port, endpoint).await
+}
+
+/// `hosts.toml` on `nodes` (control plane first), and the ConfigMap.
+async fn write_all<P: Provider>(
+    provider: &P,
+    nodes: &[crate::provider::Node],
+    port: u16,
+    endpoint: &str,
+) -> anyhow::Result<()> {
     let writes = nodes.iter().map(|n| write_hosts_toml(provider, &n.name, port, endpoint));
     futures_util::future::try_join_all(writes).await?;
     let apply = node::kubectl(["apply", "-f", "-"]).stdin(configmap(port));
@@ -99,10 +128,7 @@ pub(crate) async fn heal_cluster<P: Provider + RegistryRuntime>(
                     .ok_or_else(|| ProviderError::NodeNotFound(registry.name.clone()))?
             }
         };
-        let Some(ip) = registry.ipv4 else {
-            return Err(super::RegistryError::NoAddress { name: registry.name }.into());
-        };
-        let now = super::vm_endpoint(ip);
+        let now = super::vm_endpoint(address_for(&registry, cluster, &nodes)?);
         for (node, endpoint) in connected {
             if endpoint.as_deref() != Some(now.as_str()) {
                 write_hosts_toml(provider, &node, registry.port, &now).await?;

@@ -38,6 +38,9 @@ pub(crate) enum RegistryError {
     #[error("registry {name:?} is running but has no address")]
     NoAddress { name: String },
 
+    #[error("registry {name:?} is not on network {network:?} of cluster {cluster:?}, so its nodes cannot reach it")]
+    NotOnNetwork { name: String, network: String, cluster: String },
+
     #[error(
         "registry {name:?} runs inside the node of cluster {cluster:?}, and its volume can serve one cluster at a time"
     )]
@@ -102,6 +105,10 @@ impl RegistryError {
             RegistryError::VmFailed { name, .. } => Some(format!(
                 "the runtime's error is above (`container system logs` has the service's side); \
                  once fixed, run the command again (what was made of {name:?} is removed with `kina delete registry --name {name}`)"
+            )),
+            RegistryError::NotOnNetwork { name, cluster, .. } => Some(format!(
+                "kina attaches the registry when it creates a cluster with it: recreate the cluster with \
+                 `kina delete cluster --name {cluster}` then `kina create cluster --name {cluster} --registry {name}` (the images stay)"
             )),
             RegistryError::NoAddress { name } => Some(format!(
                 "restart it with `container stop {name}` then `kina create registry --name {name}`, or see `container logs {name}`"

@@ -32,11 +32,39 @@ fn validate_name(name: &str) -> Result<(), RegistryError> {
     if valid { Ok(()) } else { Err(RegistryError::InvalidName(name.to_string())) }
 }
 
-/// The runtime networks a registry must be on to serve clusters: today every kina
-/// cluster is on the runtime's default network (none to name). The one place that
-/// decides it, so per-cluster networks only change this function.
-pub(crate) fn networks_for_clusters(_clusters: &[String]) -> Vec<String> {
-    Vec::new()
+/// The runtime networks a registry on `current` must be on to also serve clusters on
+/// `cluster_networks`: VMs reach each other only on a network they share. Empty (the
+/// runtime's default network) while no cluster has a network of its own; otherwise the
+/// default network stays, for clusters that are on it.
+pub(crate) fn networks_for_clusters(current: &[String], cluster_networks: &[&str]) -> Vec<String> {
+    if current.is_empty() && cluster_networks.is_empty() {
+        return Vec::new();
+    }
+    let mut networks = if current.is_empty() { vec![DEFAULT_NETWORK.to_string()] } else { current.to_vec() };
+    for network in cluster_networks {
+        if !networks.iter().any(|n| n == network) {
+            networks.push(network.to_string());
+        }
+    }
+    networks
+}
+
+/// The runtime's default network, where a VM run without `--network` goes.
+const DEFAULT_NETWORK: &str = "default";
+
+/// The networks of every cluster that has one of its own: a registry made on its own
+/// joins them all, so clusters that used a registry of its name and port before
+/// reach it again.
+async fn cluster_networks<P: Provider>(provider: &P) -> Result<Vec<String>, ProviderError> {
+    let nodes = provider.list_nodes().await?;
+    let mut networks = Vec::new();
+    for cluster in crate::cluster::delete::cluster_names(&nodes) {
+        let members: Vec<_> = nodes.iter().filter(|n| n.cluster == cluster).cloned().collect();
+        if let Some((network, _)) = crate::cluster::network::fixed_addresses(&members) {
+            networks.push(network.name);
+        }
+    }
+    Ok(networks)
 }
 
 /// Whether the registry VM lacks one of `networks` (a VM cannot join a network while
@@ -54,8 +82,9 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
     port: u16,
 ) -> anyhow::Result<RegistryVm> {
     check_before_create(provider, name, port).await.context("failed to create registry")?;
-    let created =
-        make(provider, printer, name, port, networks_for_clusters(&[])).await.context("failed to create registry")?;
+    let networks = cluster_networks(provider).await.context("failed to create registry")?;
+    let networks = networks_for_clusters(&[], &networks.iter().map(String::as_str).collect::<Vec<_>>());
+    let created = make(provider, printer, name, port, networks).await.context("failed to create registry")?;
     follow(provider, printer).await?;
     Ok(created)
 }
@@ -137,14 +166,15 @@ async fn running<P: RegistryRuntime>(provider: &P, name: &str) -> anyhow::Result
 }
 
 /// The registry a new cluster connects to: reused if it exists in `existing` (the
-/// registries as just listed; started if stopped, recreated on the cluster's networks if
-/// it lacks one), created otherwise.
+/// registries as just listed; started if stopped, recreated with the cluster's network
+/// if it lacks it), created otherwise. `cluster_network`: the cluster's own network,
+/// `None` for a cluster on the runtime's default network.
 pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
     provider: &P,
     printer: &Printer,
     name: &str,
     port: Option<u16>,
-    cluster: &str,
+    cluster_network: Option<&str>,
     existing: Registries,
 ) -> anyhow::Result<RegistryVm> {
     if let Some(cluster) = existing.iter().find(|r| r.name == name).and_then(|r| r.cluster.clone()) {
@@ -154,7 +184,7 @@ pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
     let Some(registry) = existing.into_iter().find(|r| r.name == name) else {
         let port = port.unwrap_or(DEFAULT_PORT);
         check_before_create(provider, name, port).await.context("failed to create cluster")?;
-        let networks = networks_for_clusters(&[cluster.to_string()]);
+        let networks = networks_for_clusters(&[], &Vec::from_iter(cluster_network));
         let created = make(provider, printer, name, port, networks).await.context("failed to create cluster")?;
         follow(provider, printer).await?;
         return Ok(created);
@@ -167,11 +197,10 @@ pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
     if runtime.nodes_reach_each_other == Some(false) {
         return Err(anyhow::Error::new(RegistryError::NeedsMacOs26).context("failed to create cluster"));
     }
-    let networks = networks_for_clusters(&[cluster.to_string()]);
-    let moved = if lacks_network(&registry, &networks) {
-        // Recreated with the union of its networks and the cluster's; the volume stays.
-        let mut all = registry.networks.clone();
-        all.extend(networks.into_iter().filter(|n| !registry.networks.contains(n)));
+    let all = networks_for_clusters(&registry.networks, &Vec::from_iter(cluster_network));
+    let moved = if lacks_network(&registry, &all) {
+        // Recreated on its networks and the cluster's: the volume (its images) stays.
+        printer.info(&format!("Recreating registry {name:?} to join the cluster's network ..."));
         provider.delete_registry(name).await.context("failed to create cluster")?;
         make(provider, printer, name, registry.port, all).await.context("failed to create cluster")?;
         true
@@ -199,6 +228,33 @@ async fn follow<P: Provider + RegistryRuntime>(provider: &P, printer: &Printer) 
     let running_nodes: Vec<_> = nodes.into_iter().filter(|n| n.is_running()).collect();
     for cluster in crate::cluster::delete::cluster_names(&running_nodes) {
         super::heal_cluster(provider, printer, &cluster).await.context("failed to reconnect the registry")?;
+    }
+    Ok(())
+}
+
+/// Before `network` is deleted: every registry VM on it is recreated without it (the
+/// runtime refuses to delete a network a container names, even a stopped one, and a
+/// VM cannot leave a network), its volume kept, and running clusters follow its new
+/// addresses.
+pub(crate) async fn release_network<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    network: &str,
+) -> anyhow::Result<()> {
+    let holding: Vec<RegistryVm> = provider
+        .list_registries()
+        .await?
+        .into_iter()
+        .filter(|r| r.is_vm() && r.networks.iter().any(|n| n == network))
+        .collect();
+    for registry in &holding {
+        printer.info(&format!("Recreating registry {:?} without network {network:?} ...", registry.name));
+        let networks: Vec<String> = registry.networks.iter().filter(|n| *n != network).cloned().collect();
+        provider.delete_registry(&registry.name).await?;
+        make(provider, printer, &registry.name, registry.port, networks).await?;
+    }
+    if !holding.is_empty() {
+        follow(provider, printer).await?;
     }
     Ok(())
 }

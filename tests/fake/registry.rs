@@ -3,8 +3,8 @@
 //! distribution code as `registry:3`'s image, in its 2.8 release) listening on each
 //! published host port (the Mac side, e.g. `127.0.0.1:5001`). A node that dials
 //! `<VM IP>:5000` (the `hosts.toml` kina writes) is routed there by [`route`] while
-//! the VM runs with that address, as the VM network would carry it; any other
-//! address is unreachable. Storage is a directory per named volume in the state directory, so
+//! the VM runs with that address on a network the node is on too, as the VM network
+//! would carry it; any other address is unreachable. Storage is a directory per named volume in the state directory, so
 //! images outlive the VM as they do on the volume. Stopping or deleting the VM
 //! stops the processes.
 
@@ -57,10 +57,16 @@ fn addresses(c: &Container, port: u16) -> Vec<String> {
     out
 }
 
-/// Where a dial of `ip:port` from a node lands: the running registry VM that has that
-/// address today, on its published listener. `Err` is the dial's error.
-pub fn route(state: &crate::store::State, ip: &str, port: u16) -> Result<String, String> {
-    let vm = state.containers.values().find(|c| c.running() && c.ip().as_deref() == Some(ip));
+/// Where a dial of `ip:port` from node `from` lands: the running registry VM that has
+/// that address today on a network the node is on too, on its published listener (VMs
+/// reach each other only on a network they share, at their address there). `Err` is
+/// the dial's error.
+pub fn route(state: &crate::store::State, from: &str, ip: &str, port: u16) -> Result<String, String> {
+    let Some(node) = state.containers.get(from) else { return Err("connect: no route to host".into()) };
+    let shares = |vm: &Container| {
+        state.addresses(vm).iter().any(|(net, a)| a == ip && node.networks.iter().any(|m| &m.network == net))
+    };
+    let vm = state.containers.values().find(|c| c.running() && shares(c));
     let Some(vm) = vm else { return Err("connect: no route to host".into()) };
     if port != 5000 || !is_registry_image(&vm.image_ref()) {
         return Err("connect: connection refused".into());

@@ -58,6 +58,24 @@ fn registry_ip(world: &World) -> String {
     listed[0]["ip"].as_str().expect("a running registry has an address").to_string()
 }
 
+/// The registry VM's address on `network`, as `container inspect` reports it.
+fn registry_ip_on(world: &World, network: &str) -> String {
+    let inspected: serde_json::Value =
+        serde_json::from_str(&world.container(&["inspect", "kina-registry"]).success().stdout()).unwrap();
+    let attached = inspected[0]["status"]["networks"].as_array().cloned().unwrap_or_default();
+    let on =
+        attached.iter().find(|a| a["network"] == network).unwrap_or_else(|| panic!("not on {network}: {inspected}"));
+    on["ipv4Address"].as_str().unwrap().split('/').next().unwrap().to_string()
+}
+
+/// The networks the registry VM is configured on.
+fn registry_networks(world: &World) -> Vec<String> {
+    let inspected: serde_json::Value =
+        serde_json::from_str(&world.container(&["inspect", "kina-registry"]).success().stdout()).unwrap();
+    let configured = inspected[0]["configuration"]["networks"].as_array().cloned().unwrap_or_default();
+    configured.iter().filter_map(|n| n["network"].as_str().map(str::to_string)).collect()
+}
+
 /// What a real client sees in the registry on the Mac side.
 fn skopeo_inspect(port: u16, image: &str) -> std::process::Output {
     std::process::Command::new("skopeo")
@@ -106,10 +124,12 @@ fn build_push_pull_survives_stop_and_start_and_delete_removes_it() {
         .stderr_has(&format!("Creating registry \"kina-registry\" on localhost:{port}"))
         .stderr_has(&format!("container image push --scheme http localhost:{port}/<image>:<tag>"))
         .stderr_has(" ✓ Connecting registry \"kina-registry\"");
-    // The registry VM and the nodes share the runtime's default network: a cluster
-    // with a registry VM gets no network of its own (no fixed addresses) yet.
-    let node = world.container(&["inspect", "kina-control-plane"]).stdout();
-    assert!(!node.contains("io.kina.network") && !node.contains("kina-kina"), "{node}");
+    // The cluster has its network and fixed addresses like any other, and the registry
+    // VM joins that network (keeping the default one, for clusters on it).
+    let node: serde_json::Value =
+        serde_json::from_str(&world.container(&["inspect", "kina-control-plane"]).stdout()).unwrap();
+    assert_eq!(node[0]["configuration"]["labels"]["io.kina.address"], "192.168.100.254");
+    assert_eq!(registry_networks(&world), ["default", "kina-kina"]);
 
     // Every node reads certs.d, and localhost:<port> goes to the registry VM.
     let containerd = node_file(&world, "/etc/containerd/config.toml");
@@ -119,7 +139,9 @@ fn build_push_pull_survives_stop_and_start_and_delete_removes_it() {
         containerd.stdout()
     );
     let hosts = format!("/etc/containerd/certs.d/localhost:{port}/hosts.toml");
-    node_file(&world, &hosts).success().stdout_has(&format!("[host.\"http://{}:5000\"]", registry_ip(&world)));
+    let on_cluster_network = registry_ip_on(&world, "kina-kina");
+    assert!(on_cluster_network.starts_with("192.168.100."), "{on_cluster_network}");
+    node_file(&world, &hosts).success().stdout_has(&format!("[host.\"http://{on_cluster_network}:5000\"]"));
     let hosting = world.kubectl(
         "kina-control-plane",
         &[
@@ -179,7 +201,11 @@ fn build_push_pull_survives_stop_and_start_and_delete_removes_it() {
     assert_eq!((status.as_str(), message.contains("is stopped")), ("warn", true), "{message}");
     world.container(&["start", "kina-registry"]).success();
     let (status, message) = doctor_registry(&world);
-    assert_eq!((status.as_str(), message.contains("still pull from its old address")), ("fail", true), "{message}");
+    assert_eq!(
+        (status.as_str(), message.contains("still pull from an address it no longer has")),
+        ("fail", true),
+        "{message}"
+    );
     // A new image now pulls from the old address, and fails.
     let v2 = format!("localhost:{port}/app:v2");
     world.container(&["image", "tag", "alpine:3.22", &v2]).success();
@@ -192,10 +218,13 @@ fn build_push_pull_survives_stop_and_start_and_delete_removes_it() {
     world.kina(&["stop", "cluster"]).success();
     world.container(&["stop", "kina-registry"]).success();
     let before = node_file(&world, &hosts).stdout();
-    world.kina(&["start", "cluster"]).success().stderr_has("Starting registry \"kina-registry\" for cluster \"kina\"");
+    let started = world.kina(&["start", "cluster"]);
+    started.success().stderr_has("Starting registry \"kina-registry\" for cluster \"kina\"");
+    // Fixed node addresses: nothing of the cluster itself is healed, only the endpoint.
+    assert!(!started.stderr().contains("Healing"), "{}", started.stderr());
     let after = node_file(&world, &hosts);
     assert_ne!(after.stdout(), before, "the endpoint was healed");
-    after.stdout_has(&format!("[host.\"http://{}:5000\"]", registry_ip(&world)));
+    after.stdout_has(&format!("[host.\"http://{}:5000\"]", registry_ip_on(&world, "kina-kina")));
     world.container(&["exec", "kina-control-plane", "crictl", "pull", &image]).success();
     assert_eq!(doctor_registry(&world).0, "ok");
     apply(&world, &deployment("app", &v2));
@@ -207,8 +236,15 @@ fn build_push_pull_survives_stop_and_start_and_delete_removes_it() {
     let log = std::fs::read_to_string(logs.join("registries/kina-registry/registry.log")).unwrap();
     assert!(log.contains("/v2/app/manifests/dev"), "{log}");
 
-    // Images outlive the cluster; `delete registry` removes the VM and its images.
-    world.kina(&["delete", "cluster"]).success();
+    // Images outlive the cluster, which takes its network along: the registry is made
+    // again without it first (the runtime refuses to delete a network a VM names).
+    world
+        .kina(&["delete", "cluster"])
+        .success()
+        .stderr_has("Recreating registry \"kina-registry\" without network \"kina-kina\"")
+        .stderr_has("Deleted network: \"kina-kina\"");
+    assert_eq!(registry_networks(&world), ["default"]);
+    assert!(!world.container(&["network", "list", "-q"]).stdout().contains("kina-kina"));
     assert!(skopeo_inspect(port, "app:dev").status.success());
     world.kina(&["delete", "registry"]).success().stderr_has("Deleted registry \"kina-registry\" and its images");
     assert!(!world.container_names().contains(&"kina-registry".to_string()));

@@ -2,6 +2,8 @@
 //! calls that list, start, delete and read it. Like the node VMs, kina tells its
 //! registry VMs by their labels (`container list` cannot filter).
 
+use std::net::Ipv4Addr;
+
 use serde_json::Value;
 
 use super::AppleContainer;
@@ -54,11 +56,31 @@ fn registries_in(stdout: &str) -> Result<Vec<RegistryVm>, super::json::ShapeErro
         }
         names(item["status"]["networks"].as_array().or(item["networks"].as_array()))
     };
+    // The running VM's address on each network it is attached to.
+    let addresses_of = |id: &str| -> Vec<(String, Ipv4Addr)> {
+        let Some(item) = raw.iter().find(|item| {
+            let configuration = &item["configuration"];
+            configuration["name"].as_str().or(configuration["id"].as_str()) == Some(id)
+        }) else {
+            return Vec::new();
+        };
+        let attached = item["status"]["networks"].as_array().or(item["networks"].as_array());
+        attached
+            .into_iter()
+            .flatten()
+            .filter_map(|n| {
+                let network = n["network"].as_str()?;
+                let cidr = n["ipv4Address"].as_str().or(n["address"].as_str())?;
+                Some((network.to_string(), cidr.split('/').next()?.parse().ok()?))
+            })
+            .collect()
+    };
     Ok(records
         .into_iter()
         .filter(|r| r.labels.contains_key(LABEL_REGISTRY))
         .map(|r| RegistryVm {
             networks: networks_of(&r.id),
+            addresses: addresses_of(&r.id),
             port: r
                 .labels
                 .get(LABEL_REGISTRY_PORT)
@@ -166,5 +188,23 @@ mod tests {
         assert_eq!(found[0].ipv4, Some("192.168.64.3".parse().unwrap()));
         assert_eq!(found[0].networks, ["default"]);
         assert_eq!(found[0].state, NodeState::Running);
+    }
+
+    #[test]
+    fn a_registry_on_several_networks_has_an_address_on_each() {
+        let list = r#"[
+          {"configuration":{"id":"kina-registry","labels":{"io.kina.registry":"kina-registry","io.kina.registry-port":"5001"},
+            "networks":[{"network":"default"},{"network":"kina-a"},{"network":"kina-b"}]},
+           "status":{"state":"running","networks":[
+             {"network":"default","ipv4Address":"192.168.64.3/24"},
+             {"network":"kina-a","ipv4Address":"192.168.100.2/24"},
+             {"network":"kina-b","ipv4Address":"192.168.101.2/24"}]}}
+        ]"#;
+        let found = registries_in(list).unwrap();
+        assert_eq!(found[0].networks, ["default", "kina-a", "kina-b"]);
+        assert_eq!(found[0].address_on(Some("kina-b")), Some("192.168.101.2".parse().unwrap()));
+        assert_eq!(found[0].address_on(Some("kina-a")), Some("192.168.100.2".parse().unwrap()));
+        assert_eq!(found[0].address_on(None), Some("192.168.64.3".parse().unwrap()));
+        assert_eq!(found[0].address_on(Some("kina-c")), None);
     }
 }

@@ -116,7 +116,7 @@ fn routed(state: &State, node: &str, authority: &str) -> Result<String, String> 
     if !crate::util::is_ipv4(ip) {
         return Err(format!("lookup {ip} on 192.168.64.1:53: no such host"));
     }
-    crate::registry::route(state, ip, port.parse().unwrap_or(0))
+    crate::registry::route(state, node, ip, port.parse().unwrap_or(0))
 }
 
 /// `GET path` on `address`, as `host`: (status, Docker-Content-Digest, body length).
