@@ -253,33 +253,70 @@ fn build_push_pull_survives_stop_and_start_and_delete_removes_it() {
     world.kina(&["delete", "registry"]).success().stderr_has("No registry named \"kina-registry\".");
 }
 
+/// Pushes `alpine:3.22` as `localhost:<port>/<name>` from the Mac side.
+fn push(world: &World, port: u16, name: &str) -> String {
+    let image = format!("localhost:{port}/{name}");
+    world.container(&["image", "pull", "--progress", "none", "alpine:3.22"]).success();
+    world.container(&["image", "tag", "alpine:3.22", &image]).success();
+    world.container(&["image", "push", "--scheme", "http", &image]).success();
+    image
+}
+
+fn crictl_pull(world: &World, node: &str, image: &str) -> Run {
+    world.container(&["exec", node, "crictl", "pull", image])
+}
+
 #[test]
-fn a_second_cluster_reuses_the_registry() {
+fn a_second_cluster_reuses_the_registry_each_on_its_own_network() {
     let world = registry_world();
     let port = free_port();
     world.kina(&["create", "registry", "--port", &port.to_string()]).success();
-    world.kina(&["create", "cluster", "--registry"]).success();
-    // Stopped, the registry is started for the next cluster: a new address, which the
-    // first cluster's nodes follow too.
-    world.container(&["stop", "kina-registry"]).success();
+    assert_eq!(registry_networks(&world), ["default"]);
     world
-        .kina(&["create", "cluster", "--name", "two", "--registry", "kina-registry"])
+        .kina(&["create", "cluster", "--registry"])
         .success()
-        .stderr_has("Starting registry \"kina-registry\"");
+        .stderr_has("Recreating registry \"kina-registry\" to join the cluster's network");
+    // Stopped, the registry is made again for the next cluster, on both clusters'
+    // networks: new addresses, which the first cluster's nodes follow too.
+    world.container(&["stop", "kina-registry"]).success();
+    world.kina(&["create", "cluster", "--name", "two", "--registry", "kina-registry"]).success();
+    assert_eq!(registry_networks(&world), ["default", "kina-kina", "kina-two"]);
     let hosts = format!("/etc/containerd/certs.d/localhost:{port}/hosts.toml");
-    let endpoint = format!("[host.\"http://{}:5000\"]", registry_ip(&world));
-    world.container(&["exec", "two-control-plane", "cat", &hosts]).success().stdout_has(&endpoint);
-    world.container(&["exec", "kina-control-plane", "cat", &hosts]).success().stdout_has(&endpoint);
+    let endpoint_on = |network: &str| format!("[host.\"http://{}:5000\"]", registry_ip_on(&world, network));
+    assert_ne!(endpoint_on("kina-kina"), endpoint_on("kina-two"));
+    world.container(&["exec", "kina-control-plane", "cat", &hosts]).success().stdout_has(&endpoint_on("kina-kina"));
+    world.container(&["exec", "two-control-plane", "cat", &hosts]).success().stdout_has(&endpoint_on("kina-two"));
+    // Each cluster pulls through its own network's address.
+    let image = push(&world, port, "app:dev");
+    crictl_pull(&world, "kina-control-plane", &image).success();
+    crictl_pull(&world, "two-control-plane", &image).success();
+    assert_eq!(doctor_registry(&world).0, "ok");
     // One VM for both clusters.
     let registries = world.kina(&["get", "registries"]);
     registries.success();
     assert_eq!(registries.stdout().lines().count(), 2, "{}", registries.stdout());
-    // Deleted while clusters use it, then made again on its port: they follow it.
+    // Deleted while clusters use it, then made again on its port: it joins their
+    // networks and they follow it.
     world.kina(&["delete", "registry"]).success().stderr_has("clusters [\"kina\" \"two\"] still send localhost:");
     world.kina(&["create", "registry", "--port", &port.to_string()]).success();
-    let endpoint = format!("[host.\"http://{}:5000\"]", registry_ip(&world));
-    world.container(&["exec", "kina-control-plane", "cat", &hosts]).success().stdout_has(&endpoint);
-    world.container(&["exec", "two-control-plane", "cat", &hosts]).success().stdout_has(&endpoint);
+    assert_eq!(registry_networks(&world), ["default", "kina-kina", "kina-two"]);
+    world.container(&["exec", "kina-control-plane", "cat", &hosts]).success().stdout_has(&endpoint_on("kina-kina"));
+    world.container(&["exec", "two-control-plane", "cat", &hosts]).success().stdout_has(&endpoint_on("kina-two"));
+    let image = push(&world, port, "app:v2");
+    crictl_pull(&world, "two-control-plane", &image).success();
+
+    // Deleting one cluster removes its network; the registry keeps serving the other.
+    world
+        .kina(&["delete", "cluster", "--name", "two"])
+        .success()
+        .stderr_has("Recreating registry \"kina-registry\" without network \"kina-two\"")
+        .stderr_has("Deleted network: \"kina-two\"");
+    assert!(!world.container(&["network", "list", "-q"]).stdout().contains("kina-two"));
+    assert_eq!(registry_networks(&world), ["default", "kina-kina"]);
+    world.container(&["exec", "kina-control-plane", "cat", &hosts]).success().stdout_has(&endpoint_on("kina-kina"));
+    crictl_pull(&world, "kina-control-plane", &push(&world, port, "app:v3")).success();
+    assert!(skopeo_inspect(port, "app:v2").status.success(), "the images stay");
+
     // A different port for the same registry is refused before anything is made.
     let other = world.kina_stdin(
         &["create", "cluster", "--name", "three", "--registry", "--config", "-"],
@@ -287,6 +324,43 @@ fn a_second_cluster_reuses_the_registry() {
     );
     other.failure().stderr_has(&format!("registry \"kina-registry\" is on port {port}"));
     assert!(!world.container_names().iter().any(|n| n.starts_with("three")));
+}
+
+#[test]
+fn a_node_on_a_network_the_registry_is_not_on_cannot_pull_from_it() {
+    // The fake is as strict as the VM network: a registry VM is reached only on a
+    // network it shares with the node, whatever hosts.toml says.
+    let world = registry_world();
+    let port = free_port();
+    world.kina_stdin(&["create", "cluster", "--registry", "--config", "-"], &kina_config(port)).success();
+    // A cluster of its own network whose containerd reads certs.d, as kind's recipe patches it.
+    let reads_certs_d = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\ncontainerdConfigPatches:\n- |-\n  \
+                         [plugins.\"io.containerd.grpc.v1.cri\".registry]\n    config_path = \"/etc/containerd/certs.d\"\n";
+    world.kina_stdin(&["create", "cluster", "--name", "other", "--config", "-"], reads_certs_d).success();
+    let image = push(&world, port, "app:dev");
+    crictl_pull(&world, "kina-control-plane", &image).success();
+    // Node of `other` (on kina-other only) told to use the registry's kina-kina address.
+    let dir = format!("/etc/containerd/certs.d/localhost:{port}");
+    world.container(&["exec", "other-control-plane", "mkdir", "-p", &dir]).success();
+    let endpoint = format!("{}:5000", registry_ip_on(&world, "kina-kina"));
+    let hosts = format!("[host.\"http://{endpoint}\"]\n  capabilities = [\"pull\", \"resolve\"]\n");
+    world
+        .container_stdin(
+            &["exec", "-i", "other-control-plane", "cp", "/dev/stdin", &format!("{dir}/hosts.toml")],
+            &hosts,
+        )
+        .success();
+    crictl_pull(&world, "other-control-plane", &image)
+        .failure()
+        .stderr_has(&format!("dial tcp {endpoint}: connect: no route to host"));
+    // The same file on a node of the registry's network pulls.
+    world
+        .container_stdin(
+            &["exec", "-i", "kina-control-plane", "cp", "/dev/stdin", &format!("{dir}/hosts.toml")],
+            &hosts,
+        )
+        .success();
+    crictl_pull(&world, "kina-control-plane", &image).success();
 }
 
 #[test]
