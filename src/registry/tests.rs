@@ -87,3 +87,14 @@ fn the_in_node_registry_is_a_host_network_static_pod_on_the_published_port() {
     assert!(argv.contains("-p 127.0.0.1:5001:5001/tcp"), "{argv}");
     assert!(argv.contains("-v kina-registry-data:/var/lib/kina-registry"), "{argv}");
 }
+
+#[test]
+fn a_registry_keeps_its_networks_and_joins_the_clusters() {
+    use super::lifecycle::networks_for_clusters;
+    let on = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    // No cluster of its own network: the runtime's default, named nowhere.
+    assert!(networks_for_clusters(&[], &[]).is_empty());
+    assert_eq!(networks_for_clusters(&[], &["kina-a"]), on(&["default", "kina-a"]));
+    assert_eq!(networks_for_clusters(&on(&["default", "kina-a"]), &["kina-b"]), on(&["default", "kina-a", "kina-b"]));
+    assert_eq!(networks_for_clusters(&on(&["default", "kina-a"]), &["kina-a"]), on(&["default", "kina-a"]));
+}

@@ -447,13 +447,20 @@ fn a_create_refused_or_failed_leaves_no_registry_it_made() {
         .stderr_has("Deleted registry \"kina-registry\" (this create made it)");
     assert!(world.container_names().is_empty(), "{:?}", world.container_names());
     world.container(&["volume", "list", "-q"]).success().stdout_is("");
+    world.container(&["network", "list", "-q"]).success().stdout_is("default\n");
 
-    // A registry that was there before stays, with its images.
+    // A registry that was there before stays, with its images, and leaves the failed
+    // cluster's network so that network can go.
     world.world.remove_env("KINA_FAKE_FAIL");
     world.kina(&["create", "registry", "--port", &port.to_string()]).success();
     world.world.env("KINA_FAKE_FAIL", "kubeadm init");
-    world.kina(&["create", "cluster", "--registry", "--config", &config]).failure();
+    world
+        .kina(&["create", "cluster", "--registry", "--config", &config])
+        .failure()
+        .stderr_has("Recreating registry \"kina-registry\" without network \"kina-kina\"");
     assert_eq!(world.container_names(), ["kina-registry"]);
+    assert_eq!(registry_networks(&world), ["default"]);
+    world.container(&["network", "list", "-q"]).success().stdout_is("default\n");
     world.world.remove_env("KINA_FAKE_FAIL");
     world.kina(&["get", "registries", "-o", "json"]).success().stdout_has("\"state\": \"running\"");
 }
