@@ -284,6 +284,8 @@ fn a_second_cluster_reuses_the_registry_each_on_its_own_network() {
     let hosts = format!("/etc/containerd/certs.d/localhost:{port}/hosts.toml");
     let endpoint_on = |network: &str| format!("[host.\"http://{}:5000\"]", registry_ip_on(&world, network));
     assert_ne!(endpoint_on("kina-kina"), endpoint_on("kina-two"));
+    // `get registries` shows its address on the default network.
+    assert_eq!(registry_ip(&world), registry_ip_on(&world, "default"));
     world.container(&["exec", "kina-control-plane", "cat", &hosts]).success().stdout_has(&endpoint_on("kina-kina"));
     world.container(&["exec", "two-control-plane", "cat", &hosts]).success().stdout_has(&endpoint_on("kina-two"));
     // Each cluster pulls through its own network's address.
