@@ -136,6 +136,30 @@ async fn make<P: Provider + RegistryRuntime>(
     networks: Vec<String>,
 ) -> anyhow::Result<RegistryVm> {
     printer.info(&format!("Creating registry {name:?} on {} ...", super::host(port)));
+    let created = run_vm(provider, printer, name, port, networks).await?;
+    printer.info(&format!("Push images from this Mac with: {}", push_command(port, "<image>:<tag>")));
+    Ok(created)
+}
+
+/// The registry VM run again on other networks, its volume kept: what [`make`] does
+/// without telling the user about a new registry.
+async fn remake<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    registry: &RegistryVm,
+    networks: Vec<String>,
+) -> anyhow::Result<RegistryVm> {
+    provider.delete_registry(&registry.name).await?;
+    run_vm(provider, printer, &registry.name, registry.port, networks).await
+}
+
+async fn run_vm<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    name: &str,
+    port: u16,
+    networks: Vec<String>,
+) -> anyhow::Result<RegistryVm> {
     if provider.image_id(IMAGE).await?.is_none() {
         provider.pull_image(IMAGE, printer.terminal().spinner && !printer.is_quiet()).await?;
     }
@@ -146,9 +170,7 @@ async fn make<P: Provider + RegistryRuntime>(
         name: name.to_string(),
         source,
     })?;
-    let created = running(provider, name).await?;
-    printer.info(&format!("Push images from this Mac with: {}", push_command(port, "<image>:<tag>")));
-    Ok(created)
+    running(provider, name).await
 }
 
 /// The registry `name`, which must be running and have an address.
@@ -201,8 +223,7 @@ pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
     let moved = if lacks_network(&registry, &all) {
         // Recreated on its networks and the cluster's: the volume (its images) stays.
         printer.info(&format!("Recreating registry {name:?} to join the cluster's network ..."));
-        provider.delete_registry(name).await.context("failed to create cluster")?;
-        make(provider, printer, name, registry.port, all).await.context("failed to create cluster")?;
+        remake(provider, printer, &registry, all).await.context("failed to create cluster")?;
         true
     } else if registry.state != NodeState::Running {
         printer.info(&format!("Starting registry {name:?} ..."));
@@ -250,8 +271,7 @@ pub(crate) async fn release_network<P: Provider + RegistryRuntime>(
     for registry in &holding {
         printer.info(&format!("Recreating registry {:?} without network {network:?} ...", registry.name));
         let networks: Vec<String> = registry.networks.iter().filter(|n| *n != network).cloned().collect();
-        provider.delete_registry(&registry.name).await?;
-        make(provider, printer, &registry.name, registry.port, networks).await?;
+        remake(provider, printer, registry, networks).await?;
     }
     if !holding.is_empty() {
         follow(provider, printer).await?;
