@@ -50,13 +50,17 @@ pub(crate) async fn delete_clusters<P: Provider + RegistryRuntime>(
         printer.info(&format!("Deleted nodes: {}", quoted_list(&doomed)));
     }
     // Each cluster's network, once its nodes are gone and no registry VM is on it.
-    for cluster in &clusters {
-        let members: Vec<_> = nodes.iter().filter(|n| &n.cluster == cluster).cloned().collect();
-        if let Some((network, _)) = super::network::fixed_addresses(&members) {
-            crate::registry::release_network(provider, printer, &network.name).await?;
-            provider.delete_network(&network.name).await?;
-            printer.info(&format!("Deleted network: {:?}", network.name));
-        }
+    let networks: Vec<String> = clusters
+        .iter()
+        .filter_map(|cluster| {
+            let members: Vec<_> = nodes.iter().filter(|n| &n.cluster == cluster).cloned().collect();
+            super::network::fixed_addresses(&members).map(|(network, _)| network.name)
+        })
+        .collect();
+    crate::registry::release_networks(provider, printer, &networks).await?;
+    for network in &networks {
+        provider.delete_network(network).await?;
+        printer.info(&format!("Deleted network: {network:?}"));
     }
     let deleted = clusters.into_iter().filter(|c| !failed.iter().any(|(f, _)| f == c)).collect();
     Ok(DeleteReport { deleted, failed })

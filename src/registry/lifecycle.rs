@@ -253,30 +253,39 @@ async fn follow<P: Provider + RegistryRuntime>(provider: &P, printer: &Printer) 
     Ok(())
 }
 
-/// Before `network` is deleted: every registry VM on it is recreated without it (the
-/// runtime refuses to delete a network a container names, even a stopped one, and a
-/// VM cannot leave a network), its volume kept, and running clusters follow its new
-/// addresses.
-pub(crate) async fn release_network<P: Provider + RegistryRuntime>(
+/// Before `networks` are deleted: every registry VM on any of them is recreated
+/// without them (the runtime refuses to delete a network a container names, even a
+/// stopped one, and a VM cannot leave a network), its volume kept, and running
+/// clusters follow its new addresses. One listing for all of them, so a registry on
+/// two doomed networks is recreated once.
+pub(crate) async fn release_networks<P: Provider + RegistryRuntime>(
     provider: &P,
     printer: &Printer,
-    network: &str,
+    networks: &[String],
 ) -> anyhow::Result<()> {
+    if networks.is_empty() {
+        return Ok(());
+    }
     let holding: Vec<RegistryVm> = provider
         .list_registries()
         .await?
         .into_iter()
-        .filter(|r| r.is_vm() && r.networks.iter().any(|n| n == network))
+        .filter(|r| r.is_vm() && r.networks.iter().any(|n| networks.contains(n)))
         .collect();
     for registry in &holding {
-        printer.info(&format!("Recreating registry {:?} without network {network:?} ...", registry.name));
-        let networks: Vec<String> = registry.networks.iter().filter(|n| *n != network).cloned().collect();
-        remake(provider, printer, registry, networks).await?;
+        let (left, kept): (Vec<String>, Vec<String>) =
+            registry.networks.iter().cloned().partition(|n| networks.contains(n));
+        printer.info(&format!("Recreating registry {:?} without network {} ...", registry.name, quoted(&left)));
+        remake(provider, printer, registry, kept).await?;
     }
     if !holding.is_empty() {
         follow(provider, printer).await?;
     }
     Ok(())
+}
+
+fn quoted(names: &[String]) -> String {
+    names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
 }
 
 /// `kina delete registry`: the VM and its volume (its images). Absent is fine, as kind's
