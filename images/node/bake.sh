@@ -32,4 +32,12 @@ for script in init-control-plane.sh single-node.sh; do
 	chmod 0755 "$root/kina/bin/$script"
 done
 
+# node-address: the fixed address unit on a cluster network (macOS 26), not
+# enabled here: init-control-plane.sh writes /kina/node-address and enables it
+# on a node that has one.
+cp "$here/node-address.sh" "$root/kina/bin/node-address.sh"
+chmod 0755 "$root/kina/bin/node-address.sh"
+cp "$here/kina-node-address.service" "$root/etc/systemd/system/kina-node-address.service"
+chmod 0644 "$root/etc/systemd/system/kina-node-address.service"
+
 sh "$here/write-manifest.sh" "$root" "$image_version" "$kubernetes_version" "$base_image"

@@ -24,6 +24,6 @@ cat >"$root/kina/image.json" <<JSON
   "imageVersion": "$image_version",
   "kubernetesVersion": "$kubernetes_version",
   "baseImage": "$base_image",
-  "baked": ["runtime-settings", "init-control-plane"]
+  "baked": ["runtime-settings", "init-control-plane", "node-address"]
 }
 JSON

@@ -114,6 +114,7 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
         booted: Default::default(),
         kubernetes_versions: Default::default(),
         init_in_one_exec: false,
+        node_address_at_init: None,
         conflist_at_init: None,
         kubeadm_config_at_init: None,
         cni_template: None,

@@ -15,6 +15,13 @@ pub(crate) enum Baked {
     /// `kubeadm init`, single-node settings, CNI, StorageClass, the admin
     /// kubeconfig) in one exec, its files on stdin.
     InitControlPlane,
+    /// `kina-node-address.service` and `/kina/bin/node-address.sh` (the
+    /// fixed address unit of a node on a cluster network), and the
+    /// `--node-address` option of `init-control-plane.sh`, which writes the
+    /// address and enables the unit before `kubeadm init`: no exec of its own
+    /// on the bootstrap node. Older kina-node images lack it, and get the
+    /// unit from a separate exec as kindest/node does.
+    NodeAddress,
 }
 
 impl Baked {
@@ -22,6 +29,7 @@ impl Baked {
         match name {
             "runtime-settings" => Some(Baked::RuntimeSettings),
             "init-control-plane" => Some(Baked::InitControlPlane),
+            "node-address" => Some(Baked::NodeAddress),
             _ => None,
         }
     }

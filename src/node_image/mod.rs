@@ -18,6 +18,8 @@ pub(crate) const BUILD_CONTEXT: &[(&str, &str)] = &[
     ("kina-runtime-settings.service", include_str!("../../images/node/kina-runtime-settings.service")),
     ("init-control-plane.sh", include_str!("../../images/node/init-control-plane.sh")),
     ("single-node.sh", include_str!("../../images/node/single-node.sh")),
+    ("node-address.sh", include_str!("../../images/node/node-address.sh")),
+    ("kina-node-address.service", include_str!("../../images/node/kina-node-address.service")),
 ];
 
 /// Writes the build context into `dir` (a fresh temporary directory).

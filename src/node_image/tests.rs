@@ -57,9 +57,11 @@ fn bake_produces_exactly_the_files_kina_expects() {
     assert_eq!(
         files_under(root.path()),
         [
+            "etc/systemd/system/kina-node-address.service",
             "etc/systemd/system/kina-runtime-settings.service",
             "etc/systemd/system/multi-user.target.wants/kina-runtime-settings.service",
             "kina/bin/init-control-plane.sh",
+            "kina/bin/node-address.sh",
             "kina/bin/runtime-settings.sh",
             "kina/bin/single-node.sh",
             "kina/image.json",
@@ -73,9 +75,16 @@ fn bake_produces_exactly_the_files_kina_expects() {
             image_version: "0.4.0".into(),
             kubernetes_version: "v1.35.5".into(),
             base_image: BASE.into(),
-            baked: vec![Baked::RuntimeSettings, Baked::InitControlPlane],
+            baked: vec![Baked::RuntimeSettings, Baked::InitControlPlane, Baked::NodeAddress],
         }
     );
+    // The address unit is the one kina installs by a separate exec on other
+    // images, not enabled (the files list has no link for it): the init script
+    // enables it on a node with a fixed address.
+    let unit = std::fs::read_to_string(root.path().join("etc/systemd/system/kina-node-address.service")).unwrap();
+    assert_eq!(unit, crate::cluster::network::unit::UNIT_FILE);
+    let script = std::fs::read_to_string(root.path().join("kina/bin/node-address.sh")).unwrap();
+    assert_eq!(script, crate::cluster::network::unit::ADDRESS_SCRIPT);
     for script in ["init-control-plane.sh", "single-node.sh"] {
         let installed = std::fs::read_to_string(root.path().join("kina/bin").join(script)).unwrap();
         let embedded = BUILD_CONTEXT.iter().find(|(name, _)| *name == script).unwrap().1;
@@ -131,8 +140,8 @@ fn the_containerfile_copies_every_script_and_defaults_to_a_pinned_table_image() 
 fn manifests_name_what_is_baked_and_unknown_steps_are_not_guessed() {
     let text = r#"{"schema":1,"imageVersion":"1","kubernetesVersion":"v1.37.0","baseImage":"b","baked":["runtime-settings","future-step"]}"#;
     assert_eq!(parse(text).unwrap().baked, [Baked::RuntimeSettings]);
-    let both = r#"{"schema":1,"imageVersion":"1","kubernetesVersion":"v1.37.0","baseImage":"b","baked":["init-control-plane","runtime-settings"]}"#;
-    assert_eq!(parse(both).unwrap().baked, [Baked::InitControlPlane, Baked::RuntimeSettings]);
+    let both = r#"{"schema":1,"imageVersion":"1","kubernetesVersion":"v1.37.0","baseImage":"b","baked":["init-control-plane","runtime-settings","node-address"]}"#;
+    assert_eq!(parse(both).unwrap().baked, [Baked::InitControlPlane, Baked::RuntimeSettings, Baked::NodeAddress]);
     let none = r#"{"schema":1,"imageVersion":"1","kubernetesVersion":"v1.37.0","baseImage":"b"}"#;
     assert!(!parse(none).unwrap().has(Baked::RuntimeSettings));
     let newer = r#"{"schema":2,"imageVersion":"1","kubernetesVersion":"v1.37.0","baseImage":"b","baked":[]}"#;

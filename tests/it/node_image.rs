@@ -89,8 +89,7 @@ const BOOT_PROBE: &str = "exec kina-control-plane sh -c 'set -e\\ntest -S /run/c
 /// by call: the runtime settings are the image's boot unit, kindnet's template
 /// came with the boot probe, and the image's init-control-plane.sh does the
 /// rest in one exec (8 calls against kindest/node's 15; docs/architecture.md).
-/// With fixed addresses the network's two calls and the address unit's exec
-/// come on top (fixed_addresses.rs).
+/// With fixed addresses: 9 calls (below).
 #[test]
 fn a_create_on_a_kina_node_image_makes_eight_calls() {
     let mut world = World::new();
@@ -159,6 +158,95 @@ fn a_create_on_a_kina_node_image_makes_eight_calls() {
     world.container(&["exec", "kina-control-plane", "sysctl", "-n", "net.ipv4.ip_forward"]).success().stdout_is("1\n");
 }
 
+/// The same create with fixed addresses (macOS 26, the default): the network's
+/// two calls come before the `run`, the `inspect` goes (the address is kina's
+/// choice), and the image's init script gives the node its address before
+/// `kubeadm init` (`node-address` in /kina/image.json): 9 calls.
+#[test]
+fn a_create_on_a_kina_node_image_with_a_fixed_address_makes_nine_calls() {
+    let world = World::new();
+    world.kina(&["build", "node-image"]).success();
+    world.clear_fake_log();
+    world.kina(&["create", "cluster", "--image", "kina-node:v1.35.5"]).success();
+    let calls: Vec<String> = world.fake_calls().iter().map(|c| without_port(c)).collect();
+    let init = calls.last().unwrap();
+    assert!(
+        init.starts_with(
+            "exec -i kina-control-plane sh /kina/bin/init-control-plane.sh --node-address 1 --kubeadm-config "
+        ) && init.ends_with(" --single-node --storage"),
+        "{init}"
+    );
+    assert_eq!(
+        calls,
+        [
+            "--version",
+            "system status --format json",
+            "list --all --format json",
+            "network list --format json",
+            "network create --label 'io.kina.cluster=kina' --subnet 192.168.100.0/24 kina-kina",
+            "image inspect kina-node:v1.35.5",
+            "run -d --name kina-control-plane --cap-add ALL --masked-path NONE --read-only-path NONE --cpus 4 --memory 4G -l 'io.kina.cluster=kina' -l 'io.kina.role=control-plane' -l 'io.kina.kubernetes-version=v1.35.5' -l 'io.kina.network=kina-kina' -l 'io.kina.subnet=192.168.100.0/24' -l 'io.kina.address=192.168.100.254' --network kina-kina -p 127.0.0.1:PORT:6443/tcp -e 'KUBECONFIG=/etc/kubernetes/admin.conf' --progress none kina-node:v1.35.5",
+            BOOT_PROBE,
+            init.as_str(),
+        ],
+        "{calls:#?}"
+    );
+    let node = |args: &[&str]| {
+        let mut argv = vec!["exec", "kina-control-plane"];
+        argv.extend(args);
+        world.container(&argv).success().stdout()
+    };
+    assert_eq!(node(&["cat", "/kina/node-address"]), "192.168.100.254/24\n");
+    assert!(node(&["ip", "addr"]).contains("inet 192.168.100.254/24 "));
+    assert_eq!(node(&["systemctl", "is-enabled", "kina-node-address.service"]), "enabled\n");
+    assert!(node(&["cat", "/kind/kubeadm.conf"]).contains("advertiseAddress: \"192.168.100.254\""));
+    world.kina(&["get", "kubeconfig", "--internal"]).success().stdout_has("server: https://192.168.100.254:6443");
+
+    // The unit the image carries brings the address back at the next boot.
+    world.kina(&["stop", "cluster"]).success();
+    world.kina(&["start", "cluster"]).success();
+    assert!(node(&["ip", "addr"]).contains("inet 192.168.100.254/24 "));
+}
+
+/// A kina-node image built before `node-address` (its manifest does not name
+/// it) gets the address unit from a separate exec, as kindest/node does, and
+/// its init script no `--node-address` (which it would refuse): 10 calls.
+#[test]
+fn an_older_kina_node_image_gets_its_address_from_a_separate_exec() {
+    let world = World::new();
+    let context = world.path("old-node-image");
+    std::fs::create_dir_all(&context).unwrap();
+    let images = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("images/node");
+    for entry in std::fs::read_dir(&images).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.replace(", \"node-address\"]", "]");
+        std::fs::write(context.join(path.file_name().unwrap()), text).unwrap();
+    }
+    let containerfile = context.join("Containerfile");
+    world
+        .container(&[
+            "build",
+            "--file",
+            containerfile.to_str().unwrap(),
+            "--tag",
+            "kina-node:old",
+            "--progress",
+            "plain",
+            context.to_str().unwrap(),
+        ])
+        .success();
+    world.clear_fake_log();
+    world.kina(&["create", "cluster", "--image", "kina-node:old"]).success();
+    let calls = world.fake_calls();
+    assert_eq!(calls.len(), 10, "{calls:#?}");
+    assert!(
+        calls[8].starts_with("exec -i kina-control-plane sh -c 'set -e\\nmkdir -p /kina/bin\\nIFS= read -r address")
+    );
+    assert!(calls[9].starts_with("exec -i kina-control-plane sh /kina/bin/init-control-plane.sh --kubeadm-config "));
+    world.container(&["exec", "kina-control-plane", "ip", "addr"]).success().stdout_has("inet 192.168.100.254/24 ");
+}
+
 #[test]
 fn kubernetes_version_picks_from_the_table() {
     let world = World::new();
@@ -183,7 +271,8 @@ fn kubernetes_version_picks_from_the_table() {
 }
 
 /// Each step of the image's one-exec init that fails is named as on
-/// kindest/node, with the script's command line, the step's own command
+/// kindest/node (the fixed address first: clusters get a network of their own
+/// by default), with the script's command line, the step's own command
 /// line and its stderr; the node is removed.
 #[test]
 fn each_failing_step_of_the_one_exec_init_is_named() {
@@ -191,6 +280,7 @@ fn each_failing_step_of_the_one_exec_init_is_named() {
     world.kina(&["build", "node-image"]).success();
     // (injected failure of the step's own command, the step as kina names it, that command)
     let steps = [
+        ("addr replace", "failed to give the node its fixed address", "sh /kina/bin/node-address.sh"),
         (
             "kubeadm init",
             "failed to init node with kubeadm",
@@ -215,7 +305,9 @@ fn each_failing_step_of_the_one_exec_init_is_named() {
             .code_is(1)
             .stderr_has("ERROR: failed to create cluster")
             .stderr_has(&format!("Caused by: {message}"))
-            .stderr_has("container exec -i kina-control-plane sh /kina/bin/init-control-plane.sh --kubeadm-config ")
+            .stderr_has(
+                "container exec -i kina-control-plane sh /kina/bin/init-control-plane.sh --node-address 1 --kubeadm-config ",
+            )
             .stderr_has(&format!("init-control-plane.sh: \"{command}"))
             .stderr_has("injected failure")
             .stderr_has("hint: re-run with --retain");

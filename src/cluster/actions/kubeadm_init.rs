@@ -43,26 +43,25 @@ pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Re
     Ok(())
 }
 
-/// The image writes the kubeadm config and kindnet's conflist, runs `kubeadm
+/// The image gives the node its fixed address (on a cluster network, where
+/// the image has `node-address`), writes the kubeadm config and kindnet's conflist, runs `kubeadm
 /// init`, the single-node settings, kindnet and the StorageClass, and answers
 /// with `admin.conf`: one exec where kindest/node takes seven. The files travel
 /// on stdin, each announced by its line count.
 async fn init_in_one_exec<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Result<()> {
     let config = ctx.kubeadm_config_at_init.take().context("the kubeadm config was not rendered")?;
+    let address = ctx.node_address_at_init.take().unwrap_or_default();
     let conflist = ctx.conflist_at_init.take().unwrap_or_default();
     let cni_manifest = if ctx.install_cni() { install_cni::rendered_manifest(ctx).await? } else { String::new() };
-    let files = [config, conflist, cni_manifest].map(with_final_newline);
-    let [config_lines, conflist_lines, cni_lines] = files.each_ref().map(|f| f.matches('\n').count().to_string());
-    let mut argv = vec![
-        "sh",
-        INIT_CONTROL_PLANE,
-        "--kubeadm-config",
-        &config_lines,
-        "--cni-config",
-        &conflist_lines,
-        "--cni-manifest",
-        &cni_lines,
-    ];
+    let files = [address, config, conflist, cni_manifest].map(with_final_newline);
+    let [address_lines, config_lines, conflist_lines, cni_lines] =
+        files.each_ref().map(|f| f.matches('\n').count().to_string());
+    let mut argv = vec!["sh", INIT_CONTROL_PLANE];
+    if address_lines != "0" {
+        // Only on an image that has it (`node-address`): older ones refuse the option.
+        argv.extend(["--node-address", &address_lines]);
+    }
+    argv.extend(["--kubeadm-config", &config_lines, "--cni-config", &conflist_lines, "--cni-manifest", &cni_lines]);
     if ctx.nodes.len() == 1 {
         argv.push("--single-node");
     }
@@ -90,6 +89,7 @@ async fn init_in_one_exec<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Resu
 /// same step is on kindest/node.
 fn failed_step(code: i32) -> Option<&'static str> {
     Some(match code {
+        9 => "failed to give the node its fixed address",
         10 => "failed to copy kubeadm config and CNI config to node",
         11 => "failed to init node with kubeadm",
         12 => "failed to remove control plane taint",
@@ -115,7 +115,7 @@ mod tests {
     #[test]
     fn every_step_code_of_the_script_is_named() {
         let script = include_str!("../../../images/node/init-control-plane.sh");
-        for code in 10..=15 {
+        for code in 9..=15 {
             assert!(script.contains(&format!("step {code} ")), "step {code} not in the script");
             assert!(failed_step(code).is_some(), "{code}");
         }

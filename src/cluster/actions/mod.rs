@@ -51,6 +51,9 @@ pub(crate) struct Context<'a, P: Provider> {
     /// (`init-control-plane` in `/kina/image.json`): the files below travel on
     /// that exec's stdin, and CNI and StorageClass are no separate actions.
     pub init_in_one_exec: bool,
+    /// The bootstrap node's fixed address (`ADDRESS/PREFIX`) for that exec,
+    /// when its image installs the address unit there (`node-address`).
+    pub node_address_at_init: Option<String>,
     /// kindnet's conflist for that exec.
     pub conflist_at_init: Option<String>,
     /// The bootstrap node's kubeadm config for that exec.

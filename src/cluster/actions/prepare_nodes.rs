@@ -31,6 +31,7 @@ pub(super) async fn execute<P: Provider>(ctx: &mut Context<'_, P>) -> anyhow::Re
         if i == 0 && prepared.report.has_baked(Baked::InitControlPlane) {
             ctx.init_in_one_exec = true;
             ctx.conflist_at_init = prepared.deferred_conflist;
+            ctx.node_address_at_init = prepared.deferred_address;
             ctx.cni_template = prepared.report.cni_template;
         }
         ctx.kubernetes_versions.insert(prepared.node.name.clone(), prepared.report.kubernetes_version);
@@ -45,6 +46,8 @@ struct Prepared {
     report: BootReport,
     /// kindnet's conflist, still to be written (by the image's one-exec init).
     deferred_conflist: Option<String>,
+    /// The fixed address (`ADDRESS/PREFIX`), still to be given (by the same exec).
+    deferred_address: Option<String>,
 }
 
 /// Creates one node VM, waits for it to boot, applies the runtime settings
@@ -76,13 +79,19 @@ async fn prepare<P: Provider>(
     let (conflist, deferred_conflist) =
         if report.has_baked(Baked::InitControlPlane) { (None, conflist) } else { (conflist, None) };
     // A node with a fixed address: its address unit applies the settings, and
-    // the conflist shares the exec that installs it.
+    // the conflist shares the exec that installs it. An image whose one-exec
+    // init also gives the address has it done there, on the bootstrap node.
     if let Some(fixed) = &planned.spec.fixed {
-        let conflist = conflist.map(|c| (WRITE_CNI_CONFIG, c));
-        let install = unit::install(fixed, conflist);
-        ctx.provider.node(node).run_checked(&install).await.context("failed to give the node its fixed address")?;
+        let at_init = bootstrap && report.has_baked(Baked::InitControlPlane) && report.has_baked(Baked::NodeAddress);
+        let deferred_address = at_init.then(|| fixed.with_prefix());
+        if !at_init {
+            let conflist = conflist.map(|c| (WRITE_CNI_CONFIG, c));
+            let install = unit::install(fixed, conflist);
+            ctx.provider.node(node).run_checked(&install).await.context("failed to give the node its fixed address")?;
+        }
         // The address is kina's own choice: nothing to read back.
-        return Ok(Prepared { node: planned_node(&planned.spec, fixed), report, deferred_conflist });
+        let node = planned_node(&planned.spec, fixed);
+        return Ok(Prepared { node, report, deferred_conflist, deferred_address });
     }
     let settings = if report.has_baked(Baked::RuntimeSettings) { "" } else { RUNTIME_SETTINGS };
     let prepare = match conflist {
@@ -102,7 +111,7 @@ async fn prepare<P: Provider>(
     if inspected.ipv4.is_none() {
         bail!("node {node} has no IPv4 address; check `container inspect {node}`");
     }
-    Ok(Prepared { node: inspected, report, deferred_conflist })
+    Ok(Prepared { node: inspected, report, deferred_conflist, deferred_address: None })
 }
 
 /// A node on its cluster network, as the runtime will list it while it runs.

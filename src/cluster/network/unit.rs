@@ -2,14 +2,16 @@
 //! oneshot before containerd and the kubelet, so a reboot of the VM (or of
 //! the Mac) brings the address back before anything binds to it. The same
 //! unit applies the runtime settings (images/node/runtime-settings.sh), so a
-//! start needs no exec of its own for them.
+//! start needs no exec of its own for them. A kina-node image carries both
+//! files (`node-address` in `/kina/image.json`): its init script writes the
+//! address and enables the unit, in the exec that runs `kubeadm init`.
 
 use crate::cluster::node_boot::RUNTIME_SETTINGS;
 use crate::provider::{FixedAddress, NodeCommand};
 
 pub(crate) const UNIT: &str = "kina-node-address.service";
-const UNIT_FILE: &str = include_str!("kina-node-address.service");
-const ADDRESS_SCRIPT: &str = include_str!("node-address.sh");
+pub(crate) const UNIT_FILE: &str = include_str!("../../../images/node/kina-node-address.service");
+pub(crate) const ADDRESS_SCRIPT: &str = include_str!("../../../images/node/node-address.sh");
 
 /// Where the node's `ADDRESS/PREFIX` lives, the one value the unit reads.
 pub(crate) const ADDRESS_FILE: &str = "/kina/node-address";
