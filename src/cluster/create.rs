@@ -39,7 +39,7 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
     printer: &Printer,
     opts: &CreateOptions,
 ) -> anyhow::Result<()> {
-    let (runtime, existing, others) =
+    let (mut runtime, existing, others) =
         check_before_create(provider, &opts.name, &opts.config).await.context("failed to create cluster")?;
     if let Some(warning) = runtime.warning {
         printer.warn(&warning);
@@ -70,9 +70,12 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
     }
     super::ports::check(&nodes, &existing, &others).context("failed to create cluster")?;
     let network = match super::network::wanted() {
-        true => super::network::prepare(provider, &opts.name, &[&networking.pod_subnet, &networking.service_subnet])
-            .await
-            .context("failed to create cluster")?,
+        true => {
+            let ranges = [networking.pod_subnet.as_str(), networking.service_subnet.as_str()];
+            super::network::prepare(provider, &opts.name, &ranges, runtime.networks.take())
+                .await
+                .context("failed to create cluster")?
+        }
         false => None,
     };
     if let Some(network) = &network {

@@ -44,6 +44,9 @@ pub(crate) struct RuntimeInfo {
     /// Whether node VMs can reach each other, as multi-node clusters need;
     /// known when the purpose was [`Purpose::CreateConnectedNodes`].
     pub nodes_reach_each_other: Option<bool>,
+    /// The runtime's networks, when that check listed them (macOS 26): a
+    /// create picks its cluster's subnet from this listing, not a second one.
+    pub networks: Option<Vec<NetworkInfo>>,
 }
 
 /// What the caller is about to do, which decides what preflight checks.

@@ -36,6 +36,9 @@ fn ready(world: &World) {
 fn create_makes_a_network_and_gives_each_node_a_fixed_address() {
     let world = World::new();
     world.kina(&["create", "cluster", "--workers", "1", "--wait", "1m"]).success();
+    // The preflight's listing (can nodes reach each other?) is the one the subnet is picked from.
+    let listings = world.fake_calls().iter().filter(|c| c.starts_with("network list")).count();
+    assert_eq!(listings, 1, "{:#?}", world.fake_calls());
     assert!(networks(&world).contains(&("kina-kina".into(), "192.168.100.0/24".into())), "{:?}", networks(&world));
     for (node, address) in [("kina-control-plane", "192.168.100.254"), ("kina-worker", "192.168.100.253")] {
         let labels = &inspect(&world, node)["configuration"]["labels"];

@@ -78,13 +78,21 @@ pub(crate) fn wanted() -> bool {
 /// A network for a new cluster, made before its nodes: `None` where the
 /// runtime has no networks (macOS 15). A network of this name that carries
 /// this cluster's label (left by a create that was killed before its
-/// cleanup) is used again; any other is in the way.
+/// cleanup) is used again; any other is in the way. `listed`: the networks
+/// as the preflight of a multi-node create listed them (no second listing).
 pub(crate) async fn prepare<P: Provider>(
     provider: &P,
     cluster: &str,
     cluster_ranges: &[&str],
+    listed: Option<Vec<NetworkInfo>>,
 ) -> anyhow::Result<Option<ClusterNetwork>> {
-    let Some(networks) = provider.list_networks().await? else { return Ok(None) };
+    let networks = match listed {
+        Some(networks) => networks,
+        None => match provider.list_networks().await? {
+            Some(networks) => networks,
+            None => return Ok(None),
+        },
+    };
     let name = network_name(cluster);
     if let Some(existing) = networks.iter().find(|n| n.name == name) {
         let ours = existing.labels.get(LABEL_CLUSTER).is_some_and(|c| c == cluster);

@@ -81,9 +81,13 @@ impl<R: Runner> AppleContainer<R> {
     }
 
     /// Container-to-container networking and the `network` command group
-    /// both arrive with macOS 26; macOS 15 does not register the group.
-    async fn nodes_can_reach_each_other(&self) -> Result<bool, ProviderError> {
-        Ok(self.invoke(&self.invocation(["network", "list", "--format", "json"])).await?.success())
+    /// both arrive with macOS 26; macOS 15 does not register the group. The
+    /// listing comes back too, when it reads (`None` if not: its user lists
+    /// again and reports the shape error where it needs the networks).
+    async fn nodes_can_reach_each_other(&self) -> Result<(bool, Option<Vec<NetworkInfo>>), ProviderError> {
+        let output = self.invoke(&self.invocation(["network", "list", "--format", "json"])).await?;
+        let networks = output.success().then(|| json::parse_networks(&output.stdout).ok()).flatten();
+        Ok((output.success(), networks))
     }
 
     /// `container inspect NAME`, read: the record of that node VM.
@@ -211,7 +215,9 @@ impl<R: Runner> Provider for AppleContainer<R> {
             .into());
         }
         if purpose == Purpose::CreateConnectedNodes {
-            info.nodes_reach_each_other = Some(self.nodes_can_reach_each_other().await?);
+            let (reach, networks) = self.nodes_can_reach_each_other().await?;
+            info.nodes_reach_each_other = Some(reach);
+            info.networks = networks;
         }
         if creates {
             info.missing_kernel = app_root_of(&output.stdout).and_then(|root| missing_default_kernel(&root));

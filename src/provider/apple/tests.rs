@@ -69,6 +69,37 @@ async fn only_connected_nodes_ask_whether_nodes_reach_each_other() {
     assert_eq!(info.nodes_reach_each_other, Some(false));
 }
 
+/// On macOS 26 the same call lists the networks a create picks its subnet from;
+/// a listing that does not read leaves that to a second listing, which reports it.
+#[tokio::test(flavor = "current_thread")]
+async fn a_connected_preflight_keeps_the_network_listing() {
+    let listing = r#"[{"configuration":{"name":"default"},"id":"default","status":{"ipv4Subnet":"192.168.64.0/24"}}]"#;
+    let runner = ScriptedRunner::new();
+    runner.expect(&["--version"], 0, V122, "").expect(&["system", "status", "--format", "json"], 0, "{}\n", "").expect(
+        &["network", "list", "--format", "json"],
+        0,
+        listing,
+        "",
+    );
+    let info = provider(runner).preflight(Purpose::CreateConnectedNodes).await.unwrap();
+    assert_eq!(info.nodes_reach_each_other, Some(true));
+    let networks = info.networks.unwrap();
+    assert_eq!(
+        (networks[0].name.as_str(), networks[0].subnet.unwrap().to_string()),
+        ("default", "192.168.64.0/24".into())
+    );
+
+    let runner = ScriptedRunner::new();
+    runner.expect(&["--version"], 0, V122, "").expect(&["system", "status", "--format", "json"], 0, "{}\n", "").expect(
+        &["network", "list", "--format", "json"],
+        0,
+        "not json",
+        "",
+    );
+    let info = provider(runner).preflight(Purpose::CreateConnectedNodes).await.unwrap();
+    assert_eq!((info.nodes_reach_each_other, info.networks), (Some(true), None));
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn a_single_node_preflight_does_not_ask_about_the_network() {
     let runner = ScriptedRunner::new();
