@@ -5,6 +5,7 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use super::{Check, START_A_CLUSTER};
+use crate::cluster::network::host;
 use crate::provider::{API_SERVER_PORT, Node, ProviderError};
 
 pub(super) const REACHABILITY: &str = "reachability";
@@ -33,7 +34,41 @@ pub(super) async fn reachability(running: &Result<Vec<Node>, ProviderError>) -> 
     };
     let mut nodes: Vec<&Node> = nodes.iter().collect();
     nodes.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
-    futures_util::future::join_all(nodes.into_iter().map(probe_node)).await
+    let mut checks = overlaps(&nodes, &host::networks());
+    checks.extend(futures_util::future::join_all(nodes.into_iter().map(probe_node)).await);
+    checks
+}
+
+/// A cluster network that overlaps one of the Mac's own (it joined a Wi-Fi on the
+/// same 192.168.x.0/24, or a VPN routes it): the Mac reaches only one of the two.
+/// The runtime's own bridges (`bridge*`, one per network) are the clusters' networks
+/// themselves.
+fn overlaps(nodes: &[&Node], host: &[host::HostNetwork]) -> Vec<Check> {
+    let theirs: Vec<&host::HostNetwork> = host.iter().filter(|h| !h.interface.starts_with("bridge")).collect();
+    let mut checks = Vec::new();
+    let mut seen = Vec::new();
+    for node in nodes {
+        let Some(fixed) = &node.fixed else { continue };
+        if seen.contains(&&fixed.network) {
+            continue;
+        }
+        seen.push(&fixed.network);
+        if let Some(mac) = theirs.iter().find(|h| h.subnet.overlaps(&fixed.subnet)) {
+            checks.push(Check::fail(
+                REACHABILITY,
+                format!(
+                    "cluster {:?}'s network {} ({}) overlaps the Mac's network {mac}: the Mac reaches only one of them",
+                    node.cluster, fixed.network, fixed.subnet
+                ),
+                format!(
+                    "recreate the cluster (`kina delete cluster --name {0}`, then `kina create cluster --name {0}`): \
+                     kina picks a subnet none of the Mac's networks use",
+                    node.cluster
+                ),
+            ));
+        }
+    }
+    checks
 }
 
 /// What one TCP probe found: the address, and why it failed if it did.
@@ -171,6 +206,29 @@ mod tests {
         let check = probe_node(&swapped).await;
         let shown = format!("{check:?}");
         assert!(shown.contains("apple/container#2051") && shown.contains("container system stop"), "{shown}");
+    }
+
+    #[test]
+    fn a_cluster_network_on_the_macs_lan_fails_once_per_cluster() {
+        let fixed = |address: &str| crate::provider::FixedAddress {
+            network: "kina-kina".into(),
+            subnet: "192.168.100.0/24".parse().unwrap(),
+            address: address.parse().unwrap(),
+        };
+        let (mut cp, mut worker) = (node(), Node { name: "kina-worker".into(), ..node() });
+        cp.fixed = Some(fixed("192.168.100.254"));
+        worker.fixed = Some(fixed("192.168.100.253"));
+        let host = |interface: &str, subnet: &str| host::HostNetwork {
+            interface: interface.into(),
+            subnet: subnet.parse().unwrap(),
+        };
+        // The runtime's bridge for the cluster's own network is not a clash.
+        assert!(overlaps(&[&cp, &worker], &[host("bridge101", "192.168.100.1/24")]).is_empty());
+        let checks = overlaps(&[&cp, &worker, &node()], &[host("en0", "192.168.100.23/24")]);
+        assert_eq!(checks.len(), 1, "{checks:?}");
+        assert_eq!(checks[0].status, Status::Fail);
+        assert!(checks[0].message.contains("192.168.100.0/24 (en0)"), "{}", checks[0].message);
+        assert!(checks[0].fix.as_deref().unwrap().contains("kina delete cluster --name kina"));
     }
 
     #[test]

@@ -214,3 +214,39 @@ fn macos_15_and_the_opt_out_keep_the_default_network_and_heal() {
         world.kina(&["delete", "cluster"]).success();
     }
 }
+
+/// The Mac's own networks (its LAN, a VPN) are never a cluster's subnet, and a
+/// cluster whose network came to overlap one (the Mac joined another Wi-Fi) is
+/// what `kina doctor` names.
+#[test]
+fn the_subnet_skips_the_macs_own_networks_and_doctor_names_a_clash() {
+    let mut world = World::new();
+    world.kina(&["create", "cluster", "-n", "home"]).success();
+    world.env("KINA_HOST_NETWORKS", "192.168.101.23/24,10.8.0.2/32");
+    world.kina(&["create", "cluster", "-n", "office"]).success();
+    let nets = networks(&world);
+    assert!(nets.contains(&("kina-home".into(), "192.168.100.0/24".into())), "{nets:?}");
+    assert!(nets.contains(&("kina-office".into(), "192.168.102.0/24".into())), "{nets:?}");
+
+    // The Mac now sits on a LAN with the home cluster's subnet.
+    world.env("KINA_HOST_NETWORKS", "192.168.100.23/24");
+    let run = world.kina(&["doctor", "-o", "json"]);
+    let checks: serde_json::Value = serde_json::from_str(&run.stdout()).expect("doctor -o json");
+    let clash: Vec<&serde_json::Value> =
+        checks.as_array().unwrap().iter().filter(|c| c["message"].as_str().unwrap().contains("overlaps")).collect();
+    assert_eq!(clash.len(), 1, "{checks:#}");
+    assert_eq!(clash[0]["status"], "fail");
+    assert_eq!(
+        clash[0]["message"],
+        "cluster \"home\"'s network kina-home (192.168.100.0/24) overlaps the Mac's network 192.168.100.0/24 \
+         (KINA_HOST_NETWORKS): the Mac reaches only one of them"
+    );
+
+    // Nothing is free: the error names the Mac's networks that took the rest.
+    world.env("KINA_HOST_NETWORKS", "192.168.0.0/16");
+    world
+        .kina(&["create", "cluster", "-n", "third"])
+        .code_is(1)
+        .stderr_has("no free /24 subnet in 192.168.100.0 to 192.168.254.0 for cluster \"third\"'s network (the Mac's own networks: 192.168.0.0/16 (KINA_HOST_NETWORKS))");
+    assert!(!networks(&world).iter().any(|(n, _)| n == "kina-third"));
+}

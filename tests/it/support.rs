@@ -153,6 +153,8 @@ impl World {
             .env("KINA_FAKE_STATE", self.path("state"))
             .env("KINA_FAKE_LOG", self.fake_log())
             .env("NO_COLOR", "1")
+            // The test machine's own interfaces are not a Mac's LAN (cluster/network/host.rs).
+            .env("KINA_HOST_NETWORKS", "")
             .stdin(Stdio::null());
         for (k, v) in &self.env {
             cmd.env(k, v);

@@ -9,6 +9,7 @@
 //! from the top, where it reaches last (it never hands out the one below
 //! the broadcast address, which goes to the control plane).
 
+pub(crate) mod host;
 pub(crate) mod unit;
 
 use std::net::Ipv4Addr;
@@ -104,8 +105,16 @@ pub(crate) async fn prepare<P: Provider>(
             ),
         }
     }
-    let subnet = pick_subnet(&networks, cluster_ranges).with_context(|| {
-        format!("no free /24 subnet in 192.168.100.0 to 192.168.254.0 for cluster {cluster:?}'s network")
+    let host = host::networks();
+    let subnet = pick_subnet(&networks, cluster_ranges, &host).with_context(|| {
+        let mac = match host.is_empty() {
+            true => String::new(),
+            false => format!(
+                " (the Mac's own networks: {})",
+                host.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        format!("no free /24 subnet in 192.168.100.0 to 192.168.254.0 for cluster {cluster:?}'s network{mac}")
     })?;
     let spec =
         NetworkSpec { name: name.clone(), subnet, labels: vec![(LABEL_CLUSTER.to_string(), cluster.to_string())] };
@@ -114,9 +123,15 @@ pub(crate) async fn prepare<P: Provider>(
 }
 
 /// The first /24 that overlaps no network the runtime has, not its usual
-/// default, and none of the cluster's own ranges (pods, services).
-pub(crate) fn pick_subnet(networks: &[NetworkInfo], cluster_ranges: &[&str]) -> Option<Ipv4Subnet> {
+/// default, none of the cluster's own ranges (pods, services) and none of the
+/// Mac's own networks (its LAN, a VPN).
+pub(crate) fn pick_subnet(
+    networks: &[NetworkInfo],
+    cluster_ranges: &[&str],
+    host: &[host::HostNetwork],
+) -> Option<Ipv4Subnet> {
     let mut taken: Vec<Ipv4Subnet> = networks.iter().filter_map(|n| n.subnet).collect();
+    taken.extend(host.iter().map(|h| h.subnet));
     taken.push(RUNTIME_DEFAULT);
     taken.extend(cluster_ranges.iter().flat_map(|r| r.split(',')).filter_map(|r| r.trim().parse::<Ipv4Subnet>().ok()));
     THIRD_OCTETS

@@ -7,16 +7,28 @@ fn listed(name: &str, subnet: &str) -> NetworkInfo {
 
 #[test]
 fn the_first_free_subnet_skips_networks_the_default_and_cluster_ranges() {
-    assert_eq!(pick_subnet(&[], &[]).unwrap().to_string(), "192.168.100.0/24");
+    assert_eq!(pick_subnet(&[], &[], &[]).unwrap().to_string(), "192.168.100.0/24");
     let taken =
         [listed("default", "192.168.64.0/24"), listed("a", "192.168.100.0/24"), listed("b", "192.168.101.0/24")];
-    assert_eq!(pick_subnet(&taken, &[]).unwrap().to_string(), "192.168.102.0/24");
+    assert_eq!(pick_subnet(&taken, &[], &[]).unwrap().to_string(), "192.168.102.0/24");
     // A pod range inside 192.168.0.0/16 pushes past it.
     assert_eq!(
-        pick_subnet(&taken, &["192.168.102.0/23,fd00::/48", "10.96.0.0/16"]).unwrap().to_string(),
+        pick_subnet(&taken, &["192.168.102.0/23,fd00::/48", "10.96.0.0/16"], &[]).unwrap().to_string(),
         "192.168.104.0/24"
     );
-    assert_eq!(pick_subnet(&[], &["192.168.0.0/16"]), None, "nothing free");
+    assert_eq!(pick_subnet(&[], &["192.168.0.0/16"], &[]), None, "nothing free");
+}
+
+/// The Mac's LAN on 192.168.100.x and a VPN's /32 on 192.168.101.9 are skipped.
+#[test]
+fn the_first_free_subnet_skips_the_macs_own_networks() {
+    let host = |interface: &str, subnet: &str| host::HostNetwork {
+        interface: interface.into(),
+        subnet: subnet.parse().unwrap(),
+    };
+    let mac = [host("en0", "192.168.100.23/24"), host("utun4", "192.168.101.9/32"), host("en1", "10.0.0.5/8")];
+    assert_eq!(pick_subnet(&[], &[], &mac).unwrap().to_string(), "192.168.102.0/24");
+    assert_eq!(pick_subnet(&[], &[], &[host("utun2", "192.168.0.0/16")]), None, "a VPN that takes them all");
 }
 
 #[test]
