@@ -29,6 +29,11 @@ impl Manifest {
         yaml::to_string_multiple(&self.docs).expect("JSON values render as YAML")
     }
 
+    /// Keeps the documents `keep` says yes to.
+    pub(crate) fn retain(&mut self, keep: impl Fn(&Value) -> bool) {
+        self.docs.retain(keep);
+    }
+
     /// Every object, in order.
     pub(crate) fn objects_mut(&mut self) -> impl Iterator<Item = &mut Value> {
         self.docs.iter_mut().filter(|d| d.is_object())

@@ -11,6 +11,7 @@ pub(crate) mod addon;
 mod calico;
 pub(crate) mod catalog;
 mod cx;
+mod envoy_gateway;
 mod error;
 mod fetch;
 mod gateway;
