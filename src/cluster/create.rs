@@ -245,15 +245,18 @@ async fn run_actions<P: Provider>(ctx: &mut Context<'_, P>, registry: Option<&Cl
 
 /// What of a registry this create made, so a failed or interrupted create removes it:
 /// the registry VM when none of that name existed, its volume when that was new too
-/// (an existing volume holds images from before and stays).
+/// (an existing volume holds images from before and stays). `before`: the registry VM
+/// as it was, which an interrupted recreate (to join the cluster's network) may have
+/// left without its VM: it is run again as it was.
 #[derive(Debug, Default)]
 struct MadeRegistry {
     vm: Option<String>,
     volume: Option<String>,
+    before: Option<crate::provider::registry::RegistryVm>,
 }
 
 impl MadeRegistry {
-    async fn clean_up<P: RegistryRuntime>(&self, provider: &P, printer: &Printer) {
+    async fn clean_up<P: Provider + RegistryRuntime>(&self, provider: &P, printer: &Printer) {
         let result = async {
             // A create refused before its `run` made nothing; an interrupted `run` may have.
             if let Some(vm) = &self.vm
@@ -264,6 +267,17 @@ impl MadeRegistry {
             }
             if let Some(volume) = &self.volume {
                 provider.delete_volume(volume).await?;
+            }
+            if let Some(before) = &self.before
+                && let Err(err) = crate::registry::restore(provider, printer, before).await
+            {
+                let lost = crate::registry::RegistryError::Recreate {
+                    name: before.name.clone(),
+                    port: before.port,
+                    restored: false,
+                    cause: format!("{err:#}"),
+                };
+                printer.warn(&format!("{lost}; {}", lost.hint().unwrap_or_default()));
             }
             anyhow::Ok(())
         }
@@ -312,6 +326,8 @@ async fn ensure_registry<P: Provider + RegistryRuntime>(
             }
             if fresh {
                 made.vm = Some(name.clone());
+            } else {
+                made.before = listed.iter().find(|r| r.name == *name && r.is_vm()).cloned();
             }
             let vm = crate::registry::ensure_for_cluster(
                 provider,

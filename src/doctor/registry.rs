@@ -42,7 +42,8 @@ async fn check<P: Provider>(provider: &P, registry: &RegistryVm, running: &[Node
             REGISTRY,
             format!("registry {name:?} does not answer on 127.0.0.1:{port}: {why}"),
             format!(
-                "see `container logs {name}`; recreate it with `kina delete registry --name {name}` then `kina create registry --name {name} --port {port}`"
+                "see `container logs {name}`; recreate it with `container delete --force {name}` then \
+                 `kina create registry --name {name} --port {port}` (its volume, and so its images, stay)"
             ),
         );
     }
@@ -64,6 +65,15 @@ async fn check<P: Provider>(provider: &P, registry: &RegistryVm, running: &[Node
         // A node reaches the registry at its address on the node's network.
         let network = node.fixed.as_ref().map(|f| f.network.as_str());
         let expected = registry.address_on(network).map(|a| format!("{a}:{REGISTRY_PORT_IN_VM}"));
+        if let (true, None, Some(network)) = (read.success(), &expected, network) {
+            // Not a move: no start points the node at a network the registry is not on.
+            let err = crate::registry::RegistryError::NotOnNetwork {
+                name: name.clone(),
+                network: network.to_string(),
+                cluster: node.cluster.clone(),
+            };
+            return Check::fail(REGISTRY, err.to_string(), err.hint().unwrap_or_default());
+        }
         if read.success() && crate::registry::endpoint_in(&read.stdout) != expected {
             stale.push(node.name.clone());
         }

@@ -52,6 +52,10 @@ pub(crate) enum RegistryError {
     #[error("registry {name:?} does not answer on 127.0.0.1:{port}")]
     NotAnswering { name: String, port: u16 },
 
+    /// A recreate on other networks that failed: `restored` when the VM runs as before.
+    #[error("{}", recreate_message(name, *restored, cause))]
+    Recreate { name: String, port: u16, restored: bool, cause: String },
+
     #[error("could not {action} the registry VM {name:?}")]
     VmFailed {
         action: &'static str,
@@ -111,8 +115,26 @@ impl RegistryError {
                  `kina delete cluster --name {cluster}` then `kina create cluster --name {cluster} --registry {name}` (the images stay)"
             )),
             RegistryError::NoAddress { name } => Some(format!(
-                "restart it with `container stop {name}` then `kina create registry --name {name}`, or see `container logs {name}`"
+                "restart it with `container stop {name}` then `container start {name}`, or see `container logs {name}`"
+            )),
+            RegistryError::Recreate { restored: true, .. } => Some(
+                "fix what the runtime says above (`container system logs` has the service's side), then run the command again"
+                    .into(),
+            ),
+            RegistryError::Recreate { name, port, restored: false, .. } => Some(format!(
+                "`kina create registry --name {name} --port {port}` runs it again on every cluster's network, \
+                 with the same volume and so the same images"
             )),
         }
+    }
+}
+
+fn recreate_message(name: &str, restored: bool, cause: &str) -> String {
+    match restored {
+        true => format!("could not run registry {name:?} again on other networks ({cause}); it runs as it did before"),
+        false => format!(
+            "registry {name:?} was removed to be run again on other networks and could not be run again ({cause}); \
+             its images are on volume {name}-data"
+        ),
     }
 }

@@ -142,7 +142,8 @@ async fn make<P: Provider + RegistryRuntime>(
 }
 
 /// The registry VM run again on other networks, its volume kept: what [`make`] does
-/// without telling the user about a new registry.
+/// without telling the user about a new registry. When that run fails, the VM is run
+/// again as it was ([`restore`]), so the clusters that use it keep it.
 async fn remake<P: Provider + RegistryRuntime>(
     provider: &P,
     printer: &Printer,
@@ -150,7 +151,32 @@ async fn remake<P: Provider + RegistryRuntime>(
     networks: Vec<String>,
 ) -> anyhow::Result<RegistryVm> {
     provider.delete_registry(&registry.name).await?;
-    run_vm(provider, printer, &registry.name, registry.port, networks).await
+    let err = match run_vm(provider, printer, &registry.name, registry.port, networks).await {
+        Ok(vm) => return Ok(vm),
+        Err(err) => err,
+    };
+    let (restored, cause) = match restore(provider, printer, registry).await {
+        Ok(()) => (true, format!("{err:#}")),
+        Err(again) => (false, format!("{err:#}; running it as it was: {again:#}")),
+    };
+    Err(RegistryError::Recreate { name: registry.name.clone(), port: registry.port, restored, cause }.into())
+}
+
+/// A registry that an interrupted or failed recreate left without its VM, run again on
+/// the networks it had (`before`, as listed before), and the clusters that use it
+/// pointed at it; nothing when its VM is there.
+pub(crate) async fn restore<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    before: &RegistryVm,
+) -> anyhow::Result<()> {
+    if provider.list_registries().await?.iter().any(|r| r.name == before.name) {
+        return Ok(());
+    }
+    printer.info(&format!("Running registry {:?} again as it was ...", before.name));
+    run_vm(provider, printer, &before.name, before.port, before.networks.clone()).await?;
+    // Its addresses are new: the clusters that use it follow.
+    follow(provider, printer).await
 }
 
 async fn run_vm<P: Provider + RegistryRuntime>(
@@ -206,7 +232,11 @@ pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
     let Some(registry) = existing.into_iter().find(|r| r.name == name) else {
         let port = port.unwrap_or(DEFAULT_PORT);
         check_before_create(provider, name, port).await.context("failed to create cluster")?;
-        let networks = networks_for_clusters(&[], &Vec::from_iter(cluster_network));
+        // As `kina create registry`: the running clusters that used a registry of this
+        // port before reach the new one too.
+        let mut others = cluster_networks(provider).await.context("failed to create cluster")?;
+        others.extend(cluster_network.map(str::to_string));
+        let networks = networks_for_clusters(&[], &others.iter().map(String::as_str).collect::<Vec<_>>());
         let created = make(provider, printer, name, port, networks).await.context("failed to create cluster")?;
         follow(provider, printer).await?;
         return Ok(created);
@@ -244,11 +274,18 @@ pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
 
 /// After a registry got a new address (started, recreated, or made again after a
 /// delete): the running clusters with a `hosts.toml` for it point at it again.
+/// A cluster that cannot follow is named in a warning, not a failure of the command at
+/// hand (another cluster's create or delete): `kina start cluster` reconnects it.
 async fn follow<P: Provider + RegistryRuntime>(provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let nodes = provider.list_nodes().await?;
     let running_nodes: Vec<_> = nodes.into_iter().filter(|n| n.is_running()).collect();
     for cluster in crate::cluster::delete::cluster_names(&running_nodes) {
-        super::heal_cluster(provider, printer, &cluster).await.context("failed to reconnect the registry")?;
+        if let Err(err) = super::heal_cluster(provider, printer, &cluster).await {
+            printer.warn(&format!(
+                "could not point cluster {cluster:?} at the registry's new address: {err:#}; \
+                 `kina stop cluster --name {cluster}` then `kina start cluster --name {cluster}` reconnects it"
+            ));
+        }
     }
     Ok(())
 }

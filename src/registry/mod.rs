@@ -17,7 +17,7 @@ pub(crate) mod logs;
 
 pub(crate) use connect::{clusters_using, connect, heal_cluster};
 pub(crate) use error::RegistryError;
-pub(crate) use lifecycle::{create, delete, ensure_for_cluster, list, push_command, release_networks};
+pub(crate) use lifecycle::{create, delete, ensure_for_cluster, list, push_command, release_networks, restore};
 
 use crate::provider::registry::REGISTRY_PORT_IN_VM;
 

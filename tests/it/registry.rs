@@ -326,6 +326,59 @@ fn a_second_cluster_reuses_the_registry_each_on_its_own_network() {
     );
     other.failure().stderr_has(&format!("registry \"kina-registry\" is on port {port}"));
     assert!(!world.container_names().iter().any(|n| n.starts_with("three")));
+
+    // Deleted while a cluster uses it, then made again by the next cluster's create:
+    // it joins every cluster's network, so the first cluster follows it too.
+    world.kina(&["delete", "registry"]).success();
+    world
+        .kina_stdin(&["create", "cluster", "--name", "three", "--registry", "--config", "-"], &kina_config(port))
+        .success();
+    assert_eq!(registry_networks(&world), ["default", "kina-kina", "kina-three"]);
+    world.container(&["exec", "kina-control-plane", "cat", &hosts]).success().stdout_has(&endpoint_on("kina-kina"));
+    crictl_pull(&world, "kina-control-plane", &push(&world, port, "app:v4")).success();
+    crictl_pull(&world, "three-control-plane", &push(&world, port, "app:v4")).success();
+}
+
+/// A recreate that fails runs the registry again as it was; one that cannot says how
+/// to make it again, and that makes it again with its images.
+#[test]
+fn a_failed_recreate_leaves_the_registry_as_it_was_or_says_how_to_get_it_back() {
+    let mut world = registry_world();
+    let port = free_port();
+    world.kina(&["create", "registry", "--port", &port.to_string()]).success();
+    world.kina(&["create", "cluster", "--registry"]).success();
+    let image = push(&world, port, "app:dev");
+
+    // Only the run that adds the new cluster's network fails (it is the last one).
+    world.world.env("KINA_FAKE_FAIL", "--network kina-two --progress");
+    world
+        .kina(&["create", "cluster", "--name", "two", "--registry"])
+        .failure()
+        .stderr_has("could not run registry \"kina-registry\" again on other networks")
+        .stderr_has("it runs as it did before")
+        .stderr_has("hint: fix what the runtime says above");
+    assert_eq!(registry_networks(&world), ["default", "kina-kina"]);
+    assert!(!world.container_names().iter().any(|n| n.starts_with("two")));
+    assert!(!world.container(&["network", "list", "-q"]).stdout().contains("kina-two"));
+    crictl_pull(&world, "kina-control-plane", &image).success();
+
+    // Every run of the registry fails: it is gone, its volume is not, and the hint's
+    // command brings it back with its images.
+    world.world.env("KINA_FAKE_FAIL", "kina-registry-data:/var/lib/registry");
+    let lost = world.kina(&["create", "cluster", "--name", "two", "--registry"]);
+    lost.failure()
+        .stderr_has(
+            "registry \"kina-registry\" was removed to be run again on other networks and could not be run again",
+        )
+        .stderr_has("its images are on volume kina-registry-data");
+    let hint = format!("hint: `kina create registry --name kina-registry --port {port}`");
+    lost.stderr_has(&hint);
+    assert!(!world.container_names().contains(&"kina-registry".to_string()));
+    world.world.remove_env("KINA_FAKE_FAIL");
+    world.kina(&["create", "registry", "--name", "kina-registry", "--port", &port.to_string()]).success();
+    assert_eq!(registry_networks(&world), ["default", "kina-kina"]);
+    assert!(skopeo_inspect(port, "app:dev").status.success(), "the images stay");
+    crictl_pull(&world, "kina-control-plane", &image).success();
 }
 
 #[test]
@@ -355,6 +408,15 @@ fn a_node_on_a_network_the_registry_is_not_on_cannot_pull_from_it() {
     crictl_pull(&world, "other-control-plane", &image)
         .failure()
         .stderr_has(&format!("dial tcp {endpoint}: connect: no route to host"));
+    // doctor says why, and not that a restart would fix it.
+    let (status, message) = doctor_registry(&world);
+    assert_eq!(
+        (status.as_str(), message.as_str()),
+        (
+            "fail",
+            "registry \"kina-registry\" is not on network \"kina-other\" of cluster \"other\", so its nodes cannot reach it"
+        )
+    );
     // The same file on a node of the registry's network pulls.
     world
         .container_stdin(
