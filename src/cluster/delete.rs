@@ -50,20 +50,48 @@ pub(crate) async fn delete_clusters<P: Provider + RegistryRuntime>(
         printer.info(&format!("Deleted nodes: {}", quoted_list(&doomed)));
     }
     // Each cluster's network, once its nodes are gone and no registry VM is on it.
-    let networks: Vec<String> = clusters
-        .iter()
-        .filter_map(|cluster| {
-            let members: Vec<_> = nodes.iter().filter(|n| &n.cluster == cluster).cloned().collect();
-            super::network::fixed_addresses(&members).map(|(network, _)| network.name)
-        })
-        .collect();
-    crate::registry::release_networks(provider, printer, &networks).await?;
+    let networks = doomed_networks(provider, &clusters, &nodes).await?;
+    if let Err(err) = crate::registry::release_networks(provider, printer, &networks).await {
+        // The network delete below then says what still uses it.
+        printer.warn(&format!("could not take the registry off the cluster's network: {err:#}"));
+    }
     for network in &networks {
         provider.delete_network(network).await?;
         printer.info(&format!("Deleted network: {network:?}"));
     }
     let deleted = clusters.into_iter().filter(|c| !failed.iter().any(|(f, _)| f == c)).collect();
     Ok(DeleteReport { deleted, failed })
+}
+
+/// The networks of `clusters`: from their nodes' labels, and for a named cluster
+/// without nodes (a delete or create that was interrupted after the nodes went, or
+/// before they came) the networks labelled with its name, so a re-run removes them.
+async fn doomed_networks<P: Provider>(
+    provider: &P,
+    clusters: &[String],
+    nodes: &[crate::provider::Node],
+) -> anyhow::Result<Vec<String>> {
+    let mut networks = Vec::new();
+    let mut without_nodes = Vec::new();
+    for cluster in clusters {
+        let members: Vec<_> = nodes.iter().filter(|n| &n.cluster == cluster).cloned().collect();
+        match super::network::fixed_addresses(&members) {
+            Some((network, _)) => networks.push(network.name),
+            None if members.is_empty() => without_nodes.push(cluster),
+            None => {}
+        }
+    }
+    if !without_nodes.is_empty()
+        && let Some(listed) = provider.list_networks().await?
+    {
+        for network in listed {
+            let owner = network.labels.get(crate::provider::LABEL_CLUSTER);
+            if owner.is_some_and(|c| without_nodes.contains(&c)) {
+                networks.push(network.name);
+            }
+        }
+    }
+    Ok(networks)
 }
 
 fn remove_kubeconfig_entries(

@@ -40,11 +40,10 @@ pub(super) async fn reachability(running: &Result<Vec<Node>, ProviderError>) -> 
 }
 
 /// A cluster network that overlaps one of the Mac's own (it joined a Wi-Fi on the
-/// same 192.168.x.0/24, or a VPN routes it): the Mac reaches only one of the two.
-/// The runtime's own bridges (`bridge*`, one per network) are the clusters' networks
-/// themselves.
+/// same 192.168.x.0/24, or a VPN has an address in it): the Mac reaches only one of
+/// the two. The runtime's bridge for the cluster's network (`bridge*` on the same
+/// subnet) is that network itself.
 fn overlaps(nodes: &[&Node], host: &[host::HostNetwork]) -> Vec<Check> {
-    let theirs: Vec<&host::HostNetwork> = host.iter().filter(|h| !h.interface.starts_with("bridge")).collect();
     let mut checks = Vec::new();
     let mut seen = Vec::new();
     for node in nodes {
@@ -53,7 +52,8 @@ fn overlaps(nodes: &[&Node], host: &[host::HostNetwork]) -> Vec<Check> {
             continue;
         }
         seen.push(&fixed.network);
-        if let Some(mac) = theirs.iter().find(|h| h.subnet.overlaps(&fixed.subnet)) {
+        let its_bridge = |h: &host::HostNetwork| h.interface.starts_with("bridge") && h.subnet == fixed.subnet;
+        if let Some(mac) = host.iter().find(|h| h.subnet.overlaps(&fixed.subnet) && !its_bridge(h)) {
             checks.push(Check::fail(
                 REACHABILITY,
                 format!(
@@ -222,8 +222,10 @@ mod tests {
             interface: interface.into(),
             subnet: subnet.parse().unwrap(),
         };
-        // The runtime's bridge for the cluster's own network is not a clash.
+        // The runtime's bridge for the cluster's own network is not a clash; another
+        // tool's bridge on an overlapping subnet is.
         assert!(overlaps(&[&cp, &worker], &[host("bridge101", "192.168.100.1/24")]).is_empty());
+        assert_eq!(overlaps(&[&cp], &[host("bridge102", "192.168.100.1/23")]).len(), 1);
         let checks = overlaps(&[&cp, &worker, &node()], &[host("en0", "192.168.100.23/24")]);
         assert_eq!(checks.len(), 1, "{checks:?}");
         assert_eq!(checks[0].status, Status::Fail);

@@ -153,6 +153,21 @@ fn delete_removes_the_network_and_a_failed_create_its_own() {
     assert_eq!(networks(&world).len(), 1, "{:?}", networks(&world));
 }
 
+/// A delete whose nodes went but whose network did not (interrupted, or the network
+/// delete failed): the re-run finds the network by its label and removes it.
+#[test]
+fn a_rerun_delete_removes_a_network_left_behind() {
+    let world = World::new();
+    world.kina(&["create", "cluster"]).success();
+    world.container(&["delete", "--force", "kina-control-plane"]).success();
+    world.kina(&["delete", "cluster"]).success().stderr_has("Deleted network: \"kina-kina\"");
+    assert_eq!(networks(&world), [("default".to_string(), "192.168.64.0/24".to_string())]);
+    // Nothing left: nothing to do, and a network of another cluster is not touched.
+    world.kina(&["create", "cluster", "-n", "other"]).success();
+    world.kina(&["delete", "cluster"]).success();
+    assert!(networks(&world).iter().any(|(n, _)| n == "kina-other"));
+}
+
 #[test]
 fn the_subnet_is_one_nothing_else_uses() {
     let world = World::new();

@@ -2,7 +2,8 @@
 //! VPN tunnels, other tools' VM bridges). A cluster network on one of them makes
 //! that network, or the cluster, unreachable from the Mac, so a new cluster's
 //! subnet skips them and `kina doctor` flags a cluster whose network came to
-//! overlap one (a Mac that joined another Wi-Fi).
+//! overlap one (a Mac that joined another Wi-Fi). Routes are not read: a VPN that
+//! routes a 192.168.x.0/24 without an address in it is not seen.
 
 use std::fmt;
 
