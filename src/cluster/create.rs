@@ -370,7 +370,7 @@ async fn release_and_delete<P: Provider + RegistryRuntime>(
     printer: &Printer,
     network: &str,
 ) -> anyhow::Result<()> {
-    crate::registry::release_networks(provider, printer, &[network.to_string()]).await?;
+    crate::registry::release_networks(provider, printer, &[network.to_string()], None).await?;
     provider.delete_network(network).await?;
     Ok(())
 }

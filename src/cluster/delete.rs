@@ -38,7 +38,8 @@ pub(crate) async fn delete_clusters<P: Provider + RegistryRuntime>(
     let mut failed = remove_kubeconfig_entries(printer, &clusters, kubeconfig_targets);
 
     provider.preflight(Purpose::ManageNodes).await?;
-    let nodes = provider.list_nodes().await?;
+    // The registries too: a registry VM on a doomed network must leave it first.
+    let (nodes, registries) = provider.list_nodes_and_registries().await?;
     if let Selection::All = selection {
         clusters = cluster_names(&nodes);
         failed = remove_kubeconfig_entries(printer, &clusters, kubeconfig_targets);
@@ -51,7 +52,7 @@ pub(crate) async fn delete_clusters<P: Provider + RegistryRuntime>(
     }
     // Each cluster's network, once its nodes are gone and no registry VM is on it.
     let networks = doomed_networks(provider, &clusters, &nodes).await?;
-    if let Err(err) = crate::registry::release_networks(provider, printer, &networks).await {
+    if let Err(err) = crate::registry::release_networks(provider, printer, &networks, Some(registries)).await {
         // The network delete below then says what still uses it.
         printer.warn(&format!("could not take the registry off the cluster's network: {err:#}"));
     }

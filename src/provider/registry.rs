@@ -68,6 +68,12 @@ pub(crate) trait RegistryRuntime: Send + Sync {
     /// Every registry VM kina made, in one runtime call.
     fn list_registries(&self) -> impl Future<Output = Result<Vec<RegistryVm>, ProviderError>> + Send;
 
+    /// kina's nodes and its registry VMs from the same one runtime call (what
+    /// `Provider::list_nodes` and [`Self::list_registries`] each list).
+    fn list_nodes_and_registries(
+        &self,
+    ) -> impl Future<Output = Result<(Vec<super::Node>, Vec<RegistryVm>), ProviderError>> + Send;
+
     /// Creates and starts a registry VM (the volume is made if missing).
     fn create_registry(&self, spec: &RegistrySpec) -> impl Future<Output = Result<(), ProviderError>> + Send;
 

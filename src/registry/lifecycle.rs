@@ -293,22 +293,23 @@ async fn follow<P: Provider + RegistryRuntime>(provider: &P, printer: &Printer) 
 /// Before `networks` are deleted: every registry VM on any of them is recreated
 /// without them (the runtime refuses to delete a network a container names, even a
 /// stopped one, and a VM cannot leave a network), its volume kept, and running
-/// clusters follow its new addresses. One listing for all of them, so a registry on
-/// two doomed networks is recreated once.
+/// clusters follow its new addresses. One listing for all of them (`listed`, when the
+/// caller has it), so a registry on two doomed networks is recreated once.
 pub(crate) async fn release_networks<P: Provider + RegistryRuntime>(
     provider: &P,
     printer: &Printer,
     networks: &[String],
+    listed: Option<Registries>,
 ) -> anyhow::Result<()> {
     if networks.is_empty() {
         return Ok(());
     }
-    let holding: Vec<RegistryVm> = provider
-        .list_registries()
-        .await?
-        .into_iter()
-        .filter(|r| r.is_vm() && r.networks.iter().any(|n| networks.contains(n)))
-        .collect();
+    let listed = match listed {
+        Some(listed) => listed,
+        None => provider.list_registries().await?,
+    };
+    let holding: Vec<RegistryVm> =
+        listed.into_iter().filter(|r| r.is_vm() && r.networks.iter().any(|n| networks.contains(n))).collect();
     for registry in &holding {
         let (left, kept): (Vec<String>, Vec<String>) =
             registry.networks.iter().cloned().partition(|n| networks.contains(n));

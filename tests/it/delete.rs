@@ -67,8 +67,6 @@ fn delete_clusters_by_name_all_or_none() {
             "system status",
             "list --all --format json",
             "delete --force c-control-plane d-control-plane",
-            // One listing for the registries on the doomed networks.
-            "list --all --format json",
             "network delete kina-c",
             "network delete kina-d"
         ]

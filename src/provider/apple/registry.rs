@@ -6,13 +6,13 @@ use std::net::Ipv4Addr;
 
 use serde_json::Value;
 
-use super::AppleContainer;
 use super::json::parse_containers;
+use super::{AppleContainer, to_node};
 use crate::exec::Runner;
 use crate::provider::registry::{
     LABEL_REGISTRY, LABEL_REGISTRY_PORT, REGISTRY_DATA, REGISTRY_PORT_IN_VM, RegistryRuntime, RegistrySpec, RegistryVm,
 };
-use crate::provider::{NodeState, Provider, ProviderError};
+use crate::provider::{Node, NodeState, Provider, ProviderError};
 
 /// The registry needs little: one CPU and 512 MiB (the runtime's default is 1 GiB).
 const CPUS: &str = "1";
@@ -107,6 +107,19 @@ impl<R: Runner> RegistryRuntime for AppleContainer<R> {
         };
         match registries_in(&output.stdout) {
             Ok(registries) => Ok(registries),
+            Err(source) => Err(self.shape_error(&list, source).await),
+        }
+    }
+
+    async fn list_nodes_and_registries(&self) -> Result<(Vec<Node>, Vec<RegistryVm>), ProviderError> {
+        let list = self.invocation(["list", "--all", "--format", "json"]);
+        let output = match self.invoke_checked(&list).await {
+            Ok(output) => output,
+            Err(err) => return Err(self.explain_failure(err).await),
+        };
+        let nodes = self.parse_records(&list, &output.stdout).await?.into_iter().map(to_node).filter(Node::is_kinas);
+        match registries_in(&output.stdout) {
+            Ok(registries) => Ok((nodes.collect(), registries)),
             Err(source) => Err(self.shape_error(&list, source).await),
         }
     }
