@@ -113,6 +113,28 @@ pub(crate) struct NodeSpec {
     pub fixed: Option<super::FixedAddress>,
 }
 
+#[cfg(test)]
+impl NodeSpec {
+    /// Cluster `kina`'s control plane on `image`, 4 CPUs and 4G, nothing else set.
+    pub(crate) fn bare_control_plane(image: &str) -> Self {
+        NodeSpec {
+            name: "kina-control-plane".into(),
+            cluster: "kina".into(),
+            role: Role::ControlPlane,
+            image: image.into(),
+            cpus: 4,
+            memory: "4G".into(),
+            ports: vec![],
+            mounts: vec![],
+            kernel: None,
+            kubernetes_version: None,
+            env: vec![],
+            labels: vec![],
+            fixed: None,
+        }
+    }
+}
+
 /// One published port: `host_address:host_port` on the Mac to `container_port`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PortSpec {

@@ -62,21 +62,7 @@ fn the_in_node_registry_is_a_host_network_static_pod_on_the_published_port() {
     assert_eq!(container["volumeMounts"][0]["mountPath"], "/var/lib/registry");
     assert_eq!(pod["spec"]["volumes"][0]["hostPath"]["path"], in_node::DATA_IN_NODE);
 
-    let mut spec = crate::provider::NodeSpec {
-        name: "kina-control-plane".into(),
-        cluster: "kina".into(),
-        role: crate::provider::Role::ControlPlane,
-        image: "kindest/node:v1.35.5".into(),
-        cpus: 4,
-        memory: "4G".into(),
-        ports: vec![],
-        mounts: vec![],
-        kernel: None,
-        kubernetes_version: None,
-        env: vec![],
-        labels: vec![],
-        fixed: None,
-    };
+    let mut spec = crate::provider::NodeSpec::bare_control_plane("kindest/node:v1.35.5");
     in_node::add_to_node(&mut spec, &in_node::InNode { name: "kina-registry".into(), port: 5001 });
     let argv = crate::provider::apple::run_args::run_args(
         &spec,

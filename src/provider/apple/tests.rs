@@ -182,21 +182,7 @@ async fn pull_only_when_the_image_is_missing() {
 #[tokio::test(flavor = "current_thread")]
 async fn create_node_uses_path_flags_by_version() {
     let runner = ScriptedRunner::new();
-    let spec = NodeSpec {
-        name: "kina-control-plane".into(),
-        cluster: "kina".into(),
-        role: "control-plane".parse().unwrap(),
-        image: "kindest/node:v1.35.5".into(),
-        cpus: 4,
-        memory: "4G".into(),
-        ports: vec![],
-        mounts: vec![],
-        kernel: None,
-        kubernetes_version: None,
-        env: vec![],
-        labels: vec![],
-        fixed: None,
-    };
+    let spec = NodeSpec::bare_control_plane("kindest/node:v1.35.5");
     let expected = run_args::run_args(&spec, Features { clear_default_paths: false });
     let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
     runner.expect(&["--version"], 0, "container CLI version 1.1.0 (build: release)\n", "").expect(
