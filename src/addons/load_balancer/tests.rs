@@ -42,8 +42,13 @@ fn assign_status(mode: &str, input: &str) -> (i32, Vec<String>) {
 }
 
 fn assign(mode: &str, input: &str) -> Vec<String> {
+    awk(ASSIGN, &format!("mode={mode}"), input)
+}
+
+/// The awk `program` with one `-v` assignment, tab-separated `input` on stdin: its lines.
+fn awk(program: &str, assignment: &str, input: &str) -> Vec<String> {
     let mut child = Command::new("awk")
-        .args(["-F", "\t", "-v", &format!("mode={mode}"), ASSIGN])
+        .args(["-F", "\t", "-v", assignment, program])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -358,17 +363,7 @@ fn the_script_refuses_unknown_modes() {
 
 /// The hosts file the names program makes from Ingress, Gateway and HTTPRoute lines.
 fn names(zone: &str, input: &str) -> Vec<String> {
-    let mut child = Command::new("awk")
-        .args(["-F", "\t", "-v", &format!("zone={zone}"), NAMES])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("awk runs");
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "awk failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+    awk(NAMES, &format!("zone={zone}"), input)
 }
 
 const ZONE: &str = "kina.kina.internal";

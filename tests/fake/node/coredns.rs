@@ -48,13 +48,7 @@ pub fn kubeadm_objects(cluster: &mut Cluster) {
         },
     });
     cluster.create_object("deployment.apps", Some("kube-system".into()), deployment);
-    let base: std::net::Ipv4Addr = cluster
-        .service_subnet
-        .split('/')
-        .next()
-        .and_then(|b| b.parse().ok())
-        .unwrap_or(std::net::Ipv4Addr::new(10, 96, 0, 0));
-    let ip = std::net::Ipv4Addr::from(u32::from(base) + 10).to_string();
+    let ip = cluster.service_ip(10).to_string();
     let service = json!({
         "apiVersion": "v1",
         "kind": "Service",

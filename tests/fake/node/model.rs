@@ -195,6 +195,18 @@ impl Node {
 }
 
 impl Cluster {
+    /// The service range's address `offset` places above its base (kubeadm's
+    /// default range when the cluster's does not parse).
+    pub fn service_ip(&self, offset: u32) -> std::net::Ipv4Addr {
+        let base: std::net::Ipv4Addr = self
+            .service_subnet
+            .split('/')
+            .next()
+            .and_then(|b| b.parse().ok())
+            .unwrap_or(std::net::Ipv4Addr::new(10, 96, 0, 0));
+        std::net::Ipv4Addr::from(u32::from(base) + offset)
+    }
+
     /// The pod subnet the cluster's CNI DaemonSet was given (kindnet's `POD_SUBNET`,
     /// Calico's `CALICO_IPV4POOL_CIDR`) and the kernel feature it needs, if one was applied.
     pub fn cni_pod_subnet(&self) -> Option<(String, Option<&'static str>)> {

@@ -32,13 +32,7 @@ fn allocate_service(cluster: &mut Cluster, body: &mut Value) {
     }
     if spec["clusterIP"].as_str().is_none_or(str::is_empty) {
         cluster.allocated += 1;
-        let base: std::net::Ipv4Addr = cluster
-            .service_subnet
-            .split('/')
-            .next()
-            .and_then(|b| b.parse().ok())
-            .unwrap_or(std::net::Ipv4Addr::new(10, 96, 0, 0));
-        let ip = std::net::Ipv4Addr::from(u32::from(base) + 10 + cluster.allocated);
+        let ip = cluster.service_ip(10 + cluster.allocated);
         spec["clusterIP"] = json!(ip.to_string());
         spec["clusterIPs"] = json!([ip.to_string()]);
     }
