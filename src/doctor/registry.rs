@@ -66,7 +66,7 @@ async fn check<P: Provider>(provider: &P, registry: &RegistryVm, running: &[Node
         let network = node.fixed.as_ref().map(|f| f.network.as_str());
         let expected = registry.address_on(network).map(|a| format!("{a}:{REGISTRY_PORT_IN_VM}"));
         if let (true, None, Some(network)) = (read.success(), &expected, network) {
-            // Not a move: no start points the node at a network the registry is not on.
+            // Not a move: the registry must join the node's network (its hint says how).
             let err = crate::registry::RegistryError::NotOnNetwork {
                 name: name.clone(),
                 network: network.to_string(),

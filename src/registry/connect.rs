@@ -87,19 +87,47 @@ pub(super) async fn write_hosts_toml<P: Provider>(
 }
 
 /// After `kina start cluster`: for each kina registry a node has a `hosts.toml` for,
-/// starts the registry if it is stopped and rewrites `hosts.toml` where the address
-/// changed (also when `kina create cluster --registry` started or recreated it).
+/// starts the registry if it is stopped, recreates it on the cluster's network if it is
+/// not on it (a registry made while the cluster was stopped), and rewrites `hosts.toml`
+/// where the address changed. A recreated registry has new addresses everywhere: the
+/// other running clusters follow it.
 pub(crate) async fn heal_cluster<P: Provider + RegistryRuntime>(
     provider: &P,
     printer: &Printer,
     cluster: &str,
 ) -> anyhow::Result<()> {
+    if point_at_registries(provider, printer, cluster, Join::Yes).await? {
+        super::lifecycle::follow(provider, printer).await?;
+    }
+    Ok(())
+}
+
+/// Whether a registry the cluster uses but is not on joins the cluster's network.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Join {
+    /// Recreated to join it (`kina start` of that cluster).
+    Yes,
+    /// Left as it is, the cluster's pulls failing ([`RegistryError::NotOnNetwork`]):
+    /// when another command moved the registry.
+    No,
+}
+
+/// [`heal_cluster`] without the other clusters following; true when a registry was
+/// recreated to join the cluster's network.
+pub(super) async fn point_at_registries<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    cluster: &str,
+    join: Join,
+) -> anyhow::Result<bool> {
     // A registry inside a node (macOS 15) is on the node's loopback: nothing moves.
     let registries: Vec<RegistryVm> = provider.list_registries().await?.into_iter().filter(RegistryVm::is_vm).collect();
     if registries.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let nodes: Vec<_> = node::list(provider, cluster).await?.into_iter().filter(|n| n.is_running()).collect();
+    let network = crate::cluster::network::fixed_addresses(&nodes).map(|(network, _)| network.name);
+    let mut joined = false;
     for registry in registries {
         let file = format!("{}/hosts.toml", hosts_dir(registry.port));
         let mut connected = Vec::new();
@@ -112,8 +140,18 @@ pub(crate) async fn heal_cluster<P: Provider + RegistryRuntime>(
         if connected.is_empty() {
             continue;
         }
-        let registry = match registry.state {
-            NodeState::Running => registry,
+        let registry = match (&network, registry.state) {
+            (Some(network), _) if join == Join::Yes && !registry.networks.contains(network) => {
+                printer.info(&format!(
+                    "Recreating registry {:?} to join the network of cluster {cluster:?} ...",
+                    registry.name
+                ));
+                let all = super::lifecycle::networks_for_clusters(&registry.networks, &[network.as_str()]);
+                joined = true;
+                // Boxed: a failed remake's restore has the clusters follow, through here.
+                Box::pin(super::lifecycle::remake(provider, printer, &registry, all)).await?
+            }
+            (_, NodeState::Running) => registry,
             _ => {
                 printer.info(&format!("Starting registry {:?} for cluster {cluster:?} ...", registry.name));
                 provider.start_registry(&registry.name).await.map_err(|source| RegistryError::VmFailed {
@@ -136,14 +174,23 @@ pub(crate) async fn heal_cluster<P: Provider + RegistryRuntime>(
             }
         }
     }
-    Ok(())
+    Ok(joined)
 }
 
 /// The running clusters with a node that has a `hosts.toml` for `localhost:<port>`.
 pub(crate) async fn clusters_using<P: Provider>(provider: &P, port: u16) -> Result<Vec<String>, ProviderError> {
+    clusters_using_among(provider, &provider.list_nodes().await?, port).await
+}
+
+/// [`clusters_using`] among `nodes`, as the caller listed them.
+pub(super) async fn clusters_using_among<P: Provider>(
+    provider: &P,
+    nodes: &[crate::provider::Node],
+    port: u16,
+) -> Result<Vec<String>, ProviderError> {
     let file = format!("{}/hosts.toml", hosts_dir(port));
     let mut clusters: Vec<String> = Vec::new();
-    for n in provider.list_nodes().await?.into_iter().filter(|n| n.is_running()) {
+    for n in nodes.iter().filter(|n| n.is_running()) {
         if clusters.contains(&n.cluster) {
             continue;
         }

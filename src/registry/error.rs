@@ -111,8 +111,8 @@ impl RegistryError {
                  once fixed, run the command again (what was made of {name:?} is removed with `kina delete registry --name {name}`)"
             )),
             RegistryError::NotOnNetwork { name, cluster, .. } => Some(format!(
-                "kina attaches the registry when it creates a cluster with it: recreate the cluster with \
-                 `kina delete cluster --name {cluster}` then `kina create cluster --name {cluster} --registry {name}` (the images stay)"
+                "`kina stop cluster --name {cluster}` then `kina start cluster --name {cluster}` \
+                 has registry {name:?} join the cluster's network (its images stay)"
             )),
             RegistryError::NoAddress { name } => Some(format!(
                 "restart it with `container stop {name}` then `container start {name}`, or see `container logs {name}`"
@@ -122,7 +122,7 @@ impl RegistryError {
                     .into(),
             ),
             RegistryError::Recreate { name, port, restored: false, .. } => Some(format!(
-                "`kina create registry --name {name} --port {port}` runs it again on every cluster's network, \
+                "`kina create registry --name {name} --port {port}` runs it again on the networks of the clusters that use it, \
                  with the same volume and so the same images"
             )),
         }

@@ -52,13 +52,15 @@ pub(crate) fn networks_for_clusters(current: &[String], cluster_networks: &[&str
 /// The runtime's default network, where a VM run without `--network` goes.
 const DEFAULT_NETWORK: &str = "default";
 
-/// The networks of every cluster that has one of its own: a registry made on its own
-/// joins them all, so clusters that used a registry of its name and port before
-/// reach it again.
-async fn cluster_networks<P: Provider>(provider: &P) -> Result<Vec<String>, ProviderError> {
+/// The networks of the running clusters that send `localhost:<port>` to a registry (a
+/// `hosts.toml` for it) and have a network of their own: a registry made on that port
+/// joins them, so clusters that used a registry of its port before reach it again. A
+/// stopped one joins at its `kina start` ([`super::heal_cluster`]); clusters that never
+/// used it are left out, so deleting them does not recreate the registry.
+async fn networks_of_clusters_using<P: Provider>(provider: &P, port: u16) -> Result<Vec<String>, ProviderError> {
     let nodes = provider.list_nodes().await?;
     let mut networks = Vec::new();
-    for cluster in crate::cluster::delete::cluster_names(&nodes) {
+    for cluster in super::connect::clusters_using_among(provider, &nodes, port).await? {
         let members: Vec<_> = nodes.iter().filter(|n| n.cluster == cluster).cloned().collect();
         if let Some((network, _)) = crate::cluster::network::fixed_addresses(&members) {
             networks.push(network.name);
@@ -82,7 +84,7 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
     port: u16,
 ) -> anyhow::Result<RegistryVm> {
     check_before_create(provider, name, port).await.context("failed to create registry")?;
-    let networks = cluster_networks(provider).await.context("failed to create registry")?;
+    let networks = networks_of_clusters_using(provider, port).await.context("failed to create registry")?;
     let networks = networks_for_clusters(&[], &networks.iter().map(String::as_str).collect::<Vec<_>>());
     let created = make(provider, printer, name, port, networks).await.context("failed to create registry")?;
     follow(provider, printer).await?;
@@ -144,7 +146,7 @@ async fn make<P: Provider + RegistryRuntime>(
 /// The registry VM run again on other networks, its volume kept: what [`make`] does
 /// without telling the user about a new registry. When that run fails, the VM is run
 /// again as it was ([`restore`]), so the clusters that use it keep it.
-async fn remake<P: Provider + RegistryRuntime>(
+pub(super) async fn remake<P: Provider + RegistryRuntime>(
     provider: &P,
     printer: &Printer,
     registry: &RegistryVm,
@@ -234,7 +236,7 @@ pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
         check_before_create(provider, name, port).await.context("failed to create cluster")?;
         // As `kina create registry`: the running clusters that used a registry of this
         // port before reach the new one too.
-        let mut others = cluster_networks(provider).await.context("failed to create cluster")?;
+        let mut others = networks_of_clusters_using(provider, port).await.context("failed to create cluster")?;
         others.extend(cluster_network.map(str::to_string));
         let networks = networks_for_clusters(&[], &others.iter().map(String::as_str).collect::<Vec<_>>());
         let created = make(provider, printer, name, port, networks).await.context("failed to create cluster")?;
@@ -276,11 +278,13 @@ pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
 /// delete): the running clusters with a `hosts.toml` for it point at it again.
 /// A cluster that cannot follow is named in a warning, not a failure of the command at
 /// hand (another cluster's create or delete): `kina start cluster` reconnects it.
-async fn follow<P: Provider + RegistryRuntime>(provider: &P, printer: &Printer) -> anyhow::Result<()> {
+pub(super) async fn follow<P: Provider + RegistryRuntime>(provider: &P, printer: &Printer) -> anyhow::Result<()> {
     let nodes = provider.list_nodes().await?;
     let running_nodes: Vec<_> = nodes.into_iter().filter(|n| n.is_running()).collect();
     for cluster in crate::cluster::delete::cluster_names(&running_nodes) {
-        if let Err(err) = super::heal_cluster(provider, printer, &cluster).await {
+        if let Err(err) =
+            super::connect::point_at_registries(provider, printer, &cluster, super::connect::Join::No).await
+        {
             printer.warn(&format!(
                 "could not point cluster {cluster:?} at the registry's new address: {err:#}; \
                  `kina stop cluster --name {cluster}` then `kina start cluster --name {cluster}` reconnects it"

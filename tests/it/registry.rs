@@ -408,7 +408,7 @@ fn a_node_on_a_network_the_registry_is_not_on_cannot_pull_from_it() {
     crictl_pull(&world, "other-control-plane", &image)
         .failure()
         .stderr_has(&format!("dial tcp {endpoint}: connect: no route to host"));
-    // doctor says why, and not that a restart would fix it.
+    // doctor says why, and that a stop and start of that cluster has the registry join it.
     let (status, message) = doctor_registry(&world);
     assert_eq!(
         (status.as_str(), message.as_str()),
@@ -425,6 +425,60 @@ fn a_node_on_a_network_the_registry_is_not_on_cannot_pull_from_it() {
         )
         .success();
     crictl_pull(&world, "kina-control-plane", &image).success();
+    // What doctor's hint says: stop and start `other`, and the registry joins its network.
+    world.kina(&["stop", "cluster", "--name", "other"]).success();
+    world
+        .kina(&["start", "cluster", "--name", "other"])
+        .success()
+        .stderr_has("Recreating registry \"kina-registry\" to join the network of cluster \"other\"");
+    assert_eq!(registry_networks(&world), ["default", "kina-kina", "kina-other"]);
+    let on_other = format!("[host.\"http://{}:5000\"]", registry_ip_on(&world, "kina-other"));
+    world
+        .container(&["exec", "other-control-plane", "cat", &format!("{dir}/hosts.toml")])
+        .success()
+        .stdout_has(&on_other);
+    // The registry's images stay, and the cluster it left running follows its new address.
+    crictl_pull(&world, "other-control-plane", &image).success();
+    let on_kina = format!("[host.\"http://{}:5000\"]", registry_ip_on(&world, "kina-kina"));
+    world
+        .container(&["exec", "kina-control-plane", "cat", &format!("{dir}/hosts.toml")])
+        .success()
+        .stdout_has(&on_kina);
+    crictl_pull(&world, "kina-control-plane", &push(&world, port, "app:v2")).success();
+    assert_eq!(doctor_registry(&world).0, "ok");
+}
+
+/// A registry is on the networks of the clusters that use it, no others: deleting
+/// another cluster leaves it as it is, and a cluster that was stopped while the registry
+/// was made again joins it at its start.
+#[test]
+fn a_registry_joins_only_the_networks_of_clusters_that_use_it() {
+    let world = registry_world();
+    let port = free_port();
+    world.kina(&["create", "cluster", "--name", "plain"]).success();
+    world.kina(&["create", "registry", "--port", &port.to_string()]).success();
+    assert_eq!(registry_networks(&world), ["default"]);
+    let deleted = world.kina(&["delete", "cluster", "--name", "plain"]);
+    deleted.success().stderr_has("Deleted network: \"kina-plain\"");
+    assert!(!deleted.stderr().contains("Recreating registry"), "{}", deleted.stderr());
+
+    world.kina(&["create", "cluster", "--registry"]).success();
+    assert_eq!(registry_networks(&world), ["default", "kina-kina"]);
+    world.kina(&["stop", "cluster"]).success();
+    world.kina(&["delete", "registry"]).success();
+    world.kina(&["create", "registry", "--port", &port.to_string()]).success();
+    assert_eq!(registry_networks(&world), ["default"], "a stopped cluster is not asked");
+    let image = push(&world, port, "app:dev");
+    world
+        .kina(&["start", "cluster"])
+        .success()
+        .stderr_has("Recreating registry \"kina-registry\" to join the network of cluster \"kina\"");
+    assert_eq!(registry_networks(&world), ["default", "kina-kina"]);
+    let hosts = format!("/etc/containerd/certs.d/localhost:{port}/hosts.toml");
+    let endpoint = format!("[host.\"http://{}:5000\"]", registry_ip_on(&world, "kina-kina"));
+    world.container(&["exec", "kina-control-plane", "cat", &hosts]).success().stdout_has(&endpoint);
+    crictl_pull(&world, "kina-control-plane", &image).success();
+    assert_eq!(doctor_registry(&world).0, "ok");
 }
 
 #[test]
