@@ -82,7 +82,8 @@ pub(super) async fn run<P: Provider + ImageBuilder>(
     let built = provider.build_image(&request).await;
     drop(context);
     built.context("failed to build node image")?;
-    printer.info(&format!("Image {} built: use it with `kina create cluster --image {}`", plan.tag, plan.tag));
+    let tag = shell_words::quote(&plan.tag);
+    printer.info(&format!("Image {} built: use it with `kina create cluster --image {tag}`", plan.tag));
     Ok(())
 }
 

@@ -97,7 +97,7 @@ async fn remove_resolver_files(printer: &Printer, deleted: &[String]) {
             printer.warn(&format!(
                 "{} is still there: {err}; remove it with `sudo rm {}`",
                 path.display(),
-                path.display()
+                shell_words::quote(&path.display().to_string())
             ));
         }
     }

@@ -121,7 +121,8 @@ async fn probe_node(node: &Node) -> Check {
 }
 
 fn restart(node: &Node) -> String {
-    format!("kina start cluster --name {} (and see `container logs {}`)", node.cluster, node.name)
+    let (cluster, name) = (shell_words::quote(&node.cluster), shell_words::quote(&node.name));
+    format!("kina start cluster --name {cluster} (and see `container logs {name}`)")
 }
 
 fn verdict(node: &Node, direct: &Probe, published: Option<&Probe>) -> Check {

@@ -54,7 +54,7 @@ async fn check<P: Provider>(provider: &P, registry: &RegistryVm, running: &[Node
         return Check::fail(
             REGISTRY,
             format!("registry {name:?} runs without an address"),
-            format!("`container stop {name}`, then `kina start cluster`"),
+            format!("`container stop {}`, then `kina start cluster`", shell_words::quote(name)),
         );
     };
     let now = format!("{ip}:{REGISTRY_PORT_IN_VM}");

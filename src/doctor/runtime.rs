@@ -183,7 +183,8 @@ fn dns_verdict(domains: &[String]) -> Check {
                 names.join(", ")
             ),
             format!(
-                "use another domain: `sudo container system dns delete {first}`, then e.g. `sudo container system dns create test`"
+                "use another domain: `sudo container system dns delete {}`, then e.g. `sudo container system dns create test`",
+                shell_words::quote(first)
             ),
         );
     }
@@ -236,5 +237,8 @@ mod tests {
         let bad = dns_verdict(&domains(&["test", "k8s.LOCAL."]));
         assert_eq!(bad.status, Status::Fail);
         assert!(bad.fix.unwrap().contains("dns delete k8s.LOCAL."));
+        // The domain comes from the runtime: the command shown is quoted for pasting.
+        let odd = dns_verdict(&domains(&["$(touch x) a.local"]));
+        assert!(odd.fix.unwrap().contains("`sudo container system dns delete '$(touch x) a.local'`"));
     }
 }
