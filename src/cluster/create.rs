@@ -132,6 +132,10 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
     if let Err(err) = outcome {
         printer.end(false);
         let interrupted = matches!(err.downcast_ref::<ClusterError>(), Some(ClusterError::Interrupted));
+        // The node to point the hint at: the one that failed, when one did, and only
+        // if its VM was made (or may have been), so that `--retain` can keep it.
+        let node = err.downcast_ref::<NodeFailure>().map_or(bootstrap, |f| f.node.clone());
+        let made_vm = matches!(ctx.runs.lock().unwrap().get(&node), Some(RunState::Created | RunState::InFlight));
         if opts.retain {
             printer.info(&format!("Keeping nodes of cluster {:?} (--retain)", opts.name));
         } else {
@@ -142,11 +146,9 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
         if interrupted {
             return Err(err);
         }
-        // Point the hint at the node that failed, when one did.
-        let node = err.downcast_ref::<NodeFailure>().map_or(bootstrap, |f| f.node.clone());
         return Err(ClusterError::Step {
             step: "failed to create cluster".into(),
-            node,
+            node: made_vm.then_some(node),
             retained: opts.retain,
             source: err,
         }

@@ -49,8 +49,10 @@ pub(crate) enum ClusterError {
     #[error("{step}")]
     Step {
         step: String,
-        /// The node to look at, and whether it was kept (`--retain`).
-        node: String,
+        /// The node to look at, `None` when its VM was never made (the runtime
+        /// refused it, or the create failed before it): `--retain` cannot help then.
+        node: Option<String>,
+        /// Whether the nodes were kept (`--retain`).
         retained: bool,
         #[source]
         source: anyhow::Error,
@@ -94,10 +96,14 @@ impl ClusterError {
             ClusterError::AddressClash { node, .. } => Some(format!(
                 "restart that node so the runtime gives it its next address: `container stop {node}`, then `kina start cluster`"
             )),
-            ClusterError::Step { node, retained: true, .. } => Some(format!(
+            ClusterError::Step { node: None, .. } => Some(
+                "no node VM was made: fix what the runtime says above (`container system logs` has the service's side), then run the command again"
+                    .into(),
+            ),
+            ClusterError::Step { node: Some(node), retained: true, .. } => Some(format!(
                 "the node was kept (--retain): look inside with `container logs {node}` and `container exec {node} journalctl -u kubelet`, then `kina delete cluster`"
             )),
-            ClusterError::Step { node, .. } => Some(format!(
+            ClusterError::Step { node: Some(node), .. } => Some(format!(
                 "re-run with --retain to keep the node for debugging (`container logs {node}`, `container exec {node} journalctl -u kubelet`)"
             )),
             _ => None,

@@ -64,8 +64,14 @@ fn each_failing_step_cleans_up_and_names_the_command() {
             .stderr_has(message)
             .stderr_has("Caused by: command \"")
             .stderr_has(pattern)
-            .stderr_has("injected failure")
-            .stderr_has("hint: re-run with --retain");
+            .stderr_has("injected failure");
+        // --retain is suggested only where it keeps something to look at.
+        if pattern.starts_with("run -d") {
+            run.stderr_has("hint: no node VM was made: fix what the runtime says above");
+            assert!(!run.stderr().contains("--retain"), "{}", run.stderr());
+        } else {
+            run.stderr_has("hint: re-run with --retain");
+        }
         assert!(world.container_names().is_empty(), "{pattern}: nodes left behind");
         assert_untouched(&world);
     }
@@ -84,6 +90,12 @@ fn retain_keeps_the_node_for_debugging() {
     assert_untouched(&world);
     world.remove_env("KINA_FAKE_FAIL");
     world.kina(&["delete", "cluster"]).success();
+    assert!(world.container_names().is_empty());
+    // A node the runtime refused to make is not said to be kept.
+    world.env("KINA_FAKE_FAIL", "run -d --name kina-control-plane");
+    let refused = world.kina(&["create", "cluster", "--retain"]);
+    refused.code_is(1).stderr_has("hint: no node VM was made");
+    assert!(!refused.stderr().contains("the node was kept"), "{}", refused.stderr());
     assert!(world.container_names().is_empty());
 }
 
