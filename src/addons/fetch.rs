@@ -310,4 +310,41 @@ mod tests {
         assert!(err.contains("(mirror "), "{err}");
         assert!(err.contains("empty/example.com/org/repo/v1/deploy.yaml"), "{err}");
     }
+
+    /// A port nothing listens on: without the protocol limit curl would try it
+    /// ("Failed to connect"), with it curl refuses before connecting.
+    fn closed_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    }
+
+    #[test]
+    fn curl_refuses_plain_http_unless_allowed() {
+        let url = format!("http://127.0.0.1:{}/deploy.yaml", closed_port());
+        let err = runtime().block_on(curl(&url, false)).unwrap_err();
+        assert!(err.contains("Protocol \"http\" not supported or disabled"), "{err}");
+        let allowed = runtime().block_on(curl(&url, true)).unwrap_err();
+        assert!(allowed.contains("Failed to connect"), "{allowed}");
+    }
+
+    #[test]
+    fn curl_follows_no_redirect_off_http_and_https() {
+        // A loopback http mirror that sends curl elsewhere: to ftp, which curl would
+        // otherwise follow (and fail to connect to).
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let elsewhere = format!("ftp://127.0.0.1:{}/x", closed_port());
+        let server = std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = conn.read(&mut request).unwrap();
+            let reply = format!(
+                "HTTP/1.1 302 Found\r\nLocation: {elsewhere}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            conn.write_all(reply.as_bytes()).unwrap();
+        });
+        let err = runtime().block_on(curl(&format!("http://127.0.0.1:{port}/deploy.yaml"), true)).unwrap_err();
+        server.join().unwrap();
+        assert!(err.contains("Protocol \"ftp\" not supported or disabled"), "{err}");
+    }
 }
