@@ -290,6 +290,36 @@ fn kina_start_moves_the_resolver_file_to_the_new_node_address() {
     assert!(std::fs::read_to_string(resolver_file(&world)).unwrap().contains(&format!("nameserver {after}\n")));
 }
 
+/// On macOS 26 the resolver file names the control plane's fixed address: names
+/// answer there, and a stop and start leaves the Mac's side as it was.
+#[test]
+fn names_at_a_fixed_address_need_nothing_new_after_a_restart() {
+    let mut world = World::new();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/addons");
+    world.env("KINA_ADDON_MIRROR", fixtures.display().to_string());
+    world.with_sudo_shim();
+    world.env("KINA_RESOLVER", "sudo");
+    world.kina(&["create", "cluster"]).success();
+    world.kina(&["install", "names"]).success();
+    apply(&world, WEB);
+    let fixed = "192.168.100.254";
+    assert_ne!(node_ip(&world), fixed, "the runtime's address is another one");
+    let text = std::fs::read_to_string(resolver_file(&world)).unwrap();
+    assert!(text.contains(&format!("\nnameserver {fixed}\nport 30053\n")), "{text}");
+    // That address is not on this machine: ask the fake what the cluster answers there.
+    let name = format!("web.default.{ZONE}");
+    let at = |ip: &str| world.container(&[crate::support::FAKE_DNS, ip, "30053", "udp", &name]).success().stdout();
+    assert_eq!(at(fixed), format!("NOERROR\n{fixed}\n"));
+
+    world.kina(&["stop", "cluster"]).success();
+    let started = world.kina(&["start", "cluster"]);
+    assert!(!started.success().stderr().contains("names under"), "{}", started.stderr());
+    assert_eq!(std::fs::read_to_string(resolver_file(&world)).unwrap(), text);
+    assert_eq!(world.sudo_calls().len(), 2, "mkdir and tee at install, nothing at start");
+    assert_eq!(at(fixed), format!("NOERROR\n{fixed}\n"));
+    world.kina(&["install", "names"]).success().stderr_has(&format!(" • http://{name}:8080/"));
+}
+
 #[test]
 fn a_failed_sudo_at_delete_leaves_the_file_and_says_so() {
     let mut world = world(8);

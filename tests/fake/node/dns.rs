@@ -36,7 +36,9 @@ pub fn command(state: &State, args: &[String]) -> (String, Vec<String>) {
 }
 
 fn cluster_at<'a>(state: &'a State, ip: &str) -> Option<&'a Cluster> {
-    let node = state.containers.values().find(|c| c.running() && c.ip().as_deref() == Some(ip))?;
+    // kube-proxy serves a node port on each of the node's addresses: the runtime's
+    // and a fixed one added inside the guest.
+    let node = state.containers.values().find(|c| c.running() && state.addresses(c).iter().any(|(_, a)| a == ip))?;
     match &node.node.member_of {
         Some(cp) => state.containers.get(cp)?.node.cluster.as_ref(),
         None => node.node.cluster.as_ref(),
