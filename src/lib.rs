@@ -22,6 +22,7 @@ mod kubeconfig;
 mod node;
 mod node_image;
 mod output;
+mod port_holder;
 mod provider;
 mod registry;
 mod report;

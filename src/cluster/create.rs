@@ -68,7 +68,10 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
         let err = ClusterError::NameTaken { name: taken.name.clone(), cluster: opts.name.clone() };
         return Err(anyhow::Error::new(err).context("failed to create cluster"));
     }
-    super::ports::check(&nodes, &existing, &others).context("failed to create cluster")?;
+    if let Err(err) = super::ports::check(&nodes, &existing, &others) {
+        let err = super::ports::name_the_holder(err).await;
+        return Err(anyhow::Error::new(err).context("failed to create cluster"));
+    }
     let network = match super::network::wanted() {
         true => {
             let ranges = [networking.pod_subnet.as_str(), networking.service_subnet.as_str()];

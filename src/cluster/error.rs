@@ -31,8 +31,8 @@ pub(crate) enum ClusterError {
     #[error("node {node:?} would publish host port {port}/tcp, which registry {registry:?} publishes on this Mac")]
     PortOfRegistry { port: u16, registry: String, node: String },
 
-    #[error("host port {port} is in use by another program on this Mac")]
-    PortInUse { port: String, number: u16, protocol: String },
+    #[error("host port {port} is in use by {} on this Mac", holder.as_deref().unwrap_or("another program"))]
+    PortInUse { port: String, number: u16, protocol: String, holder: Option<String> },
 
     #[error(
         "node {node:?} came back at {address}, outside the subnet {recorded} kina recorded for network {network:?}: \
@@ -84,6 +84,9 @@ impl ClusterError {
             ),
             ClusterError::PortTwiceOnNode { .. } => {
                 Some("give each of the node's extraPortMappings its own hostPort".into())
+            }
+            ClusterError::PortInUse { holder: Some(_), .. } => {
+                Some("stop that program, or choose another hostPort".into())
             }
             ClusterError::PortInUse { number, protocol, .. } => Some(format!(
                 "see which program holds it with `lsof -nP -i{protocol}:{number}`, or choose another hostPort"

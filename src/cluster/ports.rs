@@ -47,11 +47,23 @@ pub(super) fn check(planned: &[PlannedNode], existing: &[Node], others: &[Node])
                     port: describe(port),
                     number: port.host_port,
                     protocol: port.protocol.to_uppercase(),
+                    holder: None,
                 });
             }
         }
     }
     Ok(())
+}
+
+/// [`check`]'s error, with the program that holds a port in use named when `lsof` can.
+pub(super) async fn name_the_holder(err: ClusterError) -> ClusterError {
+    match err {
+        ClusterError::PortInUse { port, number, protocol, holder: None } => {
+            let holder = crate::port_holder::holder(&protocol, number).await;
+            ClusterError::PortInUse { port, number, protocol, holder }
+        }
+        other => other,
+    }
 }
 
 fn describe(port: &PortSpec) -> String {

@@ -18,8 +18,8 @@ pub(crate) enum RegistryError {
     #[error("port {port} is already used by registry {other:?}")]
     PortOfAnotherRegistry { port: u16, other: String },
 
-    #[error("host port 127.0.0.1:{0} is in use on this Mac")]
-    PortInUse(u16),
+    #[error("host port 127.0.0.1:{port} is in use by {} on this Mac", holder.as_deref().unwrap_or("another program"))]
+    PortInUse { port: u16, holder: Option<String> },
 
     #[error("host port 127.0.0.1:{port} is already published by {container:?}")]
     PortPublished { port: u16, container: String },
@@ -85,7 +85,8 @@ impl RegistryError {
             RegistryError::PortOfAnotherRegistry { other, .. } => {
                 Some(format!("use that registry with `--registry {other}`, or pick another --port"))
             }
-            RegistryError::PortInUse(port) => {
+            RegistryError::PortInUse { holder: Some(_), .. } => Some("stop that program, or pick another --port".into()),
+            RegistryError::PortInUse { port, .. } => {
                 Some(format!("pick another --port, or see what holds it with `lsof -nP -iTCP:{port} -sTCP:LISTEN`"))
             }
             RegistryError::PortPublished { .. } => Some("pick another --port".into()),

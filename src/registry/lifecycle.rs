@@ -120,7 +120,8 @@ async fn check_before_create<P: Provider + RegistryRuntime>(provider: &P, name: 
         return Err(RegistryError::PortPublished { port, container: publisher.name.clone() }.into());
     }
     if port_in_use_on_the_mac(port) {
-        return Err(RegistryError::PortInUse(port).into());
+        let holder = crate::port_holder::holder("tcp", port).await;
+        return Err(RegistryError::PortInUse { port, holder }.into());
     }
     Ok(())
 }

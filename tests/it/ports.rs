@@ -64,7 +64,7 @@ fn mapping_config(world: &World, file: &str, mappings: &[(&str, u16)]) -> String
 
 #[test]
 fn kina_names_the_cluster_or_program_holding_a_port_before_creating_anything() {
-    let world = World::new();
+    let mut world = World::new();
     let port = free_port();
     let config = mapping_config(&world, "one.yaml", &[("127.0.0.1", port)]);
     world.kina(&["create", "cluster", "--name", "one", "--config", &config]).success();
@@ -86,9 +86,21 @@ fn kina_names_the_cluster_or_program_holding_a_port_before_creating_anything() {
     world
         .kina(&["create", "cluster", "--name", "two", "--config", &config])
         .code_is(1)
+        .stderr_has(&format!("host port 127.0.0.1:{port}/tcp is in use by "))
+        .stderr_has(&format!(" (pid {}) on this Mac", std::process::id()))
+        .stderr_has("hint: stop that program, or choose another hostPort");
+    assert!(!world.fake_calls().iter().any(|c| c.starts_with("run ")), "{:?}", world.fake_calls());
+    // When lsof does not see the holder (another user's program), kina says how to look.
+    let bin = world.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("lsof"), "#!/bin/sh\nexit 1\n").unwrap();
+    std::fs::set_permissions(bin.join("lsof"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    world.env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()));
+    let unnamed = world.kina(&["create", "cluster", "--name", "two", "--config", &config]);
+    unnamed
+        .code_is(1)
         .stderr_has(&format!("host port 127.0.0.1:{port}/tcp is in use by another program on this Mac"))
         .stderr_has(&format!("hint: see which program holds it with `lsof -nP -iTCP:{port}`"));
-    assert!(!world.fake_calls().iter().any(|c| c.starts_with("run ")), "{:?}", world.fake_calls());
     drop(held);
     world.kina(&["create", "cluster", "--name", "two", "--config", &config]).success();
 }

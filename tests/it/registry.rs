@@ -490,8 +490,9 @@ fn refusals_come_before_anything_is_made() {
     world
         .kina(&["create", "registry", "--port", &port])
         .failure()
-        .stderr_has(&format!("host port 127.0.0.1:{port} is in use on this Mac"))
-        .stderr_has("lsof");
+        .stderr_has(&format!("host port 127.0.0.1:{port} is in use by "))
+        .stderr_has(&format!(" (pid {}) on this Mac", std::process::id()))
+        .stderr_has("hint: stop that program, or pick another --port");
     assert!(world.container_names().is_empty());
 
     // The runtime refuses the registry's `run`: its command, its stderr and a hint.
@@ -538,7 +539,7 @@ fn a_create_refused_or_failed_leaves_no_registry_it_made() {
     let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let held_port = held.local_addr().unwrap().port();
     let refused = world.kina_stdin(&["create", "cluster", "--registry", "--config", "-"], &kina_config(held_port));
-    refused.failure().stderr_has(&format!("host port 127.0.0.1:{held_port} is in use on this Mac"));
+    refused.failure().stderr_has(&format!("host port 127.0.0.1:{held_port} is in use by "));
     assert!(!refused.stderr().contains("Deleted registry"), "{}", refused.stderr());
     assert!(world.container_names().is_empty());
     drop(held);
