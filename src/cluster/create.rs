@@ -212,7 +212,10 @@ async fn check_before_create<P: Provider>(
     Ok((runtime, existing, others))
 }
 
-async fn run_actions<P: Provider>(ctx: &mut Context<'_, P>, registry: Option<&ClusterRegistry>) -> anyhow::Result<()> {
+async fn run_actions<P: Provider + RegistryRuntime>(
+    ctx: &mut Context<'_, P>,
+    registry: Option<&ClusterRegistry>,
+) -> anyhow::Result<()> {
     for action in Action::BOOT {
         ctx.printer.start(&action.label(ctx));
         action.execute(ctx).await?;
@@ -226,7 +229,7 @@ async fn run_actions<P: Provider>(ctx: &mut Context<'_, P>, registry: Option<&Cl
     match registry {
         Some(ClusterRegistry::Vm(registry)) => {
             ctx.printer.start(&format!("Connecting registry {:?} (localhost:{}) 🗄️", registry.name, registry.port));
-            crate::registry::connect(ctx.provider, &ctx.cluster, registry).await?;
+            crate::registry::connect(ctx.provider, ctx.printer, &ctx.cluster, &registry.name).await?;
         }
         Some(ClusterRegistry::InNode(registry)) => {
             let label = format!("Starting registry {:?} in the node (localhost:{}) 🗄️", registry.name, registry.port);
@@ -306,6 +309,11 @@ async fn ensure_registry<P: Provider + RegistryRuntime>(
     made: &mut MadeRegistry,
 ) -> anyhow::Result<ClusterRegistry> {
     let volume = crate::registry::volume_name(request.name());
+    // Listed and changed under the lock: another command's change in between would be lost.
+    let lock = match request {
+        RegistryRequest::Vm { .. } => Some(crate::registry::lock(printer).await.context("failed to create cluster")?),
+        RegistryRequest::InNode(_) => None,
+    };
     let listed = provider.list_registries().await.context("failed to create cluster")?;
     let fresh = !listed.iter().any(|r| r.name == request.name());
     if fresh && !provider.volume_exists(&volume).await.context("failed to create cluster")? {
@@ -334,7 +342,9 @@ async fn ensure_registry<P: Provider + RegistryRuntime>(
             } else {
                 made.before = listed.iter().find(|r| r.name == *name && r.is_vm()).cloned();
             }
+            let lock = lock.expect("taken for a registry VM");
             let vm = crate::registry::ensure_for_cluster(
+                &lock,
                 provider,
                 printer,
                 name,
@@ -375,7 +385,8 @@ async fn release_and_delete<P: Provider + RegistryRuntime>(
     printer: &Printer,
     network: &str,
 ) -> anyhow::Result<()> {
-    crate::registry::release_networks(provider, printer, &[network.to_string()], None).await?;
+    let lock = crate::registry::lock(printer).await?;
+    crate::registry::release_networks(&lock, provider, printer, &[network.to_string()]).await?;
     provider.delete_network(network).await?;
     Ok(())
 }

@@ -11,13 +11,26 @@ use crate::output::Printer;
 use crate::provider::registry::{RegistryRuntime, RegistryVm};
 use crate::provider::{NodeCommand, NodeHandle, NodeState, Provider, ProviderError};
 
-/// Writes `hosts.toml` for the registry on every node of `cluster` and applies the
+/// Writes `hosts.toml` for registry `name` on every node of `cluster` and applies the
 /// `local-registry-hosting` ConfigMap. The nodes' containerd must read `certs.d`
 /// (the create adds [`super::CONTAINERD_PATCH`]); containerd reads `hosts.toml` at
-/// each pull, so no restart is needed.
-pub(crate) async fn connect<P: Provider>(provider: &P, cluster: &str, registry: &RegistryVm) -> anyhow::Result<()> {
+/// each pull, so no restart is needed. The registry's address is read under the
+/// registry lock: another command may have recreated it since the create made it.
+pub(crate) async fn connect<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    cluster: &str,
+    name: &str,
+) -> anyhow::Result<()> {
+    let _lock = super::lock(printer).await?;
+    let registry = provider
+        .list_registries()
+        .await?
+        .into_iter()
+        .find(|r| r.name == name && r.is_vm())
+        .ok_or_else(|| RegistryError::Missing(name.to_string()))?;
     let nodes = node::control_plane_first(node::list(provider, cluster).await?, cluster)?;
-    let ip = address_for(registry, cluster, &nodes)?;
+    let ip = address_for(&registry, cluster, &nodes)?;
     write_all(provider, &nodes, registry.port, &super::vm_endpoint(ip)).await
 }
 
@@ -96,6 +109,7 @@ pub(crate) async fn heal_cluster<P: Provider + RegistryRuntime>(
     printer: &Printer,
     cluster: &str,
 ) -> anyhow::Result<()> {
+    let _lock = super::lock(printer).await?;
     if point_at_registries(provider, printer, cluster, Join::Yes).await? {
         super::lifecycle::follow(provider, printer).await?;
     }

@@ -18,6 +18,12 @@ pub(crate) enum RegistryError {
     #[error("port {port} is already used by registry {other:?}")]
     PortOfAnotherRegistry { port: u16, other: String },
 
+    #[error("could not lock {path}: {reason}")]
+    Lock { path: String, reason: String },
+
+    #[error("another kina command has been changing a registry for {waited} minutes (it holds {path})")]
+    LockHeld { path: String, waited: u64 },
+
     #[error("host port 127.0.0.1:{port} is in use by {} on this Mac", holder.as_deref().unwrap_or("another program"))]
     PortInUse { port: u16, holder: Option<String> },
 
@@ -85,6 +91,12 @@ impl RegistryError {
             RegistryError::PortOfAnotherRegistry { other, .. } => {
                 Some(format!("use that registry with `--registry {other}`, or pick another --port"))
             }
+            RegistryError::Lock { .. } => Some("check that kina's cache directory is writable".into()),
+            RegistryError::LockHeld { .. } => Some(
+                "wait for that command to finish (`ps -ef | grep kina` shows it), or stop it with Ctrl-C; \
+                 the lock goes with it"
+                    .into(),
+            ),
             RegistryError::PortInUse { holder: Some(_), .. } => Some("stop that program, or pick another --port".into()),
             RegistryError::PortInUse { port, .. } => {
                 Some(format!("pick another --port, or see what holds it with `lsof -nP -iTCP:{port} -sTCP:LISTEN`"))

@@ -83,6 +83,7 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
     name: &str,
     port: u16,
 ) -> anyhow::Result<RegistryVm> {
+    let _lock = super::lock(printer).await.context("failed to create registry")?;
     check_before_create(provider, name, port).await.context("failed to create registry")?;
     let networks = networks_of_clusters_using(provider, port).await.context("failed to create registry")?;
     let networks = networks_for_clusters(&[], &networks.iter().map(String::as_str).collect::<Vec<_>>());
@@ -158,7 +159,7 @@ pub(super) async fn remake<P: Provider + RegistryRuntime>(
         Ok(vm) => return Ok(vm),
         Err(err) => err,
     };
-    let (restored, cause) = match restore(provider, printer, registry).await {
+    let (restored, cause) = match run_as_it_was(provider, printer, registry).await {
         Ok(()) => (true, format!("{err:#}")),
         Err(again) => (false, format!("{err:#}; running it as it was: {again:#}")),
     };
@@ -169,6 +170,16 @@ pub(super) async fn remake<P: Provider + RegistryRuntime>(
 /// the networks it had (`before`, as listed before), and the clusters that use it
 /// pointed at it; nothing when its VM is there.
 pub(crate) async fn restore<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    before: &RegistryVm,
+) -> anyhow::Result<()> {
+    let _lock = super::lock(printer).await?;
+    run_as_it_was(provider, printer, before).await
+}
+
+/// [`restore`] for a caller that holds the registry lock.
+async fn run_as_it_was<P: Provider + RegistryRuntime>(
     provider: &P,
     printer: &Printer,
     before: &RegistryVm,
@@ -217,10 +228,11 @@ async fn running<P: RegistryRuntime>(provider: &P, name: &str) -> anyhow::Result
 }
 
 /// The registry a new cluster connects to: reused if it exists in `existing` (the
-/// registries as just listed; started if stopped, recreated with the cluster's network
-/// if it lacks it), created otherwise. `cluster_network`: the cluster's own network,
-/// `None` for a cluster on the runtime's default network.
+/// registries as listed under `_lock`; started if stopped, recreated with the cluster's
+/// network if it lacks it), created otherwise. `cluster_network`: the cluster's own
+/// network, `None` for a cluster on the runtime's default network.
 pub(crate) async fn ensure_for_cluster<P: Provider + RegistryRuntime>(
+    _lock: &super::RegistryLock,
     provider: &P,
     printer: &Printer,
     name: &str,
@@ -298,21 +310,18 @@ pub(super) async fn follow<P: Provider + RegistryRuntime>(provider: &P, printer:
 /// Before `networks` are deleted: every registry VM on any of them is recreated
 /// without them (the runtime refuses to delete a network a container names, even a
 /// stopped one, and a VM cannot leave a network), its volume kept, and running
-/// clusters follow its new addresses. One listing for all of them (`listed`, when the
-/// caller has it), so a registry on two doomed networks is recreated once.
+/// clusters follow its new addresses. One listing (under `_lock`) for all of them, so
+/// a registry on two doomed networks is recreated once.
 pub(crate) async fn release_networks<P: Provider + RegistryRuntime>(
+    _lock: &super::RegistryLock,
     provider: &P,
     printer: &Printer,
     networks: &[String],
-    listed: Option<Registries>,
 ) -> anyhow::Result<()> {
     if networks.is_empty() {
         return Ok(());
     }
-    let listed = match listed {
-        Some(listed) => listed,
-        None => provider.list_registries().await?,
-    };
+    let listed = provider.list_registries().await?;
     let holding: Vec<RegistryVm> =
         listed.into_iter().filter(|r| r.is_vm() && r.networks.iter().any(|n| networks.contains(n))).collect();
     for registry in &holding {
@@ -339,6 +348,7 @@ pub(crate) async fn delete<P: Provider + RegistryRuntime>(
     name: &str,
 ) -> anyhow::Result<()> {
     provider.preflight(Purpose::ManageNodes).await.context("failed to delete registry")?;
+    let _lock = super::lock(printer).await.context("failed to delete registry")?;
     let registries = provider.list_registries().await.context("failed to delete registry")?;
     let Some(registry) = registries.into_iter().find(|r| r.name == name) else {
         // macOS 15: what is left of a registry that ran inside a deleted cluster's node.

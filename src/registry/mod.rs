@@ -13,11 +13,13 @@ mod connect;
 mod error;
 pub(crate) mod in_node;
 mod lifecycle;
+mod lock;
 pub(crate) mod logs;
 
 pub(crate) use connect::{clusters_using, connect, heal_cluster};
 pub(crate) use error::RegistryError;
 pub(crate) use lifecycle::{create, delete, ensure_for_cluster, list, push_command, release_networks, restore};
+pub(crate) use lock::{RegistryLock, hold as lock};
 
 use crate::provider::registry::REGISTRY_PORT_IN_VM;
 

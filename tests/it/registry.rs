@@ -481,6 +481,55 @@ fn a_registry_joins_only_the_networks_of_clusters_that_use_it() {
     assert_eq!(doctor_registry(&world).0, "ok");
 }
 
+/// Two creates that change the registry at once take turns: the second waits while the
+/// first recreates it, and neither loses the other's network.
+#[test]
+fn creates_that_change_the_registry_take_turns() {
+    let mut world = registry_world();
+    let port = free_port();
+    world
+        .kina_stdin(&["create", "cluster", "--name", "one", "--registry", "--config", "-"], &kina_config(port))
+        .success();
+    let image = push(&world, port, "app:dev");
+
+    // The first holds the registry lock while it recreates the registry for its network.
+    world.world.env("KINA_FAKE_HANG", "--network kina-two --progress");
+    let mut first = world.kina_command(&["create", "cluster", "--name", "two", "--registry"]);
+    let first = first.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    world.wait_for_hang("--network kina-two --progress");
+    world.world.remove_env("KINA_FAKE_HANG");
+
+    let waiting = world.path("second.stderr");
+    let second = world
+        .kina_command(&["create", "cluster", "--name", "three", "--registry"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&waiting).unwrap())
+        .spawn()
+        .unwrap();
+    crate::support::wait_until("the second create to wait for the registry", || {
+        std::fs::read_to_string(&waiting)
+            .unwrap_or_default()
+            .contains("Waiting for another kina command that is changing a registry")
+    });
+
+    // Interrupted, the first puts the registry back as it was (or the second makes it
+    // again, whichever gets the lock first); the second then adds its network.
+    assert!(std::process::Command::new("kill").args(["-INT", &first.id().to_string()]).status().unwrap().success());
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(first.status.code(), Some(130), "{}", String::from_utf8_lossy(&first.stderr));
+    let second = second.wait_with_output().unwrap();
+    assert!(second.status.success(), "{}", std::fs::read_to_string(&waiting).unwrap());
+
+    assert_eq!(registry_networks(&world), ["default", "kina-one", "kina-three"]);
+    assert!(!world.container_names().iter().any(|n| n.starts_with("two-")));
+    let hosts = format!("/etc/containerd/certs.d/localhost:{port}/hosts.toml");
+    for (node, network) in [("one-control-plane", "kina-one"), ("three-control-plane", "kina-three")] {
+        let endpoint = format!("[host.\"http://{}:5000\"]", registry_ip_on(&world, network));
+        world.container(&["exec", node, "cat", &hosts]).success().stdout_has(&endpoint);
+        crictl_pull(&world, node, &image).success();
+    }
+}
+
 #[test]
 fn refusals_come_before_anything_is_made() {
     let world = registry_world();
