@@ -188,6 +188,45 @@ fn without_a_terminal_kina_prints_the_commands_instead_of_running_sudo() {
     assert_eq!(volumes.trim(), "config-volume");
 }
 
+/// Runs `kina args` on a terminal (util-linux `script` gives it a pty) with `answer`
+/// typed in: what the terminal showed.
+fn kina_on_a_terminal(world: &World, args: &[&str], answer: &str) -> String {
+    let line = std::iter::once(crate::support::KINA).chain(args.iter().copied()).collect::<Vec<_>>();
+    let mut script = world.command_for("script", &["-q", "-e", "-c", &shell_words::join(line), "/dev/null"]);
+    script.env("SHELL", "/bin/sh").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+    let mut child = script.spawn().expect("script (util-linux)");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(answer.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    assert!(out.status.success(), "{shown}");
+    shown
+}
+
+#[test]
+fn on_a_terminal_kina_asks_before_each_sudo() {
+    let world = world(9);
+    world.kina(&["create", "cluster"]).success();
+    let file = resolver_file(&world);
+    let question = format!("Write {} with sudo? [y/N]", file.display());
+
+    let declined = kina_on_a_terminal(&world, &["install", "names"], "n\n");
+    assert!(declined.contains(&question), "{declined}");
+    assert!(declined.contains("kina did not run sudo; to do it yourself, run:"), "{declined}");
+    assert!(!file.exists());
+    assert!(world.sudo_calls().is_empty());
+
+    let accepted = kina_on_a_terminal(&world, &["install", "names"], "y\n");
+    assert!(accepted.contains(&question), "{accepted}");
+    assert!(file.exists(), "{accepted}");
+    assert_eq!(world.sudo_calls().len(), 2, "mkdir and tee");
+
+    let deleted = kina_on_a_terminal(&world, &["delete", "cluster"], "yes\n");
+    assert!(deleted.contains(&format!("Remove {} with sudo? [y/N]", file.display())), "{deleted}");
+    assert!(!file.exists());
+    assert_eq!(world.sudo_calls().last().unwrap(), &format!("rm -f {}", file.display()));
+}
+
 #[test]
 fn a_file_kina_did_not_write_is_left_alone() {
     let mut world = world(4);
