@@ -23,12 +23,7 @@ pub(crate) async fn connect<P: Provider + RegistryRuntime>(
     name: &str,
 ) -> anyhow::Result<()> {
     let _lock = super::lock(printer).await?;
-    let registry = provider
-        .list_registries()
-        .await?
-        .into_iter()
-        .find(|r| r.name == name && r.is_vm())
-        .ok_or_else(|| RegistryError::Missing(name.to_string()))?;
+    let registry = super::lifecycle::listed_vm(provider, name).await?;
     let nodes = node::control_plane_first(node::list(provider, cluster).await?, cluster)?;
     let ip = address_for(&registry, cluster, &nodes)?;
     write_all(provider, &nodes, registry.port, &super::vm_endpoint(ip)).await

@@ -213,14 +213,18 @@ async fn run_vm<P: Provider + RegistryRuntime>(
     running(provider, name).await
 }
 
-/// The registry `name`, which must be running and have an address.
-async fn running<P: RegistryRuntime>(provider: &P, name: &str) -> anyhow::Result<RegistryVm> {
-    let registry = provider
-        .list_registries()
-        .await?
+/// The registry VM `name`, as listed now.
+pub(super) async fn listed_vm<P: RegistryRuntime>(provider: &P, name: &str) -> anyhow::Result<RegistryVm> {
+    let listed = provider.list_registries().await?;
+    Ok(listed
         .into_iter()
         .find(|r| r.name == name && r.is_vm())
-        .ok_or_else(|| RegistryError::Missing(name.to_string()))?;
+        .ok_or_else(|| RegistryError::Missing(name.to_string()))?)
+}
+
+/// The registry `name`, which must be running and have an address.
+async fn running<P: RegistryRuntime>(provider: &P, name: &str) -> anyhow::Result<RegistryVm> {
+    let registry = listed_vm(provider, name).await?;
     if registry.state != NodeState::Running || registry.ipv4.is_none() {
         return Err(RegistryError::NoAddress { name: name.to_string() }.into());
     }
