@@ -15,6 +15,8 @@ pub struct Options {
 pub struct Parsed {
     /// Options as given, with their values: (`"--now"`, None), (`"-n"`, Some("5")).
     pub options: Vec<(String, Option<String>)>,
+    /// For each option, the index in `args` of the argument it was given in.
+    pub origins: Vec<usize>,
     pub operands: Vec<String>,
 }
 
@@ -24,18 +26,31 @@ impl Parsed {
     }
 }
 
-fn short_arity(opts: &Options, c: char) -> Option<bool> {
+/// Whether a short option takes a value: never, always (`c:`), or only glued to it (`c::`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Arity {
+    Flag,
+    Required,
+    Optional,
+}
+
+fn short_arity(opts: &Options, c: char) -> Option<Arity> {
     let spec: Vec<char> = opts.short.chars().collect();
     let at = spec.iter().position(|s| *s == c && c != ':')?;
-    Some(spec.get(at + 1) == Some(&':'))
+    Some(match (spec.get(at + 1), spec.get(at + 2)) {
+        (Some(':'), Some(':')) => Arity::Optional,
+        (Some(':'), _) => Arity::Required,
+        _ => Arity::Flag,
+    })
 }
 
 /// Parses `args`, or returns glibc's message (without the program prefix's newline).
 pub fn parse(prog: &str, opts: &Options, args: &[String]) -> Result<Parsed, String> {
-    let mut parsed = Parsed { options: vec![], operands: vec![] };
+    let mut parsed = Parsed { options: vec![], origins: vec![], operands: vec![] };
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
+        let origin = i;
         i += 1;
         if a == "--" {
             parsed.operands.extend(args[i..].iter().cloned());
@@ -59,10 +74,11 @@ pub fn parse(prog: &str, opts: &Options, args: &[String]) -> Result<Parsed, Stri
             let (full, arity) = match (exact, candidates.as_slice()) {
                 (Some(spec), _) => *spec,
                 (None, [one]) => **one,
-                (None, []) => return Err(format!("{prog}: unrecognized option '--{name}'")),
+                // glibc quotes the whole argument, `=value` and all.
+                (None, []) => return Err(format!("{prog}: unrecognized option '{a}'")),
                 (None, many) => {
                     let names: Vec<String> = many.iter().map(|(n, _)| format!("'--{n}'")).collect();
-                    return Err(format!("{prog}: option '--{name}' is ambiguous; possibilities: {}", names.join(" ")));
+                    return Err(format!("{prog}: option '{a}' is ambiguous; possibilities: {}", names.join(" ")));
                 }
             };
             let value = match (arity, inline) {
@@ -75,16 +91,21 @@ pub fn parse(prog: &str, opts: &Options, args: &[String]) -> Result<Parsed, Stri
                 (_, v) => v,
             };
             parsed.options.push((format!("--{full}"), value));
+            parsed.origins.push(origin);
         } else if a.len() > 1 && a.starts_with('-') {
             let chars: Vec<char> = a[1..].chars().collect();
             let mut j = 0;
             while j < chars.len() {
                 let c = chars[j];
+                let rest: String = chars[j + 1..].iter().collect();
                 match short_arity(opts, c) {
                     None => return Err(format!("{prog}: invalid option -- '{c}'")),
-                    Some(false) => parsed.options.push((format!("-{c}"), None)),
-                    Some(true) => {
-                        let rest: String = chars[j + 1..].iter().collect();
+                    Some(Arity::Flag) => parsed.options.push((format!("-{c}"), None)),
+                    Some(Arity::Optional) => {
+                        parsed.options.push((format!("-{c}"), (!rest.is_empty()).then_some(rest)));
+                        break;
+                    }
+                    Some(Arity::Required) => {
                         let value = if !rest.is_empty() {
                             rest
                         } else if i < args.len() {
@@ -99,6 +120,7 @@ pub fn parse(prog: &str, opts: &Options, args: &[String]) -> Result<Parsed, Stri
                 }
                 j += 1;
             }
+            parsed.origins.resize(parsed.options.len(), origin);
         } else {
             parsed.operands.push(a.clone());
         }
@@ -270,6 +292,11 @@ mod tests {
         assert_eq!(p.options[1], ("-u".into(), Some("kubelet".into())));
         assert_eq!(p.options[2], ("-n".into(), Some("5".into())));
         assert_eq!(p.operands, ["-x"]);
+        assert_eq!(p.origins, [0, 1, 3]);
+        // An optional value is only ever glued to its option.
+        let p = parse("sysctl", &SYSCTL, &v(&["-p", "/etc/sysctl.conf", "-pfile"])).unwrap();
+        assert_eq!(p.options, [("-p".into(), None), ("-p".into(), Some("file".into()))]);
+        assert_eq!(p.operands, ["/etc/sysctl.conf"]);
         // A unique prefix names a long option.
         assert!(parse("systemctl", &SYSTEMCTL, &v(&["--no-pag", "status"])).unwrap().has(None, "no-pager"));
     }
@@ -278,6 +305,11 @@ mod tests {
     fn bad_options_get_glibcs_messages() {
         let err = |prog, opts, args: &[&str]| parse(prog, opts, &v(args)).unwrap_err();
         assert_eq!(err("systemctl", &SYSTEMCTL, &["--bogus"]), "systemctl: unrecognized option '--bogus'");
+        assert_eq!(err("systemctl", &SYSTEMCTL, &["--bogus=1"]), "systemctl: unrecognized option '--bogus=1'");
+        assert_eq!(
+            err("systemctl", &SYSTEMCTL, &["--no=x"]).split(';').next().unwrap(),
+            "systemctl: option '--no=x' is ambiguous"
+        );
         assert_eq!(err("systemctl", &SYSTEMCTL, &["-Z"]), "systemctl: invalid option -- 'Z'");
         assert_eq!(err("journalctl", &JOURNALCTL, &["-u"]), "journalctl: option requires an argument -- 'u'");
         assert_eq!(err("journalctl", &JOURNALCTL, &["--unit"]), "journalctl: option '--unit' requires an argument");
