@@ -114,6 +114,42 @@ impl Node {
         out
     }
 
+    /// A file, or a directory and everything below it, as paths relative to it (`""`
+    /// is itself), each with its content if it is a file; parents come first.
+    pub fn tree(&self, dir: &str) -> Vec<(String, Option<String>)> {
+        let root = norm(dir);
+        if let Some(text) = self.files.get(&root) {
+            return vec![(String::new(), Some(text.clone()))];
+        }
+        let prefix = if root == "/" { "/".to_string() } else { format!("{root}/") };
+        let mut out = vec![(String::new(), None)];
+        let below = |p: &String| p.strip_prefix(&prefix).map(str::to_string);
+        out.extend(self.dirs.iter().filter_map(below).filter(|r| !r.is_empty()).map(|r| (r, None)));
+        out.extend(self.files.iter().filter_map(|(p, text)| below(p).map(|r| (r, Some(text.clone())))));
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// Puts a copy of the tree at `src` at `dst` (whose parent exists).
+    pub fn copy_tree(&mut self, src: &str, dst: &str) {
+        let dst = norm(dst);
+        for (rel, content) in self.tree(src) {
+            let path = if rel.is_empty() { dst.clone() } else { format!("{dst}/{rel}") };
+            match content {
+                Some(text) => {
+                    self.files.insert(path, text);
+                }
+                None => {
+                    self.dirs.insert(path);
+                }
+            }
+        }
+    }
+
+    pub fn is_empty_dir(&self, path: &str) -> bool {
+        self.is_dir(path) && self.list(path).is_empty()
+    }
+
     /// Replaces every whole occurrence of IPv4 `old` with `new` in one file.
     pub fn replace_ip_in(&mut self, path: &str, old: &str, new: &str) {
         if let Some(text) = self.files.get_mut(path) {

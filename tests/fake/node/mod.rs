@@ -12,6 +12,7 @@ pub mod dns;
 pub mod endpoints;
 pub mod envoy;
 pub mod exec;
+pub mod file_tools;
 pub mod files;
 pub mod getopt;
 pub mod image_files;
@@ -43,6 +44,8 @@ pub mod programs;
 pub mod registry_pull;
 pub mod render;
 pub mod root;
+pub mod test_expr;
+pub mod tool_options;
 pub mod units;
 pub mod urfave;
 pub mod workloads;
@@ -79,6 +82,14 @@ impl Ctx<'_> {
     pub fn take_stdin_bytes(&mut self) -> Vec<u8> {
         self.stdin.take().unwrap_or_default()
     }
+
+    /// One line of stdin (an answer to a prompt), leaving the rest; `None` at its end.
+    pub fn read_stdin_line(&mut self) -> Option<String> {
+        let bytes = self.stdin.as_mut().filter(|b| !b.is_empty())?;
+        let end = bytes.iter().position(|b| *b == b'\n').map_or(bytes.len(), |i| i + 1);
+        let line: Vec<u8> = bytes.drain(..end).collect();
+        Some(String::from_utf8_lossy(&line).trim_end_matches('\n').to_string())
+    }
 }
 
 /// `/usr/bin/kubeadm` → `kubeadm`.
@@ -110,7 +121,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String], in_shell: bool) -> Out {
             Some(path) => kina_lb::program(ctx, &path, args),
             None => not_found(first, in_shell),
         },
-        name => match programs::run(ctx, name, args) {
+        _ => match programs::run(ctx, first, args) {
             Some(out) => out,
             None => not_found(first, in_shell),
         },
