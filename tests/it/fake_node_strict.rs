@@ -3,6 +3,7 @@
 //! configuration it is given (kubeadmConfigPatches reach it unchecked by kina).
 
 use crate::support::{Run, World};
+use std::process::{Command, Stdio};
 
 fn node(world: &World, name: &str, image: &str) {
     world
@@ -98,6 +99,174 @@ fn node_tools_refuse_unknown_options_as_the_real_ones_do() {
     exec(&world, "node1", &["ip", "-o", "link", "show", "eth0"]).success();
     exec(&world, "node1", &["sysctl", "-n", "vm.max_map_count"]).success();
     exec(&world, "node1", &["journalctl", "--no-pager", "-u", "containerd.service"]).success();
+}
+
+/// What the test machine's own program answers to `argv`: (exit code, stdout,
+/// stderr). Its coreutils 9.1, procps-ng 4.0.2 and hostname 3.23 are Debian
+/// bookworm's, as in kindest/node; it runs in the node's C locale, in an empty
+/// directory, so the operands below name nothing.
+fn real(argv: &[&str]) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(argv[0])
+        .args(&argv[1..])
+        .env("LC_ALL", "C")
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the real {}: {e}", argv[0]));
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+/// The fake node answers `argv` exactly as the real program does.
+#[track_caller]
+fn same_as_real(world: &World, argv: &[&str]) -> i32 {
+    let (code, stdout, stderr) = real(argv);
+    let fake = exec(world, "node1", argv);
+    assert_eq!(
+        (fake.code(), fake.stdout(), fake.stderr()),
+        (code, stdout, stderr),
+        "the fake node's {argv:?} (left) differs from the real program's (right)"
+    );
+    code
+}
+
+/// The node's programs that kina and its scripts exec directly, each with a short
+/// option the real one lacks and harmless operands.
+const DIRECT: &[(&str, &str, &[&str])] = &[
+    ("cat", "-Z", &[]),
+    ("cp", "-Q", &["a", "b"]),
+    ("mv", "-Q", &["a", "b"]),
+    ("mkdir", "-Q", &["a"]),
+    ("rm", "-Q", &["a"]),
+    ("tee", "-Q", &[]),
+    ("ls", "-y", &["a"]),
+    ("chmod", "-Z", &["0755", "a"]),
+    ("chown", "-Z", &["root", "a"]),
+    ("sleep", "-Z", &["1"]),
+    ("nproc", "-Z", &[]),
+    ("uname", "-Z", &[]),
+    ("hostname", "-Z", &[]),
+    ("pgrep", "-Z", &["kubelet"]),
+];
+
+#[test]
+fn direct_execs_refuse_unknown_options_as_the_real_programs_do() {
+    let world = World::new();
+    node(&world, "node1", "kindest/node:v1.35.5");
+    for (program, short, operands) in DIRECT {
+        for bad in ["--bogus", "--bogus=1", short] {
+            let mut argv = vec![*program, bad];
+            argv.extend_from_slice(operands);
+            assert_ne!(same_as_real(&world, &argv), 0, "the real {argv:?} succeeded: pick another option");
+        }
+        // GNU getopt permutes: an option after the operands is still an option.
+        let mut argv = vec![*program];
+        argv.extend_from_slice(operands);
+        argv.push("--bogus");
+        same_as_real(&world, &argv);
+    }
+    // echo, test and [ take no options: the words are printed or tested.
+    for argv in [
+        &["echo", "--bogus", "-Z", "--", "-n"][..],
+        &["echo", "-ne", "a\\tb"],
+        &["echo", "-nx", "a"],
+        &["test", "--bogus"],
+        &["test", "-Z"],
+        &["test", "-Z", "x"],
+        &["test", "a", "b", "c"],
+        &["test", "1", "-eq", "x"],
+        &["test", "(", "x", "-a", "y"],
+        &["test", "-n", "-a", "-n"],
+        &["[", "--bogus", "]"],
+        &["[", "-Z", "x", "]"],
+        &["[", "x"],
+    ] {
+        same_as_real(&world, argv);
+    }
+    // Values, abbreviations and operands are checked as the real programs check them.
+    for argv in [
+        &["cp", "--r", "a", "b"][..],
+        &["cp", "--force=1", "a", "b"],
+        &["cp", "--sparse=a", "a", "b"],
+        &["cp", "--preserve=mode,bogus", "a", "b"],
+        &["cp", "a"],
+        &["cp", "-t"],
+        &["mv"],
+        &["mkdir", "-m"],
+        &["mkdir", "-m", "999", "a"],
+        &["mkdir"],
+        &["rm", "--interactive=bogus", "a"],
+        &["rm"],
+        &["rm", "-f"],
+        &["tee", "--output-error=x"],
+        &["ls", "--sort=bogus"],
+        &["ls", "-w", "x"],
+        &["chmod", "999", "a"],
+        &["chmod", "-Rw", "a"],
+        &["chmod", "0755"],
+        &["chown", "nobody2", "a"],
+        &["chown", "root:bogus", "a"],
+        &["nproc", "--ignore=x"],
+        &["nproc", "x"],
+        &["uname", "x"],
+        &["uname", "--k"],
+        &["sleep"],
+        &["sleep", "x"],
+        &["hostname", "--f"],
+        &["pgrep"],
+        &["pgrep", "a", "b"],
+        &["pgrep", "-d"],
+    ] {
+        same_as_real(&world, argv);
+    }
+}
+
+#[test]
+fn direct_execs_of_what_kina_runs_still_work() {
+    let world = World::new();
+    node(&world, "node1", "kindest/node:v1.35.5");
+    let stdin = |argv: &[&str], text: &str| {
+        let mut args = vec!["exec", "-i", "node1"];
+        args.extend_from_slice(argv);
+        world.container_stdin(&args, text)
+    };
+    exec(&world, "node1", &["mkdir", "-p", "/etc/containerd/certs.d/localhost:5001"]).success();
+    stdin(&["cp", "/dev/stdin", "/etc/containerd/certs.d/localhost:5001/hosts.toml"], "server = 'x'\n").success();
+    exec(&world, "node1", &["cat", "/etc/containerd/certs.d/localhost:5001/hosts.toml"])
+        .success()
+        .stdout_is("server = 'x'\n");
+    stdin(&["cp", "/dev/stdin", "/tmp/kina-lb.new"], "#!/bin/sh\n").success();
+    exec(&world, "node1", &["chmod", "0755", "/tmp/kina-lb.new"]).success();
+    exec(&world, "node1", &["mv", "-f", "/tmp/kina-lb.new", "/usr/local/bin/kina-lb"]).success();
+    exec(&world, "node1", &["test", "-e", "/usr/local/bin/kina-lb"]).success();
+    exec(&world, "node1", &["test", "-e", "/tmp/kina-lb.new"]).code_is(1);
+    exec(&world, "node1", &["rm", "-f", "/usr/local/bin/kina-lb", "/etc/nope"]).success();
+    exec(&world, "node1", &["test", "-e", "/usr/local/bin/kina-lb"]).code_is(1);
+    exec(&world, "node1", &["cat", "/kind/version"]).success().stdout_is("v1.35.5\n");
+    exec(&world, "node1", &["uname", "-r"]).success().stdout_is("6.18.15\n");
+    exec(&world, "node1", &["uname", "-a"])
+        .success()
+        .stdout_is("Linux node1 6.18.15 #1 SMP PREEMPT aarch64 GNU/Linux\n");
+    exec(&world, "node1", &["nproc"]).success().stdout_is("2\n");
+    exec(&world, "node1", &["hostname"]).success().stdout_is("node1\n");
+    exec(&world, "node1", &["pgrep", "-x", "systemd"]).success().stdout_is("1\n");
+    exec(&world, "node1", &["echo", "-n", "a", "b"]).success().stdout_is("a b");
+    // Clustered, permuted and `--`-ended options parse as GNU's do.
+    exec(&world, "node1", &["mkdir", "/tmp/d", "-pv"]).success().stdout_is("mkdir: created directory '/tmp/d'\n");
+    stdin(&["tee", "-a", "/tmp/d/log"], "one\n").success().stdout_is("one\n");
+    stdin(&["tee", "--append", "/tmp/d/log"], "two\n").success();
+    exec(&world, "node1", &["cat", "-n", "/tmp/d/log"]).success().stdout_is("     1\tone\n     2\ttwo\n");
+    exec(&world, "node1", &["cp", "-rv", "/tmp/d", "/tmp/e"])
+        .success()
+        .stdout_is("'/tmp/d' -> '/tmp/e'\n'/tmp/d/log' -> '/tmp/e/log'\n");
+    exec(&world, "node1", &["ls", "-1", "/tmp/e"]).success().stdout_is("log\n");
+    exec(&world, "node1", &["rm", "-rf", "--", "/tmp/d", "/tmp/e"]).success();
+    exec(&world, "node1", &["ls", "/tmp/d"])
+        .code_is(2)
+        .stderr_has("ls: cannot access '/tmp/d': No such file or directory");
+    // What the fake cannot know is refused rather than guessed.
+    exec(&world, "node1", &["ls", "-l", "/kind"]).code_is(1).stderr_has("fake container: `ls -l` is not modelled");
 }
 
 #[test]
