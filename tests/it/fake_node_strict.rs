@@ -104,11 +104,17 @@ fn node_tools_refuse_unknown_options_as_the_real_ones_do() {
 /// What the test machine's own program answers to `argv`: (exit code, stdout,
 /// stderr). Its coreutils 9.1, procps-ng 4.0.2 and hostname 3.23 are Debian
 /// bookworm's, as in kindest/node; it runs in the node's C locale, in an empty
-/// directory, so the operands below name nothing.
+/// directory, so the operands below name nothing, and as `nobody` (util-linux
+/// `setpriv`), so that a case that did not fail as expected cannot change the test
+/// machine (the suite runs as root).
 fn real(argv: &[&str]) -> (i32, String, String) {
+    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(argv[0])
-        .args(&argv[1..])
+    // Readable by `nobody`, not writable.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--no-new-privs", "--"])
+        .args(argv)
         .env("LC_ALL", "C")
         .current_dir(dir.path())
         .stdin(Stdio::null())
