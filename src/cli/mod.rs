@@ -154,11 +154,15 @@ async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
     let work = run_command(command, &provider, printer);
     // On Ctrl-C the command's future is dropped, which stops the processes it
     // started (they run in their own process group, out of the terminal's reach).
-    tokio::select! {
+    let interrupted = tokio::select! {
         biased;
-        result = work => result,
-        () = crate::cluster::interrupt::requested() => Err(crate::cluster::ClusterError::Interrupted.into()),
-    }
+        result = work => return result,
+        () = crate::cluster::interrupt::requested() => crate::cluster::ClusterError::Interrupted,
+    };
+    // A registry the command was recreating (a start or delete moving it between
+    // networks) runs again as it was.
+    crate::registry::finish_interrupted(&provider, printer).await;
+    Err(interrupted.into())
 }
 
 async fn run_command(command: Command, provider: &AppleContainer, printer: &Printer) -> anyhow::Result<()> {

@@ -145,6 +145,32 @@ async fn make<P: Provider + RegistryRuntime>(
     Ok(created)
 }
 
+/// The registry whose VM [`remake`] has deleted and not run again yet: what a command
+/// interrupted there runs again ([`finish_interrupted`]). A Ctrl-C drops the command's
+/// future mid-remake, so this is recorded outside it.
+static MID_RECREATE: std::sync::Mutex<Option<RegistryVm>> = std::sync::Mutex::new(None);
+
+fn mid_recreate(registry: Option<&RegistryVm>) {
+    *MID_RECREATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = registry.cloned();
+}
+
+/// After an interrupted command: a registry it left without its VM (interrupted between
+/// deleting and running it again) runs again as it was, and the clusters follow it.
+pub(crate) async fn finish_interrupted<P: Provider + RegistryRuntime>(provider: &P, printer: &Printer) {
+    let Some(before) = MID_RECREATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() else {
+        return;
+    };
+    if let Err(err) = restore(provider, printer, &before).await {
+        let lost = RegistryError::Recreate {
+            name: before.name.clone(),
+            port: before.port,
+            restored: false,
+            cause: format!("{err:#}"),
+        };
+        printer.warn(&format!("{lost}; {}", lost.hint().unwrap_or_default()));
+    }
+}
+
 /// The registry VM run again on other networks, its volume kept: what [`make`] does
 /// without telling the user about a new registry. When that run fails, the VM is run
 /// again as it was ([`restore`]), so the clusters that use it keep it.
@@ -155,7 +181,10 @@ pub(super) async fn remake<P: Provider + RegistryRuntime>(
     networks: Vec<String>,
 ) -> anyhow::Result<RegistryVm> {
     provider.delete_registry(&registry.name).await?;
-    let err = match run_vm(provider, printer, &registry.name, registry.port, networks).await {
+    mid_recreate(Some(registry));
+    let run = run_vm(provider, printer, &registry.name, registry.port, networks).await;
+    mid_recreate(None);
+    let err = match run {
         Ok(vm) => return Ok(vm),
         Err(err) => err,
     };

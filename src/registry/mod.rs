@@ -18,7 +18,9 @@ pub(crate) mod logs;
 
 pub(crate) use connect::{clusters_using, connect, heal_cluster};
 pub(crate) use error::RegistryError;
-pub(crate) use lifecycle::{create, delete, ensure_for_cluster, list, push_command, release_networks, restore};
+pub(crate) use lifecycle::{
+    create, delete, ensure_for_cluster, finish_interrupted, list, push_command, release_networks, restore,
+};
 pub(crate) use lock::{RegistryLock, hold as lock};
 
 use crate::provider::registry::REGISTRY_PORT_IN_VM;

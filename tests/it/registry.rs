@@ -453,7 +453,7 @@ fn a_node_on_a_network_the_registry_is_not_on_cannot_pull_from_it() {
 /// was made again joins it at its start.
 #[test]
 fn a_registry_joins_only_the_networks_of_clusters_that_use_it() {
-    let world = registry_world();
+    let mut world = registry_world();
     let port = free_port();
     world.kina(&["create", "cluster", "--name", "plain"]).success();
     world.kina(&["create", "registry", "--port", &port.to_string()]).success();
@@ -469,6 +469,22 @@ fn a_registry_joins_only_the_networks_of_clusters_that_use_it() {
     world.kina(&["create", "registry", "--port", &port.to_string()]).success();
     assert_eq!(registry_networks(&world), ["default"], "a stopped cluster is not asked");
     let image = push(&world, port, "app:dev");
+    // A start interrupted while it recreates the registry on the cluster's network runs
+    // the registry again as it was.
+    world.world.env("KINA_FAKE_HANG", "--network kina-kina");
+    let mut start = world.kina_command(&["start", "cluster"]);
+    let interrupted = start.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    world.wait_for_hang("--network kina-kina");
+    world.world.remove_env("KINA_FAKE_HANG");
+    assert!(
+        std::process::Command::new("kill").args(["-INT", &interrupted.id().to_string()]).status().unwrap().success()
+    );
+    let interrupted = interrupted.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&interrupted.stderr);
+    assert_eq!(interrupted.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("Running registry \"kina-registry\" again as it was"), "{stderr}");
+    assert_eq!(registry_networks(&world), ["default"]);
+    assert!(skopeo_inspect(port, "app:dev").status.success(), "the images stay");
     world
         .kina(&["start", "cluster"])
         .success()
