@@ -96,9 +96,13 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
                 () = interrupt::requested() => Err(ClusterError::Interrupted.into()),
             };
             match ensured {
-                Ok(registry) => Some(registry),
+                Ok(registry) => {
+                    // Running as this create wants it: nothing of before to bring back.
+                    made.before = None;
+                    Some(registry)
+                }
                 Err(err) => {
-                    made.clean_up(provider, printer).await;
+                    made.clean_up(provider, printer, &opts.name).await;
                     clean_up(provider, printer, &opts.name, &BTreeMap::new(), network.as_ref()).await;
                     return Err(err);
                 }
@@ -143,7 +147,7 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
             printer.info(&format!("Keeping nodes of cluster {:?} (--retain)", opts.name));
         } else {
             let runs = std::mem::take(&mut *ctx.runs.lock().unwrap());
-            made.clean_up(provider, printer).await;
+            made.clean_up(provider, printer, &opts.name).await;
             clean_up(provider, printer, &opts.name, &runs, network.as_ref()).await;
         }
         if interrupted {
@@ -264,32 +268,9 @@ struct MadeRegistry {
 }
 
 impl MadeRegistry {
-    async fn clean_up<P: Provider + RegistryRuntime>(&self, provider: &P, printer: &Printer) {
-        let result = async {
-            // A create refused before its `run` made nothing; an interrupted `run` may have.
-            if let Some(vm) = &self.vm
-                && provider.list_registries().await?.iter().any(|r| &r.name == vm)
-            {
-                provider.delete_registry(vm).await?;
-                printer.info(&format!("Deleted registry {vm:?} (this create made it)"));
-            }
-            if let Some(volume) = &self.volume {
-                provider.delete_volume(volume).await?;
-            }
-            if let Some(before) = &self.before
-                && let Err(err) = crate::registry::restore(provider, printer, before).await
-            {
-                let lost = crate::registry::RegistryError::Recreate {
-                    name: before.name.clone(),
-                    port: before.port,
-                    restored: false,
-                    cause: format!("{err:#}"),
-                };
-                printer.warn(&format!("{lost}; {}", lost.hint().unwrap_or_default()));
-            }
-            anyhow::Ok(())
-        }
-        .await;
+    async fn clean_up<P: Provider + RegistryRuntime>(&self, provider: &P, printer: &Printer, cluster: &str) {
+        let made = crate::registry::Made { vm: self.vm.as_deref(), volume: self.volume.as_deref() };
+        let result = crate::registry::undo_for_cluster(provider, printer, cluster, made, self.before.as_ref()).await;
         if let (Err(err), Some(name)) = (result, self.vm.as_ref().or(self.volume.as_ref())) {
             printer.warn(&format!(
                 "could not remove the registry this create made: {err:#}; remove it with `kina delete registry --name {name}`"

@@ -154,6 +154,62 @@ fn mid_recreate(registry: Option<&RegistryVm>) {
     *MID_RECREATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = registry.cloned();
 }
 
+/// What a `create cluster --registry` made of a registry: the VM and the volume when
+/// they are new.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Made<'a> {
+    pub vm: Option<&'a str>,
+    pub volume: Option<&'a str>,
+}
+
+/// What a failed or interrupted `create cluster --registry` undoes, under the lock: the
+/// registry VM and volume it made, unless another cluster uses the registry by now (a
+/// create that reused it meanwhile); a registry it left without its VM (`before`, as it
+/// was), run again as it was.
+pub(crate) async fn undo_for_cluster<P: Provider + RegistryRuntime>(
+    provider: &P,
+    printer: &Printer,
+    cluster: &str,
+    made: Made<'_>,
+    before: Option<&RegistryVm>,
+) -> anyhow::Result<()> {
+    if made.vm.is_none() && made.volume.is_none() && before.is_none() {
+        return Ok(());
+    }
+    let _lock = super::lock(printer).await?;
+    // A create refused before its `run` made nothing; an interrupted `run` may have.
+    let listed = provider.list_registries().await?;
+    if let Some(registry) = made.vm.and_then(|vm| listed.iter().find(|r| r.name == vm)) {
+        let others: Vec<String> =
+            super::clusters_using(provider, registry.port).await?.into_iter().filter(|c| c != cluster).collect();
+        if !others.is_empty() {
+            printer.info(&format!(
+                "Keeping registry {:?}, which this create made: clusters {} use it now",
+                registry.name,
+                crate::cluster::delete::quoted_list(&others)
+            ));
+            return Ok(());
+        }
+        provider.delete_registry(&registry.name).await?;
+        printer.info(&format!("Deleted registry {:?} (this create made it)", registry.name));
+    }
+    if let Some(volume) = made.volume {
+        provider.delete_volume(volume).await?;
+    }
+    if let Some(before) = before
+        && let Err(err) = run_as_it_was(provider, printer, before).await
+    {
+        let lost = RegistryError::Recreate {
+            name: before.name.clone(),
+            port: before.port,
+            restored: false,
+            cause: format!("{err:#}"),
+        };
+        printer.warn(&format!("{lost}; {}", lost.hint().unwrap_or_default()));
+    }
+    Ok(())
+}
+
 /// After an interrupted command: a registry it left without its VM (interrupted between
 /// deleting and running it again) runs again as it was, and the clusters follow it.
 pub(crate) async fn finish_interrupted<P: Provider + RegistryRuntime>(provider: &P, printer: &Printer) {
@@ -198,7 +254,7 @@ pub(super) async fn remake<P: Provider + RegistryRuntime>(
 /// A registry that an interrupted or failed recreate left without its VM, run again on
 /// the networks it had (`before`, as listed before), and the clusters that use it
 /// pointed at it; nothing when its VM is there.
-pub(crate) async fn restore<P: Provider + RegistryRuntime>(
+async fn restore<P: Provider + RegistryRuntime>(
     provider: &P,
     printer: &Printer,
     before: &RegistryVm,

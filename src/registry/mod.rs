@@ -19,7 +19,8 @@ pub(crate) mod logs;
 pub(crate) use connect::{clusters_using, connect, heal_cluster};
 pub(crate) use error::RegistryError;
 pub(crate) use lifecycle::{
-    create, delete, ensure_for_cluster, finish_interrupted, list, push_command, release_networks, restore,
+    Made, create, delete, ensure_for_cluster, finish_interrupted, list, push_command, release_networks,
+    undo_for_cluster,
 };
 pub(crate) use lock::{RegistryLock, hold as lock};
 

@@ -546,6 +546,38 @@ fn creates_that_change_the_registry_take_turns() {
     }
 }
 
+/// A create that made the registry and then fails leaves it to a cluster that took it
+/// up meanwhile.
+#[test]
+fn a_failed_create_keeps_a_registry_another_cluster_took_up() {
+    let mut world = registry_world();
+    let port = free_port();
+    world.world.env("KINA_FAKE_HANG", "kubeadm init");
+    let mut first = world.kina_command(&["create", "cluster", "--registry", "--config", "-"]);
+    let mut first = first
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    first.stdin.take().unwrap().write_all(kina_config(port).as_bytes()).unwrap();
+    world.wait_for_hang("kubeadm init");
+    world.world.remove_env("KINA_FAKE_HANG");
+    world.kina(&["create", "cluster", "--name", "two", "--registry"]).success();
+
+    assert!(std::process::Command::new("kill").args(["-INT", &first.id().to_string()]).status().unwrap().success());
+    let first = first.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert_eq!(first.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("Keeping registry \"kina-registry\", which this create made: clusters [\"two\"] use it now"),
+        "{stderr}"
+    );
+    assert_eq!(registry_networks(&world), ["default", "kina-two"]);
+    crictl_pull(&world, "two-control-plane", &push(&world, port, "app:dev")).success();
+}
+
 #[test]
 fn refusals_come_before_anything_is_made() {
     let world = registry_world();
