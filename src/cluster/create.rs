@@ -139,10 +139,15 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
     if let Err(err) = outcome {
         printer.end(false);
         let interrupted = matches!(err.downcast_ref::<ClusterError>(), Some(ClusterError::Interrupted));
-        // The node to point the hint at: the one that failed, when one did, and only
-        // if its VM was made (or may have been), so that `--retain` can keep it.
-        let node = err.downcast_ref::<NodeFailure>().map_or(bootstrap, |f| f.node.clone());
-        let made_vm = matches!(ctx.runs.lock().unwrap().get(&node), Some(RunState::Created | RunState::InFlight));
+        // The node to point the hint at: the one that failed (else the bootstrap node)
+        // if its VM was made (or may have been), else another whose VM was: `--retain`
+        // keeps only those. None when no VM was made at all.
+        let failed = err.downcast_ref::<NodeFailure>().map_or(bootstrap.clone(), |f| f.node.clone());
+        let node = {
+            let runs = ctx.runs.lock().unwrap();
+            let made = |n: &String| matches!(runs.get(n), Some(RunState::Created | RunState::InFlight));
+            [failed, bootstrap].into_iter().chain(runs.keys().cloned()).find(made)
+        };
         if opts.retain {
             printer.info(&format!("Keeping nodes of cluster {:?} (--retain)", opts.name));
         } else {
@@ -155,7 +160,7 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
         }
         return Err(ClusterError::Step {
             step: "failed to create cluster".into(),
-            node: made_vm.then_some(node),
+            node,
             retained: opts.retain,
             source: err,
         }

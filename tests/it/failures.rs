@@ -100,6 +100,18 @@ fn retain_keeps_the_node_for_debugging() {
 }
 
 #[test]
+fn a_refused_worker_points_the_hint_at_a_node_that_was_made() {
+    let mut world = world_with_kubeconfig();
+    world.env("KINA_FAKE_FAIL", "run -d --name kina-worker");
+    let run = world.kina(&["create", "cluster", "--workers", "1"]);
+    run.code_is(1)
+        .stderr_has("failed to create node VM kina-worker")
+        .stderr_has("hint: re-run with --retain to keep the node for debugging (`container logs kina-control-plane`");
+    assert!(world.container_names().is_empty());
+    assert_untouched(&world);
+}
+
+#[test]
 fn a_held_kubeconfig_lock_fails_cleanly_and_is_left_alone() {
     let world = world_with_kubeconfig();
     let lock = world.home().join(".kube/config.lock");
