@@ -21,7 +21,7 @@ pub(crate) fn report(err: &anyhow::Error, printer: &Printer) -> ExitCode {
         text.push_str(&cause.replace('\n', "\n  "));
     }
     printer.error(&clip_lines(&text));
-    if let Some(hint) = hint(err) {
+    if let Some(hint) = hint_of(err) {
         printer.hint(&clip_lines(&hint));
     }
     let interrupted = err.chain().any(|c| matches!(c.downcast_ref::<ClusterError>(), Some(ClusterError::Interrupted)));
@@ -51,7 +51,7 @@ fn clip_lines(text: &str) -> String {
 }
 
 /// The most specific hint in the chain: the deepest cause that has one.
-fn hint(err: &anyhow::Error) -> Option<String> {
+pub(crate) fn hint_of(err: &anyhow::Error) -> Option<String> {
     err.chain()
         .filter_map(|cause| {
             if let Some(e) = cause.downcast_ref::<ProviderError>() {

@@ -335,7 +335,20 @@ mod tests {
         let elsewhere = format!("ftp://127.0.0.1:{}/x", closed_port());
         let server = std::thread::spawn(move || {
             use std::io::{Read, Write};
-            let (mut conn, _) = listener.accept().unwrap();
+            // Bounded, so a curl that never comes (a proxy in the environment) fails the
+            // test below instead of hanging it; no answer depends on this time.
+            listener.set_nonblocking(true).unwrap();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+            let mut conn = loop {
+                match listener.accept() {
+                    Ok((conn, _)) => break conn,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && std::time::Instant::now() < deadline => {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    Err(e) => panic!("no connection from curl: {e}"),
+                }
+            };
+            conn.set_nonblocking(false).unwrap();
             let mut request = [0u8; 4096];
             let _ = conn.read(&mut request).unwrap();
             let reply = format!(

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
 use crate::addons::load_balancer;
@@ -79,7 +78,11 @@ pub(super) async fn start<P: Provider + crate::provider::registry::RegistryRunti
         let opts = StartOptions { cluster: &cluster, wait: args.wait };
         let started = start_cluster(provider, printer, &opts).await?;
         // A registry VM that restarted has a new address: point the nodes at it again.
-        crate::registry::heal_cluster(provider, printer, &cluster).await.context("failed to reconnect the registry")?;
+        // The cluster runs either way: a registry it cannot reach is said, not fatal.
+        if let Err(err) = crate::registry::heal_cluster(provider, printer, &cluster).await {
+            let hint = crate::report::hint_of(&err).map(|h| format!(" ({h})")).unwrap_or_default();
+            printer.warn(&format!("cluster {cluster:?} cannot pull from its registry: {err:#}{hint}"));
+        }
         if !args.wait.is_zero() && !started.fixed {
             // The nodes came back with new addresses: kina-lb moves Services now, not on its next loop.
             load_balancer::refresh_after_start(provider, printer, &started.control_plane.name).await;

@@ -38,7 +38,10 @@ pub(crate) async fn delete_clusters<P: Provider + RegistryRuntime>(
     let mut failed = remove_kubeconfig_entries(printer, &clusters, kubeconfig_targets);
 
     provider.preflight(Purpose::ManageNodes).await?;
-    // The registries too: a registry VM on a doomed network must leave it first.
+    // The registries too: a registry VM on a doomed network must leave it first. Listed
+    // under the registry lock, so that a registry another command is recreating (its
+    // VM gone for a moment) is not missed; waits only while one is.
+    let lock = crate::registry::lock(printer).await?;
     let (nodes, registries) = provider.list_nodes_and_registries().await?;
     if let Selection::All = selection {
         clusters = cluster_names(&nodes);
@@ -53,7 +56,7 @@ pub(crate) async fn delete_clusters<P: Provider + RegistryRuntime>(
     // Each cluster's network, once its nodes are gone and no registry VM is on it.
     let networks = doomed_networks(provider, &clusters, &nodes).await?;
     if registries.iter().any(|r| r.is_vm() && r.networks.iter().any(|n| networks.contains(n)))
-        && let Err(err) = release_registries(provider, printer, &networks).await
+        && let Err(err) = crate::registry::release_networks(&lock, provider, printer, &networks).await
     {
         // The network delete below then says what still uses it.
         printer.warn(&format!("could not take the registry off the cluster's network: {err:#}"));
@@ -64,17 +67,6 @@ pub(crate) async fn delete_clusters<P: Provider + RegistryRuntime>(
     }
     let deleted = clusters.into_iter().filter(|c| !failed.iter().any(|(f, _)| f == c)).collect();
     Ok(DeleteReport { deleted, failed })
-}
-
-/// Registry VMs off `networks`, listed again under the registry lock: another command
-/// may be changing them.
-async fn release_registries<P: Provider + RegistryRuntime>(
-    provider: &P,
-    printer: &Printer,
-    networks: &[String],
-) -> anyhow::Result<()> {
-    let lock = crate::registry::lock(printer).await?;
-    crate::registry::release_networks(&lock, provider, printer, networks).await
 }
 
 /// The networks of `clusters`: from their nodes' labels, and for a named cluster

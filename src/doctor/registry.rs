@@ -38,12 +38,13 @@ async fn check<P: Provider>(provider: &P, registry: &RegistryVm, running: &[Node
         .await
         .unwrap_or_else(|e| Err(e.to_string()));
     if let Err(why) = answer {
+        let quoted = shell_words::quote(name);
         return Check::fail(
             REGISTRY,
             format!("registry {name:?} does not answer on 127.0.0.1:{port}: {why}"),
             format!(
-                "see `container logs {name}`; recreate it with `container delete --force {name}` then \
-                 `kina create registry --name {name} --port {port}` (its volume, and so its images, stay)"
+                "see `container logs {quoted}`; recreate it with `container delete --force {quoted}` then \
+                 `kina create registry --name {quoted} --port {port}` (its volume, and so its images, stay)"
             ),
         );
     }

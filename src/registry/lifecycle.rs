@@ -83,6 +83,7 @@ pub(crate) async fn create<P: Provider + RegistryRuntime>(
     name: &str,
     port: u16,
 ) -> anyhow::Result<RegistryVm> {
+    validate_name(name).context("failed to create registry")?;
     let _lock = super::lock(printer).await.context("failed to create registry")?;
     check_before_create(provider, name, port).await.context("failed to create registry")?;
     let networks = networks_of_clusters_using(provider, port).await.context("failed to create registry")?;
