@@ -200,15 +200,21 @@ pub(crate) async fn undo_for_cluster<P: Provider + RegistryRuntime>(
     if let Some(before) = before
         && let Err(err) = run_as_it_was(provider, printer, before).await
     {
-        let lost = RegistryError::Recreate {
-            name: before.name.clone(),
-            port: before.port,
-            restored: false,
-            cause: format!("{err:#}"),
-        };
-        printer.warn(&format!("{lost}; {}", lost.hint().unwrap_or_default()));
+        warn_lost(printer, before, &err);
     }
     Ok(())
+}
+
+/// A registry that could not be run again as it was: gone, its images on its volume,
+/// and the command that brings it back.
+fn warn_lost(printer: &Printer, before: &RegistryVm, err: &anyhow::Error) {
+    let lost = RegistryError::Recreate {
+        name: before.name.clone(),
+        port: before.port,
+        restored: false,
+        cause: format!("{err:#}"),
+    };
+    printer.warn(&format!("{lost}; {}", lost.hint().unwrap_or_default()));
 }
 
 /// After an interrupted command: a registry it left without its VM (interrupted between
@@ -218,13 +224,7 @@ pub(crate) async fn finish_interrupted<P: Provider + RegistryRuntime>(provider: 
         return;
     };
     if let Err(err) = restore(provider, printer, &before).await {
-        let lost = RegistryError::Recreate {
-            name: before.name.clone(),
-            port: before.port,
-            restored: false,
-            cause: format!("{err:#}"),
-        };
-        printer.warn(&format!("{lost}; {}", lost.hint().unwrap_or_default()));
+        warn_lost(printer, &before, &err);
     }
 }
 
