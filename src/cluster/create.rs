@@ -295,11 +295,9 @@ async fn ensure_registry<P: Provider + RegistryRuntime>(
     made: &mut MadeRegistry,
 ) -> anyhow::Result<ClusterRegistry> {
     let volume = crate::registry::volume_name(request.name());
-    // Listed and changed under the lock: another command's change in between would be lost.
-    let lock = match request {
-        RegistryRequest::Vm { .. } => Some(crate::registry::lock(printer).await.context("failed to create cluster")?),
-        RegistryRequest::InNode(_) => None,
-    };
+    // Listed and changed under the lock: another command's change in between (a
+    // registry recreated, or its volume deleted) would be lost.
+    let lock = crate::registry::lock(printer).await.context("failed to create cluster")?;
     let listed = provider.list_registries().await.context("failed to create cluster")?;
     let fresh = !listed.iter().any(|r| r.name == request.name());
     if fresh && !provider.volume_exists(&volume).await.context("failed to create cluster")? {
@@ -328,7 +326,6 @@ async fn ensure_registry<P: Provider + RegistryRuntime>(
             } else {
                 made.before = listed.iter().find(|r| r.name == *name && r.is_vm()).cloned();
             }
-            let lock = lock.expect("taken for a registry VM");
             let vm = crate::registry::ensure_for_cluster(
                 &lock,
                 provider,
